@@ -99,6 +99,7 @@ public:
         std::memcpy(s, p_, n - 1);
         s[n - 1] = 0;
         p_ += n - 1;
+        out = s;
         return true;
     }
     /// A string into a fixed char array (e.g. VkExtensionProperties::extensionName).
@@ -145,6 +146,16 @@ public:
         if (!handles_) { out = id; return true; }
         if (!handles_->resolve(object_type, id, out))
             return fail("unknown, destroyed or mistyped object id " + std::to_string(id) + " (expected object type " + std::to_string(object_type) + ")");
+        return true;
+    }
+    /// Like handle(), for members the spec says may be ignored: an unknown id becomes null instead of an error.
+    bool handle_lenient(uint32_t object_type, uint64_t& out, bool) {
+        uint64_t id = 0;
+        if (!u64(id)) return false;
+        out = 0;
+        if (id == 0) return true;
+        if (!handles_) { out = id; return true; }
+        if (!handles_->resolve(object_type, id, out)) out = 0;
         return true;
     }
     /// A handle id that names an object being created now: returned raw, checked by the caller.

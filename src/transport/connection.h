@@ -44,10 +44,11 @@ struct ConnectionOptions {
 
 /// Counters for benchmarks and --stats.
 struct ConnectionStats {
-    uint64_t frames_sent = 0, frames_received = 0;
+    uint64_t frames_sent = 0, frames_received = 0;        ///< heartbeats excluded
     uint64_t bytes_sent = 0, bytes_received = 0;          ///< on the wire, headers included
     uint64_t payload_bytes_sent = 0;                       ///< before compression
     uint64_t compressed_frames = 0;
+    uint64_t heartbeats_sent = 0, heartbeats_received = 0;  ///< Ping frames (not counted in frames_*)
 };
 
 /// A framed, bidirectional, ordered and reliable message stream. send() may be called from many threads;
@@ -57,6 +58,7 @@ public:
     virtual ~Connection() = default;
     /// Sends one frame (compressing it when worthwhile). False, with *error set, if the link is gone.
     virtual bool send(FrameType type, const uint8_t* data, size_t size, std::string* error = nullptr) = 0;
+    /// Sends one frame whose payload is data.
     bool send(FrameType type, const std::vector<uint8_t>& data, std::string* error = nullptr) {
         return send(type, data.data(), data.size(), error);
     }
@@ -70,9 +72,11 @@ public:
                          bool* timed_out = nullptr) = 0;
     /// Shuts the link down; blocked send/receive calls return false.
     virtual void close() = 0;
+    /// False once the link was closed (locally, by the peer, or after a failure).
     virtual bool is_open() const = 0;
     /// Human-readable peer address, e.g. "127.0.0.1:7400".
     virtual std::string peer() const = 0;
+    /// A snapshot of the counters.
     virtual ConnectionStats stats() const = 0;
 };
 
@@ -82,6 +86,7 @@ public:
     virtual ~Listener() = default;
     /// Blocks until a connection arrives or close() is called (then returns nullptr).
     virtual std::unique_ptr<Connection> accept(std::string* error = nullptr) = 0;
+    /// Stops listening; a blocked accept() returns nullptr promptly.
     virtual void close() = 0;
     /// The bound port (useful when listening on port 0).
     virtual uint16_t port() const = 0;
