@@ -24,6 +24,10 @@ public:
         : p_(data), end_(data + size), arena_(arena), handles_(handles) {}
 
     [[nodiscard]] bool ok() const { return error_.empty(); }
+    /// Strict decoders (the server's) reject enum values the registry does not define; replies are decoded
+    /// leniently because drivers leave unused output fields zero.
+    bool strict() const { return strict_; }
+    void set_strict(bool s) { strict_ = s; }
     const std::string& error() const { return error_; }
     /// Records the first failure; later calls keep the first reason.
     bool fail(const std::string& why) {
@@ -182,6 +186,7 @@ private:
     Arena* arena_;
     HandleDecoder* handles_;
     std::string error_;
+    bool strict_ = true;
 };
 
 }  // namespace anarchy::protocol

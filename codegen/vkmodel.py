@@ -1,0 +1,442 @@
+"""Builds Anarchy's model of the Vulkan API from the Khronos registry.
+
+Loads vk.xml through the registry's own reg.py / generator.py, lets its feature selection decide what
+belongs to Vulkan 1.0-1.3 and the chosen extensions, and records structs, unions, enums, handles and
+commands in plain Python objects the emitters can walk. It also decides what can be forwarded across
+machines: a type is unforwardable when it holds host pointers, function pointers, platform objects or
+bitfields; a command is unforwardable when any of its parameters is.
+"""
+
+import json
+import os
+import re
+import sys
+import xml.etree.ElementTree as etree
+
+
+class Member:
+    """One struct member or command parameter."""
+
+    def __init__(self, elem):
+        self.type = elem.find('type').text
+        self.name = elem.find('name').text
+        text = ''.join(elem.itertext())
+        before_name = (elem.text or '') + ''.join(
+            (c.text or '') + (c.tail or '') for c in elem if c.tag == 'type')
+        self.ptr = before_name.count('*')
+        self.const = before_name.strip().startswith('const')
+        # Pointer-to-const-pointer ("const char* const*") counts both levels as const input.
+        self.const_inner = 'const*' in before_name.replace(' ', '') or self.const
+        name_tail = elem.find('name').tail or ''
+        self.bitfield = ':' in name_tail
+        self.array = []
+        after = name_tail
+        seen_name = False
+        for c in elem:
+            if c.tag == 'name':
+                seen_name = True
+                continue
+            if seen_name and c.tag == 'enum':
+                after += (c.text or '') + (c.tail or '')
+        for m in re.finditer(r'\[([^\]]+)\]', after):
+            self.array.append(m.group(1).strip())
+        self.len = [x.strip() for x in elem.get('len', '').split(',')] if elem.get('len') else []
+        self.altlen = elem.get('altlen')
+        self.optional = [x == 'true' for x in elem.get('optional', '').split(',')] if elem.get('optional') else []
+        self.noautovalidity = elem.get('noautovalidity') == 'true'
+        self.values = elem.get('values')
+        self.selector = elem.get('selector')
+        self.selection = elem.get('selection')
+
+    def is_optional(self, level=0):
+        return len(self.optional) > level and self.optional[level]
+
+    def __repr__(self):
+        return f'Member({self.type} {"*" * self.ptr}{self.name}{self.array} len={self.len})'
+
+
+class Struct:
+    def __init__(self, name, elem, is_union):
+        self.name = name
+        self.is_union = is_union
+        self.members = [Member(m) for m in elem.findall('member') if m.get('api') in (None, 'vulkan')]
+        self.extends = [x for x in elem.get('structextends', '').split(',') if x]
+        self.returnedonly = elem.get('returnedonly') == 'true'
+        self.stype = None
+        for m in self.members:
+            if m.name == 'sType' and m.values:
+                self.stype = m.values
+        self.forwardable = True
+        self.why_not = ''
+        self.aliases = []
+
+
+class Command:
+    def __init__(self, name, elem):
+        self.name = name
+        proto = elem.find('proto')
+        self.ret = proto.find('type').text
+        self.params = [Member(p) for p in elem.findall('param') if p.get('api') in (None, 'vulkan')]
+        self.forwardable = True
+        self.why_not = ''
+        self.aliases = []
+        self.feature = None  # 'VK_VERSION_1_x' or extension name
+
+
+class Model:
+    def __init__(self):
+        self.structs = {}      # name -> Struct (unions too)
+        self.struct_order = []
+        self.handles = {}      # name -> dict(dispatchable, parent, objtypeenum)
+        self.enums = {}        # name -> list of (value name, int value)
+        self.bitmasks = {}     # name -> underlying (VkFlags / VkFlags64)
+        self.basetypes = {}    # name -> underlying C type text
+        self.commands = {}     # name -> Command
+        self.command_order = []
+        self.aliases = {}      # alias type name -> real name
+        self.extensions = {}   # name -> dict(type, commands, types, number)
+        self.funcpointers = set()
+        self.platform_types = set()
+
+
+def load_registry(registry_dir):
+    sys.path.insert(0, registry_dir)
+    import reg  # noqa: E402  (the Khronos registry's own module)
+    from generator import OutputGenerator, GeneratorOptions  # noqa: E402
+    return reg, OutputGenerator, GeneratorOptions
+
+
+def build_model(registry_dir, config):
+    """Runs the registry's feature selection and returns a Model."""
+    reg, OutputGenerator, GeneratorOptions = load_registry(registry_dir)
+    from vkconventions import VulkanConventions
+
+    model = Model()
+
+    class Collector(OutputGenerator):
+        def __init__(self):
+            super().__init__(errFile=sys.stderr, warnFile=open(os.devnull, 'w'), diagFile=None)
+            self.current_feature = None
+
+        def beginFile(self, genOpts):
+            self.genOpts = genOpts
+            self.conventions = genOpts.conventions
+
+        def endFile(self):
+            pass
+
+        def beginFeature(self, interface, emit):
+            super().beginFeature(interface, emit)
+            self.current_feature = interface.get('name')
+            if interface.tag == 'extension':
+                model.extensions[self.current_feature] = {
+                    'type': interface.get('type'),
+                    'number': int(interface.get('number')),
+                    'commands': [], 'types': [],
+                    'promotedto': interface.get('promotedto'),
+                }
+
+        def endFeature(self):
+            super().endFeature()
+
+        def genType(self, typeinfo, name, alias):
+            super().genType(typeinfo, name, alias)
+            elem = typeinfo.elem
+            cat = elem.get('category')
+            if self.current_feature in model.extensions:
+                model.extensions[self.current_feature]['types'].append(name)
+            if alias:
+                model.aliases[name] = alias
+                return
+            if cat in ('struct', 'union'):
+                self.genStruct(typeinfo, name, alias)
+            elif cat == 'handle':
+                objenum = elem.get('objtypeenum')
+                ty = elem.find('type').text if elem.find('type') is not None else ''
+                model.handles[name] = {
+                    'dispatchable': ty == 'VK_DEFINE_HANDLE',
+                    'parent': elem.get('parent'),
+                    'objtype': objenum,
+                }
+            elif cat == 'bitmask':
+                t = elem.find('type')
+                model.bitmasks[name] = t.text if t is not None else 'VkFlags'
+            elif cat == 'basetype':
+                t = elem.find('type')
+                model.basetypes[name] = t.text if t is not None else None
+            elif cat == 'funcpointer':
+                model.funcpointers.add(name)
+
+        def genStruct(self, typeinfo, name, alias):
+            if name in model.structs:
+                return
+            s = Struct(name, typeinfo.elem, typeinfo.elem.get('category') == 'union')
+            model.structs[name] = s
+            model.struct_order.append(name)
+
+        def genGroup(self, groupinfo, name, alias):
+            super().genGroup(groupinfo, name, alias)
+            if alias:
+                model.aliases[name] = alias
+                return
+            values = []
+            for e in groupinfo.elem.findall('enum'):
+                if e.get('alias'):
+                    continue
+                v = e.get('value')
+                bitpos = e.get('bitpos')
+                if bitpos is not None:
+                    values.append((e.get('name'), 1 << int(bitpos)))
+                elif v is not None:
+                    try:
+                        values.append((e.get('name'), int(v, 0)))
+                    except ValueError:
+                        pass
+                elif e.get('offset') is not None:
+                    ext = int(e.get('extnumber') or self._extnumber_of(e))
+                    val = 1000000000 + (ext - 1) * 1000 + int(e.get('offset'))
+                    if e.get('dir') == '-':
+                        val = -val
+                    values.append((e.get('name'), val))
+            model.enums[name] = values
+
+        def _extnumber_of(self, e):
+            # Enum values added by an extension carry the extension's number on their parent.
+            return e.get('extnumber') or 1
+
+        def genEnum(self, enuminfo, name, alias):
+            pass
+
+        def genCmd(self, cmdinfo, name, alias):
+            super().genCmd(cmdinfo, name, alias)
+            if self.current_feature in model.extensions:
+                model.extensions[self.current_feature]['commands'].append(name)
+            if alias:
+                model.aliases[name] = alias
+                return
+            c = Command(name, cmdinfo.elem)
+            c.feature = self.current_feature
+            model.commands[name] = c
+            model.command_order.append(name)
+
+    ext_regex = '^(' + '|'.join(re.escape(e) for e in config['extensions']) + ')$'
+    opts = GeneratorOptions(
+        conventions=VulkanConventions(),
+        filename='unused',
+        directory='.',
+        apiname='vulkan',
+        versions='^VK_VERSION_1_[0-3]$',
+        emitversions='^VK_VERSION_1_[0-3]$',
+        defaultExtensions=None,
+        addExtensions=ext_regex,
+        removeExtensions=None,
+        emitExtensions=ext_regex,
+    )
+    gen = Collector()
+    registry = reg.Registry(gen, opts)
+    registry.loadElementTree(etree.parse(os.path.join(registry_dir, 'vk.xml')))
+    registry.apiGen()
+
+    # Extension-added enum values: compute from the raw tree so offsets use the right extension number.
+    tree = registry.tree
+    for ext in tree.findall('extensions/extension'):
+        number = int(ext.get('number'))
+        for req in ext.findall('require'):
+            for e in req.findall('enum'):
+                group = e.get('extends')
+                if not group or group not in model.enums or e.get('alias'):
+                    continue
+                val = None
+                if e.get('offset') is not None:
+                    extnum = int(e.get('extnumber') or number)
+                    val = 1000000000 + (extnum - 1) * 1000 + int(e.get('offset'))
+                    if e.get('dir') == '-':
+                        val = -val
+                elif e.get('bitpos') is not None:
+                    val = 1 << int(e.get('bitpos'))
+                elif e.get('value') is not None:
+                    try:
+                        val = int(e.get('value'), 0)
+                    except ValueError:
+                        val = None
+                names = [n for n, _ in model.enums[group]]
+                if val is not None and e.get('name') not in names:
+                    model.enums[group].append((e.get('name'), val))
+    for feat in tree.findall('feature'):
+        for req in feat.findall('require'):
+            for e in req.findall('enum'):
+                group = e.get('extends')
+                if not group or group not in model.enums or e.get('alias'):
+                    continue
+                if e.get('offset') is not None:
+                    val = 1000000000 + (int(e.get('extnumber')) - 1) * 1000 + int(e.get('offset'))
+                    if e.get('dir') == '-':
+                        val = -val
+                elif e.get('bitpos') is not None:
+                    val = 1 << int(e.get('bitpos'))
+                elif e.get('value') is not None:
+                    val = int(e.get('value'), 0)
+                else:
+                    continue
+                names = [n for n, _ in model.enums[group]]
+                if e.get('name') not in names:
+                    model.enums[group].append((e.get('name'), val))
+    # Platform types are declared with requires="X11/Xlib.h" etc.
+    for t in tree.findall('types/type'):
+        if t.get('requires') and t.get('category') is None and t.get('requires') != 'vk_platform':
+            model.platform_types.add(t.get('name'))
+    for name, real in list(model.aliases.items()):
+        if real in model.structs:
+            model.structs[real].aliases.append(name)
+        if real in model.commands:
+            model.commands[real].aliases.append(name)
+    classify(model, config)
+    return model
+
+
+SCALARS = {
+    'uint8_t': ('u8', 1), 'int8_t': ('u8', 1), 'uint16_t': ('u16', 2), 'int16_t': ('u16', 2),
+    'uint32_t': ('u32', 4), 'int32_t': ('i32', 4), 'uint64_t': ('u64', 8), 'int64_t': ('i64', 8),
+    'float': ('f32', 4), 'double': ('f64', 8), 'size_t': ('size', 8), 'char': ('u8', 1),
+    'VkBool32': ('u32', 4), 'VkDeviceSize': ('u64', 8), 'VkDeviceAddress': ('u64', 8),
+    'VkSampleMask': ('u32', 4), 'VkFlags': ('u32', 4), 'VkFlags64': ('u64', 8),
+}
+
+
+def resolve(model, t):
+    while t in model.aliases:
+        t = model.aliases[t]
+    return t
+
+
+def type_kind(model, t):
+    """Returns one of scalar, enum, bitmask, handle, struct, union, void, unforwardable."""
+    t = resolve(model, t)
+    if t in SCALARS:
+        return 'scalar'
+    if t in model.enums:
+        return 'enum'
+    if t in model.bitmasks:
+        return 'bitmask'
+    if t in model.basetypes:
+        base = model.basetypes[t]
+        if base in SCALARS:
+            return 'scalar'
+        return 'unforwardable'
+    if t in model.handles:
+        return 'handle'
+    if t in model.structs:
+        return 'union' if model.structs[t].is_union else 'struct'
+    if t == 'void':
+        return 'void'
+    return 'unforwardable'
+
+
+def scalar_of(model, t):
+    """The wire primitive for a scalar, enum or bitmask type."""
+    t = resolve(model, t)
+    if t in SCALARS:
+        return SCALARS[t][0]
+    if t in model.enums:
+        return 'i32'
+    if t in model.bitmasks:
+        return 'u64' if model.bitmasks[t] == 'VkFlags64' else 'u32'
+    if t in model.basetypes:
+        return SCALARS[model.basetypes[t]][0]
+    raise KeyError(t)
+
+
+def is_plain(model, name, depth=0):
+    """True for a struct or union made only of values (no pointers, handles or opaque types): copyable as bytes."""
+    s = model.structs.get(resolve(model, name))
+    if s is None or depth > 8:
+        return False
+    for m in s.members:
+        k = type_kind(model, m.type)
+        if m.ptr or m.bitfield or k in ('handle', 'unforwardable', 'void'):
+            return False
+        if k in ('struct', 'union') and not is_plain(model, m.type, depth + 1):
+            return False
+    return True
+
+
+def classify(model, config):
+    """Marks structs and commands that cannot be forwarded, with the reason."""
+    address_unions = set(config.get('address_unions', []))
+
+    def member_problem(m, owner):
+        kind = type_kind(model, m.type)
+        if m.bitfield:
+            return 'bitfield member ' + m.name
+        if resolve(model, m.type) in model.funcpointers:
+            return 'function pointer ' + m.name
+        if kind == 'unforwardable':
+            return f'type {m.type} of {m.name} cannot cross machines'
+        if m.name == 'pNext':
+            return None
+        if kind == 'void':
+            if m.ptr == 1 and m.len:
+                return None
+            return f'host pointer {m.name}'
+        if m.ptr >= 2:
+            if m.type == 'char' and m.len and m.len[-1] == 'null-terminated':
+                return None
+            return f'pointer to pointer {m.name}'
+        if m.ptr == 1 and m.type == 'char' and not (m.len and m.len[0] in ('null-terminated',) or m.altlen):
+            if m.len and m.len[0] != 'null-terminated':
+                return None
+            return f'char pointer {m.name} without length'
+        if m.ptr == 1 and m.len and owner is not None and m.len[0] not in ('null-terminated',):
+            if m.altlen is None and not re.match(r'^[A-Za-z_][A-Za-z0-9_]*$', m.len[0]):
+                return f'length expression {m.len[0]} for {m.name}'
+        return None
+
+    changed = True
+    for s in model.structs.values():
+        if s.name in config.get('unforwardable_structs', {}):
+            s.forwardable = False
+            s.why_not = config['unforwardable_structs'][s.name]
+            continue
+        if s.is_union and s.name not in address_unions:
+            if not is_plain(model, s.name):
+                s.forwardable = False
+                s.why_not = 'union holds pointers or handles'
+            continue
+        if s.is_union:
+            continue
+        if any(m.name == 'sType' for m in s.members) and not s.stype:
+            s.forwardable = False
+            s.why_not = 'generic base structure'
+            continue
+        for m in s.members:
+            p = member_problem(m, s)
+            if p:
+                s.forwardable = False
+                s.why_not = p
+                break
+    while changed:
+        changed = False
+        for s in model.structs.values():
+            if not s.forwardable:
+                continue
+            for m in s.members:
+                t = resolve(model, m.type)
+                if t in model.structs and not model.structs[t].forwardable:
+                    s.forwardable = False
+                    s.why_not = f'member {m.name} of type {t}: {model.structs[t].why_not}'
+                    changed = True
+                    break
+    for c in model.commands.values():
+        for p in c.params:
+            if p.name == 'pAllocator':
+                continue
+            t = resolve(model, p.type)
+            prob = member_problem(p, None)
+            if prob and not (p.type == 'void' and p.ptr == 1 and p.len):
+                c.forwardable = False
+                c.why_not = prob
+                break
+            if t in model.structs and not model.structs[t].forwardable:
+                c.forwardable = False
+                c.why_not = f'parameter {p.name}: {model.structs[t].why_not}'
+                break

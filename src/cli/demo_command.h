@@ -1,0 +1,18 @@
+// `anarchy demo`: the bundled scene, natively and through a loopback server, side by side.
+#pragma once
+
+#include <string>
+
+namespace anarchy::cli {
+
+struct DemoOptions {
+    int frames = 300;
+    int width = 640;
+    int height = 480;
+    std::string png = "anarchy-demo.png";
+};
+
+/// Runs the demo; prints progress and the comparison. Returns the process exit code.
+int run_demo(const DemoOptions& options);
+
+}  // namespace anarchy::cli

@@ -1,0 +1,139 @@
+// Devices and queues: dispatchable client objects named by client-chosen ids.
+#include <cstring>
+
+#include "client/command_writer.h"
+#include "client/entry_points.h"
+#include "client/objects.h"
+#include "client/runtime.h"
+#include "client_commands_autogen.h"
+#include "common/log.h"
+#include "vk_structs_autogen.h"
+
+namespace anarchy::client {
+
+VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice physicalDevice, const VkDeviceCreateInfo* pCreateInfo,
+                                            const VkAllocationCallbacks*, VkDevice* pDevice) {
+    try {
+        auto* pd = object_of<PhysicalDeviceObject>(physicalDevice);
+        Runtime* rt = pd->rt;
+        if (rt->lost()) return VK_ERROR_DEVICE_LOST;
+        auto dev = std::make_unique<DeviceObject>();
+        dev->id = rt->new_id();
+        dev->rt = rt;
+        dev->physical_device = pd;
+        VkDeviceCreateInfo ci = *pCreateInfo;
+        ci.enabledLayerCount = 0;
+        ci.ppEnabledLayerNames = nullptr;
+        CommandWriter w(*rt, protocol::CommandId::vkCreateDevice, true);
+        auto& e = w.enc();
+        e.dispatchable(physicalDevice);
+        if (e.presence(&ci)) protocol::gen::enc_VkDeviceCreateInfo(e, ci);
+        e.u64(dev->id);
+        Reply reply;
+        if (!w.call(reply)) return VK_ERROR_DEVICE_LOST;
+        int32_t result = 0;
+        if (!reply.decoder().i32(result)) return VK_ERROR_DEVICE_LOST;
+        if (result != VK_SUCCESS) return static_cast<VkResult>(result);
+        gen_cmd::vkGetPhysicalDeviceMemoryProperties(physicalDevice, &dev->memory_properties);
+        *pDevice = reinterpret_cast<VkDevice>(dev.release());
+        return VK_SUCCESS;
+    } catch (const std::exception& ex) {
+        LOG_ERROR("vkCreateDevice: %s", ex.what());
+        return VK_ERROR_INITIALIZATION_FAILED;
+    }
+}
+
+VKAPI_ATTR void VKAPI_CALL DestroyDevice(VkDevice device, const VkAllocationCallbacks* pAllocator) {
+    if (!device) return;
+    auto* dev = object_of<DeviceObject>(device);
+    gen_cmd::vkDestroyDevice(device, pAllocator);
+    dev->rt->flush();
+    {
+        std::lock_guard<std::mutex> lock(dev->mu);
+        for (auto& [pool, cbs] : dev->pool_command_buffers)
+            for (auto* cb : cbs) delete cb;
+    }
+    delete dev;
+}
+
+namespace {
+
+VkQueue get_queue(DeviceObject* dev, uint32_t family, uint32_t index, uint32_t flags, bool v2) {
+    std::lock_guard<std::mutex> lock(dev->mu);
+    auto key = std::make_pair(family, index | (flags << 24));
+    auto it = dev->queues.find(key);
+    if (it != dev->queues.end()) return reinterpret_cast<VkQueue>(it->second.get());
+    auto q = std::make_unique<QueueObject>();
+    q->id = dev->rt->new_id();
+    q->rt = dev->rt;
+    q->device = dev;
+    CommandWriter w(*dev->rt, v2 ? protocol::CommandId::vkGetDeviceQueue2 : protocol::CommandId::vkGetDeviceQueue, false);
+    auto& e = w.enc();
+    e.dispatchable(dev);
+    if (v2) {
+        VkDeviceQueueInfo2 info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_INFO_2, nullptr, flags, family, index};
+        e.presence(&info);
+        protocol::gen::enc_VkDeviceQueueInfo2(e, info);
+    } else {
+        e.u32(family);
+        e.u32(index);
+    }
+    e.u64(q->id);
+    w.send();
+    VkQueue h = reinterpret_cast<VkQueue>(q.get());
+    dev->queues[key] = std::move(q);
+    return h;
+}
+
+}  // namespace
+
+VKAPI_ATTR void VKAPI_CALL GetDeviceQueue(VkDevice device, uint32_t family, uint32_t index, VkQueue* pQueue) {
+    *pQueue = get_queue(object_of<DeviceObject>(device), family, index, 0, false);
+}
+
+VKAPI_ATTR void VKAPI_CALL GetDeviceQueue2(VkDevice device, const VkDeviceQueueInfo2* pQueueInfo, VkQueue* pQueue) {
+    *pQueue = get_queue(object_of<DeviceObject>(device), pQueueInfo->queueFamilyIndex, pQueueInfo->queueIndex,
+                        pQueueInfo->flags, true);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit(VkQueue queue, uint32_t submitCount, const VkSubmitInfo* pSubmits, VkFence fence) {
+    Runtime* rt = runtime_of(queue);
+    if (!rt->flush_memory_writes()) return VK_ERROR_DEVICE_LOST;
+    VkResult r = gen_cmd::vkQueueSubmit(queue, submitCount, pSubmits, fence);
+    if (r == VK_SUCCESS && !rt->flush()) return VK_ERROR_DEVICE_LOST;
+    return r;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit2(VkQueue queue, uint32_t submitCount, const VkSubmitInfo2* pSubmits, VkFence fence) {
+    Runtime* rt = runtime_of(queue);
+    if (!rt->flush_memory_writes()) return VK_ERROR_DEVICE_LOST;
+    VkResult r = gen_cmd::vkQueueSubmit2(queue, submitCount, pSubmits, fence);
+    if (r == VK_SUCCESS && !rt->flush()) return VK_ERROR_DEVICE_LOST;
+    return r;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL QueueBindSparse(VkQueue queue, uint32_t count, const VkBindSparseInfo* pInfo, VkFence fence) {
+    Runtime* rt = runtime_of(queue);
+    if (!rt->flush_memory_writes()) return VK_ERROR_DEVICE_LOST;
+    VkResult r = gen_cmd::vkQueueBindSparse(queue, count, pInfo, fence);
+    if (r == VK_SUCCESS && !rt->flush()) return VK_ERROR_DEVICE_LOST;
+    return r;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL SignalSemaphore(VkDevice device, const VkSemaphoreSignalInfo* pSignalInfo) {
+    Runtime* rt = runtime_of(device);
+    if (!rt->flush_memory_writes()) return VK_ERROR_DEVICE_LOST;
+    VkResult r = gen_cmd::vkSignalSemaphore(device, pSignalInfo);
+    if (r == VK_SUCCESS && !rt->flush()) return VK_ERROR_DEVICE_LOST;
+    return r;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL SetEvent(VkDevice device, VkEvent event) {
+    Runtime* rt = runtime_of(device);
+    if (!rt->flush_memory_writes()) return VK_ERROR_DEVICE_LOST;
+    VkResult r = gen_cmd::vkSetEvent(device, event);
+    if (r == VK_SUCCESS && !rt->flush()) return VK_ERROR_DEVICE_LOST;
+    return r;
+}
+
+}  // namespace anarchy::client

@@ -1,0 +1,178 @@
+// vkCreateInstance connects to the server; instance and physical-device enumeration are answered here.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "client/command_writer.h"
+#include "client/entry_points.h"
+#include "client/objects.h"
+#include "client/runtime.h"
+#include "client_commands_autogen.h"
+#include "common/log.h"
+#include "protocol/messages.h"
+#include "vk_structs_autogen.h"
+
+namespace anarchy::client {
+namespace {
+
+constexpr uint32_t kApiVersion = VK_MAKE_API_VERSION(0, 1, 3, VK_HEADER_VERSION);
+
+std::vector<VkExtensionProperties> instance_extensions() {
+    std::vector<VkExtensionProperties> out;
+    for (size_t i = 0; i < protocol::kForwardedExtensionCount; ++i) {
+        if (protocol::kForwardedExtensions[i].device) continue;
+        VkExtensionProperties p{};
+        std::snprintf(p.extensionName, sizeof p.extensionName, "%s", protocol::kForwardedExtensions[i].name);
+        p.specVersion = protocol::kForwardedExtensions[i].spec_version;
+        out.push_back(p);
+    }
+    return out;
+}
+
+template <typename T>
+VkResult fill_array(const std::vector<T>& all, uint32_t* count, T* out) {
+    if (!out) {
+        *count = static_cast<uint32_t>(all.size());
+        return VK_SUCCESS;
+    }
+    uint32_t n = std::min<uint32_t>(*count, static_cast<uint32_t>(all.size()));
+    for (uint32_t i = 0; i < n; ++i) out[i] = all[i];
+    *count = n;
+    return n < all.size() ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
+}  // namespace
+
+VKAPI_ATTR VkResult VKAPI_CALL EnumerateInstanceExtensionProperties(const char* pLayerName, uint32_t* pPropertyCount,
+                                                                    VkExtensionProperties* pProperties) {
+    if (pLayerName) return VK_ERROR_LAYER_NOT_PRESENT;
+    return fill_array(instance_extensions(), pPropertyCount, pProperties);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL EnumerateInstanceLayerProperties(uint32_t* pPropertyCount, VkLayerProperties*) {
+    *pPropertyCount = 0;
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL EnumerateInstanceVersion(uint32_t* pApiVersion) {
+    *pApiVersion = kApiVersion;
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* pCreateInfo, const VkAllocationCallbacks*,
+                                              VkInstance* pInstance) {
+    try {
+        const char* address = std::getenv("ANARCHY_SERVER");
+        if (!address || !*address) {
+            std::fprintf(stderr, "anarchy: ANARCHY_SERVER is not set (expected HOST:PORT of `anarchy serve`)\n");
+            return VK_ERROR_INITIALIZATION_FAILED;
+        }
+        auto supported = instance_extensions();
+        for (uint32_t i = 0; i < pCreateInfo->enabledExtensionCount; ++i) {
+            bool found = false;
+            for (auto& e : supported) found |= std::strcmp(e.extensionName, pCreateInfo->ppEnabledExtensionNames[i]) == 0;
+            if (!found) return VK_ERROR_EXTENSION_NOT_PRESENT;
+        }
+        std::string err;
+        auto rt = Runtime::connect(address, &err);
+        if (!rt) {
+            std::fprintf(stderr, "anarchy: cannot reach the Anarchy server at %s: %s\n", address, err.c_str());
+            return VK_ERROR_INITIALIZATION_FAILED;
+        }
+        auto inst = std::make_unique<InstanceObject>();
+        inst->id = rt->new_id();
+        inst->rt = rt.get();
+        if (pCreateInfo->pApplicationInfo) inst->api_version = pCreateInfo->pApplicationInfo->apiVersion;
+        VkInstanceCreateInfo ci = *pCreateInfo;
+        ci.enabledLayerCount = 0;
+        ci.ppEnabledLayerNames = nullptr;
+        CommandWriter w(*rt, protocol::CommandId::vkCreateInstance, true);
+        auto& e = w.enc();
+        if (e.presence(&ci)) protocol::gen::enc_VkInstanceCreateInfo(e, ci);
+        e.u64(inst->id);
+        Reply reply;
+        if (!w.call(reply)) {
+            std::fprintf(stderr, "anarchy: the Anarchy server at %s dropped the connection during vkCreateInstance\n", address);
+            return VK_ERROR_INITIALIZATION_FAILED;
+        }
+        int32_t result = 0;
+        if (!reply.decoder().i32(result)) return VK_ERROR_INITIALIZATION_FAILED;
+        if (result != VK_SUCCESS) return static_cast<VkResult>(result);
+        inst->runtime = std::move(rt);
+        *pInstance = reinterpret_cast<VkInstance>(inst.release());
+        return VK_SUCCESS;
+    } catch (const std::exception& ex) {
+        LOG_ERROR("vkCreateInstance: %s", ex.what());
+        return VK_ERROR_INITIALIZATION_FAILED;
+    }
+}
+
+VKAPI_ATTR void VKAPI_CALL DestroyInstance(VkInstance instance, const VkAllocationCallbacks* pAllocator) {
+    if (!instance) return;
+    auto* inst = object_of<InstanceObject>(instance);
+    gen_cmd::vkDestroyInstance(instance, pAllocator);
+    inst->runtime->close();
+    delete inst;
+}
+
+namespace {
+
+bool enumerate_devices(InstanceObject* inst) {
+    std::lock_guard<std::mutex> lock(inst->mu);
+    if (inst->enumerated) return true;
+    CommandWriter w(*inst->rt, static_cast<uint32_t>(protocol::CustomCommand::EnumeratePhysicalDevices), true);
+    w.enc().u64(inst->id);
+    Reply reply;
+    if (!w.call(reply)) return false;
+    auto& d = reply.decoder();
+    uint32_t n = 0;
+    if (!d.count(n, 8)) return false;
+    for (uint32_t i = 0; i < n; ++i) {
+        auto pd = std::make_unique<PhysicalDeviceObject>();
+        if (!d.u64(pd->id)) return false;
+        pd->rt = inst->rt;
+        inst->physical_devices.push_back(std::move(pd));
+    }
+    inst->enumerated = true;
+    return true;
+}
+
+}  // namespace
+
+VKAPI_ATTR VkResult VKAPI_CALL EnumeratePhysicalDevices(VkInstance instance, uint32_t* pCount, VkPhysicalDevice* pDevices) {
+    auto* inst = object_of<InstanceObject>(instance);
+    if (!enumerate_devices(inst)) return VK_ERROR_INITIALIZATION_FAILED;
+    std::vector<VkPhysicalDevice> all;
+    for (auto& pd : inst->physical_devices) all.push_back(reinterpret_cast<VkPhysicalDevice>(pd.get()));
+    return fill_array(all, pCount, pDevices);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL EnumeratePhysicalDeviceGroups(VkInstance instance, uint32_t* pCount,
+                                                             VkPhysicalDeviceGroupProperties* pGroups) {
+    auto* inst = object_of<InstanceObject>(instance);
+    if (!enumerate_devices(inst)) return VK_ERROR_INITIALIZATION_FAILED;
+    // Each remote GPU is a group of its own: device groups spanning GPUs are not forwarded.
+    uint32_t total = static_cast<uint32_t>(inst->physical_devices.size());
+    if (!pGroups) {
+        *pCount = total;
+        return VK_SUCCESS;
+    }
+    uint32_t n = std::min(*pCount, total);
+    for (uint32_t i = 0; i < n; ++i) {
+        pGroups[i].physicalDeviceCount = 1;
+        std::memset(pGroups[i].physicalDevices, 0, sizeof pGroups[i].physicalDevices);
+        pGroups[i].physicalDevices[0] = reinterpret_cast<VkPhysicalDevice>(inst->physical_devices[i].get());
+        pGroups[i].subsetAllocation = VK_FALSE;
+    }
+    *pCount = n;
+    return n < total ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL EnumerateDeviceLayerProperties(VkPhysicalDevice, uint32_t* pPropertyCount, VkLayerProperties*) {
+    *pPropertyCount = 0;
+    return VK_SUCCESS;
+}
+
+}  // namespace anarchy::client

@@ -1,0 +1,68 @@
+// The client driver's dispatchable objects. The loader writes its dispatch pointer into the first word of
+// each, so they all start with VK_LOADER_DATA; non-dispatchable handles are the wire ids themselves.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include <vulkan/vk_icd.h>
+#include <vulkan/vulkan_core.h>
+
+#include "protocol/wire_encoder.h"
+
+namespace anarchy::client {
+
+class Runtime;
+
+/// Common head of every dispatchable object.
+struct DispatchableObject {
+    VK_LOADER_DATA loader_data;
+    uint64_t id = 0;
+    Runtime* rt = nullptr;
+    DispatchableObject() { loader_data.loaderMagic = ICD_LOADER_MAGIC; }
+};
+
+struct PhysicalDeviceObject : DispatchableObject {};
+
+struct InstanceObject : DispatchableObject {
+    std::unique_ptr<Runtime> runtime;
+    std::mutex mu;
+    std::vector<std::unique_ptr<PhysicalDeviceObject>> physical_devices;  ///< created on first enumeration
+    bool enumerated = false;
+    uint32_t api_version = VK_API_VERSION_1_0;
+};
+
+struct DeviceObject;
+
+struct QueueObject : DispatchableObject {
+    DeviceObject* device = nullptr;
+};
+
+/// A command buffer records vkCmd* calls into its own stream; vkEndCommandBuffer sends it as one piece.
+struct CommandBufferObject : DispatchableObject {
+    DeviceObject* device = nullptr;
+    uint64_t pool = 0;
+    bool secondary = false;
+    protocol::WireEncoder stream;  ///< valid between begin and end; the app synchronizes access
+    size_t open_command = 0;       ///< offset of the size field of the command being recorded
+};
+
+struct DeviceObject : DispatchableObject {
+    PhysicalDeviceObject* physical_device = nullptr;
+    std::mutex mu;  ///< guards the maps below
+    std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<QueueObject>> queues;
+    std::map<uint64_t, std::set<CommandBufferObject*>> pool_command_buffers;
+    VkPhysicalDeviceMemoryProperties memory_properties{};
+};
+
+/// Returns the object behind a dispatchable handle.
+template <typename T>
+inline T* object_of(const void* handle) {
+    return static_cast<T*>(const_cast<DispatchableObject*>(static_cast<const DispatchableObject*>(handle)));
+}
+
+}  // namespace anarchy::client

@@ -1,0 +1,270 @@
+#include "client/runtime.h"
+
+#include <sys/mman.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/log.h"
+#include "protocol/memory_diff.h"
+#include "protocol/messages.h"
+#include "protocol/wire_decoder.h"
+#include "transport/handshake.h"
+#include "vk_schema_autogen.h"
+
+namespace anarchy::client {
+
+using protocol::WireDecoder;
+using protocol::WireEncoder;
+
+namespace {
+constexpr size_t kBatchFlushBytes = 1 << 20;  // send at least every MiB even without a sync point
+}
+
+ShadowMemory::~ShadowMemory() {
+    if (shadow) munmap(shadow, size);
+}
+
+std::unique_ptr<Runtime> Runtime::connect(const std::string& address, std::string* error) {
+    std::unique_ptr<Runtime> rt(new Runtime());
+    rt->address_ = address;
+    std::string err;
+    transport::ConnectionOptions co;
+    rt->conn_ = transport::tcp_connect(address, std::chrono::milliseconds(3000), co, &err);
+    if (!rt->conn_) {
+        if (error) *error = err;
+        return nullptr;
+    }
+    transport::PeerInfo mine, theirs;
+    mine.schema_hash = protocol::kSchemaHash;
+    mine.software = "anarchy " ANARCHY_VERSION;
+    mine.role = "vulkan";
+    if (!transport::client_handshake(*rt->conn_, mine, &theirs, &err)) {
+        if (error) *error = err;
+        return nullptr;
+    }
+    rt->receiver_ = std::thread([r = rt.get()]() { r->receive_loop(); });
+    return rt;
+}
+
+Runtime::~Runtime() {
+    close();
+    if (receiver_.joinable()) receiver_.join();
+}
+
+void Runtime::close() {
+    if (!conn_) return;
+    if (!lost_) {
+        flush();
+        conn_->send(transport::FrameType::Bye, nullptr, 0);
+    }
+    if (const char* path = std::getenv("ANARCHY_STATS_FILE")) {
+        if (FILE* f = std::fopen(path, "a")) {
+            transport::ConnectionStats cs = conn_->stats();
+            std::fprintf(f, "round_trips=%llu cached_answers=%llu commands=%llu frames_sent=%llu bytes_sent=%llu "
+                            "bytes_received=%llu memory_bytes_up=%llu memory_bytes_down=%llu\n",
+                         (unsigned long long)stats_.round_trips, (unsigned long long)stats_.cached_answers,
+                         (unsigned long long)stats_.commands, (unsigned long long)stats_.frames_sent,
+                         (unsigned long long)cs.bytes_sent, (unsigned long long)cs.bytes_received,
+                         (unsigned long long)stats_.memory_bytes_up, (unsigned long long)stats_.memory_bytes_down);
+            std::fclose(f);
+        }
+    }
+    lost_ = true;
+    conn_->close();
+    reply_cv_.notify_all();
+}
+
+void Runtime::mark_lost(const std::string& why) {
+    bool was = lost_.exchange(true);
+    if (!was) {
+        {
+            std::lock_guard<std::mutex> lock(reply_mu_);
+            lost_reason_ = why;
+        }
+        LOG_ERROR("connection to Anarchy server %s lost: %s", address_.c_str(), why.c_str());
+        if (conn_) conn_->close();
+    }
+    reply_cv_.notify_all();
+}
+
+bool Runtime::enqueue(const uint8_t* data, size_t size) {
+    if (lost_) return false;
+    std::unique_lock<std::mutex> lock(batch_mu_);
+    batch_.insert(batch_.end(), data, data + size);
+    stats_.commands++;
+    if (batch_.size() >= kBatchFlushBytes) return flush_locked(lock);
+    return true;
+}
+
+bool Runtime::flush_locked(std::unique_lock<std::mutex>&) {
+    if (batch_.empty()) return !lost_;
+    std::string err;
+    bool ok = conn_->send(transport::FrameType::Commands, batch_.data(), batch_.size(), &err);
+    batch_.clear();
+    stats_.frames_sent++;
+    if (!ok) mark_lost(err.empty() ? "send failed" : err);
+    return ok;
+}
+
+bool Runtime::flush() {
+    std::unique_lock<std::mutex> lock(batch_mu_);
+    return flush_locked(lock);
+}
+
+bool Runtime::call(const uint8_t* data, size_t size, uint32_t seq, std::vector<uint8_t>& reply) {
+    if (lost_) return false;
+    {
+        std::unique_lock<std::mutex> lock(batch_mu_);
+        batch_.insert(batch_.end(), data, data + size);
+        stats_.commands++;
+        if (!flush_locked(lock)) return false;
+    }
+    stats_.round_trips++;
+    std::unique_lock<std::mutex> lock(reply_mu_);
+    // The connection's heartbeat bounds this wait: a dead server marks the runtime lost within seconds.
+    reply_cv_.wait(lock, [&] { return lost_.load() || replies_.count(seq) != 0; });
+    auto it = replies_.find(seq);
+    if (it == replies_.end()) return false;
+    reply = std::move(it->second);
+    replies_.erase(it);
+    return true;
+}
+
+bool Runtime::cached(const std::string& key, std::vector<uint8_t>& out) {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = cache_.find(key);
+    if (it == cache_.end()) return false;
+    out = it->second;
+    stats_.cached_answers++;
+    return true;
+}
+
+void Runtime::remember(const std::string& key, const std::vector<uint8_t>& reply) {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    cache_[key] = reply;
+}
+
+void Runtime::receive_loop() {
+    for (;;) {
+        transport::Frame f;
+        std::string err;
+        bool timed_out = false;
+        if (!conn_->receive(f, std::chrono::milliseconds(1000), &err, &timed_out)) {
+            if (timed_out && !lost_) continue;
+            if (!lost_) mark_lost(err.empty() ? "connection closed" : err);
+            return;
+        }
+        if (f.type == transport::FrameType::Error) {
+            mark_lost("the server ended the session: " + std::string(f.payload.begin(), f.payload.end()));
+            return;
+        }
+        if (f.type != transport::FrameType::Reply) continue;
+        protocol::Arena arena;
+        WireDecoder d(f.payload.data(), f.payload.size(), &arena);
+        uint32_t seq = 0, flags = 0;
+        if (!d.u32(seq) || !d.u32(flags)) {
+            mark_lost("malformed reply from the server");
+            return;
+        }
+        if (flags & protocol::kReplyHasMemory) apply_memory_updates(d);
+        if (!d.ok()) {
+            mark_lost("malformed memory update from the server: " + d.error());
+            return;
+        }
+        std::vector<uint8_t> body(d.cursor(), d.cursor() + d.remaining());
+        {
+            std::lock_guard<std::mutex> lock(reply_mu_);
+            replies_[seq] = std::move(body);
+        }
+        reply_cv_.notify_all();
+    }
+}
+
+void Runtime::apply_memory_updates(WireDecoder& d) {
+    uint32_t n = 0;
+    if (!d.count(n, 24)) return;
+    for (uint32_t i = 0; i < n; ++i) {
+        uint64_t id = 0, off = 0, len = 0;
+        if (!d.u64(id) || !d.u64(off) || !d.u64(len)) return;
+        if (len > d.remaining()) {
+            d.fail("memory update longer than the reply");
+            return;
+        }
+        const uint8_t* src = d.cursor();
+        d.skip(len);
+        ShadowMemory* m = shadow(id);
+        if (!m) continue;
+        std::lock_guard<std::mutex> lock(m->mu);
+        if (!m->mapped || off > m->size || len > m->size - off) continue;
+        // Bytes the program changed since the last sync keep the program's value; they go up on the next submit.
+        uint8_t* sh = m->shadow + off;
+        uint8_t* snap = m->snapshot.data() + off;
+        for (uint64_t k = 0; k < len; ++k) {
+            if (sh[k] == snap[k]) sh[k] = src[k];
+            snap[k] = src[k];
+        }
+        stats_.memory_bytes_down += len;
+    }
+}
+
+ShadowMemory* Runtime::add_shadow(uint64_t id, uint64_t size, VkDevice device) {
+    void* p = mmap(nullptr, size ? size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    auto m = std::make_unique<ShadowMemory>();
+    m->id = id;
+    m->size = size;
+    m->shadow = static_cast<uint8_t*>(p);
+    m->device = device;
+    std::lock_guard<std::mutex> lock(shadows_mu_);
+    ShadowMemory* raw = m.get();
+    shadows_[id] = std::move(m);
+    return raw;
+}
+
+ShadowMemory* Runtime::shadow(uint64_t id) {
+    std::lock_guard<std::mutex> lock(shadows_mu_);
+    auto it = shadows_.find(id);
+    return it == shadows_.end() ? nullptr : it->second.get();
+}
+
+void Runtime::remove_shadow(uint64_t id) {
+    std::lock_guard<std::mutex> lock(shadows_mu_);
+    shadows_.erase(id);
+}
+
+bool Runtime::flush_memory_writes() {
+    std::vector<ShadowMemory*> list;
+    {
+        std::lock_guard<std::mutex> lock(shadows_mu_);
+        for (auto& kv : shadows_)
+            if (kv.second->mapped) list.push_back(kv.second.get());
+    }
+    for (ShadowMemory* m : list) {
+        WireEncoder e;
+        std::lock_guard<std::mutex> lock(m->mu);
+        if (!m->mapped) continue;
+        e.u32(static_cast<uint32_t>(protocol::CustomCommand::WriteMemory));
+        size_t size_at = e.reserve_u32();
+        e.u64(m->id);
+        size_t count_at = e.reserve_u32();
+        uint32_t count = 0;
+        protocol::for_each_changed_run(m->shadow, m->snapshot.data(), m->size, [&](size_t off, size_t len) {
+            e.u64(off);
+            e.u64(len);
+            e.raw(m->shadow + off, len);
+            std::memcpy(m->snapshot.data() + off, m->shadow + off, len);
+            stats_.memory_bytes_up += len;
+            ++count;
+        });
+        if (count == 0) continue;
+        e.patch_u32(count_at, count);
+        e.patch_u32(size_at, static_cast<uint32_t>(e.size_bytes() - 8));
+        if (!enqueue(e.bytes().data(), e.size_bytes())) return false;
+    }
+    return !lost_;
+}
+
+}  // namespace anarchy::client

@@ -1,0 +1,104 @@
+// One instance's connection to the server: batching, replies, the query cache and mapped-memory shadows.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <vulkan/vulkan_core.h>
+
+#include "protocol/wire_decoder.h"
+#include "protocol/wire_encoder.h"
+#include "transport/connection.h"
+
+namespace anarchy::client {
+
+/// Client side of a host-visible allocation: the memory the program writes and reads.
+struct ShadowMemory {
+    std::mutex mu;
+    uint64_t id = 0;
+    uint64_t size = 0;
+    uint8_t* shadow = nullptr;          ///< what vkMapMemory hands out (anonymous mapping)
+    std::vector<uint8_t> snapshot;      ///< what the server is known to hold (while mapped)
+    bool mapped = false;
+    VkDevice device = VK_NULL_HANDLE;
+    ~ShadowMemory();
+};
+
+/// Counters for benchmarks: how often the program waited on the network.
+struct RuntimeStats {
+    std::atomic<uint64_t> round_trips{0};
+    std::atomic<uint64_t> cached_answers{0};
+    std::atomic<uint64_t> commands{0};
+    std::atomic<uint64_t> frames_sent{0};
+    std::atomic<uint64_t> memory_bytes_up{0};
+    std::atomic<uint64_t> memory_bytes_down{0};
+};
+
+class Runtime {
+public:
+    /// Connects and handshakes. nullptr with *error (naming the address and the reason) on failure.
+    static std::unique_ptr<Runtime> connect(const std::string& address, std::string* error);
+    ~Runtime();
+
+    uint64_t new_id() { return next_id_.fetch_add(1); }
+    bool lost() const { return lost_.load(); }
+    /// Appends a finished async command (or a recorded command buffer) to the batch.
+    bool enqueue(const uint8_t* data, size_t size);
+    /// Sends the batch now.
+    bool flush();
+    uint32_t next_seq() { return next_seq_.fetch_add(1); }
+    /// Sends bytes (which end with the command carrying seq) and waits for the reply body.
+    bool call(const uint8_t* data, size_t size, uint32_t seq, std::vector<uint8_t>& reply);
+    /// Cached reply bytes for a pure query, if any.
+    bool cached(const std::string& key, std::vector<uint8_t>& out);
+    void remember(const std::string& key, const std::vector<uint8_t>& reply);
+    /// Sends every change the program made to mapped memory since the last sync.
+    bool flush_memory_writes();
+    ShadowMemory* add_shadow(uint64_t id, uint64_t size, VkDevice device);
+    ShadowMemory* shadow(uint64_t id);
+    void remove_shadow(uint64_t id);
+    /// Closes the connection politely.
+    void close();
+    void mark_lost(const std::string& why);
+    RuntimeStats& stats() { return stats_; }
+    const std::string& address() const { return address_; }
+
+private:
+    Runtime() = default;
+    void receive_loop();
+    void apply_memory_updates(protocol::WireDecoder& d);
+    bool flush_locked(std::unique_lock<std::mutex>& lock);
+
+    std::string address_;
+    std::unique_ptr<transport::Connection> conn_;
+    std::thread receiver_;
+    std::atomic<uint64_t> next_id_{1};
+    std::atomic<uint32_t> next_seq_{1};
+    std::atomic<bool> lost_{false};
+    std::string lost_reason_;
+
+    std::mutex batch_mu_;
+    std::vector<uint8_t> batch_;
+
+    std::mutex reply_mu_;
+    std::condition_variable reply_cv_;
+    std::unordered_map<uint32_t, std::vector<uint8_t>> replies_;
+
+    std::mutex cache_mu_;
+    std::unordered_map<std::string, std::vector<uint8_t>> cache_;
+
+    std::mutex shadows_mu_;
+    std::map<uint64_t, std::unique_ptr<ShadowMemory>> shadows_;
+    RuntimeStats stats_;
+};
+
+
+}  // namespace anarchy::client

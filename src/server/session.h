@@ -1,0 +1,152 @@
+// One client's session: decodes its command stream, runs it on the host's driver, owns its objects.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <vulkan/vulkan_core.h>
+
+#include "protocol/arena.h"
+#include "protocol/messages.h"
+#include "protocol/wire_decoder.h"
+#include "protocol/wire_encoder.h"
+#include "server/object_table.h"
+#include "server_dispatch_table_autogen.h"
+#include "transport/connection.h"
+#include "vk_schema_autogen.h"
+
+namespace anarchy::server {
+
+/// Returned by a server hook whose reply a waiter thread sends later.
+constexpr VkResult kReplyDeferred = static_cast<VkResult>(0x7ffffff0);
+/// Caps on what a client may ask the server to allocate for outputs.
+constexpr uint64_t kMaxOutputElements = 1u << 20;
+constexpr uint64_t kMaxOutputBytes = uint64_t(1) << 30;
+
+/// Host-visible memory the server keeps mapped, and what the client is known to hold of it.
+struct MirroredMemory {
+    std::mutex mu;               ///< held while comparing or applying writes
+    uint8_t* mapped = nullptr;   ///< the host driver's persistent mapping
+    uint64_t size = 0;
+    std::vector<uint8_t> client_view;  ///< bytes the client holds (valid while client_mapped)
+    bool client_mapped = false;
+    VkDevice device = VK_NULL_HANDLE;
+    bool coherent = true;
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+};
+
+/// Settings the server applies to every session.
+struct SessionOptions {
+    uint32_t device_index = 0;  ///< --device: which physical device the client sees (UINT32_MAX: all)
+    std::string host_description;  ///< "host:port" shown in driverInfo
+};
+
+/// One client connection. run() serves it until it ends, then frees everything it created.
+class Session : public protocol::HandleDecoder {
+public:
+    Session(std::unique_ptr<transport::Connection> conn, uint64_t number, SessionOptions options);
+    ~Session() override;
+
+    /// Serves the connection until it closes or misbehaves; then cleans up. Returns the reason it ended.
+    std::string run();
+    /// Asks run() to stop (server shutdown).
+    void stop();
+
+    // ---- used by generated dispatch and hooks ----
+    const DispatchTable& vk() const { return vk_; }
+    ObjectTable& objects() { return objects_; }
+    bool resolve(uint32_t object_type, uint64_t id, uint64_t& out) override;
+    template <typename T>
+    bool decode_handle(protocol::WireDecoder& d, VkObjectType type, bool optional, uint64_t& id, T& out) {
+        if (!d.u64(id)) return false;
+        if (id == 0) {
+            out = reinterpret_cast<T>(uint64_t(0));
+            if (!optional) return d.fail("null handle where one is required");
+            return true;
+        }
+        uint64_t raw = 0;
+        if (!objects_.resolve(id, type, raw))
+            return d.fail("unknown, destroyed or mistyped object id " + std::to_string(id) + " (expected " +
+                          object_type_name(type) + ")");
+        out = reinterpret_cast<T>(raw);
+        return true;
+    }
+    void register_object(uint64_t id, VkObjectType type, uint64_t handle, uint64_t owner, VkObjectType parent_type,
+                         uint64_t parent);
+    void register_object(uint64_t id, VkObjectType type, uint64_t handle, uint64_t owner, int parent_type, uint64_t parent) {
+        register_object(id, type, handle, owner, static_cast<VkObjectType>(parent_type), parent);
+    }
+    void forget_object(VkObjectType type, uint64_t id);
+    void forget_objects(VkObjectType type, const uint64_t* handles, uint64_t count);
+    void forget_children(VkObjectType type, uint64_t handle);
+    void note_async_failure(const char* command, VkResult result);
+    static std::string object_type_name(VkObjectType type);
+
+    // ---- used by hooks (overrides.cpp) ----
+    uint32_t current_seq() const { return current_seq_; }
+    bool current_wants_reply() const { return current_wants_reply_; }
+    /// Runs fn on a waiter thread; fn builds the reply body into the encoder. Memory updates are appended when
+    /// the body's leading VkResult is VK_SUCCESS.
+    void defer_reply(std::function<void(protocol::WireEncoder&)> fn);
+    /// True once the session is ending: waiters give up.
+    bool closing() const { return closing_.load(); }
+    std::mutex& instance_mutex() { return instance_mu_; }
+    void set_dispatch(const DispatchTable& t) { vk_ = t; has_dispatch_ = true; }
+    bool has_dispatch() const { return has_dispatch_; }
+    const SessionOptions& options() const { return options_; }
+    std::map<uint64_t, std::shared_ptr<MirroredMemory>>& mirrors() { return mirrors_; }  // by VkDeviceMemory
+    std::mutex& mirrors_mutex() { return mirrors_mu_; }
+    /// Appends updates of every client-mapped memory (bytes the GPU changed since the client last saw them).
+    /// Returns how many ranges were written.
+    uint32_t collect_memory_updates(protocol::WireEncoder& out);
+    uint64_t number() const { return number_; }
+    /// The physical device a VkDevice was created from (recorded by the vkCreateDevice hook).
+    std::map<VkDevice, VkPhysicalDevice>& device_parents() { return device_parents_; }
+
+private:
+    bool handle_frame(const transport::Frame& f, std::string& why);
+    bool handle_command(uint32_t id, uint32_t seq, bool wants_reply, protocol::WireDecoder& d, std::string& why);
+    bool handle_custom(uint32_t id, protocol::WireDecoder& d, protocol::WireEncoder* reply, std::string& why);
+    void send_reply(uint32_t seq, const protocol::WireEncoder& body, bool with_memory);
+    void cleanup();
+    bool observes_gpu_writes(uint32_t id) const;
+
+    std::unique_ptr<transport::Connection> conn_;
+    uint64_t number_;
+    SessionOptions options_;
+    DispatchTable vk_{};
+    bool has_dispatch_ = false;
+    ObjectTable objects_;
+    protocol::Arena arena_;
+    uint32_t current_seq_ = 0;
+    bool current_wants_reply_ = false;
+    bool deferred_now_ = false;
+    std::atomic<bool> closing_{false};
+    std::mutex instance_mu_;
+    std::mutex mirrors_mu_;
+    std::map<uint64_t, std::shared_ptr<MirroredMemory>> mirrors_;
+    std::map<VkDevice, VkPhysicalDevice> device_parents_;
+    std::mutex waiters_mu_;
+    std::list<std::thread> waiters_;
+    uint64_t async_failures_ = 0;
+    uint64_t next_server_id_ = 1;
+    friend class SessionHooks;
+};
+
+/// Runs one decoded generated command (emitted by codegen into server_dispatch_autogen.cpp).
+bool dispatch_generated(Session& s, protocol::CommandId id, protocol::WireDecoder& d, protocol::WireEncoder* reply);
+/// Loads every command of the generated scope for an instance.
+void load_dispatch_table(DispatchTable& t, PFN_vkGetInstanceProcAddr gipa, VkInstance instance);
+/// Destroys one leftover object at session end.
+void destroy_object(const DispatchTable& t, VkObjectType type, uint64_t handle, uint64_t owner);
+
+}  // namespace anarchy::server

@@ -1,0 +1,39 @@
+// The test programs anarchy_testprog runs. Each exercises one area of the API on a fresh TestContext and
+// returns its output, which must be identical between runs and between the native and the remote driver;
+// each also checks what it can cheaply and throws TestFailure when a result is wrong.
+#pragma once
+
+#include "program_output.h"
+#include "test_context.h"
+
+namespace anarchy::testprog {
+
+struct Program {
+    const char* name;
+    Output (*run)(TestContext& ctx);
+    const char* output;  // what the output file holds, for --help
+};
+
+Output run_graphics(TestContext& ctx);
+Output run_renderpass(TestContext& ctx);
+Output run_compute(TestContext& ctx);
+Output run_transfer(TestContext& ctx);
+Output run_queries(TestContext& ctx);
+Output run_timeline(TestContext& ctx);
+Output run_ring(TestContext& ctx);
+Output run_secondary(TestContext& ctx);
+Output run_multithread(TestContext& ctx);
+
+inline constexpr Program kPrograms[] = {
+    {"graphics", run_graphics, "256x256 RGBA (PAM) of the scene, 4x MSAA resolved, dynamic rendering"},
+    {"renderpass", run_renderpass, "256x256 RGBA (PAM) of the scene rendered in a VkRenderPass"},
+    {"compute", run_compute, "1,000,000 uint32: per-workgroup prefix sums of hashed inputs"},
+    {"transfer", run_transfer, "read-back bytes of buffer/image copies, blits, fills, updates and clears"},
+    {"queries", run_queries, "text: occlusion sample counts and timestamp facts"},
+    {"timeline", run_timeline, "text: timeline/binary semaphore, fence and event observations"},
+    {"ring", run_ring, "final accumulators and checksum of 60 frames through a persistently mapped ring"},
+    {"secondary", run_secondary, "256x256 RGBA (PAM) of the scene drawn by secondary command buffers"},
+    {"multithread", run_multithread, "256x256 RGBA (PAM): four quadrants recorded by four threads"},
+};
+
+}  // namespace anarchy::testprog
