@@ -261,6 +261,8 @@ uint32_t Session::collect_memory_updates(WireEncoder& out) {
         });
     }
     out.patch_u32(count_at, count);
+    LOG_DEBUG("memory", "session %llu: %u changed ranges in %zu client-mapped allocations", (unsigned long long)number_,
+              count, list.size());
     return count;
 }
 

@@ -1,8 +1,8 @@
 // compute: a storage-buffer compute shader with push constants and a descriptor set, over 1,000,000 uints
 // uploaded through a staging buffer; the result is read back and checked against the same computation on
 // the CPU.
-#include "programs.h"
 #include "prefix_hash_comp.h"
+#include "programs.h"
 
 #include <cstring>
 #include <vector>
@@ -11,7 +11,7 @@ namespace anarchy::testprog {
 
 namespace {
 
-constexpr uint32_t kCount = 1'000'000;  // deliberately not a multiple of the workgroup size
+constexpr uint32_t kCount = 1'000'000;    // deliberately not a multiple of the workgroup size
 constexpr uint32_t kWorkgroupSize = 128;  // local_size_x in prefix_hash.comp
 constexpr uint32_t kSeed = 0x9e3779b9u;
 
@@ -128,9 +128,8 @@ Output run_compute(TestContext& ctx) {
     std::vector<uint32_t> expected = expected_result(input);
     const auto* result = readback.as<const uint32_t>();
     for (uint32_t i = 0; i < kCount; ++i)
-        require(result[i] == expected[i], "compute: element " + std::to_string(i) + " is " +
-                                              std::to_string(result[i]) + ", expected " +
-                                              std::to_string(expected[i]));
+        require(result[i] == expected[i], "compute: element " + std::to_string(i) + " is " + std::to_string(result[i]) +
+                                              ", expected " + std::to_string(expected[i]));
     return bytes_of(result, bytes);
 }
 

@@ -15,8 +15,8 @@ Output run_graphics(TestContext& ctx) {
     VkPipeline pipeline = create_scene_pipeline(ctx, scene, {VK_NULL_HANDLE, kSceneColorFormat, depth_format, samples});
     Image msaa_color = ctx.create_image(
         {kSceneColorFormat, kSceneExtent, VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT, samples, VK_IMAGE_ASPECT_COLOR_BIT});
-    Image msaa_depth = ctx.create_image({depth_format, kSceneExtent, VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT,
-                                         samples, VK_IMAGE_ASPECT_DEPTH_BIT});
+    Image msaa_depth = ctx.create_image(
+        {depth_format, kSceneExtent, VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT, samples, VK_IMAGE_ASPECT_DEPTH_BIT});
     Image resolved = ctx.create_image(
         {kSceneColorFormat, kSceneExtent, VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSFER_SRC_BIT});
     const VkDeviceSize pixel_bytes = VkDeviceSize(kSceneExtent.width) * kSceneExtent.height * 4;

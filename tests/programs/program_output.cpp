@@ -17,9 +17,9 @@ Output bytes_of(const void* data, size_t size) {
 
 Output encode_pam_rgba(uint32_t width, uint32_t height, const void* rgba) {
     char header[128];
-    int length = std::snprintf(header, sizeof header,
-                               "P7\nWIDTH %u\nHEIGHT %u\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n",
-                               width, height);
+    int length =
+        std::snprintf(header, sizeof header,
+                      "P7\nWIDTH %u\nHEIGHT %u\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n", width, height);
     Output out(header, header + length);
     const auto* pixels = static_cast<const uint8_t*>(rgba);
     out.insert(out.end(), pixels, pixels + size_t(width) * height * 4);

@@ -66,8 +66,7 @@ VkPipeline create_rect_pipeline(TestContext& ctx, VkPipelineLayout layout, VkFor
     stages[1].module = ctx.create_shader_module(rect_frag);
     stages[1].pName = "main";
     VkPipelineVertexInputStateCreateInfo vertex_input{VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO};
-    VkPipelineInputAssemblyStateCreateInfo input_assembly{
-        VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO};
+    VkPipelineInputAssemblyStateCreateInfo input_assembly{VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO};
     input_assembly.topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST;
     VkViewport viewport{0, 0, float(kSize), float(kSize), 0, 1};
     VkRect2D scissor{{0, 0}, {kSize, kSize}};
@@ -160,17 +159,18 @@ void record_occlusion_pass(TestContext& ctx, VkCommandBuffer cmd, VkQueryPool po
     for (uint32_t i = 0; i < kQueryCount; ++i) {
         const PixelRect& r = kRects[i];
         auto ndc = [](uint32_t pixel) { return float(pixel) * 2.0f / kSize - 1.0f; };
-        RectConstants constants{{ndc(r.x0), ndc(r.y0), ndc(r.x1), ndc(r.y1)}, {0.2f * i, 1 - 0.2f * i, 0.5f, 1}, r.depth};
-        vkCmdPushConstants(cmd, layout, VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT, 0,
-                           sizeof constants, &constants);
+        RectConstants constants{
+            {ndc(r.x0), ndc(r.y0), ndc(r.x1), ndc(r.y1)}, {0.2f * i, 1 - 0.2f * i, 0.5f, 1}, r.depth};
+        vkCmdPushConstants(cmd, layout, VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof constants,
+                           &constants);
         vkCmdBeginQuery(cmd, pool, i, control);
         vkCmdDraw(cmd, 6, 1, 0, 0);
         vkCmdEndQuery(cmd, pool, i);
     }
     vkCmdEndRendering(cmd);
-    vkCmdCopyQueryPoolResults(cmd, pool, 0, kQueryCount, copy_target.buffer, 0, sizeof(QueryResult),
-                              VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WITH_AVAILABILITY_BIT |
-                                  VK_QUERY_RESULT_WAIT_BIT);
+    vkCmdCopyQueryPoolResults(
+        cmd, pool, 0, kQueryCount, copy_target.buffer, 0, sizeof(QueryResult),
+        VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WITH_AVAILABILITY_BIT | VK_QUERY_RESULT_WAIT_BIT);
     memory_barrier(cmd, VK_PIPELINE_STAGE_2_COPY_BIT, VK_ACCESS_2_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_2_HOST_BIT,
                    VK_ACCESS_2_HOST_READ_BIT);
 }
@@ -190,8 +190,11 @@ void occlusion_queries(TestContext& ctx, TextReport& report) {
     const bool precise = ctx.occlusion_query_precise();
     const VkFormat depth_format = ctx.find_depth_format();
     Image color = ctx.create_image({kColorFormat, {kSize, kSize}, VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT});
-    Image depth = ctx.create_image({depth_format, {kSize, kSize}, VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT,
-                                    VK_SAMPLE_COUNT_1_BIT, VK_IMAGE_ASPECT_DEPTH_BIT});
+    Image depth = ctx.create_image({depth_format,
+                                    {kSize, kSize},
+                                    VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT,
+                                    VK_SAMPLE_COUNT_1_BIT,
+                                    VK_IMAGE_ASPECT_DEPTH_BIT});
     VkPushConstantRange push{VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof(RectConstants)};
     VkPipelineLayoutCreateInfo layout_info{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
     layout_info.pushConstantRangeCount = 1;
@@ -204,7 +207,8 @@ void occlusion_queries(TestContext& ctx, TextReport& report) {
     Buffer copied = ctx.create_buffer(kQueryCount * sizeof(QueryResult), VK_BUFFER_USAGE_TRANSFER_DST_BIT,
                                       VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
 
-    report.line("occlusionQueryPrecise: %s", precise ? "enabled, exact counts checked" : "unsupported, zero/non-zero checked");
+    report.line("occlusionQueryPrecise: %s",
+                precise ? "enabled, exact counts checked" : "unsupported, zero/non-zero checked");
     for (uint32_t i = 0; i < kQueryCount; ++i) {
         std::vector<uint64_t> expected = expected_samples();
         if (precise)
@@ -228,8 +232,9 @@ void occlusion_queries(TestContext& ctx, TextReport& report) {
     QueryResult polled[kQueryCount];
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     for (;;) {
-        VkResult result = vkGetQueryPoolResults(device, pool, 0, kQueryCount, sizeof polled, polled, sizeof(QueryResult),
-                                                VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WITH_AVAILABILITY_BIT);
+        VkResult result =
+            vkGetQueryPoolResults(device, pool, 0, kQueryCount, sizeof polled, polled, sizeof(QueryResult),
+                                  VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WITH_AVAILABILITY_BIT);
         if (result == VK_SUCCESS) break;
         if (result != VK_NOT_READY) VK_CHECK(result);
         require(std::chrono::steady_clock::now() < deadline, "queries: occlusion results not available after 60 s");

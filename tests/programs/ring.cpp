@@ -18,8 +18,8 @@ namespace {
 
 constexpr uint32_t kFrames = 60;
 constexpr uint32_t kSlots = 4;
-constexpr uint32_t kCount = 256;          // words per slot
-constexpr uint32_t kWorkgroupSize = 64;   // local_size_x in ring.comp
+constexpr uint32_t kCount = 256;         // words per slot
+constexpr uint32_t kWorkgroupSize = 64;  // local_size_x in ring.comp
 
 struct FrameConstants {  // matches `Frame` in ring.comp
     uint32_t slot_offset;
@@ -123,10 +123,10 @@ RingResult run_frames(TestContext& ctx, const RingPipeline& p, bool explicit_flu
     const VkDeviceSize slot_bytes = align_up(kCount * 4, ctx.limits().nonCoherentAtomSize);
     Buffer ring = ctx.create_buffer(slot_bytes * kSlots, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, required, avoid);
     Buffer readback = ctx.create_buffer(kCount * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, required, avoid);
-    Buffer accumulators = ctx.create_buffer(kCount * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
-                                                             VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-                                                             VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                                            VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+    Buffer accumulators = ctx.create_buffer(
+        kCount * 4,
+        VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+        VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
     Buffer final_copy = ctx.create_buffer(kCount * 4, VK_BUFFER_USAGE_TRANSFER_DST_BIT, coherent);
     if (explicit_flush) {
         bool ring_coherent = ring.memory_flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
@@ -142,9 +142,8 @@ RingResult run_frames(TestContext& ctx, const RingPipeline& p, bool explicit_flu
     alloc.pSetLayouts = &p.set_layout;
     VkDescriptorSet set;
     VK_CHECK(vkAllocateDescriptorSets(device, &alloc, &set));
-    VkDescriptorBufferInfo infos[3] = {{ring.buffer, 0, VK_WHOLE_SIZE},
-                                       {accumulators.buffer, 0, VK_WHOLE_SIZE},
-                                       {readback.buffer, 0, VK_WHOLE_SIZE}};
+    VkDescriptorBufferInfo infos[3] = {
+        {ring.buffer, 0, VK_WHOLE_SIZE}, {accumulators.buffer, 0, VK_WHOLE_SIZE}, {readback.buffer, 0, VK_WHOLE_SIZE}};
     VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
     write.dstSet = set;
     write.descriptorCount = 3;

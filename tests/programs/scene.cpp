@@ -64,8 +64,7 @@ Mat4 look_at(const float eye[3], const float center[3]) {
         return std::array<float, 3>{v[0] / length, v[1] / length, v[2] / length};
     };
     auto cross = [](std::array<float, 3> a, std::array<float, 3> b) {
-        return std::array<float, 3>{a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
-                                    a[0] * b[1] - a[1] * b[0]};
+        return std::array<float, 3>{a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
     };
     auto dot = [](std::array<float, 3> a, const float* b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; };
     auto f = normalize({center[0] - eye[0], center[1] - eye[1], center[2] - eye[2]});
@@ -157,7 +156,8 @@ std::vector<uint8_t> texture_pixels() {
 
 Image create_texture(TestContext& ctx) {
     ctx.require_format_features(VK_FORMAT_R8G8B8A8_UNORM, VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT);
-    Image texture = ctx.create_image({VK_FORMAT_R8G8B8A8_UNORM, {kTextureSize, kTextureSize},
+    Image texture = ctx.create_image({VK_FORMAT_R8G8B8A8_UNORM,
+                                      {kTextureSize, kTextureSize},
                                       VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT});
     std::vector<uint8_t> pixels = texture_pixels();
     Buffer staging = ctx.create_buffer(pixels.size(), VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
@@ -169,8 +169,7 @@ Image create_texture(TestContext& ctx) {
         VkBufferImageCopy region{};
         region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
         region.imageExtent = {kTextureSize, kTextureSize, 1};
-        vkCmdCopyBufferToImage(cmd, staging.buffer, texture.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1,
-                               &region);
+        vkCmdCopyBufferToImage(cmd, staging.buffer, texture.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
         image_barrier(cmd, texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL,
                       VK_PIPELINE_STAGE_2_COPY_BIT, VK_ACCESS_2_TRANSFER_WRITE_BIT,
                       VK_PIPELINE_STAGE_2_FRAGMENT_SHADER_BIT, VK_ACCESS_2_SHADER_SAMPLED_READ_BIT);
@@ -243,7 +242,8 @@ Scene create_scene(TestContext& ctx) {
 
     VkDescriptorBufferInfo camera_info{scene.camera.buffer, 0, VK_WHOLE_SIZE};
     VkDescriptorImageInfo texture_info{scene.sampler, scene.texture.view, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
-    VkWriteDescriptorSet writes[2] = {{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET}, {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET}};
+    VkWriteDescriptorSet writes[2] = {{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET},
+                                      {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET}};
     writes[0].dstSet = scene.descriptor_set;
     writes[0].dstBinding = 0;
     writes[0].descriptorCount = 1;
@@ -288,8 +288,7 @@ VkPipeline create_scene_pipeline(TestContext& ctx, const Scene& scene, const Sce
     vertex_input.pVertexBindingDescriptions = &binding;
     vertex_input.vertexAttributeDescriptionCount = 3;
     vertex_input.pVertexAttributeDescriptions = attributes;
-    VkPipelineInputAssemblyStateCreateInfo input_assembly{
-        VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO};
+    VkPipelineInputAssemblyStateCreateInfo input_assembly{VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO};
     input_assembly.topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST;
     VkPipelineViewportStateCreateInfo viewport{VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO};
     viewport.viewportCount = 1;
@@ -306,8 +305,8 @@ VkPipeline create_scene_pipeline(TestContext& ctx, const Scene& scene, const Sce
     depth.depthWriteEnable = VK_TRUE;
     depth.depthCompareOp = VK_COMPARE_OP_LESS;
     VkPipelineColorBlendAttachmentState blend_attachment{};
-    blend_attachment.colorWriteMask = VK_COLOR_COMPONENT_R_BIT | VK_COLOR_COMPONENT_G_BIT |
-                                      VK_COLOR_COMPONENT_B_BIT | VK_COLOR_COMPONENT_A_BIT;
+    blend_attachment.colorWriteMask =
+        VK_COLOR_COMPONENT_R_BIT | VK_COLOR_COMPONENT_G_BIT | VK_COLOR_COMPONENT_B_BIT | VK_COLOR_COMPONENT_A_BIT;
     VkPipelineColorBlendStateCreateInfo blend{VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO};
     blend.attachmentCount = 1;
     blend.pAttachments = &blend_attachment;
@@ -342,15 +341,15 @@ VkPipeline create_scene_pipeline(TestContext& ctx, const Scene& scene, const Sce
 
 void bind_scene(VkCommandBuffer cmd, const Scene& scene, VkPipeline pipeline, VkRect2D area) {
     vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline);
-    VkViewport viewport{float(area.offset.x), float(area.offset.y), float(area.extent.width),
-                        float(area.extent.height), 0.0f, 1.0f};
+    VkViewport viewport{
+        float(area.offset.x), float(area.offset.y), float(area.extent.width), float(area.extent.height), 0.0f, 1.0f};
     vkCmdSetViewport(cmd, 0, 1, &viewport);
     vkCmdSetScissor(cmd, 0, 1, &area);
     VkDeviceSize offset = 0;
     vkCmdBindVertexBuffers(cmd, 0, 1, &scene.vertices.buffer, &offset);
     vkCmdBindIndexBuffer(cmd, scene.indices.buffer, 0, VK_INDEX_TYPE_UINT16);
-    vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, scene.pipeline_layout, 0, 1,
-                            &scene.descriptor_set, 0, nullptr);
+    vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, scene.pipeline_layout, 0, 1, &scene.descriptor_set, 0,
+                            nullptr);
 }
 
 void draw_floor(VkCommandBuffer cmd, const Scene& scene) {
@@ -360,12 +359,13 @@ void draw_floor(VkCommandBuffer cmd, const Scene& scene) {
 }
 
 void draw_cubes(VkCommandBuffer cmd, const Scene& scene, float angle_degrees, const float tint[3]) {
-    // A large cube tilted and turned about its centre, and a small one cutting into it.
+    // A large cube tilted and turned about its centre, and a small darker one cutting into it.
     Mat4 large = multiply(rotation(angle_degrees, 1), multiply(rotation(20.0f, 0), translate_scale(0, 0, 0, 0.8f)));
     push_object(cmd, scene, large, tint);
     vkCmdDrawIndexed(cmd, kCubeIndexCount, 1, kCubeFirstIndex, 0, 0);
     Mat4 small = multiply(translate_scale(0.75f, 0.35f, 0.55f, 0.45f), rotation(-2.0f * angle_degrees, 1));
-    push_object(cmd, scene, small, tint);
+    const float darker[3] = {tint[0] * 0.55f, tint[1] * 0.55f, tint[2] * 0.55f};
+    push_object(cmd, scene, small, darker);
     vkCmdDrawIndexed(cmd, kCubeIndexCount, 1, kCubeFirstIndex, 0, 0);
 }
 
@@ -378,9 +378,9 @@ void draw_scene(VkCommandBuffer cmd, const Scene& scene, VkPipeline pipeline, Vk
 
 void require_drawn(const uint8_t* rgba, uint32_t width, uint32_t x, uint32_t y, const char* what) {
     const uint8_t* pixel = rgba + (size_t(y) * width + x) * 4;
-    require(std::memcmp(pixel, kSceneClearRgba, 4) != 0,
-            std::string(what) + ": pixel (" + std::to_string(x) + "," + std::to_string(y) +
-                ") still has the clear colour; nothing was drawn there");
+    require(std::memcmp(pixel, kSceneClearRgba, 4) != 0, std::string(what) + ": pixel (" + std::to_string(x) + "," +
+                                                             std::to_string(y) +
+                                                             ") still has the clear colour; nothing was drawn there");
 }
 
 }  // namespace anarchy::testprog

@@ -99,7 +99,8 @@ Output run_secondary(TestContext& ctx) {
     });
 
     const auto* pixels = readback.as<const uint8_t>();
-    require_drawn(pixels, kSceneExtent.width, kSceneExtent.width / 2, kSceneExtent.height / 2, "secondary");
+    require_drawn(pixels, kSceneExtent.width, kSceneExtent.width / 2, kSceneExtent.height / 2, "secondary (cubes)");
+    require_drawn(pixels, kSceneExtent.width, kSceneExtent.width / 2, kSceneExtent.height - 8, "secondary (floor)");
     return encode_pam_rgba(kSceneExtent.width, kSceneExtent.height, pixels);
 }
 

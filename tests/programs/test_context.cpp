@@ -1,10 +1,11 @@
 #include "test_context.h"
 
+#include <cstdio>
 #include <cstring>
 
 namespace anarchy::testprog {
 
-const char* result_name(VkResult result) {
+std::string result_name(VkResult result) {
     switch (result) {
 #define RESULT_CASE(name) \
     case name:            \
@@ -35,7 +36,7 @@ const char* result_name(VkResult result) {
         RESULT_CASE(VK_PIPELINE_COMPILE_REQUIRED)
 #undef RESULT_CASE
         default:
-            return "(unknown VkResult)";
+            return "VkResult " + std::to_string(int(result));
     }
 }
 
@@ -46,6 +47,12 @@ std::string call_name(const char* call) {
     std::string name(call);
     auto paren = name.find('(');
     return paren == std::string::npos ? name : name.substr(0, paren);
+}
+
+std::string hex(uint64_t value) {
+    char text[24];
+    std::snprintf(text, sizeof text, "0x%llx", (unsigned long long)value);
+    return text;
 }
 
 std::string where(const char* file, int line) {
@@ -62,8 +69,8 @@ void check_result(VkResult result, const char* call, const char* file, int line)
 
 void expect_result(VkResult result, VkResult expected, const char* call, const char* file, int line) {
     if (result != expected)
-        throw TestFailure(call_name(call) + " returned " + result_name(result) + ", expected " +
-                          result_name(expected) + " (" + where(file, line) + ")");
+        throw TestFailure(call_name(call) + " returned " + result_name(result) + ", expected " + result_name(expected) +
+                          " (" + where(file, line) + ")");
 }
 
 void require(bool condition, const std::string& message) {
@@ -82,7 +89,9 @@ TestContext::TestContext() {
     }
 }
 
-TestContext::~TestContext() { destroy(); }
+TestContext::~TestContext() {
+    destroy();
+}
 
 void TestContext::destroy() {
     if (device_) {
@@ -191,8 +200,7 @@ uint32_t TestContext::find_memory_type(uint32_t type_bits, VkMemoryPropertyFlags
             return i;
         }
     }
-    throw TestFailure("no memory type with property flags 0x" + std::to_string(required) +
-                      " among allowed types 0x" + std::to_string(type_bits));
+    throw TestFailure("no memory type with property flags " + hex(required) + " among allowed types " + hex(type_bits));
 }
 
 Buffer TestContext::create_buffer(VkDeviceSize size, VkBufferUsageFlags usage, VkMemoryPropertyFlags required,
@@ -226,8 +234,7 @@ Buffer TestContext::create_buffer_with_data(const void* data, VkDeviceSize size,
     Buffer staging = create_buffer(size, VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
                                    VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
     std::memcpy(staging.mapped, data, size);
-    Buffer buffer =
-        create_buffer(size, usage | VK_BUFFER_USAGE_TRANSFER_DST_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+    Buffer buffer = create_buffer(size, usage | VK_BUFFER_USAGE_TRANSFER_DST_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
     submit_and_wait([&](VkCommandBuffer cmd) {
         VkBufferCopy region{0, 0, size};
         vkCmdCopyBuffer(cmd, staging.buffer, buffer.buffer, 1, &region);
@@ -266,6 +273,10 @@ Image TestContext::create_image(const ImageDesc& desc) {
     own(image.memory, vkFreeMemory);
     VK_CHECK(vkBindImageMemory(device_, image.image, image.memory, 0));
 
+    const VkImageUsageFlags viewable =
+        VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_STORAGE_BIT | VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT |
+        VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT | VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT;
+    if (!(desc.usage & viewable)) return image;  // a transfer-only image may not have a view
     VkImageViewCreateInfo view{VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO};
     view.image = image.image;
     view.viewType = VK_IMAGE_VIEW_TYPE_2D;
@@ -371,20 +382,19 @@ VkFormat TestContext::find_depth_format() const {
     throw TestFailure("no depth attachment format (D32_SFLOAT, D16_UNORM)");
 }
 
-void TestContext::require_sample_count(VkFormat format, VkImageUsageFlags usage,
-                                       VkSampleCountFlagBits samples) const {
+void TestContext::require_sample_count(VkFormat format, VkImageUsageFlags usage, VkSampleCountFlagBits samples) const {
     VkImageFormatProperties props;
     VK_CHECK(vkGetPhysicalDeviceImageFormatProperties(physical_device_, format, VK_IMAGE_TYPE_2D,
                                                       VK_IMAGE_TILING_OPTIMAL, usage, 0, &props));
-    require(props.sampleCounts & samples, "format " + std::to_string(format) + " does not support " +
-                                              std::to_string(samples) + " samples");
+    require(props.sampleCounts & samples,
+            "format " + std::to_string(format) + " does not support " + std::to_string(samples) + " samples");
 }
 
 void TestContext::require_format_features(VkFormat format, VkFormatFeatureFlags features) const {
     VkFormatProperties props;
     vkGetPhysicalDeviceFormatProperties(physical_device_, format, &props);
     require((props.optimalTilingFeatures & features) == features,
-            "format " + std::to_string(format) + " lacks optimal-tiling features 0x" + std::to_string(features));
+            "format " + std::to_string(format) + " lacks optimal-tiling features " + hex(features));
 }
 
 void begin_command_buffer(VkCommandBuffer cmd) {

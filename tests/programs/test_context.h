@@ -21,8 +21,8 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// The enum name of `result`, e.g. "VK_ERROR_DEVICE_LOST".
-const char* result_name(VkResult result);
+/// The enum name of `result`, e.g. "VK_ERROR_DEVICE_LOST", or its number if this file does not know it.
+std::string result_name(VkResult result);
 
 /// Throws TestFailure naming the call and the result unless `result` is VK_SUCCESS.
 void check_result(VkResult result, const char* call, const char* file, int line);
@@ -46,7 +46,9 @@ struct Buffer {
     void* mapped = nullptr;                  // non-null exactly when memory_flags has HOST_VISIBLE
 
     template <typename T>
-    T* as() const { return static_cast<T*>(mapped); }
+    T* as() const {
+        return static_cast<T*>(mapped);
+    }
 };
 
 struct ImageDesc {
@@ -57,7 +59,7 @@ struct ImageDesc {
     VkImageAspectFlags aspect = VK_IMAGE_ASPECT_COLOR_BIT;
 };
 
-/// A 2D image with device-local memory and a view of the whole image.
+/// A 2D image with device-local memory and, unless its usage is transfer only, a view of the whole image.
 struct Image {
     VkImage image = VK_NULL_HANDLE;
     VkDeviceMemory memory = VK_NULL_HANDLE;

@@ -32,7 +32,9 @@ struct Texel {
     uint8_t c[4];
 };
 
-uint8_t pattern_byte(size_t i) { return uint8_t(i * 31 + (i >> 8)); }
+uint8_t pattern_byte(size_t i) {
+    return uint8_t(i * 31 + (i >> 8));
+}
 
 VkClearColorValue clear_value(const uint8_t rgba[4]) {
     VkClearColorValue value;
@@ -40,7 +42,9 @@ VkClearColorValue clear_value(const uint8_t rgba[4]) {
     return value;
 }
 
-VkImageSubresourceLayers color_layers() { return {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1}; }
+VkImageSubresourceLayers color_layers() {
+    return {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+}
 
 // The read-back buffer's layout: the copied buffer, then images A, B, C and D, tightly packed.
 struct Layout {
@@ -69,8 +73,8 @@ std::vector<uint8_t> expected_bytes(const Layout& layout) {
         for (uint32_t x = 0; x < 128; ++x) {
             bool in_piece = x >= uint32_t(kPieceAt.x) && x < kPieceAt.x + kPiece.width && y >= uint32_t(kPieceAt.y) &&
                             y < kPieceAt.y + kPiece.height;
-            *texel(layout.b, 128, x, y) =
-                in_piece ? *texel(layout.a, 64, x - kPieceAt.x, y - kPieceAt.y) : Texel{{kClearB[0], kClearB[1], kClearB[2], kClearB[3]}};
+            *texel(layout.b, 128, x, y) = in_piece ? *texel(layout.a, 64, x - kPieceAt.x, y - kPieceAt.y)
+                                                   : Texel{{kClearB[0], kClearB[1], kClearB[2], kClearB[3]}};
         }
     // NEAREST blits sample the source at ((x + 0.5) * scale), which never falls on a texel edge here.
     for (uint32_t y = 0; y < 64; ++y)
@@ -181,8 +185,10 @@ Output run_transfer(TestContext& ctx) {
     const struct {
         const char* name;
         VkDeviceSize begin, end;
-    } parts[] = {{"copied buffer", layout.copied, layout.a}, {"image A", layout.a, layout.b},
-                 {"image B", layout.b, layout.c},            {"image C (enlarged blit)", layout.c, layout.d},
+    } parts[] = {{"copied buffer", layout.copied, layout.a},
+                 {"image A", layout.a, layout.b},
+                 {"image B", layout.b, layout.c},
+                 {"image C (enlarged blit)", layout.c, layout.d},
                  {"image D (reduced blit)", layout.d, layout.total}};
     for (const auto& part : parts)
         for (VkDeviceSize i = part.begin; i < part.end; ++i)
