@@ -1091,6 +1091,9 @@ def main():
                 bad = f'command {c}: {cm.why_not}'
                 break
         for t in info['types']:
+            suffix = re.search(r'([A-Z]{2,})$', t)
+            if suffix and suffix.group(1) != author and suffix.group(1) not in ('KHR', 'EXT'):
+                continue
             rt = resolve(model, t)
             if rt in model.structs and not model.structs[rt].forwardable:
                 bad = bad or f'structure {t}: {model.structs[rt].why_not}'

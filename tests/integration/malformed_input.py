@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""Malformed input must end only the offending session: the server logs why, stays up, and keeps serving others.
+
+Starts `anarchy serve`, runs a well-behaved `anarchy_testprog ring` through it in parallel, and meanwhile opens
+raw TCP connections that each send one kind of bad input. Each bad session must be closed by the server (EOF or an
+Error frame) with a reason in the server log; afterwards the ring program must have succeeded and a fresh compute
+program must still run.
+"""
+import argparse
+import os
+import re
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+FRAME_HELLO, FRAME_HELLO_ACK, FRAME_REFUSE, FRAME_COMMANDS, FRAME_REPLY, FRAME_PING, FRAME_ERROR, FRAME_BYE = 1, 2, 3, 4, 5, 6, 7, 8
+HELLO_MAGIC = 0x52414E41
+PROTOCOL_VERSION = 1
+WANTS_REPLY = 0x80000000
+
+CMD_CREATE_INSTANCE = 1
+CMD_GET_PHYSICAL_DEVICE_FORMAT_PROPERTIES = 5
+CMD_GET_PHYSICAL_DEVICE_PROPERTIES = 7
+CMD_ENUMERATE_PHYSICAL_DEVICES = 0x10004
+STYPE_INSTANCE_CREATE_INFO = 1
+
+failures = []
+
+
+def fail(msg):
+    print("FAIL: " + msg, flush=True)
+    failures.append(msg)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def read_schema_hash(build):
+    path = os.path.join(build, "generated", "vk_schema_autogen.h")
+    with open(path) as f:
+        m = re.search(r"kSchemaHash\s*=\s*(0x[0-9a-fA-F]+)", f.read())
+    if not m:
+        raise SystemExit("no kSchemaHash in " + path)
+    return int(m.group(1), 16)
+
+
+def wire_string(s):
+    b = s.encode()
+    return struct.pack("<I", len(b) + 1) + b
+
+
+def frame(ftype, payload):
+    return struct.pack("<IHH", len(payload), ftype, 0) + payload
+
+
+def command(cmd_id, body, seq=None):
+    if seq is not None:
+        body = struct.pack("<I", seq) + body
+        cmd_id |= WANTS_REPLY
+    return struct.pack("<II", cmd_id, len(body)) + body
+
+
+def instance_create_body(instance_id, ext_count=0, ext_present=False, ext_bytes=b""):
+    ci = struct.pack("<I", STYPE_INSTANCE_CREATE_INFO)  # sType
+    ci += b"\x00"                                     # pNext chain: end
+    ci += struct.pack("<I", 0)                        # flags
+    ci += b"\x00"                                     # pApplicationInfo absent
+    ci += struct.pack("<I", 0) + b"\x00"              # no layers
+    ci += struct.pack("<I", ext_count) + (b"\x01" if ext_present else b"\x00") + ext_bytes
+    return b"\x01" + ci + struct.pack("<Q", instance_id)  # pCreateInfo present, then the new instance id
+
+
+class Peer:
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.local = "127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.buf = b""
+
+    def send(self, data):
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            pass  # the server may already have closed us
+
+    def _fill(self, n, deadline):
+        while len(self.buf) < n:
+            self.sock.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                return "timeout"
+            except ConnectionResetError:
+                return "eof"
+            if not chunk:
+                return "eof"
+            self.buf += chunk
+        return None
+
+    def next_frame(self, timeout):
+        """(type, payload) of the next non-heartbeat frame, or 'eof' / 'timeout'."""
+        deadline = time.monotonic() + timeout
+        while True:
+            r = self._fill(8, deadline)
+            if r:
+                return r
+            length, ftype, flags = struct.unpack_from("<IHH", self.buf)
+            r = self._fill(8 + length, deadline)
+            if r:
+                return r
+            payload = self.buf[8:8 + length]
+            self.buf = self.buf[8 + length:]
+            if ftype == FRAME_PING:
+                continue
+            return (ftype, payload)
+
+    def handshake(self, schema_hash):
+        hello = struct.pack("<IIQ", HELLO_MAGIC, PROTOCOL_VERSION, schema_hash)
+        hello += wire_string("malformed_input.py") + wire_string("vulkan") + struct.pack("<Q", 0)
+        self.send(frame(FRAME_HELLO, hello))
+        f = self.next_frame(10)
+        if f in ("eof", "timeout") or f[0] != FRAME_HELLO_ACK:
+            raise RuntimeError("handshake failed: %r" % (f,))
+
+    def expect_closed(self, timeout=15):
+        """Waits until the server ends the session: EOF or an Error frame. Returns a description or None."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            f = self.next_frame(deadline - time.monotonic())
+            if f == "eof":
+                return "closed the connection"
+            if f == "timeout":
+                break
+            if f[0] == FRAME_ERROR:
+                return "sent Error: " + f[1].decode(errors="replace")
+            if f[0] == FRAME_REFUSE:
+                return "sent Refuse: " + f[1].decode(errors="replace")
+            # Replies to earlier valid commands are fine; keep reading.
+        return None
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True, help="the CMake build directory")
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    anarchy = os.path.join(build, "anarchy")
+    testprog = os.path.join(build, "tests", "programs", "anarchy_testprog")
+    for p in (anarchy, testprog):
+        if not os.path.exists(p):
+            raise SystemExit("missing " + p)
+    schema_hash = read_schema_hash(build)
+    port = free_port()
+    addr = "127.0.0.1:%d" % port
+    tmp = tempfile.mkdtemp(prefix="anarchy_malformed_")
+    log_path = os.path.join(tmp, "server.log")
+    log = open(log_path, "wb")
+    env = dict(os.environ)
+    env.setdefault("ANARCHY_LOG", "info")
+    server = subprocess.Popen([anarchy, "serve", "--listen", addr], stdout=log, stderr=subprocess.STDOUT, env=env)
+    ring = None
+    try:
+        # Wait for the server to listen.
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("server did not start; log:\n" + open(log_path, errors="replace").read())
+                time.sleep(0.1)
+
+        ring_out = os.path.join(tmp, "ring.out")
+        ring_log = open(os.path.join(tmp, "ring.log"), "wb")
+        ring = subprocess.Popen([anarchy, "run", "--server", addr, "--", testprog, "ring", "--out", ring_out],
+                                stdout=ring_log, stderr=subprocess.STDOUT)
+
+        def with_handshake(payload_fn):
+            def run(p):
+                p.handshake(schema_hash)
+                payload_fn(p)
+            return run
+
+        def send_commands(data):
+            return with_handshake(lambda p: p.send(frame(FRAME_COMMANDS, data)))
+
+        def after_instance(data_fn):
+            def run(p):
+                p.handshake(schema_hash)
+                p.send(frame(FRAME_COMMANDS, command(CMD_CREATE_INSTANCE, instance_create_body(1), seq=1)))
+                f = p.next_frame(20)
+                if f in ("eof", "timeout") or f[0] != FRAME_REPLY:
+                    raise RuntimeError("no reply to vkCreateInstance: %r" % (f,))
+                seq, flags, result = struct.unpack_from("<IIi", f[1])
+                if result != 0:
+                    raise RuntimeError("vkCreateInstance failed on the server: %d" % result)
+                p.send(frame(FRAME_COMMANDS, data_fn(p)))
+            return run
+
+        def first_physical_device(p):
+            p.send(frame(FRAME_COMMANDS, command(CMD_ENUMERATE_PHYSICAL_DEVICES, struct.pack("<Q", 1), seq=2)))
+            f = p.next_frame(20)
+            if f in ("eof", "timeout") or f[0] != FRAME_REPLY:
+                raise RuntimeError("no reply to EnumeratePhysicalDevices: %r" % (f,))
+            seq, flags = struct.unpack_from("<II", f[1])
+            off = 8
+            if flags & 1:
+                raise RuntimeError("unexpected memory updates")
+            (count,) = struct.unpack_from("<I", f[1], off)
+            if count == 0:
+                raise RuntimeError("server has no physical device")
+            return struct.unpack_from("<Q", f[1], off + 4)[0]
+
+        def bad_enum(p):
+            pd = first_physical_device(p)
+            return command(CMD_GET_PHYSICAL_DEVICE_FORMAT_PROPERTIES, struct.pack("<Qi", pd, 0x7ABCDEF0), seq=3)
+
+        cases = [
+            ("garbage before the handshake", lambda p: p.send(b"\xff" * 64 + os.urandom(256))),
+            ("HTTP request instead of a handshake", lambda p: p.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")),
+            ("commands before the handshake", lambda p: p.send(frame(FRAME_COMMANDS, command(CMD_CREATE_INSTANCE, instance_create_body(1))))),
+            ("truncated command header", send_commands(b"\x01\x00\x00\x00\x10")),
+            ("command length past the frame", send_commands(struct.pack("<II", CMD_CREATE_INSTANCE, 4096) + b"\x00" * 16)),
+            ("unknown command id", send_commands(command(0x7ABC, b"\x00" * 8))),
+            ("unknown custom command id", send_commands(command(0x1FFFF, b""))),
+            ("truncated vkCreateInstance payload", send_commands(command(CMD_CREATE_INSTANCE, instance_create_body(1)[:7]))),
+            ("oversized array count", send_commands(command(CMD_CREATE_INSTANCE,
+                                                           instance_create_body(1, ext_count=0xFFFFFFF0, ext_present=True,
+                                                                                ext_bytes=wire_string("VK_KHR_x"))))),
+            ("bad presence byte", send_commands(command(CMD_CREATE_INSTANCE, b"\x07" + instance_create_body(1)[1:]))),
+            ("unexpected frame type after the handshake", with_handshake(lambda p: p.send(frame(FRAME_HELLO_ACK, b"")))),
+            ("unknown object id", after_instance(lambda p: command(CMD_GET_PHYSICAL_DEVICE_PROPERTIES, struct.pack("<Q", 0x4242), seq=2))),
+            ("wrong-type object id", after_instance(lambda p: command(CMD_GET_PHYSICAL_DEVICE_PROPERTIES, struct.pack("<Q", 1), seq=2))),
+            ("reused object id", after_instance(lambda p: command(CMD_CREATE_INSTANCE, instance_create_body(1), seq=2))),
+            ("invalid enum value", after_instance(bad_enum)),
+        ]
+
+        for name, action in cases:
+            log.flush()
+            before = os.path.getsize(log_path)
+            p = Peer(port)
+            try:
+                action(p)
+                how = p.expect_closed()
+            except Exception as e:  # noqa: BLE001
+                fail("%s: %s" % (name, e))
+                p.close()
+                continue
+            p.close()
+            if how is None:
+                fail("%s: the server kept the session open" % name)
+                continue
+            # The server must say why in its log, naming this connection.
+            deadline = time.monotonic() + 10
+            logged = ""
+            while time.monotonic() < deadline:
+                with open(log_path, "rb") as f:
+                    f.seek(before)
+                    logged = f.read().decode(errors="replace")
+                if p.local in logged and re.search(r"refused|ending|ended|not an Anarchy|failed|error", logged, re.I):
+                    break
+                time.sleep(0.1)
+            else:
+                fail("%s: no reason naming %s in the server log; new log text:\n%s" % (name, p.local, logged))
+                continue
+            if server.poll() is not None:
+                fail("%s: the server died (exit %s)" % (name, server.returncode))
+                break
+            reason = [l for l in logged.splitlines() if p.local in l]
+            print("ok: %s: server %s; log: %s" % (name, how, reason[-1].strip() if reason else ""), flush=True)
+
+        try:
+            rc = ring.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            ring.kill()
+            rc = "timeout"
+        if rc != 0:
+            fail("the parallel ring program failed (%s); its output:\n%s" %
+                 (rc, open(os.path.join(tmp, "ring.log"), errors="replace").read()))
+        else:
+            print("ok: the parallel ring program succeeded", flush=True)
+
+        if server.poll() is not None:
+            fail("the server is no longer running (exit %s)" % server.returncode)
+        else:
+            r = subprocess.run([anarchy, "run", "--server", addr, "--", testprog, "compute", "--out",
+                                os.path.join(tmp, "compute.out")], capture_output=True, timeout=90)
+            if r.returncode != 0:
+                fail("a fresh compute program failed after the malformed sessions (%d):\n%s%s" %
+                     (r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")))
+            else:
+                print("ok: a fresh compute program succeeded", flush=True)
+    finally:
+        if ring and ring.poll() is None:
+            ring.kill()
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        log.close()
+
+    if failures:
+        print("\nserver log (%s):\n%s" % (log_path, open(log_path, errors="replace").read()[-20000:]))
+        print("%d failure(s)" % len(failures))
+        return 1
+    print("all malformed-input checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
