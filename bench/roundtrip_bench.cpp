@@ -1,0 +1,128 @@
+// Measures Anarchy's blocking round trip (a synchronous command through the server's session loop) against a raw
+// TCP ping-pong of the same size on the same machine, side by side in one run. Prints p50/p99 and the ratio.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "protocol/messages.h"
+#include "protocol/wire_encoder.h"
+#include "server/server.h"
+#include "transport/connection.h"
+#include "transport/handshake.h"
+#include "vk_schema_autogen.h"
+
+using Clock = std::chrono::steady_clock;
+
+static double pct(std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    return v[static_cast<size_t>(p * (v.size() - 1))];
+}
+
+static std::vector<double> raw_tcp(int iterations) {
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(ls, 1);
+    socklen_t len = sizeof a;
+    getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len);
+    std::thread echo([ls]() {
+        int c = accept(ls, nullptr, nullptr);
+        int one = 1;
+        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        char buf[64];
+        for (;;) {
+            ssize_t n = read(c, buf, sizeof buf);
+            if (n <= 0) break;
+            if (write(c, buf, n) != n) break;
+        }
+        close(c);
+    });
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    std::vector<double> us;
+    char msg[24] = {0}, back[24];
+    for (int i = 0; i < iterations; ++i) {
+        auto t0 = Clock::now();
+        if (write(s, msg, sizeof msg) != sizeof msg) break;
+        size_t got = 0;
+        while (got < sizeof back) {
+            ssize_t n = read(s, back + got, sizeof back - got);
+            if (n <= 0) break;
+            got += n;
+        }
+        us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    }
+    close(s);
+    echo.join();
+    close(ls);
+    return us;
+}
+
+static std::vector<double> anarchy_sync(const std::string& address, int iterations) {
+    std::string err;
+    auto c = anarchy::transport::tcp_connect(address, std::chrono::milliseconds(3000), {}, &err);
+    anarchy::transport::PeerInfo mine, theirs;
+    mine.schema_hash = anarchy::protocol::kSchemaHash;
+    mine.software = "anarchy bench";
+    mine.role = "vulkan";
+    if (!c || !anarchy::transport::client_handshake(*c, mine, &theirs, &err)) {
+        std::fprintf(stderr, "bench: %s\n", err.c_str());
+        return {};
+    }
+    std::vector<double> us;
+    for (int i = 0; i < iterations; ++i) {
+        anarchy::protocol::WireEncoder e;
+        e.u32(static_cast<uint32_t>(anarchy::protocol::CustomCommand::Ping) | anarchy::protocol::kWantsReply);
+        e.u32(4);
+        e.u32(static_cast<uint32_t>(i));
+        auto t0 = Clock::now();
+        c->send(anarchy::transport::FrameType::Commands, e.bytes());
+        anarchy::transport::Frame f;
+        if (!c->receive(f, std::chrono::milliseconds(5000), &err)) break;
+        us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    }
+    c->send(anarchy::transport::FrameType::Bye, nullptr, 0);
+    return us;
+}
+
+int main(int argc, char** argv) {
+    int iterations = argc > 1 ? std::atoi(argv[1]) : 20000;
+    anarchy::server::ServerOptions so;
+    so.listen = "127.0.0.1:0";
+    anarchy::server::Server srv(so);
+    std::string err;
+    if (!srv.start(&err)) {
+        std::fprintf(stderr, "bench: %s\n", err.c_str());
+        return 1;
+    }
+    srv.serve_in_background();
+    std::string address = "127.0.0.1:" + std::to_string(srv.port());
+    // Interleave the two in rounds so machine noise hits both alike.
+    std::vector<double> raw, ours;
+    for (int round = 0; round < 4; ++round) {
+        auto r = raw_tcp(iterations / 4);
+        auto o = anarchy_sync(address, iterations / 4);
+        raw.insert(raw.end(), r.begin(), r.end());
+        ours.insert(ours.end(), o.begin(), o.end());
+    }
+    srv.stop();
+    if (raw.empty() || ours.empty()) return 1;
+    std::printf("round trip over loopback, %zu samples each (microseconds)\n", raw.size());
+    std::printf("  raw TCP ping-pong      p50 %7.1f  p99 %7.1f\n", pct(raw, 0.5), pct(raw, 0.99));
+    std::printf("  anarchy sync command   p50 %7.1f  p99 %7.1f\n", pct(ours, 0.5), pct(ours, 0.99));
+    std::printf("  ratio (p50)            %.2fx\n", pct(ours, 0.5) / pct(raw, 0.5));
+    return 0;
+}
