@@ -96,44 +96,38 @@ VKAPI_ATTR void VKAPI_CALL GetDeviceQueue2(VkDevice device, const VkDeviceQueueI
                         pQueueInfo->flags, true);
 }
 
-VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit(VkQueue queue, uint32_t submitCount, const VkSubmitInfo* pSubmits, VkFence fence) {
-    Runtime* rt = runtime_of(queue);
+namespace {
+
+/// Commands that let the GPU read host memory: pending mapped-memory writes go first, and the batch leaves now.
+template <typename Handle, typename Send>
+VkResult after_memory_writes(Handle h, Send&& send) {
+    Runtime* rt = runtime_of(h);
     if (!rt->flush_memory_writes()) return VK_ERROR_DEVICE_LOST;
-    VkResult r = gen_cmd::vkQueueSubmit(queue, submitCount, pSubmits, fence);
+    VkResult r = send();
     if (r == VK_SUCCESS && !rt->flush()) return VK_ERROR_DEVICE_LOST;
     return r;
+}
+
+}  // namespace
+
+VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit(VkQueue queue, uint32_t submitCount, const VkSubmitInfo* pSubmits, VkFence fence) {
+    return after_memory_writes(queue, [&] { return gen_cmd::vkQueueSubmit(queue, submitCount, pSubmits, fence); });
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit2(VkQueue queue, uint32_t submitCount, const VkSubmitInfo2* pSubmits, VkFence fence) {
-    Runtime* rt = runtime_of(queue);
-    if (!rt->flush_memory_writes()) return VK_ERROR_DEVICE_LOST;
-    VkResult r = gen_cmd::vkQueueSubmit2(queue, submitCount, pSubmits, fence);
-    if (r == VK_SUCCESS && !rt->flush()) return VK_ERROR_DEVICE_LOST;
-    return r;
+    return after_memory_writes(queue, [&] { return gen_cmd::vkQueueSubmit2(queue, submitCount, pSubmits, fence); });
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL QueueBindSparse(VkQueue queue, uint32_t count, const VkBindSparseInfo* pInfo, VkFence fence) {
-    Runtime* rt = runtime_of(queue);
-    if (!rt->flush_memory_writes()) return VK_ERROR_DEVICE_LOST;
-    VkResult r = gen_cmd::vkQueueBindSparse(queue, count, pInfo, fence);
-    if (r == VK_SUCCESS && !rt->flush()) return VK_ERROR_DEVICE_LOST;
-    return r;
+    return after_memory_writes(queue, [&] { return gen_cmd::vkQueueBindSparse(queue, count, pInfo, fence); });
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL SignalSemaphore(VkDevice device, const VkSemaphoreSignalInfo* pSignalInfo) {
-    Runtime* rt = runtime_of(device);
-    if (!rt->flush_memory_writes()) return VK_ERROR_DEVICE_LOST;
-    VkResult r = gen_cmd::vkSignalSemaphore(device, pSignalInfo);
-    if (r == VK_SUCCESS && !rt->flush()) return VK_ERROR_DEVICE_LOST;
-    return r;
+    return after_memory_writes(device, [&] { return gen_cmd::vkSignalSemaphore(device, pSignalInfo); });
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL SetEvent(VkDevice device, VkEvent event) {
-    Runtime* rt = runtime_of(device);
-    if (!rt->flush_memory_writes()) return VK_ERROR_DEVICE_LOST;
-    VkResult r = gen_cmd::vkSetEvent(device, event);
-    if (r == VK_SUCCESS && !rt->flush()) return VK_ERROR_DEVICE_LOST;
-    return r;
+    return after_memory_writes(device, [&] { return gen_cmd::vkSetEvent(device, event); });
 }
 
 }  // namespace anarchy::client
