@@ -42,7 +42,11 @@ namespace anarchy::client {
     X(MapMemory)                                 \
     X(UnmapMemory)                               \
     X(FlushMappedMemoryRanges)                   \
-    X(InvalidateMappedMemoryRanges)
+    X(InvalidateMappedMemoryRanges)              \
+    X(CreateDescriptorUpdateTemplate)            \
+    X(DestroyDescriptorUpdateTemplate)           \
+    X(UpdateDescriptorSetWithTemplate)           \
+    X(CmdPushDescriptorSetWithTemplateKHR)
 
 #define DECLARE(name) extern PFN_vk##name name##_ptr;
 }  // namespace anarchy::client
@@ -80,6 +84,15 @@ VKAPI_ATTR void VKAPI_CALL UnmapMemory(VkDevice, VkDeviceMemory);
 VKAPI_ATTR VkResult VKAPI_CALL FlushMappedMemoryRanges(VkDevice, uint32_t, const VkMappedMemoryRange*);
 VKAPI_ATTR VkResult VKAPI_CALL InvalidateMappedMemoryRanges(VkDevice, uint32_t, const VkMappedMemoryRange*);
 
+VKAPI_ATTR VkResult VKAPI_CALL CreateDescriptorUpdateTemplate(VkDevice, const VkDescriptorUpdateTemplateCreateInfo*,
+                                                              const VkAllocationCallbacks*, VkDescriptorUpdateTemplate*);
+VKAPI_ATTR void VKAPI_CALL DestroyDescriptorUpdateTemplate(VkDevice, VkDescriptorUpdateTemplate,
+                                                           const VkAllocationCallbacks*);
+VKAPI_ATTR void VKAPI_CALL UpdateDescriptorSetWithTemplate(VkDevice, VkDescriptorSet, VkDescriptorUpdateTemplate,
+                                                           const void*);
+VKAPI_ATTR void VKAPI_CALL CmdPushDescriptorSetWithTemplateKHR(VkCommandBuffer, VkDescriptorUpdateTemplate,
+                                                               VkPipelineLayout, uint32_t, const void*);
+
 VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetInstanceProcAddr(VkInstance, const char* pName);
 VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetDeviceProcAddr(VkDevice, const char* pName);
 
@@ -94,6 +107,9 @@ PFN_vkVoidFunction hand_written_proc(const char* name) {
         {"vkEnumeratePhysicalDeviceGroupsKHR", reinterpret_cast<PFN_vkVoidFunction>(&EnumeratePhysicalDeviceGroups)},
         {"vkQueueSubmit2KHR", reinterpret_cast<PFN_vkVoidFunction>(&QueueSubmit2)},
         {"vkSignalSemaphoreKHR", reinterpret_cast<PFN_vkVoidFunction>(&SignalSemaphore)},
+        {"vkCreateDescriptorUpdateTemplateKHR", reinterpret_cast<PFN_vkVoidFunction>(&CreateDescriptorUpdateTemplate)},
+        {"vkDestroyDescriptorUpdateTemplateKHR", reinterpret_cast<PFN_vkVoidFunction>(&DestroyDescriptorUpdateTemplate)},
+        {"vkUpdateDescriptorSetWithTemplateKHR", reinterpret_cast<PFN_vkVoidFunction>(&UpdateDescriptorSetWithTemplate)},
     };
     auto it = table.find(name);
     return it == table.end() ? nullptr : it->second;

@@ -51,12 +51,20 @@ struct CommandBufferObject : DispatchableObject {
     size_t open_command = 0;       ///< offset of the size field of the command being recorded
 };
 
+/// A descriptor update template: kept on the client, which alone can read the program's update data.
+struct DescriptorUpdateTemplate {
+    std::vector<VkDescriptorUpdateTemplateEntry> entries;
+    VkDescriptorUpdateTemplateType type = VK_DESCRIPTOR_UPDATE_TEMPLATE_TYPE_DESCRIPTOR_SET;
+    VkPipelineBindPoint bind_point = VK_PIPELINE_BIND_POINT_GRAPHICS;  ///< push-descriptor templates only
+};
+
 struct DeviceObject : DispatchableObject {
     PhysicalDeviceObject* physical_device = nullptr;
     std::mutex mu;  ///< guards the maps below
     std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<QueueObject>> queues;
     std::map<uint64_t, std::set<CommandBufferObject*>> pool_command_buffers;
     VkPhysicalDeviceMemoryProperties memory_properties{};
+    std::map<uint64_t, std::shared_ptr<const DescriptorUpdateTemplate>> update_templates;  ///< by handle id
 };
 
 /// Returns the object behind a dispatchable handle.

@@ -23,6 +23,7 @@ Output run_timeline(TestContext& ctx);
 Output run_ring(TestContext& ctx);
 Output run_secondary(TestContext& ctx);
 Output run_multithread(TestContext& ctx);
+Output run_templates(TestContext& ctx);
 
 inline constexpr Program kPrograms[] = {
     {"graphics", run_graphics, "256x256 RGBA (PAM) of the scene, 4x MSAA resolved, dynamic rendering"},
@@ -34,6 +35,7 @@ inline constexpr Program kPrograms[] = {
     {"ring", run_ring, "final accumulators and checksum of 60 frames through a persistently mapped ring"},
     {"secondary", run_secondary, "256x256 RGBA (PAM) of the scene drawn by secondary command buffers"},
     {"multithread", run_multithread, "256x256 RGBA (PAM): four quadrants recorded by four threads"},
+    {"templates", run_templates, "2 x 65,613 uint32: compute results with template-updated and pushed descriptors"},
 };
 
 }  // namespace anarchy::testprog

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 
 namespace anarchy::testprog {
 
@@ -182,8 +183,18 @@ void TestContext::create_device() {
     queue_info.queueFamilyIndex = queue_family_;
     queue_info.queueCount = 1;
     queue_info.pQueuePriorities = &priority;
+    uint32_t extension_count = 0;
+    vkEnumerateDeviceExtensionProperties(physical_device_, nullptr, &extension_count, nullptr);
+    std::vector<VkExtensionProperties> extensions(extension_count);
+    vkEnumerateDeviceExtensionProperties(physical_device_, nullptr, &extension_count, extensions.data());
+    for (const auto& e : extensions)
+        if (std::string_view(e.extensionName) == VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME) push_descriptor_ = true;
+    const char* enabled_extensions[] = {VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME};
+
     VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
     info.pNext = &enabled;
+    info.enabledExtensionCount = push_descriptor_ ? 1 : 0;
+    info.ppEnabledExtensionNames = enabled_extensions;
     info.queueCreateInfoCount = 1;
     info.pQueueCreateInfos = &queue_info;
     VK_CHECK(vkCreateDevice(physical_device_, &info, nullptr, &device_));

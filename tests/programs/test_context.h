@@ -93,6 +93,8 @@ public:
     /// Optional features, enabled when the device has them.
     bool host_query_reset() const { return host_query_reset_; }
     bool occlusion_query_precise() const { return occlusion_query_precise_; }
+    /// VK_KHR_push_descriptor is enabled (when the device offers it).
+    bool push_descriptor() const { return push_descriptor_; }
 
     /// Registers `handle` to be destroyed with `destroy` when the context goes; returns it. Thread-safe.
     template <typename Handle>
@@ -144,6 +146,7 @@ private:
     VkQueueFamilyProperties queue_family_properties_{};
     uint32_t queue_family_ = 0;
     bool host_query_reset_ = false;
+    bool push_descriptor_ = false;
     bool occlusion_query_precise_ = false;
     VkDevice device_ = VK_NULL_HANDLE;
     VkQueue queue_ = VK_NULL_HANDLE;
