@@ -33,6 +33,17 @@ int main(int argc, char** argv) {
     std::vector<std::string> program;
     auto* run = app.add_subcommand("run", "Run PROGRAM with the remote GPU as its Vulkan device");
     run->add_option("--server", server_addr, "HOST:PORT of `anarchy serve`")->required();
+    anarchy::cli::StreamOptions stream;
+    run->add_option("--codec", stream.codec,
+                    "Frame codec: raw, lz4, lz4-delta, h264, hevc, av1 (default: lz4-delta on loopback, h264 otherwise)")
+        ->check(CLI::IsMember({"raw", "lz4", "lz4-delta", "h264", "hevc", "av1"}));
+    run->add_option("--bitrate", stream.bitrate_kbps, "Video bitrate in kbit/s (0: chosen from the resolution)")
+        ->check(CLI::Range(0, 1000000));
+    run->add_option("--quality", stream.quality, "Constant quality instead of a bitrate (CRF/CQ scale of the codec)")
+        ->check(CLI::Range(0, 63));
+    run->add_flag("--software-encoder", stream.software_only, "Never try NVENC");
+    run->add_flag("--hud", stream.hud, "Draw frames per second and latency on the window (as ANARCHY_HUD=1)");
+    run->add_option("--stats", stream.stats, "Write a CSV row per frame to FILE; print p50/p99 per stage at exit");
     run->add_option("program", program, "PROGRAM ARGS... (after --)")->required();
 
     anarchy::cli::DemoOptions demo_opts;
@@ -69,6 +80,8 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "anarchy run: %s\n", err.c_str());
             return 1;
         }
+        anarchy::cli::add_stream_environment(stream, env);
+        if (!stream.stats.empty()) return anarchy::cli::run_and_summarise(program, env, stream.stats);
         return anarchy::cli::exec_with_environment(program, env);
     }
     if (*demo) {

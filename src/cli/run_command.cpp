@@ -1,5 +1,11 @@
 #include "cli/run_command.h"
 
+#include <sys/wait.h>
+#include <csignal>
+#include <cstdio>
+
+#include "cli/stats_summary.h"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,6 +29,44 @@ std::map<std::string, std::string> remote_environment(const std::string& server,
     env["VK_DRIVER_FILES"] = manifest;
     env["VK_ICD_FILENAMES"] = manifest;
     return env;
+}
+
+void add_stream_environment(const StreamOptions& o, std::map<std::string, std::string>& env) {
+    if (!o.codec.empty()) env["ANARCHY_CODEC"] = o.codec;
+    if (o.bitrate_kbps) env["ANARCHY_BITRATE"] = std::to_string(o.bitrate_kbps);
+    if (o.quality >= 0) env["ANARCHY_QUALITY"] = std::to_string(o.quality);
+    if (o.software_only) env["ANARCHY_HW_ENCODE"] = "0";
+    if (o.hud) env["ANARCHY_HUD"] = "1";
+    if (!o.stats.empty()) env["ANARCHY_STATS_CSV"] = o.stats;
+}
+
+namespace {
+pid_t g_child = 0;
+void forward_signal(int sig) {
+    if (g_child > 0) kill(g_child, sig);
+}
+}  // namespace
+
+int run_and_summarise(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                      const std::string& csv) {
+    std::remove(csv.c_str());  // the driver appends: start from an empty file
+    pid_t pid = fork();
+    if (pid < 0) {
+        std::fprintf(stderr, "anarchy: fork failed: %s\n", std::strerror(errno));
+        return 1;
+    }
+    if (pid == 0) _exit(exec_with_environment(argv, env));
+    g_child = pid;
+    std::signal(SIGINT, forward_signal);
+    std::signal(SIGTERM, forward_signal);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    std::string err;
+    if (!print_stats_summary(csv, stderr, &err)) std::fprintf(stderr, "anarchy: no frame statistics: %s\n", err.c_str());
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 1;
 }
 
 int exec_with_environment(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {

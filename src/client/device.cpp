@@ -1,5 +1,8 @@
 // Devices and queues: dispatchable client objects named by client-chosen ids.
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "client/command_writer.h"
 #include "client/entry_points.h"
@@ -24,6 +27,14 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice physicalDevice, con
         VkDeviceCreateInfo ci = *pCreateInfo;
         ci.enabledLayerCount = 0;
         ci.ppEnabledLayerNames = nullptr;
+        // Extensions the client implements itself never reach the server's device.
+        std::vector<const char*> forwarded;
+        for (uint32_t i = 0; i < pCreateInfo->enabledExtensionCount; ++i)
+            if (!is_client_device_extension(pCreateInfo->ppEnabledExtensionNames[i]))
+                forwarded.push_back(pCreateInfo->ppEnabledExtensionNames[i]);
+        ci.enabledExtensionCount = uint32_t(forwarded.size());
+        ci.ppEnabledExtensionNames = forwarded.data();
+        if (ci.queueCreateInfoCount) dev->first_queue_family = ci.pQueueCreateInfos[0].queueFamilyIndex;
         CommandWriter w(*rt, protocol::CommandId::vkCreateDevice, true);
         auto& e = w.enc();
         e.dispatchable(physicalDevice);
@@ -41,6 +52,34 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice physicalDevice, con
         LOG_ERROR("vkCreateDevice: %s", ex.what());
         return VK_ERROR_INITIALIZATION_FAILED;
     }
+}
+
+bool is_client_device_extension(const char* name) {
+    return std::strcmp(name, VK_KHR_SWAPCHAIN_EXTENSION_NAME) == 0;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL EnumerateDeviceExtensionProperties(VkPhysicalDevice pd, const char* layer,
+                                                                  uint32_t* count, VkExtensionProperties* out) {
+    if (layer) return VK_ERROR_LAYER_NOT_PRESENT;
+    uint32_t n = 0;
+    VkResult r = gen_cmd::vkEnumerateDeviceExtensionProperties(pd, nullptr, &n, nullptr);
+    if (r != VK_SUCCESS) return r;
+    std::vector<VkExtensionProperties> all(n);
+    r = gen_cmd::vkEnumerateDeviceExtensionProperties(pd, nullptr, &n, all.data());
+    if (r < 0) return r;
+    all.resize(n);
+    VkExtensionProperties swapchain{};
+    std::snprintf(swapchain.extensionName, sizeof swapchain.extensionName, "%s", VK_KHR_SWAPCHAIN_EXTENSION_NAME);
+    swapchain.specVersion = VK_KHR_SWAPCHAIN_SPEC_VERSION;
+    all.push_back(swapchain);
+    if (!out) {
+        *count = uint32_t(all.size());
+        return VK_SUCCESS;
+    }
+    uint32_t k = std::min<uint32_t>(*count, uint32_t(all.size()));
+    std::copy(all.begin(), all.begin() + k, out);
+    *count = k;
+    return k < all.size() ? VK_INCOMPLETE : VK_SUCCESS;
 }
 
 VKAPI_ATTR void VKAPI_CALL DestroyDevice(VkDevice device, const VkAllocationCallbacks* pAllocator) {
@@ -67,6 +106,7 @@ VkQueue get_queue(DeviceObject* dev, uint32_t family, uint32_t index, uint32_t f
     q->id = dev->rt->new_id();
     q->rt = dev->rt;
     q->device = dev;
+    q->family = family;
     CommandWriter w(*dev->rt, v2 ? protocol::CommandId::vkGetDeviceQueue2 : protocol::CommandId::vkGetDeviceQueue, false);
     auto& e = w.enc();
     e.dispatchable(dev);

@@ -9,6 +9,13 @@ namespace anarchy::client {
 
 /// The hand-written procedure table: overrides by name, or nullptr.
 PFN_vkVoidFunction hand_written_proc(const char* name);
+/// True for device extensions the client implements itself (VK_KHR_swapchain): never sent to the server.
+bool is_client_device_extension(const char* name);
+/// The hand-written vkAllocateMemory (shadows for host-visible memory).
+VKAPI_ATTR VkResult VKAPI_CALL AllocateMemory(VkDevice, const VkMemoryAllocateInfo*, const VkAllocationCallbacks*,
+                                              VkDeviceMemory*);
+VKAPI_ATTR void VKAPI_CALL GetDeviceQueue(VkDevice, uint32_t, uint32_t, VkQueue*);
+
 /// Encoder that writes dispatchable handles as their ids.
 const protocol::HandleEncoder* object_id_encoder();
 

@@ -115,9 +115,16 @@ PFN_vkVoidFunction hand_written_proc(const char* name) {
     return it == table.end() ? nullptr : it->second;
 }
 
+PFN_vkVoidFunction wsi_proc(const char* name);
+VKAPI_ATTR VkResult VKAPI_CALL EnumerateDeviceExtensionProperties(VkPhysicalDevice, const char*, uint32_t*,
+                                                                  VkExtensionProperties*);
+
 PFN_vkVoidFunction lookup(const char* name) {
     if (!name) return nullptr;
     if (auto f = hand_written_proc(name)) return f;
+    if (auto f = wsi_proc(name)) return f;
+    if (std::strcmp(name, "vkEnumerateDeviceExtensionProperties") == 0)
+        return reinterpret_cast<PFN_vkVoidFunction>(&EnumerateDeviceExtensionProperties);
     return generated_proc(name);
 }
 

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,24 @@ std::vector<VkExtensionProperties> instance_extensions() {
         VkExtensionProperties p{};
         std::snprintf(p.extensionName, sizeof p.extensionName, "%s", protocol::kForwardedExtensions[i].name);
         p.specVersion = protocol::kForwardedExtensions[i].spec_version;
+        out.push_back(p);
+    }
+    // Surfaces are the client's (surface.cpp): the window system extensions are answered here.
+    const std::pair<const char*, uint32_t> wsi[] = {
+        {VK_KHR_SURFACE_EXTENSION_NAME, VK_KHR_SURFACE_SPEC_VERSION},
+        {"VK_KHR_xcb_surface", 6},
+        {"VK_KHR_xlib_surface", 6},
+        {"VK_KHR_wayland_surface", 6},
+        {VK_EXT_HEADLESS_SURFACE_EXTENSION_NAME, VK_EXT_HEADLESS_SURFACE_SPEC_VERSION},
+        {VK_KHR_GET_SURFACE_CAPABILITIES_2_EXTENSION_NAME, VK_KHR_GET_SURFACE_CAPABILITIES_2_SPEC_VERSION},
+    };
+    for (auto& [name, version] : wsi) {
+        bool present = false;
+        for (auto& e : out) present |= std::strcmp(e.extensionName, name) == 0;
+        if (present) continue;
+        VkExtensionProperties p{};
+        std::snprintf(p.extensionName, sizeof p.extensionName, "%s", name);
+        p.specVersion = version;
         out.push_back(p);
     }
     return out;
@@ -64,6 +83,12 @@ VKAPI_ATTR VkResult VKAPI_CALL EnumerateInstanceVersion(uint32_t* pApiVersion) {
 VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* pCreateInfo, const VkAllocationCallbacks*,
                                               VkInstance* pInstance) {
     try {
+        // Inside someone else's program: only warnings and errors unless ANARCHY_LOG asks for more.
+        static std::once_flag log_once;
+        std::call_once(log_once, [] {
+            log_set_component("anarchy");
+            log_set_default_level(LogLevel::Warn);
+        });
         const char* address = std::getenv("ANARCHY_SERVER");
         if (!address || !*address) {
             std::fprintf(stderr, "anarchy: ANARCHY_SERVER is not set (expected HOST:PORT of `anarchy serve`)\n");

@@ -40,6 +40,7 @@ struct DeviceObject;
 
 struct QueueObject : DispatchableObject {
     DeviceObject* device = nullptr;
+    uint32_t family = 0;
 };
 
 /// A command buffer records vkCmd* calls into its own stream; vkEndCommandBuffer sends it as one piece.
@@ -64,6 +65,7 @@ struct DeviceObject : DispatchableObject {
     std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<QueueObject>> queues;
     std::map<uint64_t, std::set<CommandBufferObject*>> pool_command_buffers;
     VkPhysicalDeviceMemoryProperties memory_properties{};
+    uint32_t first_queue_family = 0;  ///< of the first VkDeviceQueueCreateInfo
     std::map<uint64_t, std::shared_ptr<const DescriptorUpdateTemplate>> update_templates;  ///< by handle id
 };
 

@@ -1,4 +1,5 @@
 #include "client/runtime.h"
+#include "client/video_channel.h"
 
 #include <sys/mman.h>
 
@@ -45,6 +46,7 @@ std::unique_ptr<Runtime> Runtime::connect(const std::string& address, std::strin
         if (error) *error = err;
         return nullptr;
     }
+    rt->session_token_ = theirs.session_token;
     rt->receiver_ = std::thread([r = rt.get()]() { r->receive_loop(); });
     return rt;
 }
@@ -54,7 +56,17 @@ Runtime::~Runtime() {
     if (receiver_.joinable()) receiver_.join();
 }
 
+VideoChannel* Runtime::video_channel(std::string* error) {
+    std::lock_guard<std::mutex> lock(video_mu_);
+    if (!video_) video_ = VideoChannel::open(address_, session_token_, error);
+    return video_.get();
+}
+
 void Runtime::close() {
+    {
+        std::lock_guard<std::mutex> lock(video_mu_);
+        if (video_) video_->close();
+    }
     if (!conn_) return;
     if (!lost_) {
         flush();

@@ -20,6 +20,8 @@
 
 namespace anarchy::client {
 
+class VideoChannel;
+
 /// Client side of a host-visible allocation: the memory the program writes and reads.
 struct ShadowMemory {
     std::mutex mu;
@@ -70,6 +72,8 @@ public:
     void mark_lost(const std::string& why);
     RuntimeStats& stats() { return stats_; }
     const std::string& address() const { return address_; }
+    /// The session's video channel, opened on first use. nullptr with *error if it cannot be opened.
+    VideoChannel* video_channel(std::string* error);
 
 private:
     Runtime() = default;
@@ -84,6 +88,10 @@ private:
     std::atomic<uint32_t> next_seq_{1};
     std::atomic<bool> lost_{false};
     std::string lost_reason_;
+    uint64_t session_token_ = 0;  ///< from the server's handshake; names the session to the video channel
+
+    std::mutex video_mu_;
+    std::unique_ptr<VideoChannel> video_;
 
     std::mutex batch_mu_;
     std::vector<uint8_t> batch_;

@@ -29,6 +29,16 @@ enum class CustomCommand : uint32_t {
     EnumeratePhysicalDeviceGroups = 0x10006,
     /// (reply) u64 device memory id, VkDeviceSize offset, VkDeviceSize size. Reply carries updates (invalidate).
     InvalidateMemory = 0x10007,
+    /// u64 device, u64 swapchain id, u32 VkFormat, u32 width, u32 height, u32 VkPresentModeKHR, u32 image count,
+    /// image count x u64 image id (images the client created and bound), u64 retired swapchain id or 0.
+    SwapchainCreate = 0x10008,
+    /// u64 swapchain id. The server stops capturing it; the client destroys its images itself.
+    SwapchainDestroy = 0x10009,
+    /// u64 queue, u64 semaphore id or 0, u64 fence id or 0: signal them now (an image was acquired).
+    AcquireSignal = 0x1000A,
+    /// u64 queue, u32 queue family, u32 wait count, wait x u64 semaphore id, u32 swapchain count, then per
+    /// swapchain u64 swapchain id, u32 image index, u64 present id. Captures and streams each image.
+    QueuePresent = 0x1000B,
 };
 constexpr uint32_t kFirstCustomCommand = 0x10000;
 

@@ -91,6 +91,12 @@ VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, co
     return r;
 }
 
+void override_vkDestroyDevice(Session& s, VkDevice device, const VkAllocationCallbacks*) {
+    s.streamer().forget_device(device);
+    s.device_parents().erase(device);
+    s.vk().DestroyDevice(device, nullptr);
+}
+
 VkResult override_vkEnumerateDeviceExtensionProperties(Session& s, VkPhysicalDevice physicalDevice, const char* pLayerName,
                                                        uint32_t* pPropertyCount, VkExtensionProperties* pProperties) {
     if (pLayerName) {

@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <cstring>
+
 #include "common/log.h"
 #include "transport/handshake.h"
 #include "vk_schema_autogen.h"
@@ -58,14 +60,22 @@ void Server::serve() {
         std::string peer = conn->peer();
         auto* conn_raw = conn.get();
         r->session = std::make_unique<Session>(std::move(conn), number, so);
-        r->thread = std::thread([raw, conn_raw, number, peer]() {
+        r->thread = std::thread([this, raw, conn_raw, number, peer]() {
             transport::PeerInfo mine, theirs;
             mine.schema_hash = protocol::kSchemaHash;
             mine.software = "anarchy " ANARCHY_VERSION;
             mine.role = "vulkan";
+            mine.session_token = raw->session->token();
             std::string err;
             if (!transport::server_handshake(*conn_raw, mine, &theirs, &err)) {
                 LOG_WARN("session %llu from %s refused: %s", (unsigned long long)number, peer.c_str(), err.c_str());
+                raw->done = true;
+                return;
+            }
+            if (theirs.role == "video") {
+                // A session's second connection: it carries that session's frames.
+                if (!this->attach_video(theirs.session_token, raw->session->take_connection()))
+                    LOG_WARN("video channel from %s names no running session", peer.c_str());
                 raw->done = true;
                 return;
             }
@@ -78,6 +88,19 @@ void Server::serve() {
         std::lock_guard<std::mutex> lock(mu_);
         sessions_.push_back(std::move(r));
     }
+}
+
+bool Server::attach_video(uint64_t token, std::unique_ptr<transport::Connection> conn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& r : sessions_) {
+        if (r->done || r->session->token() != token) continue;
+        r->session->attach_video(std::move(conn));
+        return true;
+    }
+    const char* why = "no session with that token";
+    conn->send(transport::FrameType::Error, reinterpret_cast<const uint8_t*>(why), std::strlen(why));
+    conn->close();
+    return false;
 }
 
 void Server::serve_in_background() {

@@ -43,6 +43,8 @@ private:
         std::atomic<bool> done{false};
     };
     void reap();
+    /// Joins a video channel to the running session holding `token`. False (and the connection closed) if none.
+    bool attach_video(uint64_t token, std::unique_ptr<transport::Connection> conn);
 
     ServerOptions options_;
     std::unique_ptr<transport::Listener> listener_;

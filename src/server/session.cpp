@@ -1,5 +1,7 @@
 #include "server/session.h"
 
+#include <random>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -14,10 +16,16 @@ using protocol::WireDecoder;
 using protocol::WireEncoder;
 
 Session::Session(std::unique_ptr<transport::Connection> conn, uint64_t number, SessionOptions options)
-    : conn_(std::move(conn)), number_(number), options_(std::move(options)) {}
+    : conn_(std::move(conn)), number_(number), options_(std::move(options)) {
+    std::random_device rd;
+    token_ = (uint64_t(rd()) << 32) ^ rd();
+    if (token_ == 0) token_ = 1;
+    streamer_ = std::make_unique<FrameStreamer>(*this);
+}
 
 Session::~Session() {
     stop();
+    streamer_->stop();
     std::lock_guard<std::mutex> lock(waiters_mu_);
     for (auto& t : waiters_)
         if (t.joinable()) t.join();
@@ -323,6 +331,71 @@ bool Session::handle_custom(uint32_t id, WireDecoder& d, WireEncoder* reply, std
         }
         return true;
     }
+    case CustomCommand::SwapchainCreate: {
+        uint64_t dev_id = 0, sc_id = 0, old_id = 0;
+        VkDevice device{};
+        uint32_t format = 0, width = 0, height = 0, mode = 0, count = 0;
+        if (!decode_handle(d, VK_OBJECT_TYPE_DEVICE, false, dev_id, device) || !d.u64(sc_id) || !d.u32(format) ||
+            !d.u32(width) || !d.u32(height) || !d.u32(mode) || !d.count(count, 8))
+            return false;
+        if (count == 0 || count > 16) return d.fail("swapchain image count out of range");
+        std::vector<VkImage> images(count);
+        for (uint32_t i = 0; i < count; ++i) {
+            uint64_t img_id = 0;
+            if (!decode_handle(d, VK_OBJECT_TYPE_IMAGE, false, img_id, images[i])) return false;
+        }
+        if (!d.u64(old_id)) return false;
+        if (mode != VK_PRESENT_MODE_FIFO_KHR && mode != VK_PRESENT_MODE_MAILBOX_KHR &&
+            mode != VK_PRESENT_MODE_IMMEDIATE_KHR && mode != VK_PRESENT_MODE_FIFO_RELAXED_KHR)
+            return d.fail("unknown present mode");
+        std::string err;
+        if (!streamer_->create_swapchain(device, sc_id, VkFormat(format), VkExtent2D{width, height},
+                                         VkPresentModeKHR(mode), std::move(images), &err))
+            return d.fail(err);
+        return true;
+    }
+    case CustomCommand::SwapchainDestroy: {
+        uint64_t sc_id = 0;
+        if (!d.u64(sc_id)) return false;
+        streamer_->destroy_swapchain(sc_id);
+        return true;
+    }
+    case CustomCommand::AcquireSignal: {
+        uint64_t q_id = 0, sem_id = 0, fence_id = 0;
+        VkQueue queue{};
+        VkSemaphore sem{};
+        VkFence fence{};
+        if (!decode_handle(d, VK_OBJECT_TYPE_QUEUE, false, q_id, queue) ||
+            !decode_handle(d, VK_OBJECT_TYPE_SEMAPHORE, true, sem_id, sem) ||
+            !decode_handle(d, VK_OBJECT_TYPE_FENCE, true, fence_id, fence))
+            return false;
+        // The image is free already (its capture finished before the client saw it released): signal at once.
+        VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+        si.signalSemaphoreCount = sem ? 1 : 0;
+        si.pSignalSemaphores = &sem;
+        VkResult r = vk_.QueueSubmit(queue, sem ? 1 : 0, &si, fence);
+        if (r != VK_SUCCESS) note_async_failure("vkAcquireNextImageKHR (signal)", r);
+        return true;
+    }
+    case CustomCommand::QueuePresent: {
+        uint64_t q_id = 0;
+        VkQueue queue{};
+        uint32_t family = 0, wait_count = 0, entry_count = 0;
+        if (!decode_handle(d, VK_OBJECT_TYPE_QUEUE, false, q_id, queue) || !d.u32(family) || !d.count(wait_count, 8))
+            return false;
+        std::vector<VkSemaphore> waits(wait_count);
+        for (uint32_t i = 0; i < wait_count; ++i) {
+            uint64_t sem_id = 0;
+            if (!decode_handle(d, VK_OBJECT_TYPE_SEMAPHORE, false, sem_id, waits[i])) return false;
+        }
+        if (!d.count(entry_count, 20)) return false;
+        std::vector<PresentEntry> entries(entry_count);
+        for (auto& en : entries)
+            if (!d.u64(en.swapchain) || !d.u32(en.image_index) || !d.u64(en.present_id)) return false;
+        std::string err;
+        if (!streamer_->present(queue, family, waits, entries, &err)) return d.fail(err);
+        return true;
+    }
     case CustomCommand::EnumeratePhysicalDevices:
     case CustomCommand::EnumeratePhysicalDeviceGroups: {
         uint64_t inst_id = 0;
@@ -371,6 +444,8 @@ bool Session::handle_custom(uint32_t id, WireDecoder& d, WireEncoder* reply, std
 }
 
 void Session::cleanup() {
+    // Frame capture goes first: it uses devices, queues and images about to be destroyed.
+    streamer_->stop();
     {
         std::lock_guard<std::mutex> lock(waiters_mu_);
         for (auto& t : waiters_)

@@ -19,6 +19,7 @@
 #include "protocol/messages.h"
 #include "protocol/wire_decoder.h"
 #include "protocol/wire_encoder.h"
+#include "server/frame_streamer.h"
 #include "server/object_table.h"
 #include "server_dispatch_table_autogen.h"
 #include "transport/connection.h"
@@ -60,6 +61,13 @@ public:
     std::string run();
     /// Asks run() to stop (server shutdown).
     void stop();
+    /// The secret the client's video channel names to join this session (sent in the handshake).
+    uint64_t token() const { return token_; }
+    /// Hands over the connection before run() (it turned out to be a video channel for another session).
+    std::unique_ptr<transport::Connection> take_connection() { return std::move(conn_); }
+    /// Joins a video channel to this session.
+    void attach_video(std::unique_ptr<transport::Connection> conn) { streamer_->attach(std::move(conn)); }
+    FrameStreamer& streamer() { return *streamer_; }
 
     // ---- used by generated dispatch and hooks ----
     const DispatchTable& vk() const { return vk_; }
@@ -139,6 +147,8 @@ private:
     std::list<std::thread> waiters_;
     uint64_t async_failures_ = 0;
     uint64_t next_server_id_ = 1;
+    uint64_t token_ = 0;
+    std::unique_ptr<FrameStreamer> streamer_;
     friend class SessionHooks;
 };
 

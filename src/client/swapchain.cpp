@@ -1,0 +1,369 @@
+// VK_KHR_swapchain, emulated: swapchain images are ordinary images on the server, created here through the
+// generated protocol. Acquire is answered on the client from the images' states; present sends one message, and
+// the server captures, encodes and streams the image back on the video channel (video_channel.h).
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "client/command_writer.h"
+#include "client/entry_points.h"
+#include "client/objects.h"
+#include "client/runtime.h"
+#include "client/video_channel.h"
+#include "client/wsi_objects.h"
+#include "client_commands_autogen.h"
+#include "common/log.h"
+#include "protocol/messages.h"
+#include "video/decoder.h"
+
+namespace anarchy::client {
+
+VkImageUsageFlags swapchain_usage_flags(VkPhysicalDevice pd);
+bool format_is_presentable(VkPhysicalDevice pd, VkFormat format);
+
+using Clock = std::chrono::steady_clock;
+
+void SwapchainState::free_image(uint32_t index) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (index < state.size()) state[index] = ImageState::Free;
+    changed.notify_all();
+}
+
+namespace {
+
+SwapchainObject* swapchain_of(VkSwapchainKHR h) { return reinterpret_cast<SwapchainObject*>(h); }
+
+uint64_t id_of(const void* handle) { return reinterpret_cast<uint64_t>(handle); }
+
+/// A queue of the device for commands that need one (signalling at acquire).
+QueueObject* any_queue(DeviceObject* dev) {
+    {
+        std::lock_guard<std::mutex> lock(dev->mu);
+        if (!dev->queues.empty()) return dev->queues.begin()->second.get();
+    }
+    VkQueue q = VK_NULL_HANDLE;
+    GetDeviceQueue(reinterpret_cast<VkDevice>(dev), dev->first_queue_family, 0, &q);
+    return object_of<QueueObject>(q);
+}
+
+/// Releases the server images and memory of a swapchain (the server stopped capturing it first).
+void destroy_images(VkDevice device, SwapchainState& sc) {
+    for (uint64_t img : sc.images) gen_cmd::vkDestroyImage(device, reinterpret_cast<VkImage>(img), nullptr);
+    if (sc.memory) gen_cmd::vkFreeMemory(device, reinterpret_cast<VkDeviceMemory>(sc.memory), nullptr);
+    sc.images.clear();
+    sc.memory = 0;
+}
+
+}  // namespace
+
+VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapchainCreateInfoKHR* ci,
+                                                  const VkAllocationCallbacks*, VkSwapchainKHR* pSwapchain) {
+    try {
+        auto* dev = object_of<DeviceObject>(device);
+        Runtime* rt = dev->rt;
+        if (rt->lost()) return VK_ERROR_DEVICE_LOST;
+        auto* surface = reinterpret_cast<SurfaceObject*>(ci->surface);
+        VkPhysicalDevice pd = reinterpret_cast<VkPhysicalDevice>(dev->physical_device);
+        if (ci->oldSwapchain) {
+            auto& old = *swapchain_of(ci->oldSwapchain)->state;
+            std::lock_guard<std::mutex> lock(old.mu);
+            old.retired = true;
+            old.changed.notify_all();
+        }
+        if (ci->imageExtent.width == 0 || ci->imageExtent.height == 0) {
+            LOG_ERROR("vkCreateSwapchainKHR: zero-sized extent");
+            return VK_ERROR_INITIALIZATION_FAILED;
+        }
+        if (!format_is_presentable(pd, ci->imageFormat)) {
+            LOG_ERROR("vkCreateSwapchainKHR: format %d is not one the surface reports", int(ci->imageFormat));
+            return VK_ERROR_INITIALIZATION_FAILED;
+        }
+        auto extent = surface->current_extent();
+        if (!extent) return VK_ERROR_SURFACE_LOST_KHR;
+        if (extent->width != 0xFFFFFFFFu &&
+            (extent->width != ci->imageExtent.width || extent->height != ci->imageExtent.height))
+            return VK_ERROR_OUT_OF_DATE_KHR;
+
+        std::string err;
+        VideoChannel* channel = rt->video_channel(&err);
+        if (!channel) {
+            std::fprintf(stderr, "anarchy: cannot open the video channel to %s: %s\n", rt->address().c_str(),
+                         err.c_str());
+            return VK_ERROR_SURFACE_LOST_KHR;
+        }
+
+        auto sc = std::make_shared<SwapchainState>();
+        sc->id = rt->new_id();
+        sc->device = dev;
+        sc->surface = surface;
+        sc->format = ci->imageFormat;
+        sc->extent = ci->imageExtent;
+        sc->mode = ci->presentMode;
+        const uint32_t count = std::max(ci->minImageCount, 2u);
+
+        // Images: what the program asked for, plus TRANSFER_SRC for the server's capture.
+        VkImageCreateInfo ici{VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO};
+        for (auto* n = static_cast<const VkBaseInStructure*>(ci->pNext); n; n = n->pNext)
+            if (n->sType == VK_STRUCTURE_TYPE_IMAGE_FORMAT_LIST_CREATE_INFO) ici.pNext = n;  // mutable formats
+        if (ci->flags & VK_SWAPCHAIN_CREATE_MUTABLE_FORMAT_BIT_KHR) ici.flags |= VK_IMAGE_CREATE_MUTABLE_FORMAT_BIT;
+        ici.imageType = VK_IMAGE_TYPE_2D;
+        ici.format = ci->imageFormat;
+        ici.extent = {ci->imageExtent.width, ci->imageExtent.height, 1};
+        ici.mipLevels = 1;
+        ici.arrayLayers = ci->imageArrayLayers;
+        ici.samples = VK_SAMPLE_COUNT_1_BIT;
+        ici.tiling = VK_IMAGE_TILING_OPTIMAL;
+        ici.usage = ci->imageUsage | VK_IMAGE_USAGE_TRANSFER_SRC_BIT;
+        ici.sharingMode = ci->imageSharingMode;
+        ici.queueFamilyIndexCount = ci->queueFamilyIndexCount;
+        ici.pQueueFamilyIndices = ci->pQueueFamilyIndices;
+        ici.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+        for (uint32_t i = 0; i < count; ++i) {
+            VkImage img = VK_NULL_HANDLE;
+            VkResult r = gen_cmd::vkCreateImage(device, &ici, nullptr, &img);
+            if (r != VK_SUCCESS) {
+                destroy_images(device, *sc);
+                return r;
+            }
+            sc->images.push_back(id_of(img));
+        }
+        // One allocation for all images: one round trip, however many images.
+        VkMemoryRequirements req{};
+        gen_cmd::vkGetImageMemoryRequirements(device, reinterpret_cast<VkImage>(sc->images[0]), &req);
+        const VkDeviceSize stride = (req.size + req.alignment - 1) / req.alignment * req.alignment;
+        uint32_t type = UINT32_MAX;
+        for (int pass = 0; pass < 2 && type == UINT32_MAX; ++pass)
+            for (uint32_t i = 0; i < dev->memory_properties.memoryTypeCount; ++i) {
+                if (!(req.memoryTypeBits & (1u << i))) continue;
+                VkMemoryPropertyFlags f = dev->memory_properties.memoryTypes[i].propertyFlags;
+                if (pass == 0 && !(f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT)) continue;
+                type = i;
+                break;
+            }
+        if (type == UINT32_MAX) {
+            destroy_images(device, *sc);
+            return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+        }
+        VkMemoryAllocateInfo mai{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+        mai.allocationSize = stride * count;
+        mai.memoryTypeIndex = type;
+        VkDeviceMemory mem = VK_NULL_HANDLE;
+        VkResult r = AllocateMemory(device, &mai, nullptr, &mem);
+        if (r != VK_SUCCESS) {
+            destroy_images(device, *sc);
+            return r;
+        }
+        sc->memory = id_of(mem);
+        for (uint32_t i = 0; i < count; ++i)
+            gen_cmd::vkBindImageMemory(device, reinterpret_cast<VkImage>(sc->images[i]), mem, stride * i);
+        sc->state.assign(count, ImageState::Free);
+
+        channel->add(sc);
+        CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::SwapchainCreate), false);
+        auto& e = w.enc();
+        e.dispatchable(device);
+        e.u64(sc->id);
+        e.u32(uint32_t(sc->format));
+        e.u32(sc->extent.width);
+        e.u32(sc->extent.height);
+        e.u32(uint32_t(sc->mode));
+        e.u32(count);
+        for (uint64_t img : sc->images) e.u64(img);
+        e.u64(ci->oldSwapchain ? swapchain_of(ci->oldSwapchain)->state->id : 0);
+        w.send();
+
+        auto obj = std::make_unique<SwapchainObject>();
+        obj->state = std::move(sc);
+        *pSwapchain = reinterpret_cast<VkSwapchainKHR>(obj.release());
+        return VK_SUCCESS;
+    } catch (const std::exception& ex) {
+        LOG_ERROR("vkCreateSwapchainKHR: %s", ex.what());
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+}
+
+VKAPI_ATTR void VKAPI_CALL DestroySwapchainKHR(VkDevice device, VkSwapchainKHR swapchain, const VkAllocationCallbacks*) {
+    if (!swapchain) return;
+    try {
+        auto* obj = swapchain_of(swapchain);
+        auto sc = obj->state;
+        Runtime* rt = object_of<DeviceObject>(device)->rt;
+        std::string err;
+        VideoChannel* channel = rt->lost() ? nullptr : rt->video_channel(&err);
+        // As a local driver does: frames already presented reach the window before the swapchain goes.
+        if (channel) {
+            rt->flush();
+            channel->drain(*sc, std::chrono::milliseconds(1000));
+        }
+        {
+            std::lock_guard<std::mutex> lock(sc->mu);
+            sc->retired = true;
+            sc->changed.notify_all();
+        }
+        if (channel) channel->remove(sc->id);
+        CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::SwapchainDestroy), false);
+        w.enc().u64(sc->id);
+        w.send();
+        destroy_images(device, *sc);
+        delete obj;
+    } catch (const std::exception& ex) {
+        LOG_ERROR("vkDestroySwapchainKHR: %s", ex.what());
+    }
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetSwapchainImagesKHR(VkDevice, VkSwapchainKHR swapchain, uint32_t* count,
+                                                     VkImage* images) {
+    auto& sc = *swapchain_of(swapchain)->state;
+    const uint32_t n = uint32_t(sc.images.size());
+    if (!images) {
+        *count = n;
+        return VK_SUCCESS;
+    }
+    uint32_t k = std::min(*count, n);
+    for (uint32_t i = 0; i < k; ++i) images[i] = reinterpret_cast<VkImage>(sc.images[i]);
+    *count = k;
+    return k < n ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImageKHR(VkDevice device, VkSwapchainKHR swapchain, uint64_t timeout,
+                                                   VkSemaphore semaphore, VkFence fence, uint32_t* index) {
+    try {
+        auto& sc = *swapchain_of(swapchain)->state;
+        Runtime* rt = object_of<DeviceObject>(device)->rt;
+        if (rt->lost()) return VK_ERROR_DEVICE_LOST;
+        {
+            std::lock_guard<std::mutex> lock(sc.mu);
+            if (sc.retired) return VK_ERROR_OUT_OF_DATE_KHR;
+            if (sc.lost) return VK_ERROR_SURFACE_LOST_KHR;
+        }
+        auto extent = sc.surface->current_extent();
+        if (!extent) return VK_ERROR_SURFACE_LOST_KHR;
+        if (extent->width != 0xFFFFFFFFu && (extent->width != sc.extent.width || extent->height != sc.extent.height))
+            return VK_ERROR_OUT_OF_DATE_KHR;
+
+        // Infinite waits still wake up to notice a lost connection; finite ones honour the timeout.
+        const auto deadline = timeout == UINT64_MAX ? Clock::time_point::max()
+                                                    : Clock::now() + std::chrono::nanoseconds(std::min<uint64_t>(
+                                                                         timeout, uint64_t(INT64_MAX / 2)));
+        uint32_t found = UINT32_MAX;
+        {
+            std::unique_lock<std::mutex> lock(sc.mu);
+            for (;;) {
+                for (uint32_t i = 0; i < sc.state.size(); ++i)
+                    if (sc.state[i] == ImageState::Free) {
+                        found = i;
+                        break;
+                    }
+                if (found != UINT32_MAX) break;
+                if (sc.retired) return VK_ERROR_OUT_OF_DATE_KHR;
+                if (sc.lost || rt->lost()) return rt->lost() ? VK_ERROR_DEVICE_LOST : VK_ERROR_SURFACE_LOST_KHR;
+                if (timeout == 0) return VK_NOT_READY;
+                auto now = Clock::now();
+                if (now >= deadline) return VK_TIMEOUT;
+                sc.changed.wait_until(lock, std::min(deadline, now + std::chrono::milliseconds(100)));
+            }
+            sc.state[found] = ImageState::Acquired;
+        }
+        if (semaphore || fence) {
+            QueueObject* q = any_queue(sc.device);
+            CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::AcquireSignal), false);
+            auto& e = w.enc();
+            e.u64(q->id);
+            e.u64(id_of(semaphore));
+            e.u64(id_of(fence));
+            w.send();
+        }
+        *index = found;
+        return VK_SUCCESS;
+    } catch (const std::exception& ex) {
+        LOG_ERROR("vkAcquireNextImageKHR: %s", ex.what());
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImage2KHR(VkDevice device, const VkAcquireNextImageInfoKHR* info,
+                                                    uint32_t* index) {
+    return AcquireNextImageKHR(device, info->swapchain, info->timeout, info->semaphore, info->fence, index);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInfoKHR* info) {
+    try {
+        auto* q = object_of<QueueObject>(queue);
+        Runtime* rt = q->rt;
+        if (rt->lost()) return VK_ERROR_DEVICE_LOST;
+        // The GPU reads the images now: the program's mapped-memory writes go first.
+        if (!rt->flush_memory_writes()) return VK_ERROR_DEVICE_LOST;
+        const auto now = Clock::now();
+        std::vector<VkResult> results(info->swapchainCount, VK_SUCCESS);
+        std::vector<std::pair<SwapchainState*, uint64_t>> sent;  // swapchain, present id
+        static std::atomic<uint64_t> next_present_id{1};
+        for (uint32_t i = 0; i < info->swapchainCount; ++i) {
+            auto& sc = *swapchain_of(info->pSwapchains[i])->state;
+            uint32_t index = info->pImageIndices[i];
+            std::lock_guard<std::mutex> lock(sc.mu);
+            if (index >= sc.state.size() || sc.state[index] != ImageState::Acquired) {
+                LOG_ERROR("vkQueuePresentKHR: image %u was not acquired", index);
+                results[i] = VK_ERROR_OUT_OF_DATE_KHR;
+                continue;
+            }
+            if (sc.lost) {
+                sc.state[index] = ImageState::Free;
+                results[i] = VK_ERROR_SURFACE_LOST_KHR;
+                continue;
+            }
+            sc.state[index] = ImageState::Presented;
+            ++sc.presents_pending;
+            uint64_t pid = next_present_id++;
+            sc.present_times[pid] = now;
+            sent.emplace_back(&sc, pid);
+            if (sc.retired) results[i] = VK_ERROR_OUT_OF_DATE_KHR;
+            else if (sc.window_extent && sc.window_extent->width != 0xFFFFFFFFu &&
+                     (sc.window_extent->width != sc.extent.width || sc.window_extent->height != sc.extent.height))
+                results[i] = VK_SUBOPTIMAL_KHR;
+        }
+        CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::QueuePresent), false);
+        auto& e = w.enc();
+        e.u64(q->id);
+        e.u32(q->family);
+        e.u32(info->waitSemaphoreCount);
+        for (uint32_t i = 0; i < info->waitSemaphoreCount; ++i) e.u64(id_of(info->pWaitSemaphores[i]));
+        e.u32(uint32_t(sent.size()));
+        for (uint32_t i = 0, k = 0; i < info->swapchainCount; ++i) {
+            if (k >= sent.size()) break;
+            auto& sc = *swapchain_of(info->pSwapchains[i])->state;
+            if (sent[k].first != &sc) continue;
+            e.u64(sc.id);
+            e.u32(info->pImageIndices[i]);
+            e.u64(sent[k].second);
+            ++k;
+        }
+        w.send();
+        if (!rt->flush()) return VK_ERROR_DEVICE_LOST;
+        VkResult overall = VK_SUCCESS;
+        for (uint32_t i = 0; i < info->swapchainCount; ++i) {
+            if (info->pResults) info->pResults[i] = results[i];
+            if (results[i] < 0 && overall >= 0) overall = results[i];
+            else if (results[i] == VK_SUBOPTIMAL_KHR && overall == VK_SUCCESS) overall = VK_SUBOPTIMAL_KHR;
+        }
+        return overall;
+    } catch (const std::exception& ex) {
+        LOG_ERROR("vkQueuePresentKHR: %s", ex.what());
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetDeviceGroupPresentCapabilitiesKHR(VkDevice,
+                                                                   VkDeviceGroupPresentCapabilitiesKHR* caps) {
+    std::memset(caps->presentMask, 0, sizeof caps->presentMask);
+    caps->presentMask[0] = 1;
+    caps->modes = VK_DEVICE_GROUP_PRESENT_MODE_LOCAL_BIT_KHR;
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetDeviceGroupSurfacePresentModesKHR(VkDevice, VkSurfaceKHR,
+                                                                   VkDeviceGroupPresentModeFlagsKHR* modes) {
+    *modes = VK_DEVICE_GROUP_PRESENT_MODE_LOCAL_BIT_KHR;
+    return VK_SUCCESS;
+}
+
+}  // namespace anarchy::client

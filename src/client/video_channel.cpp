@@ -1,0 +1,329 @@
+#include "client/video_channel.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "client/wsi/hud_overlay.h"
+#include "common/log.h"
+#include "protocol/arena.h"
+#include "transport/handshake.h"
+#include "video/codec_factory.h"
+#include "video/decoder.h"
+#include "vk_schema_autogen.h"
+
+namespace anarchy::client {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+uint32_t micros(Clock::duration d) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    return us < 0 ? 0 : uint32_t(std::min<int64_t>(us, UINT32_MAX));
+}
+
+protocol::StreamSettings settings_from_environment(const std::string& address) {
+    protocol::StreamSettings s;
+    const char* codec = std::getenv("ANARCHY_CODEC");
+    if (codec && *codec) {
+        s.codec = codec;
+    } else {
+        // Lossless where bandwidth is plentiful (same machine), a video codec over a real link.
+        bool loopback = address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
+                        address.rfind("[::1]", 0) == 0;
+        s.codec = loopback ? "lz4-delta" : "h264";
+    }
+    if (const char* b = std::getenv("ANARCHY_BITRATE")) s.bitrate_kbps = uint32_t(std::strtoul(b, nullptr, 10));
+    if (const char* q = std::getenv("ANARCHY_QUALITY")) s.quality = int32_t(std::strtol(q, nullptr, 10));
+    if (const char* h = std::getenv("ANARCHY_HW_ENCODE")) s.prefer_hardware = std::strcmp(h, "0") != 0;
+    return s;
+}
+
+}  // namespace
+
+std::unique_ptr<VideoChannel> VideoChannel::open(const std::string& address, uint64_t token, std::string* error) {
+    std::unique_ptr<VideoChannel> ch(new VideoChannel());
+    transport::ConnectionOptions co;
+    co.compress_threshold = SIZE_MAX;  // frames are compressed by their codec already
+    ch->conn_ = transport::tcp_connect(address, std::chrono::milliseconds(3000), co, error);
+    if (!ch->conn_) return nullptr;
+    transport::PeerInfo mine, theirs;
+    mine.schema_hash = protocol::kSchemaHash;
+    mine.software = "anarchy " ANARCHY_VERSION;
+    mine.role = "video";
+    mine.session_token = token;
+    if (!transport::client_handshake(*ch->conn_, mine, &theirs, error)) return nullptr;
+    protocol::WireEncoder e;
+    protocol::encode(e, settings_from_environment(address));
+    if (!ch->conn_->send(transport::FrameType::Control, e.bytes(), error)) return nullptr;
+    const char* hud = std::getenv("ANARCHY_HUD");
+    ch->hud_ = hud && std::strcmp(hud, "0") != 0 && *hud;
+    if (const char* hz = std::getenv("ANARCHY_REFRESH_HZ")) {
+        double v = std::strtod(hz, nullptr);
+        if (v >= 1 && v <= 1000) ch->refresh_interval_ = std::chrono::microseconds(int64_t(1e6 / v));
+    }
+    ch->stats_.open_from_environment();
+    ch->receiver_ = std::thread([c = ch.get()] { c->receive_loop(); });
+    ch->display_ = std::thread([c = ch.get()] { c->display_loop(); });
+    return ch;
+}
+
+VideoChannel::~VideoChannel() { close(); }
+
+void VideoChannel::close() {
+    closing_ = true;
+    if (conn_) conn_->close();
+    if (receiver_.joinable()) receiver_.join();
+    if (display_.joinable()) display_.join();
+}
+
+void VideoChannel::add(const std::shared_ptr<SwapchainState>& sc) {
+    std::lock_guard<std::mutex> lock(mu_);
+    swapchains_[sc->id] = sc;
+}
+
+void VideoChannel::remove(uint64_t swapchain) {
+    std::lock_guard<std::mutex> lock(mu_);
+    swapchains_.erase(swapchain);
+}
+
+void VideoChannel::drain(SwapchainState& sc, std::chrono::milliseconds limit) {
+    std::unique_lock<std::mutex> lock(sc.mu);
+    sc.changed.wait_for(lock, limit, [&] { return sc.presents_pending == 0 || sc.lost || !alive(); });
+}
+
+void VideoChannel::mark_all_lost() {
+    lost_ = true;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [id, sc] : swapchains_) {
+        std::lock_guard<std::mutex> l(sc->mu);
+        sc->lost = true;
+        sc->changed.notify_all();
+    }
+}
+
+void VideoChannel::receive_loop() {
+    transport::Frame f;
+    while (!closing_) {
+        std::string err;
+        bool timed_out = false;
+        if (!conn_->receive(f, std::chrono::milliseconds(500), &err, &timed_out)) {
+            if (timed_out) continue;
+            if (!closing_) LOG_ERROR("video channel lost: %s", err.c_str());
+            break;
+        }
+        if (f.type == transport::FrameType::Error) {
+            LOG_ERROR("video channel: server ended it: %.*s", int(f.payload.size()),
+                      reinterpret_cast<const char*>(f.payload.data()));
+            break;
+        }
+        std::string why;
+        if (!handle(f, why)) {
+            LOG_ERROR("video channel: bad message from the server: %s", why.c_str());
+            break;
+        }
+    }
+    {
+        std::lock_guard<std::mutex> lock(queue_mu_);
+        receiver_done_ = true;
+    }
+    queue_cv_.notify_all();
+    mark_all_lost();
+}
+
+void VideoChannel::display_loop() {
+    for (;;) {
+        Arrived a;
+        {
+            std::unique_lock<std::mutex> lock(queue_mu_);
+            queue_cv_.wait(lock, [&] { return !queue_.empty() || receiver_done_; });
+            if (queue_.empty()) return;
+            a = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        on_frame(*a.sc, a.header, a.frame.payload.data() + a.offset, a.size, a.received);
+    }
+}
+
+bool VideoChannel::handle(transport::Frame& f, std::string& why) {
+    protocol::Arena arena;
+    protocol::WireDecoder d(f.payload.data(), f.payload.size(), &arena);
+    protocol::VideoMessage kind{};
+    if (!protocol::decode_kind(d, kind)) {
+        why = d.error();
+        return false;
+    }
+    auto find = [&](uint64_t id) {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = swapchains_.find(id);
+        return it == swapchains_.end() ? nullptr : it->second;
+    };
+    switch (kind) {
+    case protocol::VideoMessage::EncoderChosen: {
+        protocol::EncoderChosen m;
+        if (!protocol::decode(d, m)) break;
+        // The user must see which encoder runs and why (never a silent fallback).
+        std::fprintf(stderr, "anarchy: %s\n", m.description.c_str());
+        if (!m.ok) {
+            if (auto sc = find(m.swapchain)) {
+                std::lock_guard<std::mutex> lock(sc->mu);
+                sc->no_frames = true;
+                sc->changed.notify_all();
+            }
+        }
+        return true;
+    }
+    case protocol::VideoMessage::ImageReleased: {
+        protocol::ImageReleased m;
+        if (!protocol::decode(d, m)) break;
+        auto sc = find(m.swapchain);
+        if (!sc) return true;  // destroyed meanwhile
+        if (m.image_index >= sc->images.size()) {
+            why = "image index out of range";
+            return false;
+        }
+        std::lock_guard<std::mutex> lock(sc->mu);
+        // FIFO images come back once their frame is displayed; the others as soon as the GPU copied them.
+        if (sc->mode != VK_PRESENT_MODE_FIFO_KHR || sc->no_frames || sc->surface->platform ==
+                                                                          SurfaceObject::Platform::Headless) {
+            if (sc->state[m.image_index] == ImageState::Presented) sc->state[m.image_index] = ImageState::Free;
+            if (sc->no_frames && sc->presents_pending) --sc->presents_pending;
+            sc->changed.notify_all();
+        }
+        return true;
+    }
+    case protocol::VideoMessage::Frame: {
+        protocol::FrameHeader h;
+        uint64_t size = 0;
+        if (!protocol::decode(d, h, size)) break;
+        auto sc = find(h.swapchain);
+        if (!sc) return true;
+        if (h.image_index >= sc->images.size()) {
+            why = "image index out of range";
+            return false;
+        }
+        Arrived a;
+        a.sc = std::move(sc);
+        a.header = h;
+        a.offset = size_t(d.cursor() - f.payload.data());
+        a.size = size_t(size);
+        a.received = Clock::now();
+        a.frame = std::move(f);  // the payload moves to the display thread (the buffer itself does not)
+        {
+            std::lock_guard<std::mutex> lock(queue_mu_);
+            queue_.push_back(std::move(a));
+        }
+        queue_cv_.notify_one();
+        return true;
+    }
+    default:
+        why = "unexpected message kind";
+        return false;
+    }
+    why = d.error();
+    return false;
+}
+
+void VideoChannel::request_keyframe(uint64_t swapchain) {
+    protocol::WireEncoder e;
+    e.u32(uint32_t(protocol::VideoMessage::RequestKeyframe));
+    e.u64(swapchain);
+    conn_->send(transport::FrameType::Control, e.bytes());
+}
+
+void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size,
+                            Clock::time_point received) {
+    FrameTiming t;
+    t.swapchain = h.swapchain;
+    t.present_id = h.present_id;
+    t.width = h.width;
+    t.height = h.height;
+    t.bytes = size;
+    t.keyframe = h.flags & protocol::kFrameKeyframe;
+    t.dropped = h.flags & protocol::kFrameDropped;
+    t.server = h.times;
+    t.codec = h.codec <= uint32_t(video::CodecKind::Av1) ? video::to_string(video::CodecKind(h.codec)) : "?";
+    Clock::time_point presented_at = received;
+    {
+        std::lock_guard<std::mutex> lock(sc.mu);
+        auto it = sc.present_times.find(h.present_id);
+        if (it != sc.present_times.end()) {
+            presented_at = it->second;
+            sc.present_times.erase(it);
+        }
+    }
+    const uint32_t server_sum = h.times.render_us + h.times.capture_us + h.times.convert_us + h.times.encode_us +
+                                h.times.queue_us;
+    const uint32_t until_received = micros(received - presented_at);
+    t.transfer_us = until_received > server_sum ? until_received - server_sum : 0;
+
+    bool shown = false;
+    const bool headless = sc.surface->platform == SurfaceObject::Platform::Headless;
+    if (!t.dropped) {
+        auto codec = video::CodecKind(h.codec);
+        if (!sc.decoder || sc.decoder->codec() != codec || sc.decoder->width() != h.width ||
+            sc.decoder->height() != h.height) {
+            auto made = video::create_decoder(codec, h.width, h.height);
+            if (!made.decoder) LOG_ERROR("no decoder for the stream: %s", made.reason.c_str());
+            sc.decoder = std::move(made.decoder);
+        }
+        video::DecodedFrame frame;
+        if (sc.decoder) {
+            video::CodecStatus st = sc.decoder->decode(data, size, frame);
+            if (!st.ok()) {
+                LOG_WARN("frame %llu could not be decoded (%s); asking for a key frame",
+                         (unsigned long long)h.present_id, st.message().c_str());
+                request_keyframe(h.swapchain);
+            } else {
+                t.decode_us = frame.decode_us;
+                if (sc.mode == VK_PRESENT_MODE_FIFO_KHR && !headless) {
+                    // FIFO: at most one frame per display refresh, none skipped.
+                    auto now = Clock::now();
+                    if (sc.next_display > now) std::this_thread::sleep_until(sc.next_display);
+                    sc.next_display = std::max(now, sc.next_display) + refresh_interval_;
+                }
+                auto target = headless ? nullptr : sc.surface->window_target();
+                auto start = Clock::now();
+                const uint32_t since_arrival = micros(start - received);
+                t.wait_us = since_arrival > t.decode_us ? since_arrival - t.decode_us : 0;
+                if (hud_ && !sc.display_times.empty()) {
+                    double fps = 0;
+                    if (sc.display_times.size() > 1)
+                        fps = (sc.display_times.size() - 1) /
+                              std::chrono::duration<double>(sc.display_times.back() - sc.display_times.front()).count();
+                    char line1[96], line2[160];
+                    std::snprintf(line1, sizeof line1, "%.1f fps  %s %ux%u  %.1f KB", fps, t.codec.c_str(), h.width,
+                                  h.height, size / 1024.0);
+                    std::snprintf(line2, sizeof line2, "render %.1f cap %.1f enc %.1f net %.1f dec %.1f ms",
+                                  h.times.render_us / 1e3, (h.times.capture_us + h.times.convert_us) / 1e3,
+                                  h.times.encode_us / 1e3, t.transfer_us / 1e3, t.decode_us / 1e3);
+                    wsi::HudOverlay hud(wsi::HudStyle{frame.width >= 1600 ? 2u : 1u});
+                    hud.set_text(std::string(line1) + "\n" + line2);
+                    hud.draw(frame.bgra.data(), frame.width, frame.height, frame.width * 4);
+                }
+                if (target) {
+                    auto r = target->present(frame.bgra.data(), frame.width, frame.height, frame.width * 4);
+                    std::lock_guard<std::mutex> lock(sc.mu);
+                    if (r.status == wsi::WsiStatus::SurfaceLost) sc.lost = true;
+                    if (r.window_extent) sc.window_extent = VkExtent2D{r.window_extent->width, r.window_extent->height};
+                }
+                shown = true;
+                auto end = Clock::now();
+                t.present_us = micros(end - start);
+                t.total_us = micros(end - presented_at);
+                sc.display_times.push_back(end);
+                while (sc.display_times.size() > 60) sc.display_times.pop_front();
+            }
+        }
+    }
+    if (!shown) t.total_us = micros(Clock::now() - presented_at);
+    stats_.record(t);
+    std::lock_guard<std::mutex> lock(sc.mu);
+    if (sc.presents_pending) --sc.presents_pending;
+    if (sc.mode == VK_PRESENT_MODE_FIFO_KHR && !headless && sc.state[h.image_index] == ImageState::Presented)
+        sc.state[h.image_index] = ImageState::Free;
+    sc.changed.notify_all();
+}
+
+}  // namespace anarchy::client

@@ -1,0 +1,74 @@
+// The client end of a session's video channel: a second connection on which the server streams presented frames.
+// One receiver thread decodes each frame, paces it (FIFO) and draws it into the swapchain's window, then returns
+// the image to the swapchain. Per-frame stage durations go to the stats file and the HUD.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "client/frame_stats.h"
+#include "client/wsi_objects.h"
+#include "protocol/frame_messages.h"
+#include "transport/connection.h"
+
+namespace anarchy::client {
+
+class VideoChannel {
+public:
+    /// Connects to the server's session `token` and sends the stream settings (from ANARCHY_CODEC,
+    /// ANARCHY_BITRATE, ANARCHY_QUALITY, ANARCHY_HW_ENCODE). nullptr with *error on failure.
+    static std::unique_ptr<VideoChannel> open(const std::string& address, uint64_t token, std::string* error);
+    ~VideoChannel();
+
+    void add(const std::shared_ptr<SwapchainState>& sc);
+    void remove(uint64_t swapchain);
+    /// Waits (bounded) until every frame presented to the swapchain has been displayed or dropped.
+    void drain(SwapchainState& sc, std::chrono::milliseconds limit);
+    bool alive() const { return !lost_.load(); }
+    void close();
+
+private:
+    VideoChannel() = default;
+    void receive_loop();
+    bool handle(transport::Frame& f, std::string& why);
+    /// Display thread: decodes, paces and draws frames in arrival order.
+    void display_loop();
+    void on_frame(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size,
+                  std::chrono::steady_clock::time_point received);
+    void request_keyframe(uint64_t swapchain);
+    void mark_all_lost();
+
+    std::unique_ptr<transport::Connection> conn_;
+    std::thread receiver_;
+    std::thread display_;
+    /// Frames received, waiting for the display thread (bounded by the swapchains' image counts: the server
+    /// sends at most one frame per presented image, and images come back only as frames are handled).
+    struct Arrived {
+        std::shared_ptr<SwapchainState> sc;
+        protocol::FrameHeader header;
+        transport::Frame frame;
+        size_t offset = 0;  ///< where the payload starts in frame
+        size_t size = 0;
+        std::chrono::steady_clock::time_point received;
+    };
+    std::mutex queue_mu_;
+    std::condition_variable queue_cv_;
+    std::deque<Arrived> queue_;
+    bool receiver_done_ = false;
+    std::atomic<bool> lost_{false};
+    std::atomic<bool> closing_{false};
+    std::mutex mu_;  ///< guards swapchains_
+    std::map<uint64_t, std::shared_ptr<SwapchainState>> swapchains_;
+    bool hud_ = false;
+    std::chrono::microseconds refresh_interval_{16667};
+    FrameStats stats_;
+};
+
+}  // namespace anarchy::client

@@ -1,0 +1,89 @@
+// Client-side presentation objects: surfaces (the program's windows) and emulated swapchains whose images are
+// ordinary images on the server. Frames come back on the runtime's video channel (video_channel.h).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <vulkan/vulkan_core.h>
+
+#include "client/wsi/window_target.h"
+
+namespace anarchy::video {
+class Decoder;
+}
+
+namespace anarchy::client {
+
+struct DeviceObject;
+
+/// A VkSurfaceKHR: which window the program draws into. Platform handles are the program's own.
+struct SurfaceObject {
+    enum class Platform { Xcb, Xlib, Wayland, Headless };
+    Platform platform = Platform::Headless;
+    void* connection = nullptr;  ///< xcb_connection_t*, Display* or wl_display*
+    uint64_t window = 0;         ///< xcb_window_t, Window, or wl_surface* (as an integer)
+
+    std::mutex mu;  ///< guards target
+    /// Created on first use; shared with the swapchain presenting into it.
+    std::shared_ptr<wsi::WindowTarget> target;
+    std::string target_error;  ///< why the target could not be created, if it could not
+
+    /// The window target (created on first call); nullptr for headless surfaces or when creation failed.
+    std::shared_ptr<wsi::WindowTarget> window_target();
+    /// The window's size now: nullopt when the window is gone; kUndefinedExtent where the platform has none.
+    std::optional<VkExtent2D> current_extent();
+};
+
+/// Per-image state of an emulated swapchain.
+enum class ImageState : uint8_t {
+    Free,       ///< may be acquired
+    Acquired,   ///< the program owns it
+    Presented,  ///< queued for capture on the server (and, in FIFO mode, for display here)
+};
+
+/// The shared state of a swapchain: used by the program's threads (acquire, present) and the video channel's
+/// receiver thread (releases, frames). Outlives the VkSwapchainKHR while the receiver holds it.
+struct SwapchainState {
+    uint64_t id = 0;
+    DeviceObject* device = nullptr;
+    SurfaceObject* surface = nullptr;
+    VkFormat format = VK_FORMAT_UNDEFINED;
+    VkExtent2D extent{};
+    VkPresentModeKHR mode = VK_PRESENT_MODE_FIFO_KHR;
+    std::vector<uint64_t> images;  ///< image ids
+    uint64_t memory = 0;           ///< one allocation backing every image
+
+    std::mutex mu;  ///< guards everything below
+    std::condition_variable changed;
+    std::vector<ImageState> state;
+    bool retired = false;    ///< replaced through oldSwapchain, or destroyed
+    bool lost = false;       ///< the connection or the window is gone
+    bool no_frames = false;  ///< the server has no encoder for it: images return on release only
+    uint64_t presents_pending = 0;  ///< presented, not yet displayed or dropped
+    std::optional<VkExtent2D> window_extent;  ///< learnt when the last frame was drawn
+    std::map<uint64_t, std::chrono::steady_clock::time_point> present_times;  ///< by present id
+
+    /// Receiver-thread state: only the video channel's thread touches these.
+    std::unique_ptr<video::Decoder> decoder;
+    std::chrono::steady_clock::time_point next_display{};
+    std::deque<std::chrono::steady_clock::time_point> display_times;  ///< for the HUD's frames per second
+
+    /// Marks an image free and wakes acquirers.
+    void free_image(uint32_t index);
+};
+
+/// The VkSwapchainKHR handle's object.
+struct SwapchainObject {
+    std::shared_ptr<SwapchainState> state;
+};
+
+}  // namespace anarchy::client

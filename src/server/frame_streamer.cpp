@@ -1,0 +1,446 @@
+#include "server/frame_streamer.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "protocol/arena.h"
+#include "server/session.h"
+#include "video/codec_factory.h"
+
+namespace anarchy::server {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+uint32_t micros(Clock::duration d) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    return us < 0 ? 0 : uint32_t(std::min<int64_t>(us, UINT32_MAX));
+}
+
+constexpr auto kSettingsWait = std::chrono::milliseconds(5000);
+constexpr uint64_t kCaptureWaitNs = 5'000'000'000ull;  // a frame the GPU has not finished in 5 s is given up
+
+}  // namespace
+
+FrameStreamer::FrameStreamer(Session& session) : session_(session) {
+    worker_ = std::thread([this] { work_loop(); });
+}
+
+FrameStreamer::~FrameStreamer() { stop(); }
+
+void FrameStreamer::stop() {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_ && !worker_.joinable()) return;
+        stopping_ = true;
+        if (conn_) conn_->close();
+    }
+    cv_.notify_all();
+    if (worker_.joinable()) worker_.join();
+    if (reader_.joinable()) reader_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    // Jobs the worker never took: give their slots back before the capturers go.
+    for (Job& job : jobs_)
+        if (job.captured) job.capturer->release(job.ticket);
+    jobs_.clear();
+    capturers_.clear();
+    swapchains_.clear();
+}
+
+void FrameStreamer::attach(std::unique_ptr<transport::Connection> conn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || conn_) {
+        const char* why = conn_ ? "the session already has a video channel" : "the session is ending";
+        conn->send(transport::FrameType::Error, reinterpret_cast<const uint8_t*>(why), std::strlen(why));
+        conn->close();
+        return;
+    }
+    conn_ = std::move(conn);
+    reader_ = std::thread([this] { read_loop(); });
+}
+
+void FrameStreamer::read_loop() {
+    transport::Connection* conn;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        conn = conn_.get();
+    }
+    transport::Frame f;
+    for (;;) {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (stopping_) return;
+        }
+        std::string err;
+        bool timed_out = false;
+        if (!conn->receive(f, std::chrono::milliseconds(500), &err, &timed_out)) {
+            if (timed_out) continue;
+            LOG_INFO("session %llu: video channel closed (%s)", (unsigned long long)session_.number(), err.c_str());
+            return;
+        }
+        if (f.type != transport::FrameType::Control) continue;
+        protocol::Arena arena;
+        protocol::WireDecoder d(f.payload.data(), f.payload.size(), &arena);
+        protocol::VideoMessage kind{};
+        bool ok = protocol::decode_kind(d, kind);
+        if (ok && kind == protocol::VideoMessage::StreamSettings) {
+            protocol::StreamSettings s;
+            ok = protocol::decode(d, s);
+            if (ok && !video::parse_codec_kind(s.codec)) ok = d.fail("unknown codec '" + s.codec + "'");
+            if (ok) {
+                std::lock_guard<std::mutex> lock(mu_);
+                settings_ = s;
+                cv_.notify_all();
+            }
+        } else if (ok && kind == protocol::VideoMessage::RequestKeyframe) {
+            uint64_t sc = 0;
+            ok = d.u64(sc);
+            keyframe_wanted_ = true;
+        } else if (ok) {
+            ok = d.fail("unexpected message on the video channel");
+        }
+        if (!ok) {
+            LOG_ERROR("session %llu: video channel: %s; closing it", (unsigned long long)session_.number(),
+                      d.error().c_str());
+            std::string why = d.error();
+            conn->send(transport::FrameType::Error, reinterpret_cast<const uint8_t*>(why.data()), why.size());
+            conn->close();
+            return;
+        }
+    }
+}
+
+std::optional<protocol::StreamSettings> FrameStreamer::settings(std::chrono::milliseconds limit) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, limit, [&] { return settings_.has_value() || stopping_; });
+    return settings_;
+}
+
+bool FrameStreamer::create_swapchain(VkDevice device, uint64_t id, VkFormat format, VkExtent2D extent,
+                                     VkPresentModeKHR mode, std::vector<VkImage> images, std::string* why) {
+    if (extent.width == 0 || extent.height == 0 || extent.width > 16384 || extent.height > 16384) {
+        *why = "swapchain extent out of range";
+        return false;
+    }
+    if (images.empty() || images.size() > 16) {
+        *why = "swapchain image count out of range";
+        return false;
+    }
+    auto sc = std::make_shared<Swapchain>();
+    sc->id = id;
+    sc->device = device;
+    sc->format = format;
+    sc->extent = extent;
+    sc->mode = mode;
+    sc->images = std::move(images);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (swapchains_.count(id)) {
+        *why = "swapchain id already in use";
+        return false;
+    }
+    swapchains_[id] = std::move(sc);
+    return true;
+}
+
+void FrameStreamer::destroy_swapchain(uint64_t id) {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto it = swapchains_.find(id);
+    if (it == swapchains_.end()) return;
+    auto sc = it->second;
+    swapchains_.erase(it);
+    // Its images are destroyed next in the command stream: no capture may still read them.
+    cv_.wait_for(lock, std::chrono::seconds(5), [&] { return sc->in_flight == 0 || stopping_; });
+}
+
+void FrameStreamer::forget_device(VkDevice device) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(5), [&] {
+        for (auto& job : jobs_)
+            if (job.sc->device == device) return false;
+        for (auto& [id, sc] : swapchains_)
+            if (sc->device == device && sc->in_flight) return false;
+        return true;
+    });
+    for (auto it = capturers_.begin(); it != capturers_.end();)
+        it = it->first.first == device ? capturers_.erase(it) : std::next(it);
+    for (auto it = swapchains_.begin(); it != swapchains_.end();)
+        it = it->second->device == device ? swapchains_.erase(it) : std::next(it);
+}
+
+capture::FrameCapturer* FrameStreamer::capturer_for(VkDevice device, uint32_t family, std::string* why) {
+    auto key = std::make_pair(device, family);
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = capturers_.find(key);
+        if (it != capturers_.end()) return it->second.get();
+    }
+    auto parent = session_.device_parents().find(device);
+    if (parent == session_.device_parents().end()) {
+        *why = "present on a device the session did not create";
+        return nullptr;
+    }
+    VkPhysicalDevice pd = parent->second;
+    uint64_t pd_id = session_.objects().find_id(VK_OBJECT_TYPE_PHYSICAL_DEVICE, reinterpret_cast<uint64_t>(pd));
+    ObjectEntry e;
+    if (!pd_id || !session_.objects().entry(pd_id, e)) {
+        *why = "present: the device's physical device is unknown";
+        return nullptr;
+    }
+    capture::FrameCapturerCreateInfo info;
+    info.get_instance_proc_addr = session_.vk().GetInstanceProcAddr;
+    info.instance = reinterpret_cast<VkInstance>(e.owner);
+    info.physical_device = pd;
+    info.device = device;
+    info.queue_family_index = family;
+    auto made = capture::FrameCapturer::create(info, why);
+    if (!made) return nullptr;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto* raw = made.get();
+    capturers_[key] = std::move(made);
+    return raw;
+}
+
+void FrameStreamer::consume_waits(VkQueue queue, const std::vector<VkSemaphore>& waits) {
+    if (waits.empty()) return;
+    std::vector<VkPipelineStageFlags> stages(waits.size(), VK_PIPELINE_STAGE_ALL_COMMANDS_BIT);
+    VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    si.waitSemaphoreCount = uint32_t(waits.size());
+    si.pWaitSemaphores = waits.data();
+    si.pWaitDstStageMask = stages.data();
+    session_.vk().QueueSubmit(queue, 1, &si, VK_NULL_HANDLE);
+}
+
+bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<VkSemaphore>& waits,
+                            const std::vector<PresentEntry>& entries, std::string* why) {
+    const auto received = Clock::now();
+    auto s = settings(kSettingsWait);
+    const bool video_codec = s && video::is_video_codec(*video::parse_codec_kind(s->codec));
+    bool waits_used = false;
+    for (const PresentEntry& entry : entries) {
+        std::shared_ptr<Swapchain> sc;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            auto it = swapchains_.find(entry.swapchain);
+            if (it != swapchains_.end()) sc = it->second;
+        }
+        if (!sc) {
+            *why = "present to an unknown swapchain";
+            return false;
+        }
+        if (entry.image_index >= sc->images.size()) {
+            *why = "present of an image index past the swapchain's images";
+            return false;
+        }
+        Job job;
+        job.sc = sc;
+        job.entry = entry;
+        job.received = received;
+        std::string err;
+        job.capturer = s ? capturer_for(sc->device, family, &err) : nullptr;
+        if (!s) err = "the client's video channel never sent its stream settings";
+        const std::vector<VkSemaphore> none;
+        const auto& my_waits = waits_used ? none : waits;
+        if (job.capturer) {
+            auto want = video_codec ? capture::OutputFormat::I420 : capture::OutputFormat::Bgra8;
+            // A full ring means the encoder is behind: wait a little for a slot rather than queue more.
+            for (int attempt = 0; attempt < 200; ++attempt) {
+                auto r = job.capturer->submit(queue, my_waits, sc->images[entry.image_index], sc->format, sc->extent,
+                                              VK_IMAGE_LAYOUT_PRESENT_SRC_KHR, want);
+                if (r.ok()) {
+                    job.ticket = r.ticket;
+                    job.captured = true;
+                    break;
+                }
+                if (r.status != capture::CaptureStatus::Busy) {
+                    err = r.error;
+                    break;
+                }
+                std::unique_lock<std::mutex> lock(mu_);
+                cv_.wait_for(lock, std::chrono::milliseconds(5));
+                if (stopping_) break;
+            }
+            if (!job.captured && err.empty()) err = "capture ring stayed full";
+        }
+        if (!job.captured) {
+            LOG_WARN("session %llu: frame %llu not captured: %s", (unsigned long long)session_.number(),
+                     (unsigned long long)entry.present_id, err.c_str());
+            consume_waits(queue, my_waits);
+        }
+        waits_used = true;
+        std::lock_guard<std::mutex> lock(mu_);
+        ++sc->in_flight;
+        jobs_.push_back(std::move(job));
+        cv_.notify_all();
+    }
+    return true;
+}
+
+void FrameStreamer::send(transport::FrameType type, const protocol::WireEncoder& e, const uint8_t* extra,
+                         size_t extra_size) {
+    transport::Connection* conn;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        conn = conn_.get();
+    }
+    if (!conn) return;
+    std::lock_guard<std::mutex> lock(send_mu_);
+    if (extra) conn->send_parts(type, e.bytes().data(), e.bytes().size(), extra, extra_size);
+    else conn->send(type, e.bytes());
+}
+
+void FrameStreamer::send_release_and_drop(const Job& job) {
+    protocol::WireEncoder e;
+    protocol::encode(e, protocol::ImageReleased{job.entry.swapchain, job.entry.image_index});
+    send(transport::FrameType::Video, e);
+    protocol::FrameHeader h;
+    h.swapchain = job.entry.swapchain;
+    h.image_index = job.entry.image_index;
+    h.present_id = job.entry.present_id;
+    h.flags = protocol::kFrameDropped;
+    h.width = job.sc->extent.width;
+    h.height = job.sc->extent.height;
+    protocol::WireEncoder f;
+    protocol::encode(f, h, 0);
+    send(transport::FrameType::Video, f);
+}
+
+void FrameStreamer::work_loop() {
+    for (;;) {
+        Job job;
+        Clock::time_point taken;
+        {
+            std::unique_lock<std::mutex> lock(mu_);
+            cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+            if (stopping_) return;
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+            taken = Clock::now();
+        }
+        process(job, 0);
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            --job.sc->in_flight;
+        }
+        cv_.notify_all();
+    }
+}
+
+void FrameStreamer::process(Job& job, uint32_t) {
+    if (!job.captured) {
+        send_release_and_drop(job);
+        return;
+    }
+    auto w = job.capturer->wait(job.ticket, kCaptureWaitNs);
+    const auto captured_at = Clock::now();
+    protocol::WireEncoder rel;
+    protocol::encode(rel, protocol::ImageReleased{job.entry.swapchain, job.entry.image_index});
+    if (!w.ok()) {
+        LOG_ERROR("session %llu: capture failed: %s", (unsigned long long)session_.number(), w.error.c_str());
+        job.capturer->release(job.ticket);
+        send_release_and_drop(job);
+        return;
+    }
+    // The GPU no longer reads the image: the client may reuse it while this frame is encoded.
+    send(transport::FrameType::Video, rel);
+
+    // Newest frame wins where the program does not wait for the display: skip this one if a newer frame of the
+    // same swapchain is already captured.
+    if (job.sc->mode != VK_PRESENT_MODE_FIFO_KHR && job.sc->mode != VK_PRESENT_MODE_FIFO_RELAXED_KHR) {
+        bool newer = false;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            for (auto& other : jobs_)
+                if (other.sc == job.sc && other.captured) newer = true;
+        }
+        if (newer) {
+            job.capturer->release(job.ticket);
+            protocol::FrameHeader h;
+            h.swapchain = job.entry.swapchain;
+            h.image_index = job.entry.image_index;
+            h.present_id = job.entry.present_id;
+            h.flags = protocol::kFrameDropped;
+            protocol::WireEncoder f;
+            protocol::encode(f, h, 0);
+            send(transport::FrameType::Video, f);
+            return;
+        }
+    }
+
+    Swapchain& sc = *job.sc;
+    if (!sc.encoder && !sc.encoder_failed) {
+        auto s = settings(kSettingsWait);
+        video::EncoderSettings es;
+        es.codec = s ? *video::parse_codec_kind(s->codec) : video::CodecKind::Lz4Delta;
+        es.width = sc.extent.width;
+        es.height = sc.extent.height;
+        if (s) {
+            es.bitrate_kbps = s->bitrate_kbps;
+            if (s->quality >= 0) es.quality = s->quality;
+            es.prefer_hardware = s->prefer_hardware != 0;
+        }
+        auto made = video::create_encoder(es);
+        protocol::EncoderChosen chosen;
+        chosen.swapchain = sc.id;
+        chosen.ok = made.encoder != nullptr;
+        chosen.description = "swapchain " + std::to_string(sc.extent.width) + "x" + std::to_string(sc.extent.height) +
+                             ": " + made.reason;
+        if (made.encoder) LOG_INFO("session %llu: %s", (unsigned long long)session_.number(), chosen.description.c_str());
+        else LOG_ERROR("session %llu: %s", (unsigned long long)session_.number(), chosen.description.c_str());
+        sc.encoder = std::move(made.encoder);
+        sc.encoder_failed = !sc.encoder;
+        protocol::WireEncoder e;
+        protocol::encode(e, chosen);
+        send(transport::FrameType::Video, e);
+    }
+    protocol::FrameHeader h;
+    h.swapchain = job.entry.swapchain;
+    h.image_index = job.entry.image_index;
+    h.present_id = job.entry.present_id;
+    h.width = sc.extent.width;
+    h.height = sc.extent.height;
+    const auto& view = w.view;
+    h.times.capture_us = uint32_t(view.duration_us);
+    const uint32_t until_captured = micros(captured_at - job.received);
+    h.times.render_us = until_captured > h.times.capture_us ? until_captured - h.times.capture_us : 0;
+    if (!sc.encoder) {
+        job.capturer->release(job.ticket);
+        h.flags = protocol::kFrameDropped;
+        protocol::WireEncoder f;
+        protocol::encode(f, h, 0);
+        send(transport::FrameType::Video, f);
+        return;
+    }
+    if (keyframe_wanted_.exchange(false)) sc.encoder->request_keyframe();
+    video::FrameView frame;
+    if (view.format == capture::OutputFormat::I420)
+        frame = video::FrameView::i420(view.planes[0].data, view.planes[0].stride, view.planes[1].data,
+                                       view.planes[1].stride, view.planes[2].data, view.planes[2].stride, view.width,
+                                       view.height);
+    else
+        frame = video::FrameView::packed(video::PixelFormat::Bgra8, view.planes[0].data, view.width, view.height,
+                                         view.planes[0].stride);
+    h.times.queue_us = micros(Clock::now() - captured_at);
+    video::EncodedFrame out;
+    video::CodecStatus st = sc.encoder->encode(frame, out);
+    job.capturer->release(job.ticket);
+    if (!st.ok()) {
+        // A failed frame is reported and dropped; the next one starts from a key frame.
+        LOG_ERROR("session %llu: encoding frame %llu failed: %s", (unsigned long long)session_.number(),
+                  (unsigned long long)job.entry.present_id, st.message().c_str());
+        sc.encoder->request_keyframe();
+        h.flags = protocol::kFrameDropped;
+        protocol::WireEncoder f;
+        protocol::encode(f, h, 0);
+        send(transport::FrameType::Video, f);
+        return;
+    }
+    h.codec = uint32_t(out.codec);
+    h.flags = out.keyframe ? protocol::kFrameKeyframe : 0;
+    h.times.encode_us = out.encode_us;
+    protocol::WireEncoder f;
+    protocol::encode(f, h, out.bytes.size());
+    send(transport::FrameType::Video, f, out.bytes.data(), out.bytes.size());
+}
+
+}  // namespace anarchy::server

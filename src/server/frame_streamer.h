@@ -1,0 +1,106 @@
+// The server's half of presentation (DESIGN.md decisions 8-10): on a present it captures the swapchain image on
+// the GPU after the present's wait semaphores, and a worker thread encodes it and sends it on the session's
+// video channel, so frames never delay the command stream. At most a capture ring's worth of frames is in
+// flight; in MAILBOX and IMMEDIATE modes a newer captured frame replaces an older one not yet encoded.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <vulkan/vulkan_core.h>
+
+#include "protocol/frame_messages.h"
+#include "server/capture/frame_capturer.h"
+#include "transport/connection.h"
+#include "video/encoder.h"
+
+namespace anarchy::server {
+
+class Session;
+
+/// One image of one swapchain to present.
+struct PresentEntry {
+    uint64_t swapchain = 0;
+    uint32_t image_index = 0;
+    uint64_t present_id = 0;
+};
+
+class FrameStreamer {
+public:
+    explicit FrameStreamer(Session& session);
+    ~FrameStreamer();
+
+    /// The client's video connection arrived (called from the server's accept thread).
+    void attach(std::unique_ptr<transport::Connection> conn);
+    /// Registers a swapchain whose images the client created. False with *why on bad input.
+    bool create_swapchain(VkDevice device, uint64_t id, VkFormat format, VkExtent2D extent, VkPresentModeKHR mode,
+                          std::vector<VkImage> images, std::string* why);
+    /// Stops capturing a swapchain; waits (bounded) for its captures in flight, so its images may be destroyed.
+    void destroy_swapchain(uint64_t id);
+    /// Captures each entry's image after `waits` on `queue` (the session thread owns the queue).
+    bool present(VkQueue queue, uint32_t family, const std::vector<VkSemaphore>& waits,
+                 const std::vector<PresentEntry>& entries, std::string* why);
+    /// Stops capture on a device about to be destroyed (frees its capturers after their frames are done).
+    void forget_device(VkDevice device);
+    /// Ends the worker and the video channel; called before the session destroys its objects.
+    void stop();
+
+private:
+    struct Swapchain {
+        uint64_t id = 0;
+        VkDevice device = VK_NULL_HANDLE;
+        VkFormat format = VK_FORMAT_UNDEFINED;
+        VkExtent2D extent{};
+        VkPresentModeKHR mode = VK_PRESENT_MODE_FIFO_KHR;
+        std::vector<VkImage> images;
+        std::unique_ptr<video::Encoder> encoder;  ///< worker thread only
+        bool encoder_failed = false;              ///< worker thread only
+        uint32_t in_flight = 0;                   ///< jobs queued or being encoded (guarded by mu_)
+    };
+    struct Job {
+        std::shared_ptr<Swapchain> sc;
+        capture::FrameCapturer* capturer = nullptr;
+        capture::CaptureTicket ticket;
+        bool captured = false;  ///< false: dropped at submit, only the release and a dropped notice go out
+        PresentEntry entry;
+        std::chrono::steady_clock::time_point received;
+    };
+
+    capture::FrameCapturer* capturer_for(VkDevice device, uint32_t family, std::string* why);
+    /// Waits (bounded) for the client's stream settings; nullopt if they never came.
+    std::optional<protocol::StreamSettings> settings(std::chrono::milliseconds limit);
+    void read_loop();
+    void work_loop();
+    void process(Job& job, uint32_t queued_us);
+    void send(transport::FrameType type, const protocol::WireEncoder& e, const uint8_t* extra = nullptr,
+              size_t extra_size = 0);
+    void send_release_and_drop(const Job& job);
+    /// Consumes binary wait semaphores without capturing (a frame dropped before the GPU saw it).
+    void consume_waits(VkQueue queue, const std::vector<VkSemaphore>& waits);
+
+    Session& session_;
+    std::mutex mu_;  ///< guards everything below except where noted
+    std::condition_variable cv_;
+    std::unique_ptr<transport::Connection> conn_;
+    std::optional<protocol::StreamSettings> settings_;
+    std::map<uint64_t, std::shared_ptr<Swapchain>> swapchains_;
+    std::map<std::pair<VkDevice, uint32_t>, std::unique_ptr<capture::FrameCapturer>> capturers_;
+    std::deque<Job> jobs_;
+    bool stopping_ = false;
+    std::atomic<bool> keyframe_wanted_{false};
+    std::thread reader_;
+    std::thread worker_;
+    std::mutex send_mu_;  ///< one message at a time on the video connection
+};
+
+}  // namespace anarchy::server

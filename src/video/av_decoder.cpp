@@ -1,0 +1,273 @@
+#include "video/av_decoder.h"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavutil/pixdesc.h>
+}
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "common/log.h"
+#include "video/av_log_bridge.h"
+#include "video/color_converter.h"
+
+namespace anarchy::video {
+namespace {
+
+struct CodecContextDeleter {
+    void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+struct FrameDeleter {
+    void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+struct PacketDeleter {
+    void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+struct BufferDeleter {
+    void operator()(AVBufferRef* b) const { av_buffer_unref(&b); }
+};
+
+bool is_keyframe(const AVFrame* frame) {
+#ifdef AV_FRAME_FLAG_KEY
+    return frame->flags & AV_FRAME_FLAG_KEY;
+#else
+    return frame->key_frame;
+#endif
+}
+
+CodecStatus corrupt(std::string why) { return CodecStatus::failure(CodecError::CorruptData, std::move(why)); }
+
+class AvDecoder final : public Decoder {
+public:
+    AvDecoder(CodecKind codec, uint32_t width, uint32_t height) : Decoder(codec, width, height) {}
+
+    // Opens the codec; hw_device is null for software decoding.
+    bool open(const AVCodec* codec, AVHWDeviceType hw_type, AVBufferRef* hw_device, std::string* error) {
+        ctx_.reset(avcodec_alloc_context3(codec));
+        frame_.reset(av_frame_alloc());
+        sw_frame_.reset(av_frame_alloc());
+        packet_.reset(av_packet_alloc());
+        if (!ctx_ || !frame_ || !sw_frame_ || !packet_) {
+            *error = "out of memory";
+            return false;
+        }
+        name_ = codec->name;
+        // Output the picture of each packet at once: no reorder delay, and slice threads only, since frame threads
+        // hold back a frame per thread.
+        ctx_->flags |= AV_CODEC_FLAG_LOW_DELAY;
+        ctx_->flags2 |= AV_CODEC_FLAG2_FAST;
+        ctx_->thread_type = FF_THREAD_SLICE;
+        ctx_->thread_count = int(std::min(std::max(1u, std::thread::hardware_concurrency()), 8u));
+        // Treat any bitstream damage as an error instead of concealing it; a concealed picture would be shown
+        // as if it were right, and the client wants a key frame instead.
+        ctx_->err_recognition = AV_EF_EXPLODE | AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_BUFFER;
+        ctx_->opaque = this;
+        if (hw_device) {
+            for (int i = 0;; ++i) {
+                const AVCodecHWConfig* config = avcodec_get_hw_config(codec, i);
+                if (!config) break;
+                if (config->device_type == hw_type && (config->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX)) {
+                    hw_format_ = config->pix_fmt;
+                    break;
+                }
+            }
+            ctx_->hw_device_ctx = av_buffer_ref(hw_device);
+            ctx_->get_format = pick_format;
+            ctx_->thread_count = 1;
+            hw_name_ = av_hwdevice_get_type_name(hw_type);
+            name_ = std::string(codec->name) + " (" + hw_name_ + ")";
+        }
+        AVDictionary* options = nullptr;
+        AvLogCapture capture;
+        const int r = avcodec_open2(ctx_.get(), codec, &options);
+        av_dict_free(&options);
+        if (r < 0) {
+            *error = capture.explain(r);
+            return false;
+        }
+        return true;
+    }
+
+    const char* name() const override { return name_.c_str(); }
+    const char* hardware_name() const override { return hw_name_.c_str(); }
+
+protected:
+    CodecStatus decode_packet(const uint8_t* data, size_t size, DecodedFrame& out) override {
+        av_packet_unref(packet_.get());
+        if (av_new_packet(packet_.get(), int(size)) < 0) return CodecStatus::failure(CodecError::Backend, "out of memory");
+        std::memcpy(packet_->data, data, size);
+
+        AvLogCapture capture;
+        int r = avcodec_send_packet(ctx_.get(), packet_.get());
+        if (r < 0) return decode_error("rejected the packet", r, capture);
+        int pictures = 0;
+        for (;;) {
+            r = avcodec_receive_frame(ctx_.get(), pictures ? sw_frame_.get() : frame_.get());
+            if (r == AVERROR(EAGAIN)) break;
+            if (r < 0) return decode_error("failed", r, capture);
+            // Our encoders put one picture in a packet; a second one means a stream from somewhere else.
+            if (++pictures > 1) return corrupt("packet holds more than one picture");
+        }
+        if (pictures == 0)
+            return corrupt("packet produced no picture (damaged, or not starting at a key frame)" +
+                           (capture.text().empty() ? std::string() : ": " + capture.text()));
+        AVFrame* picture = frame_.get();
+        if (picture->decode_error_flags || (picture->flags & AV_FRAME_FLAG_CORRUPT))
+            return corrupt(std::string(name_) + " decoded a damaged picture" +
+                           (capture.text().empty() ? std::string() : ": " + capture.text()));
+        if (!have_keyframe_ && !is_keyframe(picture))
+            return CodecStatus::failure(CodecError::MissingReference, "stream does not start with a key frame");
+        const uint32_t w = width(), h = height();
+        const bool padded_size = uint32_t(picture->width) == w + (w & 1) && uint32_t(picture->height) == h + (h & 1);
+        const bool exact_size = uint32_t(picture->width) == w && uint32_t(picture->height) == h;
+        if (!padded_size && !exact_size)
+            return CodecStatus::failure(CodecError::InvalidArgument,
+                                        "stream is " + std::to_string(picture->width) + "x" +
+                                            std::to_string(picture->height) + " but the decoder was made for " +
+                                            std::to_string(w) + "x" + std::to_string(h));
+        if (hw_format_ != AV_PIX_FMT_NONE && picture->format == hw_format_) {
+            av_frame_unref(sw_frame_.get());
+            if (const int t = av_hwframe_transfer_data(sw_frame_.get(), picture, 0); t < 0)
+                return CodecStatus::failure(CodecError::Backend,
+                                            "cannot read the picture back from " + hw_name_ + ": " + av_error_text(t));
+            sw_frame_->colorspace = picture->colorspace;
+            sw_frame_->color_range = picture->color_range;
+            picture = sw_frame_.get();
+        }
+        PlaneRefs src;
+        src.format = AVPixelFormat(picture->format);
+        for (int p = 0; p < 4; ++p) {
+            src.data[p] = picture->data[p];
+            src.strides[p] = picture->linesize[p];
+        }
+        YuvEncoding yuv;
+        if (picture->colorspace != AVCOL_SPC_UNSPECIFIED) yuv.matrix = picture->colorspace;
+        yuv.full_range = picture->color_range == AVCOL_RANGE_JPEG;
+        out.bgra.resize(size_t(w) * h * 4);
+        PlaneRefs dst;
+        dst.format = AV_PIX_FMT_BGRA;
+        const int pw = picture->width, ph = picture->height;
+        if (uint32_t(pw) == w && uint32_t(ph) == h && w % 8 == 0) {
+            dst.data[0] = out.bgra.data();
+            dst.strides[0] = int(w * 4);
+            if (CodecStatus s = converter_.convert(src, dst, pw, ph, yuv); !s) return s;
+        } else {
+            // libswscale's fast YUV->RGB path writes whole groups of 8 pixels and skips a row's remainder when the
+            // destination stride has no room for the group, and an odd width would make it resample chroma 49->97
+            // instead of 1:2. So convert the whole (even) picture into rows padded to 8 pixels, then crop.
+            const size_t stride = ((size_t(pw) + 7) & ~size_t(7)) * 4;
+            padded_bgra_.resize(stride * size_t(ph));
+            dst.data[0] = padded_bgra_.data();
+            dst.strides[0] = int(stride);
+            if (CodecStatus s = converter_.convert(src, dst, pw, ph, yuv); !s) return s;
+            for (uint32_t y = 0; y < h; ++y)
+                std::memcpy(out.bgra.data() + size_t(y) * w * 4, padded_bgra_.data() + y * stride, size_t(w) * 4);
+        }
+        out.keyframe = is_keyframe(frame_.get());
+        if (out.keyframe) have_keyframe_ = true;
+        return CodecStatus::success();
+    }
+
+    void reset_after_error() override {
+        have_keyframe_ = false;
+        avcodec_flush_buffers(ctx_.get());
+    }
+
+private:
+    CodecStatus decode_error(const char* what, int r, const AvLogCapture& capture) {
+        const CodecError kind = r == AVERROR_INVALIDDATA || r == AVERROR(EINVAL) ? CodecError::CorruptData : CodecError::Backend;
+        return CodecStatus::failure(kind, name_ + " " + what + ": " + capture.explain(r));
+    }
+
+    // libavcodec offers the formats it can decode this stream to; the hardware one is missing when the device
+    // cannot decode this profile or size, and then software decoding takes over.
+    static AVPixelFormat pick_format(AVCodecContext* ctx, const AVPixelFormat* formats) {
+        auto* self = static_cast<AvDecoder*>(ctx->opaque);
+        for (const AVPixelFormat* f = formats; *f != AV_PIX_FMT_NONE; ++f)
+            if (*f == self->hw_format_) return *f;
+        for (const AVPixelFormat* f = formats; *f != AV_PIX_FMT_NONE; ++f) {
+            const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(*f);
+            if (d && !(d->flags & AV_PIX_FMT_FLAG_HWACCEL)) {
+                if (!self->hw_name_.empty()) {
+                    LOG_WARN("video: %s cannot decode this stream on %s; decoding in software", ctx->codec->name,
+                             self->hw_name_.c_str());
+                    self->name_ = std::string(ctx->codec->name) + " (software; " + self->hw_name_ + " refused the stream)";
+                    self->hw_name_.clear();
+                }
+                return *f;
+            }
+        }
+        return AV_PIX_FMT_NONE;
+    }
+
+    std::unique_ptr<AVCodecContext, CodecContextDeleter> ctx_;
+    std::unique_ptr<AVFrame, FrameDeleter> frame_;
+    std::unique_ptr<AVFrame, FrameDeleter> sw_frame_;
+    std::unique_ptr<AVPacket, PacketDeleter> packet_;
+    ColorConverter converter_;
+    std::vector<uint8_t> padded_bgra_;  // odd-sized streams: the even-sized picture before cropping
+    AVPixelFormat hw_format_ = AV_PIX_FMT_NONE;
+    std::string name_;
+    std::string hw_name_;  // empty while decoding in software
+    bool have_keyframe_ = false;
+};
+
+}  // namespace
+
+std::vector<const char*> av_software_decoders(CodecKind codec) {
+    switch (codec) {
+        case CodecKind::H264: return {"h264"};
+        case CodecKind::Hevc: return {"hevc"};
+        // libavcodec's own av1 decoder only works through a hardware device.
+        case CodecKind::Av1: return {"libdav1d", "libaom-av1"};
+        default: return {};
+    }
+}
+
+const char* av_hardware_capable_decoder(CodecKind codec) {
+    switch (codec) {
+        case CodecKind::H264: return "h264";
+        case CodecKind::Hevc: return "hevc";
+        case CodecKind::Av1: return "av1";
+        default: return nullptr;
+    }
+}
+
+std::unique_ptr<Decoder> open_av_decoder(CodecKind codec, uint32_t width, uint32_t height, const char* decoder_name,
+                                         AVHWDeviceType hw_type, std::string* error) {
+    install_av_log_bridge();
+    const AVCodec* av_codec = avcodec_find_decoder_by_name(decoder_name);
+    if (!av_codec) {
+        *error = std::string("not built into this libavcodec (") + LIBAVCODEC_IDENT + ")";
+        return nullptr;
+    }
+    std::unique_ptr<AVBufferRef, BufferDeleter> device;
+    if (hw_type != AV_HWDEVICE_TYPE_NONE) {
+        bool supported = false;
+        for (int i = 0;; ++i) {
+            const AVCodecHWConfig* config = avcodec_get_hw_config(av_codec, i);
+            if (!config) break;
+            supported |= config->device_type == hw_type && (config->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX);
+        }
+        if (!supported) {
+            *error = std::string(decoder_name) + " has no " + av_hwdevice_get_type_name(hw_type) +
+                     " support in this libavcodec";
+            return nullptr;
+        }
+        AVBufferRef* raw = nullptr;
+        AvLogCapture capture;
+        if (const int r = av_hwdevice_ctx_create(&raw, hw_type, nullptr, nullptr, 0); r < 0) {
+            *error = capture.explain(r);
+            return nullptr;
+        }
+        device.reset(raw);
+    }
+    auto decoder = std::make_unique<AvDecoder>(codec, width, height);
+    if (!decoder->open(av_codec, hw_type, device.get(), error)) return nullptr;
+    return decoder;
+}
+
+}  // namespace anarchy::video

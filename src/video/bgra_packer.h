@@ -1,0 +1,26 @@
+// Turns any caller frame into tightly packed BGRA with A = 255, the form the lossless codecs carry.
+#pragma once
+
+#include <cstdint>
+
+#include "video/codec_status.h"
+#include "video/color_converter.h"
+#include "video/frame_view.h"
+
+namespace anarchy::video {
+
+/// Packs frames into BGRA; keeps a converter for I420 input.
+class BgraPacker {
+public:
+    /// Writes frame.width * frame.height * 4 bytes to dst. The alpha byte is forced to 255: swapchain alpha is
+    /// meaningless for presentation and a constant compresses to nothing.
+    CodecStatus pack(const FrameView& frame, uint8_t* dst);
+
+private:
+    ColorConverter converter_;
+};
+
+/// Sets the alpha byte of count BGRA pixels to 255.
+void force_opaque(uint8_t* bgra, size_t count);
+
+}  // namespace anarchy::video

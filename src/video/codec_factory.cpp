@@ -1,0 +1,208 @@
+#include "video/codec_factory.h"
+
+#include <algorithm>
+#include <string>
+
+#include "common/log.h"
+#include "video/av_decoder.h"
+#include "video/av_encoder.h"
+#include "video/lz4_codec.h"
+#include "video/lz4_delta_codec.h"
+#include "video/raw_codec.h"
+
+namespace anarchy::video {
+namespace {
+
+constexpr uint32_t kMaxExtent = 16384;
+
+std::string join(const std::vector<std::string>& parts, const char* separator) {
+    std::string out;
+    for (const std::string& p : parts) {
+        if (!out.empty()) out += separator;
+        out += p;
+    }
+    return out;
+}
+
+bool allowed(const std::vector<std::string>& only, const std::string& name) {
+    return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
+}
+
+std::string size_problem(uint32_t width, uint32_t height) {
+    if (width == 0 || height == 0 || width > kMaxExtent || height > kMaxExtent)
+        return "frame size " + std::to_string(width) + "x" + std::to_string(height) + " is outside 1..16384";
+    return {};
+}
+
+// Orders candidates as the override lists them, or keeps the default order without one. Names in the override
+// that are not candidates are reported.
+std::vector<std::string> ordered(const std::vector<std::string>& defaults, const std::vector<std::string>& only,
+                                 std::vector<std::string>& failures) {
+    if (only.empty()) return defaults;
+    std::vector<std::string> out;
+    for (const std::string& name : only) {
+        if (std::find(defaults.begin(), defaults.end(), name) != defaults.end())
+            out.push_back(name);
+        else
+            failures.push_back(name + " is not a backend of this codec");
+    }
+    return out;
+}
+
+EncoderCreation create_lossless_encoder(const EncoderSettings& s) {
+    EncoderCreation c;
+    const std::string name = to_string(s.codec);
+    if (!allowed(s.backends, name)) {
+        c.reason = name + ": the backend list (" + join(s.backends, ", ") + ") excludes " + name;
+        return c;
+    }
+    switch (s.codec) {
+        case CodecKind::Raw:
+            c.encoder = make_raw_encoder(s.width, s.height);
+            c.reason = "raw: uncompressed BGRA";
+            break;
+        case CodecKind::Lz4:
+            c.encoder = make_lz4_encoder(s.width, s.height);
+            c.reason = "lz4: LZ4 of every BGRA frame";
+            break;
+        default: {
+            const uint32_t interval = s.keyframe_interval.value_or(2 * std::max<uint32_t>(s.fps, 1));
+            c.encoder = make_lz4_delta_encoder(s.width, s.height, interval);
+            c.reason = "lz4-delta: LZ4 of changed rows XOR the previous frame, key frames " +
+                       (interval ? "every " + std::to_string(interval) + " frames and on request"
+                                 : std::string("on request only"));
+            break;
+        }
+    }
+    return c;
+}
+
+EncoderCreation create_video_encoder(const EncoderSettings& s) {
+    EncoderCreation c;
+    const std::string codec = to_string(s.codec);
+    const AvEncoderConfig config = make_av_encoder_config(s);
+    std::vector<const AvEncoderBackend*> backends = av_encoder_backends(s.codec);
+    std::vector<std::string> names;
+    for (const AvEncoderBackend* b : backends) names.push_back(b->name);
+    std::vector<std::string> failures;
+    for (const std::string& name : ordered(names, s.backends, failures)) {
+        const AvEncoderBackend& backend = **std::find_if(backends.begin(), backends.end(),
+                                                         [&](const AvEncoderBackend* b) { return name == b->name; });
+        if (backend.hardware && !s.prefer_hardware) {
+            failures.push_back(name + " skipped (prefer_hardware is off)");
+            continue;
+        }
+        AvEncoderConfig backend_config = config;
+        std::string note;
+        if (config.intra_refresh && !backend.intra_refresh) {
+            backend_config.intra_refresh = false;
+            backend_config.keyframe_interval = 2 * config.fps;
+            note = "; it has no intra refresh, so key frames come every " +
+                   std::to_string(backend_config.keyframe_interval) + " frames";
+        }
+        if (backend.needs_latency_probe) {
+            if (std::string verdict = probe_av_encoder_latency(backend, backend_config); !verdict.empty()) {
+                failures.push_back(name + " unsuitable (" + verdict + ")");
+                continue;
+            }
+        }
+        std::string error;
+        c.encoder = open_av_encoder(backend, backend_config, s.width, s.height, &error);
+        if (!c.encoder) {
+            failures.push_back(name + " unavailable (" + error + ")");
+            continue;
+        }
+        const char* kind = backend.hardware ? " (hardware)" : " (software)";
+        c.reason = codec + ": " + (failures.empty() ? "" : join(failures, ", ") + ", ") + "using " + name + kind + note;
+        return c;
+    }
+    c.reason = codec + ": no encoder works: " + (failures.empty() ? "no backends" : join(failures, "; "));
+    return c;
+}
+
+DecoderCreation create_lossless_decoder(const DecoderSettings& s) {
+    DecoderCreation c;
+    const std::string name = to_string(s.codec);
+    if (!allowed(s.backends, name)) {
+        c.reason = name + ": the backend list (" + join(s.backends, ", ") + ") excludes " + name;
+        return c;
+    }
+    switch (s.codec) {
+        case CodecKind::Raw: c.decoder = make_raw_decoder(s.width, s.height); break;
+        case CodecKind::Lz4: c.decoder = make_lz4_decoder(s.width, s.height); break;
+        default: c.decoder = make_lz4_delta_decoder(s.width, s.height); break;
+    }
+    c.reason = name + ": decoding on the CPU (lossless)";
+    return c;
+}
+
+DecoderCreation create_video_decoder(const DecoderSettings& s) {
+    DecoderCreation c;
+    const std::string codec = to_string(s.codec);
+    // Hardware first: cuda (NVDEC) on NVIDIA, vaapi on AMD and Intel, vdpau on older drivers.
+    const AVHWDeviceType hw_types[] = {AV_HWDEVICE_TYPE_CUDA, AV_HWDEVICE_TYPE_VAAPI, AV_HWDEVICE_TYPE_VDPAU};
+    std::vector<std::string> names;
+    for (AVHWDeviceType t : hw_types) names.push_back(av_hwdevice_get_type_name(t));
+    for (const char* d : av_software_decoders(s.codec)) names.push_back(d);
+    std::vector<std::string> failures;
+    for (const std::string& name : ordered(names, s.backends, failures)) {
+        const AVHWDeviceType hw = av_hwdevice_find_type_by_name(name.c_str());
+        if (hw != AV_HWDEVICE_TYPE_NONE && !s.prefer_hardware) {
+            failures.push_back(name + " skipped (prefer_hardware is off)");
+            continue;
+        }
+        const char* decoder_name = hw != AV_HWDEVICE_TYPE_NONE ? av_hardware_capable_decoder(s.codec) : name.c_str();
+        std::string error;
+        c.decoder = open_av_decoder(s.codec, s.width, s.height, decoder_name, hw, &error);
+        if (!c.decoder) {
+            failures.push_back(name + " unavailable (" + error + ")");
+            continue;
+        }
+        const std::string how = hw != AV_HWDEVICE_TYPE_NONE ? "using " + std::string(decoder_name) + " on " + name + " (hardware)"
+                                                            : "using " + name + " (software)";
+        c.reason = codec + ": " + (failures.empty() ? "" : join(failures, ", ") + ", ") + how;
+        return c;
+    }
+    c.reason = codec + ": no decoder works: " + (failures.empty() ? "no backends" : join(failures, "; "));
+    return c;
+}
+
+}  // namespace
+
+EncoderCreation create_encoder(const EncoderSettings& settings) {
+    EncoderCreation c;
+    if (std::string problem = size_problem(settings.width, settings.height); !problem.empty()) {
+        c.reason = std::string(to_string(settings.codec)) + ": " + problem;
+    } else {
+        c = is_video_codec(settings.codec) ? create_video_encoder(settings) : create_lossless_encoder(settings);
+    }
+    if (c.encoder)
+        LOG_INFO("video: encoder %s", c.reason.c_str());
+    else
+        LOG_ERROR("video: encoder %s", c.reason.c_str());
+    return c;
+}
+
+DecoderCreation create_decoder(const DecoderSettings& settings) {
+    DecoderCreation c;
+    if (std::string problem = size_problem(settings.width, settings.height); !problem.empty()) {
+        c.reason = std::string(to_string(settings.codec)) + ": " + problem;
+    } else {
+        c = is_video_codec(settings.codec) ? create_video_decoder(settings) : create_lossless_decoder(settings);
+    }
+    if (c.decoder)
+        LOG_INFO("video: decoder %s", c.reason.c_str());
+    else
+        LOG_ERROR("video: decoder %s", c.reason.c_str());
+    return c;
+}
+
+DecoderCreation create_decoder(CodecKind codec, uint32_t width, uint32_t height) {
+    DecoderSettings s;
+    s.codec = codec;
+    s.width = width;
+    s.height = height;
+    return create_decoder(s);
+}
+
+}  // namespace anarchy::video

@@ -1,0 +1,59 @@
+// The decoder interface: a packet in, a BGRA picture of the stream's exact size out, or an error for anything a
+// valid encoder does not produce. Never crashes on input.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "video/codec_kind.h"
+#include "video/codec_status.h"
+
+namespace anarchy::video {
+
+/// A decoded picture: B,G,R,A bytes, A = 255, rows of exactly width * 4 bytes.
+struct DecodedFrame {
+    uint32_t width = 0;
+    uint32_t height = 0;
+    std::vector<uint8_t> bgra;
+    bool keyframe = false;
+    uint32_t decode_us = 0;  ///< measured wall time of decode(), colour conversion included
+};
+
+/// A frame decoder for one stream. Not thread-safe: one thread at a time per instance.
+class Decoder {
+public:
+    virtual ~Decoder() = default;
+    Decoder(const Decoder&) = delete;
+    Decoder& operator=(const Decoder&) = delete;
+
+    /// Backend name: "raw", "lz4", "lz4-delta", "h264", "libdav1d", "hevc (cuda)", ...
+    virtual const char* name() const = 0;
+    /// The hardware device type doing the work ("cuda", "vaapi", "vdpau"), or "" for software decoding.
+    virtual const char* hardware_name() const { return ""; }
+
+    CodecKind codec() const { return codec_; }
+    uint32_t width() const { return width_; }
+    uint32_t height() const { return height_; }
+
+    /// Decodes one packet produced by the matching encoder into out. On error out is unspecified, the decoder
+    /// waits for a key frame again, and the caller should ask the encoder for one.
+    CodecStatus decode(const uint8_t* data, size_t size, DecodedFrame& out);
+
+protected:
+    Decoder(CodecKind codec, uint32_t width, uint32_t height) : codec_(codec), width_(width), height_(height) {}
+    /// Backend part of decode(): data is non-null and size within bounds; fill out.bgra (resized) and keyframe.
+    virtual CodecStatus decode_packet(const uint8_t* data, size_t size, DecodedFrame& out) = 0;
+    /// Forget the reference state so that only a key frame is accepted next.
+    virtual void reset_after_error() {}
+
+private:
+    CodecKind codec_;
+    uint32_t width_;
+    uint32_t height_;
+};
+
+/// The largest packet a decoder of this size accepts: uncompressed BGRA plus the worst LZ4 expansion and headers.
+size_t max_packet_bytes(uint32_t width, uint32_t height);
+
+}  // namespace anarchy::video

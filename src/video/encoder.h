@@ -1,0 +1,81 @@
+// The encoder interface every backend implements: one frame in, exactly one packet out, no frame held back.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "video/codec_kind.h"
+#include "video/codec_status.h"
+#include "video/frame_view.h"
+
+namespace anarchy::video {
+
+/// What the caller wants from an encoder; the factory picks a backend that provides it.
+struct EncoderSettings {
+    CodecKind codec = CodecKind::H264;
+    uint32_t width = 0;
+    uint32_t height = 0;
+    uint32_t fps = 60;          ///< frame rate hint for rate control and key frame spacing
+    uint32_t bitrate_kbps = 0;  ///< 0: automatic_bitrate_kbps(); with quality set, 0 means no bitrate cap
+    /// Constant quality instead of constant bitrate, on the codec's own CRF/CQ scale (H.264/HEVC 0-51, AV1 0-63;
+    /// lower is better). Ignored by the lossless codecs.
+    std::optional<int> quality;
+    bool prefer_hardware = true;  ///< try NVENC first; false skips hardware backends
+    /// Frames between key frames; unset: 2 s worth; 0: intra refresh where the backend has it, else 2 s worth.
+    std::optional<uint32_t> keyframe_interval;
+    uint32_t threads = 0;  ///< software encoder threads; 0: min(hardware threads, 8)
+    /// Non-empty: try only these backends (names as Encoder::name() gives them), in this order. For tests.
+    std::vector<std::string> backends;
+};
+
+/// One encoded frame; the bytes are what the decoder's decode() takes.
+struct EncodedFrame {
+    std::vector<uint8_t> bytes;
+    bool keyframe = false;   ///< a fresh decoder can start here
+    uint32_t encode_us = 0;  ///< measured wall time of encode(), colour conversion included
+    CodecKind codec = CodecKind::Raw;
+    uint32_t width = 0;
+    uint32_t height = 0;
+};
+
+/// A frame encoder. Not thread-safe: one thread at a time per instance.
+class Encoder {
+public:
+    virtual ~Encoder() = default;
+    Encoder(const Encoder&) = delete;
+    Encoder& operator=(const Encoder&) = delete;
+
+    /// Backend name: "raw", "lz4", "lz4-delta", "libx264", "h264_nvenc", "libaom-av1", ...
+    virtual const char* name() const = 0;
+    /// True when the work runs on a GPU's encoder block.
+    virtual bool is_hardware() const { return false; }
+    /// The layout encode() takes without converting: Bgra8 for the lossless codecs, I420 for video codecs.
+    /// The others are accepted too, at the cost of a conversion on the CPU.
+    virtual PixelFormat input_format() const = 0;
+    /// Makes the next encoded frame a key frame that a fresh decoder can start from.
+    virtual void request_keyframe() = 0;
+
+    CodecKind codec() const { return codec_; }
+    uint32_t width() const { return width_; }
+    uint32_t height() const { return height_; }
+
+    /// Encodes one frame of exactly width() x height() into one packet, filling every field of out.
+    CodecStatus encode(const FrameView& frame, EncodedFrame& out);
+
+protected:
+    Encoder(CodecKind codec, uint32_t width, uint32_t height) : codec_(codec), width_(width), height_(height) {}
+    /// Backend part of encode(): the frame is checked and of the right size; fill out.bytes and out.keyframe.
+    virtual CodecStatus encode_frame(const FrameView& frame, EncodedFrame& out) = 0;
+
+private:
+    CodecKind codec_;
+    uint32_t width_;
+    uint32_t height_;
+};
+
+/// The bitrate used when EncoderSettings::bitrate_kbps is 0 and no quality is set.
+uint32_t automatic_bitrate_kbps(CodecKind codec, uint32_t width, uint32_t height, uint32_t fps);
+
+}  // namespace anarchy::video

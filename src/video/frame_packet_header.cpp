@@ -1,0 +1,64 @@
+#include "video/frame_packet_header.h"
+
+#include <string>
+
+namespace anarchy::video {
+namespace {
+
+void put_u32(uint8_t* p, uint32_t v) {
+    for (int i = 0; i < 4; ++i) p[i] = uint8_t(v >> (8 * i));
+}
+uint32_t get_u32(const uint8_t* p) { return p[0] | p[1] << 8 | p[2] << 16 | uint32_t(p[3]) << 24; }
+
+CodecStatus corrupt(const std::string& why) { return CodecStatus::failure(CodecError::CorruptData, why); }
+
+}  // namespace
+
+void write_frame_packet_header(const FramePacketHeader& h, uint8_t* out) {
+    put_u32(out, kFramePacketMagic);
+    out[4] = kFramePacketVersion;
+    out[5] = static_cast<uint8_t>(h.codec);
+    out[6] = h.flags;
+    out[7] = 0;
+    put_u32(out + 8, h.width);
+    put_u32(out + 12, h.height);
+    put_u32(out + 16, h.sequence);
+    put_u32(out + 20, h.reference);
+    put_u32(out + 24, h.first_row);
+    put_u32(out + 28, h.row_count);
+}
+
+CodecStatus read_frame_packet_header(const uint8_t* data, size_t size, CodecKind codec, uint32_t width,
+                                     uint32_t height, FramePacketHeader& out) {
+    if (size < kFramePacketHeaderBytes)
+        return corrupt("packet of " + std::to_string(size) + " bytes is shorter than its header");
+    if (get_u32(data) != kFramePacketMagic) return corrupt("packet does not start with the frame magic");
+    if (data[4] != kFramePacketVersion)
+        return corrupt("frame packet version " + std::to_string(data[4]) + ", expected " +
+                       std::to_string(kFramePacketVersion));
+    if (data[5] != static_cast<uint8_t>(codec))
+        return corrupt("packet of codec " + std::to_string(data[5]) + " given to a " + to_string(codec) + " decoder");
+    if (data[6] & ~kFramePacketKeyframe) return corrupt("frame packet with unknown flags");
+    if (data[7] != 0) return corrupt("frame packet with a non-zero reserved byte");
+    out.codec = codec;
+    out.flags = data[6];
+    out.width = get_u32(data + 8);
+    out.height = get_u32(data + 12);
+    out.sequence = get_u32(data + 16);
+    out.reference = get_u32(data + 20);
+    out.first_row = get_u32(data + 24);
+    out.row_count = get_u32(data + 28);
+    if (out.width != width || out.height != height)
+        return CodecStatus::failure(CodecError::InvalidArgument,
+                                    "packet is " + std::to_string(out.width) + "x" + std::to_string(out.height) +
+                                        " but the decoder was made for " + std::to_string(width) + "x" +
+                                        std::to_string(height));
+    if (uint64_t(out.first_row) + out.row_count > height)
+        return corrupt("packet rows " + std::to_string(out.first_row) + "+" + std::to_string(out.row_count) +
+                       " run past the frame's " + std::to_string(height));
+    if (out.keyframe() && (out.first_row != 0 || out.row_count != height))
+        return corrupt("key frame that does not cover the whole frame");
+    return CodecStatus::success();
+}
+
+}  // namespace anarchy::video

@@ -1,0 +1,43 @@
+// The header in front of every raw, lz4 and lz4-delta packet. 32 bytes, little-endian:
+//   u32 magic "ANVF", u8 version, u8 codec kind, u8 flags, u8 reserved (0),
+//   u32 width, u32 height, u32 sequence, u32 reference sequence, u32 first row, u32 row count.
+// The payload covers rows [first row, first row + row count) of the BGRA frame; a key frame covers all rows.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "video/codec_kind.h"
+#include "video/codec_status.h"
+
+namespace anarchy::video {
+
+inline constexpr size_t kFramePacketHeaderBytes = 32;
+inline constexpr uint32_t kFramePacketMagic = 0x46564e41;  // "ANVF" read as little-endian u32
+inline constexpr uint8_t kFramePacketVersion = 1;
+/// Flag bit 0: a key frame, complete in itself.
+inline constexpr uint8_t kFramePacketKeyframe = 1;
+
+/// The header's fields as numbers.
+struct FramePacketHeader {
+    CodecKind codec = CodecKind::Raw;
+    uint8_t flags = 0;
+    uint32_t width = 0;
+    uint32_t height = 0;
+    uint32_t sequence = 0;   ///< counts frames from the encoder's start, wrapping
+    uint32_t reference = 0;  ///< for a delta: the sequence of the frame it applies to
+    uint32_t first_row = 0;
+    uint32_t row_count = 0;
+
+    bool keyframe() const { return flags & kFramePacketKeyframe; }
+};
+
+/// Writes h into out[0..kFramePacketHeaderBytes).
+void write_frame_packet_header(const FramePacketHeader& h, uint8_t* out);
+
+/// Reads and checks the header of a packet for a decoder of that codec and size: magic, version, flags, size and a
+/// row range inside the frame; a key frame must cover every row.
+CodecStatus read_frame_packet_header(const uint8_t* data, size_t size, CodecKind codec, uint32_t width,
+                                     uint32_t height, FramePacketHeader& out);
+
+}  // namespace anarchy::video

@@ -1,0 +1,65 @@
+#include "video/frame_packet_header.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace anarchy::video {
+namespace {
+
+FramePacketHeader sample() {
+    FramePacketHeader h;
+    h.codec = CodecKind::Lz4Delta;
+    h.width = 97;
+    h.height = 61;
+    h.sequence = 7;
+    h.reference = 6;
+    h.first_row = 10;
+    h.row_count = 5;
+    return h;
+}
+
+TEST(FramePacketHeader, RoundTrips) {
+    std::vector<uint8_t> bytes(kFramePacketHeaderBytes);
+    write_frame_packet_header(sample(), bytes.data());
+    FramePacketHeader h;
+    ASSERT_TRUE(read_frame_packet_header(bytes.data(), bytes.size(), CodecKind::Lz4Delta, 97, 61, h));
+    EXPECT_EQ(h.sequence, 7u);
+    EXPECT_EQ(h.reference, 6u);
+    EXPECT_EQ(h.first_row, 10u);
+    EXPECT_EQ(h.row_count, 5u);
+    EXPECT_FALSE(h.keyframe());
+}
+
+TEST(FramePacketHeader, RejectsWhatNoEncoderWrites) {
+    std::vector<uint8_t> good(kFramePacketHeaderBytes);
+    write_frame_packet_header(sample(), good.data());
+    FramePacketHeader h;
+    EXPECT_FALSE(read_frame_packet_header(good.data(), good.size() - 1, CodecKind::Lz4Delta, 97, 61, h));
+    EXPECT_EQ(read_frame_packet_header(good.data(), good.size(), CodecKind::Lz4, 97, 61, h).error(),
+              CodecError::CorruptData);
+    EXPECT_EQ(read_frame_packet_header(good.data(), good.size(), CodecKind::Lz4Delta, 98, 61, h).error(),
+              CodecError::InvalidArgument);
+    for (size_t byte : {0u, 4u, 6u, 7u}) {
+        std::vector<uint8_t> bad = good;
+        bad[byte] ^= 0x80;
+        EXPECT_FALSE(read_frame_packet_header(bad.data(), bad.size(), CodecKind::Lz4Delta, 97, 61, h)) << byte;
+    }
+    FramePacketHeader past_end = sample();
+    past_end.first_row = 60;
+    past_end.row_count = 2;
+    write_frame_packet_header(past_end, good.data());
+    EXPECT_FALSE(read_frame_packet_header(good.data(), good.size(), CodecKind::Lz4Delta, 97, 61, h));
+    FramePacketHeader partial_key = sample();
+    partial_key.flags = kFramePacketKeyframe;
+    write_frame_packet_header(partial_key, good.data());
+    EXPECT_FALSE(read_frame_packet_header(good.data(), good.size(), CodecKind::Lz4Delta, 97, 61, h));
+    FramePacketHeader overflow = sample();
+    overflow.first_row = 0xffffffffu;
+    overflow.row_count = 2;
+    write_frame_packet_header(overflow, good.data());
+    EXPECT_FALSE(read_frame_packet_header(good.data(), good.size(), CodecKind::Lz4Delta, 97, 61, h));
+}
+
+}  // namespace
+}  // namespace anarchy::video

@@ -1,0 +1,276 @@
+// H.264, HEVC and AV1 through the factory: quality, one packet per frame with no delay, key frames on request,
+// and rejection of bad packets. Uses whichever backend the factory picks (software on machines without NVENC).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "test_scene.h"
+#include "video/codec_factory.h"
+
+namespace anarchy::video {
+namespace {
+
+// The constant-quality setting each codec reaches 40 dB with on the test scene, with margin. AV1's scale is 0-63.
+int test_quality(CodecKind kind) {
+    switch (kind) {
+        case CodecKind::H264: return 20;
+        case CodecKind::Hevc: return 20;
+        default: return 28;
+    }
+}
+
+std::unique_ptr<Encoder> make_encoder(CodecKind kind, uint32_t w, uint32_t h, bool constant_quality = true) {
+    EncoderSettings s;
+    s.codec = kind;
+    s.width = w;
+    s.height = h;
+    if (constant_quality) s.quality = test_quality(kind);
+    EncoderCreation c = create_encoder(s);
+    // Every software encoder is part of Debian 12's FFmpeg; a missing one is a broken install, not a skip.
+    EXPECT_TRUE(c.encoder) << "no encoder for " << to_string(kind) << ": " << c.reason;
+    return std::move(c.encoder);
+}
+
+std::unique_ptr<Decoder> make_decoder(CodecKind kind, uint32_t w, uint32_t h) {
+    DecoderCreation c = create_decoder(kind, w, h);
+    EXPECT_TRUE(c.decoder) << "no decoder for " << to_string(kind) << ": " << c.reason;
+    return std::move(c.decoder);
+}
+
+FrameView bgra_view(const std::vector<uint8_t>& pixels, uint32_t w, uint32_t h) {
+    return FrameView::packed(PixelFormat::Bgra8, pixels.data(), w, h);
+}
+
+std::string param_name(CodecKind kind, uint32_t w, uint32_t h) {
+    return std::string(to_string(kind)) + "_" + std::to_string(w) + "x" + std::to_string(h);
+}
+
+class VideoRoundTrip : public ::testing::TestWithParam<std::tuple<CodecKind, uint32_t, uint32_t>> {};
+
+TEST_P(VideoRoundTrip, EveryFrameComesBackAtFortyDecibels) {
+    const auto [kind, w, h] = GetParam();
+    auto enc = make_encoder(kind, w, h);
+    auto dec = make_decoder(kind, w, h);
+    ASSERT_TRUE(enc && dec);
+    EXPECT_EQ(enc->input_format(), PixelFormat::I420);
+    EncodedFrame packet;
+    DecodedFrame picture;
+    for (uint32_t t = 0; t < 8; ++t) {
+        const auto frame = test::make_scene_bgra(w, h, t);
+        const CodecStatus e = enc->encode(bgra_view(frame, w, h), packet);
+        ASSERT_TRUE(e) << e.message();
+        EXPECT_FALSE(packet.bytes.empty());
+        EXPECT_EQ(packet.keyframe, t == 0) << "frame " << t;
+        EXPECT_EQ(packet.codec, kind);
+        const CodecStatus d = dec->decode(packet.bytes.data(), packet.bytes.size(), picture);
+        ASSERT_TRUE(d) << "frame " << t << ": " << d.message();
+        ASSERT_EQ(picture.width, w);
+        ASSERT_EQ(picture.height, h);
+        ASSERT_EQ(picture.bgra.size(), size_t(w) * h * 4);
+        EXPECT_TRUE(test::all_opaque(picture.bgra));
+        EXPECT_GE(test::psnr_bgr(picture.bgra, frame), 40.0) << enc->name() << " frame " << t;
+    }
+}
+
+TEST_P(VideoRoundTrip, I420InputComesBackAtFortyDecibels) {
+    const auto [kind, w, h] = GetParam();
+    auto enc = make_encoder(kind, w, h);
+    auto dec = make_decoder(kind, w, h);
+    ASSERT_TRUE(enc && dec);
+    EncodedFrame packet;
+    DecodedFrame picture;
+    for (uint32_t t = 0; t < 3; ++t) {
+        const auto frame = test::make_scene_bgra(w, h, t);
+        const test::I420Image yuv = test::to_i420(frame, w, h);
+        ASSERT_TRUE(enc->encode(yuv.view(), packet));
+        ASSERT_TRUE(dec->decode(packet.bytes.data(), packet.bytes.size(), picture));
+        EXPECT_GE(test::psnr_bgr(picture.bgra, frame), 40.0) << enc->name() << " frame " << t;
+    }
+}
+
+// Each packet must hold the frame just given, not an earlier one: the decoded picture matches frame t better
+// than frame t-1. A backend that buffers would fail encode(); a decoder that delays would fail here.
+TEST_P(VideoRoundTrip, OnePacketPerFrameWithoutDelay) {
+    const auto [kind, w, h] = GetParam();
+    auto enc = make_encoder(kind, w, h);
+    auto dec = make_decoder(kind, w, h);
+    ASSERT_TRUE(enc && dec);
+    EncodedFrame packet;
+    DecodedFrame picture;
+    std::vector<uint8_t> previous;
+    for (uint32_t t = 0; t < 6; ++t) {
+        // Big steps so consecutive frames differ clearly.
+        const auto frame = test::make_scene_bgra(w, h, t * 7);
+        ASSERT_TRUE(enc->encode(bgra_view(frame, w, h), packet)) << t;
+        ASSERT_FALSE(packet.bytes.empty()) << t;
+        ASSERT_TRUE(dec->decode(packet.bytes.data(), packet.bytes.size(), picture)) << t;
+        if (!previous.empty()) {
+            EXPECT_GT(test::psnr_bgr(picture.bgra, frame), test::psnr_bgr(picture.bgra, previous) + 3) << t;
+        }
+        previous = frame;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Video, VideoRoundTrip,
+                         ::testing::Values(std::tuple{CodecKind::H264, 97u, 61u}, std::tuple{CodecKind::H264, 320u, 240u},
+                                           std::tuple{CodecKind::Hevc, 97u, 61u}, std::tuple{CodecKind::Hevc, 320u, 240u},
+                                           std::tuple{CodecKind::Av1, 97u, 61u}, std::tuple{CodecKind::Av1, 320u, 240u}),
+                         [](const auto& info) {
+                             return param_name(std::get<0>(info.param), std::get<1>(info.param),
+                                               std::get<2>(info.param));
+                         });
+
+class VideoCodec : public ::testing::TestWithParam<CodecKind> {
+protected:
+    static constexpr uint32_t w = 97, h = 61;
+    // Five frames of the scene encoded in one stream, the last one after a key frame request.
+    void encode_stream(Encoder& enc, std::vector<EncodedFrame>& packets) {
+        packets.resize(6);
+        for (uint32_t t = 0; t < packets.size(); ++t) {
+            if (t == 4) enc.request_keyframe();
+            const auto frame = test::make_scene_bgra(w, h, t);
+            ASSERT_TRUE(enc.encode(bgra_view(frame, w, h), packets[t]));
+        }
+    }
+};
+
+TEST_P(VideoCodec, KeyFrameOnRequestStartsAFreshDecoder) {
+    auto enc = make_encoder(GetParam(), w, h);
+    ASSERT_TRUE(enc);
+    std::vector<EncodedFrame> p;
+    encode_stream(*enc, p);
+    EXPECT_TRUE(p[0].keyframe);
+    EXPECT_FALSE(p[3].keyframe);
+    EXPECT_TRUE(p[4].keyframe);
+    EXPECT_FALSE(p[5].keyframe);
+    auto late = make_decoder(GetParam(), w, h);
+    DecodedFrame picture;
+    const CodecStatus s = late->decode(p[4].bytes.data(), p[4].bytes.size(), picture);
+    ASSERT_TRUE(s) << s.message();
+    EXPECT_TRUE(picture.keyframe);
+    EXPECT_GE(test::psnr_bgr(picture.bgra, test::make_scene_bgra(w, h, 4)), 40.0);
+    ASSERT_TRUE(late->decode(p[5].bytes.data(), p[5].bytes.size(), picture));
+    EXPECT_GE(test::psnr_bgr(picture.bgra, test::make_scene_bgra(w, h, 5)), 40.0);
+}
+
+TEST_P(VideoCodec, PredictedFrameWithoutKeyFrameIsRejected) {
+    auto enc = make_encoder(GetParam(), w, h);
+    ASSERT_TRUE(enc);
+    std::vector<EncodedFrame> p;
+    encode_stream(*enc, p);
+    auto late = make_decoder(GetParam(), w, h);
+    DecodedFrame picture;
+    const CodecStatus s = late->decode(p[2].bytes.data(), p[2].bytes.size(), picture);
+    EXPECT_FALSE(s);
+    EXPECT_TRUE(s.error() == CodecError::MissingReference || s.error() == CodecError::CorruptData) << s.message();
+    // The next key frame recovers it.
+    EXPECT_TRUE(late->decode(p[4].bytes.data(), p[4].bytes.size(), picture));
+}
+
+TEST_P(VideoCodec, GarbageAndTruncatedPacketsAreRejected) {
+    auto enc = make_encoder(GetParam(), w, h);
+    ASSERT_TRUE(enc);
+    std::vector<EncodedFrame> p;
+    encode_stream(*enc, p);
+    DecodedFrame picture;
+    std::mt19937 rng(7);
+    for (size_t size : {size_t(1), size_t(7), size_t(100), size_t(5000)}) {
+        auto dec = make_decoder(GetParam(), w, h);
+        std::vector<uint8_t> garbage(size);
+        for (auto& b : garbage) b = uint8_t(rng());
+        EXPECT_FALSE(dec->decode(garbage.data(), garbage.size(), picture)) << size << " bytes of garbage";
+    }
+    for (size_t cut : {size_t(0), size_t(4), p[0].bytes.size() / 3, p[0].bytes.size() / 2}) {
+        auto dec = make_decoder(GetParam(), w, h);
+        EXPECT_FALSE(dec->decode(p[0].bytes.data(), cut, picture)) << "key frame cut at " << cut << " of "
+                                                                   << p[0].bytes.size();
+    }
+    // Random damage: an error or some picture of the right size, never a crash (run under ASan too).
+    for (int i = 0; i < 30; ++i) {
+        auto dec = make_decoder(GetParam(), w, h);
+        std::vector<uint8_t> bad = p[0].bytes;
+        for (int k = 0; k < 3; ++k) bad[rng() % bad.size()] ^= uint8_t(1 + rng() % 255);
+        if (dec->decode(bad.data(), bad.size(), picture)) {
+            EXPECT_EQ(picture.bgra.size(), size_t(w) * h * 4);
+        }
+    }
+    // The undamaged stream still decodes in a decoder that saw garbage first.
+    auto dec = make_decoder(GetParam(), w, h);
+    std::vector<uint8_t> garbage(300, 0x47);
+    EXPECT_FALSE(dec->decode(garbage.data(), garbage.size(), picture));
+    for (const EncodedFrame& f : p) {
+        const CodecStatus s = dec->decode(f.bytes.data(), f.bytes.size(), picture);
+        EXPECT_TRUE(s) << s.message();
+    }
+}
+
+TEST_P(VideoCodec, StreamOfAnotherSizeIsRejected) {
+    auto enc = make_encoder(GetParam(), w, h);
+    ASSERT_TRUE(enc);
+    std::vector<EncodedFrame> p;
+    encode_stream(*enc, p);
+    auto dec = make_decoder(GetParam(), 160, 96);
+    DecodedFrame picture;
+    const CodecStatus s = dec->decode(p[0].bytes.data(), p[0].bytes.size(), picture);
+    EXPECT_EQ(s.error(), CodecError::InvalidArgument) << s.message();
+    // The encoder refuses frames of another size too.
+    const auto other = test::make_scene_bgra(w + 1, h, 0);
+    EncodedFrame packet;
+    EXPECT_EQ(enc->encode(bgra_view(other, w + 1, h), packet).error(), CodecError::InvalidArgument);
+}
+
+TEST_P(VideoCodec, ConstantBitrateModeStaysNearItsBudget) {
+    EncoderSettings s;
+    s.codec = GetParam();
+    s.width = 320;
+    s.height = 240;
+    s.fps = 30;
+    s.bitrate_kbps = 1500;
+    EncoderCreation c = create_encoder(s);
+    ASSERT_TRUE(c.encoder) << c.reason;
+    auto dec = make_decoder(GetParam(), 320, 240);
+    EncodedFrame packet;
+    DecodedFrame picture;
+    size_t p_frame_bytes = 0;
+    const int frames = 12;
+    for (int t = 0; t < frames; ++t) {
+        const auto frame = test::make_scene_bgra(320, 240, t);
+        ASSERT_TRUE(c.encoder->encode(bgra_view(frame, 320, 240), packet)) << t;
+        if (t > 0) p_frame_bytes += packet.bytes.size();
+        ASSERT_TRUE(dec->decode(packet.bytes.data(), packet.bytes.size(), picture)) << t;
+        EXPECT_GE(test::psnr_bgr(picture.bgra, frame), 30.0) << c.encoder->name() << " frame " << t;
+    }
+    // 1500 kbit/s at 30 fps is 6250 bytes a frame; allow rate control some slack over a short run.
+    EXPECT_LT(p_frame_bytes / (frames - 1), 2 * 6250u) << c.encoder->name();
+}
+
+TEST_P(VideoCodec, IntraRefreshSettingEncodesEveryFrame) {
+    EncoderSettings s;
+    s.codec = GetParam();
+    s.width = w;
+    s.height = h;
+    s.quality = test_quality(GetParam());
+    s.keyframe_interval = 0;
+    EncoderCreation c = create_encoder(s);
+    ASSERT_TRUE(c.encoder) << c.reason;
+    auto dec = make_decoder(GetParam(), w, h);
+    EncodedFrame packet;
+    DecodedFrame picture;
+    for (uint32_t t = 0; t < 5; ++t) {
+        const auto frame = test::make_scene_bgra(w, h, t);
+        ASSERT_TRUE(c.encoder->encode(bgra_view(frame, w, h), packet));
+        EXPECT_EQ(packet.keyframe, t == 0);
+        ASSERT_TRUE(dec->decode(packet.bytes.data(), packet.bytes.size(), picture));
+        EXPECT_GE(test::psnr_bgr(picture.bgra, frame), 38.0);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Video, VideoCodec, ::testing::Values(CodecKind::H264, CodecKind::Hevc, CodecKind::Av1),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+}  // namespace
+}  // namespace anarchy::video
