@@ -1,6 +1,8 @@
 #include "server/frame_streamer.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 #include "common/log.h"
 #include "protocol/arena.h"
@@ -16,6 +18,25 @@ namespace {
 uint32_t micros(Clock::duration d) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
     return us < 0 ? 0 : uint32_t(std::min<int64_t>(us, UINT32_MAX));
+}
+
+/// Test hook: ANARCHY_FAULT_ENCODE_FRAMES=3,10 makes the 3rd and 10th frame a session encodes fail, so the
+/// recovery path (frame dropped, reported, next frame a key frame) can be tested end to end.
+bool injected_encode_failure(uint64_t frame_number) {
+    static const std::vector<uint64_t> frames = [] {
+        std::vector<uint64_t> out;
+        if (const char* v = std::getenv("ANARCHY_FAULT_ENCODE_FRAMES")) {
+            for (const char* p = v; *p;) {
+                char* end = nullptr;
+                unsigned long long n = std::strtoull(p, &end, 10);
+                if (end == p) break;
+                out.push_back(n);
+                p = *end == ',' ? end + 1 : end;
+            }
+        }
+        return out;
+    }();
+    return std::find(frames.begin(), frames.end(), frame_number) != frames.end();
 }
 
 constexpr auto kSettingsWait = std::chrono::milliseconds(5000);
@@ -422,7 +443,10 @@ void FrameStreamer::process(Job& job, uint32_t) {
                                          view.planes[0].stride);
     h.times.queue_us = micros(Clock::now() - captured_at);
     video::EncodedFrame out;
-    video::CodecStatus st = sc.encoder->encode(frame, out);
+    video::CodecStatus st = injected_encode_failure(++frames_encoded_)
+                                ? video::CodecStatus::failure(video::CodecError::Backend,
+                                                              "injected failure (ANARCHY_FAULT_ENCODE_FRAMES)")
+                                : sc.encoder->encode(frame, out);
     job.capturer->release(job.ticket);
     if (!st.ok()) {
         // A failed frame is reported and dropped; the next one starts from a key frame.

@@ -98,6 +98,7 @@ private:
     std::deque<Job> jobs_;
     bool stopping_ = false;
     std::atomic<bool> keyframe_wanted_{false};
+    uint64_t frames_encoded_ = 0;  ///< worker thread only
     std::thread reader_;
     std::thread worker_;
     std::mutex send_mu_;  ///< one message at a time on the video connection

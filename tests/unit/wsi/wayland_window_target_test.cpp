@@ -4,6 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#ifdef ANARCHY_WSI_NO_XDG_SHELL
+
+TEST(WaylandTargetTest, NeedsXdgShellAtBuildTime) {
+    FAIL() << "wsi_tests were configured without wayland-scanner or wayland-protocols (xdg-shell.xml); install "
+              "libwayland-bin and wayland-protocols and reconfigure to run the Wayland tests";
+}
+
+#else
+
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -250,3 +259,5 @@ TEST(WaylandTargetFactory, RefusesNullObjects) {
 
 }  // namespace
 }  // namespace anarchy::client::wsi::test
+
+#endif  // ANARCHY_WSI_NO_XDG_SHELL

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""vkcube (Debian vulkan-tools) under Xvfb, natively and through `anarchy run`: both exit 0 after the same number
+of frames, and the last frame in the window (snapshot taken as the window is destroyed) matches: byte for byte
+with a lossless codec, within PSNR 40 dB with a video codec."""
+
+import argparse
+import os
+import sys
+import tempfile
+
+import harness
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', required=True)
+    ap.add_argument('--shim', required=True, help='window_snapshot LD_PRELOAD library')
+    ap.add_argument('--codec', default='lz4-delta')
+    ap.add_argument('--frames', type=int, default=300)
+    ap.add_argument('--present-mode', type=int, default=2)
+    ap.add_argument('--fault-frames', default='', help='frames whose encoding the server makes fail, e.g. 5,50')
+    args = ap.parse_args()
+    lossless = args.codec in ('raw', 'lz4', 'lz4-delta')
+    tmp = tempfile.mkdtemp(prefix='anarchy-vkcube-')
+    cube = ['vkcube', '--c', str(args.frames), '--present_mode', str(args.present_mode)]
+    server_env = {'ANARCHY_FAULT_ENCODE_FRAMES': args.fault_frames} if args.fault_frames else {}
+    faults = len(args.fault_frames.split(',')) if args.fault_frames else 0
+    server_log = os.path.join(tmp, 'server.log')
+    with harness.Xvfb() as x, harness.Server(args.build, server_log, server_env) as server:
+        env = x.env(harness.native_env())
+        env['LD_PRELOAD'] = args.shim
+        native_png = os.path.join(tmp, 'native.ppm')
+        remote_png = os.path.join(tmp, 'remote.ppm')
+        import subprocess
+        native = subprocess.run(cube, env={**env, 'ANARCHY_SNAPSHOT': native_png}, capture_output=True, text=True,
+                                timeout=300)
+        if native.returncode != 0:
+            print(native.stdout, native.stderr)
+            sys.exit(f'native vkcube failed with {native.returncode}')
+        stats = os.path.join(tmp, 'stats.csv')
+        remote = subprocess.run([os.path.join(args.build, 'anarchy'), 'run', '--server', server.address,
+                                 '--codec', args.codec, '--stats', stats, '--'] + cube,
+                                env={**env, 'ANARCHY_SNAPSHOT': remote_png}, capture_output=True, text=True,
+                                timeout=300)
+        print(remote.stderr)
+        if remote.returncode != 0:
+            print(remote.stdout)
+            sys.exit(f'remote vkcube failed with {remote.returncode}')
+        if not server.alive():
+            sys.exit('the server died')
+    with open(stats) as f:
+        rows = f.read().splitlines()[1:]
+    shown = [r for r in rows if r.split(',')[7] == '0']
+    print(f'remote: {len(rows)} frames reported, {len(shown)} displayed')
+    if len(rows) != args.frames:
+        sys.exit(f'expected {args.frames} frames in the stats, got {len(rows)}')
+    if faults:
+        with open(server_log) as f:
+            reported = f.read().count('injected failure')
+        print(f'encoder failures injected: {faults}, reported by the server: {reported}, '
+              f'frames not displayed: {len(rows) - len(shown)}')
+        if reported != faults or len(rows) - len(shown) != faults:
+            sys.exit('every failed frame must be reported by the server and dropped, and only those')
+    nw, nh, npix = harness.read_ppm(native_png)
+    rw, rh, rpix = harness.read_ppm(remote_png)
+    if (nw, nh) != (rw, rh):
+        sys.exit(f'window sizes differ: native {nw}x{nh}, remote {rw}x{rh}')
+    value = harness.psnr(npix, rpix)
+    print(f'last frame {nw}x{nh}: PSNR {value:.2f} dB (codec {args.codec})')
+    if lossless and npix != rpix:
+        sys.exit('lossless codec, but the remote window differs from the native one')
+    if not lossless and value < 40:
+        sys.exit(f'PSNR {value:.2f} dB is below 40 dB')
+    print('ok')
+
+
+if __name__ == '__main__':
+    main()
