@@ -19,6 +19,7 @@
 #include "client/wsi/wayland_window_target.h"
 #include "client/wsi/xcb_window_target.h"
 #include "client/wsi/xlib_window_target.h"
+#include "client/wsi/x11_surface_queries.h"
 #include "client/wsi_objects.h"
 #include "client_commands_autogen.h"
 #include "common/log.h"
@@ -157,13 +158,13 @@ VKAPI_ATTR void VKAPI_CALL DestroySurfaceKHR(VkInstance, VkSurfaceKHR surface, c
 }
 
 VKAPI_ATTR VkBool32 VKAPI_CALL GetPhysicalDeviceXcbPresentationSupportKHR(VkPhysicalDevice pd, uint32_t family,
-                                                                          xcb_connection_t*, xcb_visualid_t) {
-    return queue_family_can_present(pd, family);
+                                                                          xcb_connection_t* c, xcb_visualid_t visual) {
+    return queue_family_can_present(pd, family) && wsi::x11_visual_supported(c, visual);
 }
 
 VKAPI_ATTR VkBool32 VKAPI_CALL GetPhysicalDeviceXlibPresentationSupportKHR(VkPhysicalDevice pd, uint32_t family,
-                                                                           Display*, VisualID) {
-    return queue_family_can_present(pd, family);
+                                                                           Display* dpy, VisualID visual) {
+    return queue_family_can_present(pd, family) && wsi::xlib_visual_supported(dpy, visual);
 }
 
 VKAPI_ATTR VkBool32 VKAPI_CALL GetPhysicalDeviceWaylandPresentationSupportKHR(VkPhysicalDevice pd, uint32_t family,

@@ -200,6 +200,8 @@ VKAPI_ATTR void VKAPI_CALL DestroySwapchainKHR(VkDevice device, VkSwapchainKHR s
             sc->retired = true;
             sc->changed.notify_all();
         }
+        // A frame being drawn right now finishes before the program may destroy the surface.
+        { std::lock_guard<std::mutex> displaying(sc->display_mu); }
         if (channel) channel->remove(sc->id);
         CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::SwapchainDestroy), false);
         w.enc().u64(sc->id);

@@ -259,8 +259,14 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     t.transfer_us = until_received > server_sum ? until_received - server_sum : 0;
 
     bool shown = false;
-    const bool headless = sc.surface->platform == SurfaceObject::Platform::Headless;
-    if (!t.dropped) {
+    std::unique_lock<std::mutex> displaying(sc.display_mu);
+    bool retired;
+    {
+        std::lock_guard<std::mutex> lock(sc.mu);
+        retired = sc.retired;
+    }
+    const bool headless = retired || sc.surface->platform == SurfaceObject::Platform::Headless;
+    if (!t.dropped && !retired) {
         auto codec = video::CodecKind(h.codec);
         if (!sc.decoder || sc.decoder->codec() != codec || sc.decoder->width() != h.width ||
             sc.decoder->height() != h.height) {
@@ -317,8 +323,9 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
             }
         }
     }
+    displaying.unlock();
     if (!shown) t.total_us = micros(Clock::now() - presented_at);
-    stats_.record(t);
+    if (!retired) stats_.record(t);
     std::lock_guard<std::mutex> lock(sc.mu);
     if (sc.presents_pending) --sc.presents_pending;
     if (sc.mode == VK_PRESENT_MODE_FIFO_KHR && !headless && sc.state[h.image_index] == ImageState::Presented)

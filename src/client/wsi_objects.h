@@ -72,7 +72,11 @@ struct SwapchainState {
     std::optional<VkExtent2D> window_extent;  ///< learnt when the last frame was drawn
     std::map<uint64_t, std::chrono::steady_clock::time_point> present_times;  ///< by present id
 
-    /// Receiver-thread state: only the video channel's thread touches these.
+    /// Held by the display thread while it draws a frame into the surface: vkDestroySwapchainKHR takes it after
+    /// retiring the swapchain, so the surface (which the program may destroy next) is never used afterwards.
+    std::mutex display_mu;
+
+    /// Display-thread state: only the video channel's display thread touches these.
     std::unique_ptr<video::Decoder> decoder;
     std::chrono::steady_clock::time_point next_display{};
     std::deque<std::chrono::steady_clock::time_point> display_times;  ///< for the HUD's frames per second

@@ -1,11 +1,16 @@
 // The demo scene's command line.
 #pragma once
 
+#include <vulkan/vulkan.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 
 namespace anarchy::demo {
+
+/// Where frames go: an offscreen image (read back only for --png), an X11 window, or a headless surface.
+enum class Presentation { None, Window, Headless };
 
 struct DemoOptions {
     uint32_t frames = 300;
@@ -13,6 +18,8 @@ struct DemoOptions {
     uint32_t height = 480;
     std::string png_path;  // empty: write no image
     bool quiet = false;
+    Presentation present = Presentation::None;
+    VkPresentModeKHR present_mode = VK_PRESENT_MODE_FIFO_KHR;  // only used when `present` is not None
 };
 
 /// Parses argv; on a bad argument writes the reason to `error` and returns nullopt. `--help` returns
@@ -21,5 +28,8 @@ std::optional<DemoOptions> parse_demo_options(int argc, char** argv, std::string
 
 /// One paragraph of usage text.
 const char* demo_usage();
+
+/// "none", "window" or "headless": the --present value naming `presentation`.
+const char* presentation_name(Presentation presentation);
 
 }  // namespace anarchy::demo

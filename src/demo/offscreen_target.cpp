@@ -1,6 +1,6 @@
 #include "offscreen_target.h"
 
-#include "gpu_buffer.h"
+#include "image_readback.h"
 #include "vulkan_context.h"
 #include "vulkan_error.h"
 
@@ -49,30 +49,9 @@ RenderTarget OffscreenTarget::target() const {
 }
 
 std::vector<uint8_t> OffscreenTarget::read_rgb(const VulkanContext& context) const {
-    const VkExtent2D extent = image_.extent();
-    const size_t pixels = size_t(extent.width) * extent.height;
-    GpuBuffer readback(context, pixels * 4, VK_BUFFER_USAGE_TRANSFER_DST_BIT, GpuBuffer::Access::HostMapped);
-    context.submit_and_wait([&](VkCommandBuffer cmd) {
-        VkBufferImageCopy region{};
-        region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
-        region.imageExtent = {extent.width, extent.height, 1};
-        vkCmdCopyImageToBuffer(cmd, image_.image(), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, readback.buffer(), 1, &region);
-        VkMemoryBarrier to_host{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-        to_host.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
-        to_host.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-        vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &to_host, 0,
-                             nullptr, 0, nullptr);
-    });
-
-    const bool bgra = image_.format() == VK_FORMAT_B8G8R8A8_SRGB || image_.format() == VK_FORMAT_B8G8R8A8_UNORM;
-    const auto* rgba = static_cast<const uint8_t*>(readback.mapped());
-    std::vector<uint8_t> rgb(pixels * 3);
-    for (size_t i = 0; i < pixels; ++i) {
-        rgb[i * 3 + 0] = rgba[i * 4 + (bgra ? 2 : 0)];
-        rgb[i * 3 + 1] = rgba[i * 4 + 1];
-        rgb[i * 3 + 2] = rgba[i * 4 + (bgra ? 0 : 2)];
-    }
-    return rgb;
+    ImageReadback readback(context, image_.extent(), image_.format());
+    context.submit_and_wait([&](VkCommandBuffer cmd) { readback.record_copy(cmd, image_.image()); });
+    return readback.rgb();
 }
 
 }  // namespace anarchy::demo

@@ -20,8 +20,8 @@ public:
     RenderTarget target() const;
 
     /// Copies the last frame rendered into the image to the host: tightly packed RGB8 rows, top to bottom.
-    /// Every submission that renders into the image must have completed. Assumes a 4-byte RGBA/BGRA-order
-    /// format of 8 bits per channel.
+    /// Every submission that renders into the image must have completed. Throws VulkanError unless the
+    /// format is one ImageReadback supports.
     std::vector<uint8_t> read_rgb(const VulkanContext& context) const;
 
 private:

@@ -3,15 +3,32 @@
 #include "vulkan_error.h"
 
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 namespace anarchy::demo {
+namespace {
 
-VulkanContext::VulkanContext(const char* application_name) {
+/// Throws unless every name in `wanted` is in `available`; `owner` and `needed_by` make the message.
+void require_extensions(const std::vector<VkExtensionProperties>& available, const std::vector<const char*>& wanted,
+                        const std::string& owner, const std::string& needed_by) {
+    for (const char* name : wanted) {
+        bool found = false;
+        for (const VkExtensionProperties& extension : available) found |= std::strcmp(extension.extensionName, name) == 0;
+        if (!found) {
+            throw VulkanError(owner + " lacks " + name + (needed_by.empty() ? "" : ", which " + needed_by + " needs"));
+        }
+    }
+}
+
+}  // namespace
+
+VulkanContext::VulkanContext(const char* application_name, const ContextOptions& options) {
     try {
-        create_instance(application_name);
-        pick_physical_device();
-        create_device();
+        create_instance(application_name, options);
+        if (options.create_surface) surface_ = options.create_surface(instance_);
+        pick_physical_device(options);
+        create_device(options);
     } catch (...) {
         destroy();
         throw;
@@ -23,12 +40,14 @@ VulkanContext::~VulkanContext() { destroy(); }
 void VulkanContext::destroy() {
     one_shot_pool_.reset();
     if (device_ != VK_NULL_HANDLE) vkDestroyDevice(device_, nullptr);
+    if (surface_ != VK_NULL_HANDLE) vkDestroySurfaceKHR(instance_, surface_, nullptr);
     if (instance_ != VK_NULL_HANDLE) vkDestroyInstance(instance_, nullptr);
     device_ = VK_NULL_HANDLE;
+    surface_ = VK_NULL_HANDLE;
     instance_ = VK_NULL_HANDLE;
 }
 
-void VulkanContext::create_instance(const char* application_name) {
+void VulkanContext::create_instance(const char* application_name, const ContextOptions& options) {
     uint32_t loader_version = VK_API_VERSION_1_0;
     VK_CHECK(vkEnumerateInstanceVersion(&loader_version));
     if (loader_version < VK_API_VERSION_1_3) {
@@ -43,12 +62,24 @@ void VulkanContext::create_instance(const char* application_name) {
     app.engineVersion = VK_MAKE_API_VERSION(0, 1, 0, 0);
     app.apiVersion = VK_API_VERSION_1_3;
 
+    if (!options.instance_extensions.empty()) {
+        uint32_t count = 0;
+        VK_CHECK(vkEnumerateInstanceExtensionProperties(nullptr, &count, nullptr));
+        std::vector<VkExtensionProperties> available(count);
+        VkResult result = vkEnumerateInstanceExtensionProperties(nullptr, &count, available.data());
+        if (result != VK_INCOMPLETE) VK_CHECK(result);
+        available.resize(count);
+        require_extensions(available, options.instance_extensions, "the Vulkan instance", options.needed_by);
+    }
+
     VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
     info.pApplicationInfo = &app;
+    info.enabledExtensionCount = uint32_t(options.instance_extensions.size());
+    info.ppEnabledExtensionNames = options.instance_extensions.data();
     VK_CHECK(vkCreateInstance(&info, nullptr, &instance_));
 }
 
-void VulkanContext::pick_physical_device() {
+void VulkanContext::pick_physical_device(const ContextOptions& options) {
     uint32_t count = 0;
     VK_CHECK(vkEnumeratePhysicalDevices(instance_, &count, nullptr));
     if (count == 0) throw VulkanError("vkEnumeratePhysicalDevices found no Vulkan device");
@@ -74,21 +105,38 @@ void VulkanContext::pick_physical_device() {
     if (!features13.dynamicRendering) {
         throw VulkanError("device \"" + name + "\" lacks the Vulkan 1.3 feature dynamicRendering, which the demo needs");
     }
+    if (!options.device_extensions.empty()) {
+        uint32_t count = 0;
+        VK_CHECK(vkEnumerateDeviceExtensionProperties(physical_device_, nullptr, &count, nullptr));
+        std::vector<VkExtensionProperties> available(count);
+        VkResult result = vkEnumerateDeviceExtensionProperties(physical_device_, nullptr, &count, available.data());
+        if (result != VK_INCOMPLETE) VK_CHECK(result);
+        available.resize(count);
+        require_extensions(available, options.device_extensions, "device \"" + name + "\"", options.needed_by);
+    }
 
     uint32_t family_count = 0;
     vkGetPhysicalDeviceQueueFamilyProperties(physical_device_, &family_count, nullptr);
     std::vector<VkQueueFamilyProperties> families(family_count);
     vkGetPhysicalDeviceQueueFamilyProperties(physical_device_, &family_count, families.data());
+    // One queue draws and presents: a device whose graphics queues cannot present is not worth a second
+    // queue and the ownership transfers it would need in a demo.
     for (uint32_t i = 0; i < family_count; ++i) {
-        if (families[i].queueCount > 0 && (families[i].queueFlags & VK_QUEUE_GRAPHICS_BIT)) {
+        if (families[i].queueCount == 0 || !(families[i].queueFlags & VK_QUEUE_GRAPHICS_BIT)) continue;
+        VkBool32 presents = VK_TRUE;
+        if (surface_ != VK_NULL_HANDLE) {
+            VK_CHECK(vkGetPhysicalDeviceSurfaceSupportKHR(physical_device_, i, surface_, &presents));
+        }
+        if (presents) {
             queue_family_ = i;
             return;
         }
     }
-    throw VulkanError("device \"" + name + "\" has no graphics queue");
+    throw VulkanError("device \"" + name + "\" has no graphics queue" +
+                      (surface_ != VK_NULL_HANDLE ? " that can present to the surface" : ""));
 }
 
-void VulkanContext::create_device() {
+void VulkanContext::create_device(const ContextOptions& options) {
     const float priority = 1.0f;
     VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
     queue_info.queueFamilyIndex = queue_family_;
@@ -104,6 +152,8 @@ void VulkanContext::create_device() {
     info.pNext = &features;
     info.queueCreateInfoCount = 1;
     info.pQueueCreateInfos = &queue_info;
+    info.enabledExtensionCount = uint32_t(options.device_extensions.size());
+    info.ppEnabledExtensionNames = options.device_extensions.data();
     VK_CHECK(vkCreateDevice(physical_device_, &info, nullptr, &device_));
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
 

@@ -86,6 +86,19 @@ VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, co
     VkDeviceCreateInfo ci = *pCreateInfo;
     ci.enabledLayerCount = 0;
     ci.ppEnabledLayerNames = nullptr;
+    // Swapchains are emulated, but programs move their images to PRESENT_SRC_KHR, a layout that is valid only
+    // with VK_KHR_swapchain enabled: enable it where the host driver has it (nothing of it is used otherwise).
+    std::vector<const char*> extensions(pCreateInfo->ppEnabledExtensionNames,
+                                        pCreateInfo->ppEnabledExtensionNames + pCreateInfo->enabledExtensionCount);
+    uint32_t n = 0;
+    s.vk().EnumerateDeviceExtensionProperties(physicalDevice, nullptr, &n, nullptr);
+    std::vector<VkExtensionProperties> available(n);
+    s.vk().EnumerateDeviceExtensionProperties(physicalDevice, nullptr, &n, available.data());
+    for (uint32_t i = 0; i < n; ++i)
+        if (std::strcmp(available[i].extensionName, VK_KHR_SWAPCHAIN_EXTENSION_NAME) == 0)
+            extensions.push_back(VK_KHR_SWAPCHAIN_EXTENSION_NAME);
+    ci.enabledExtensionCount = uint32_t(extensions.size());
+    ci.ppEnabledExtensionNames = extensions.data();
     VkResult r = s.vk().CreateDevice(physicalDevice, &ci, nullptr, pDevice);
     if (r == VK_SUCCESS) s.device_parents()[*pDevice] = physicalDevice;
     return r;

@@ -12,7 +12,8 @@ extern "C" {
 
 #include "common/log.h"
 #include "video/av_log_bridge.h"
-#include "video/color_converter.h"
+#include "video/frame_packet_header.h"
+#include "video/yuv_to_bgra.h"
 
 namespace anarchy::video {
 namespace {
@@ -29,6 +30,7 @@ struct PacketDeleter {
 struct BufferDeleter {
     void operator()(AVBufferRef* b) const { av_buffer_unref(&b); }
 };
+using BufferPtr = std::unique_ptr<AVBufferRef, BufferDeleter>;
 
 bool is_keyframe(const AVFrame* frame) {
 #ifdef AV_FRAME_FLAG_KEY
@@ -40,12 +42,16 @@ bool is_keyframe(const AVFrame* frame) {
 
 CodecStatus corrupt(std::string why) { return CodecStatus::failure(CodecError::CorruptData, std::move(why)); }
 
+std::string with_log(const std::string& what, const AvLogCapture& capture) {
+    return capture.text().empty() ? what : what + ": " + capture.text();
+}
+
 class AvDecoder final : public Decoder {
 public:
     AvDecoder(CodecKind codec, uint32_t width, uint32_t height) : Decoder(codec, width, height) {}
 
-    // Opens the codec; hw_device is null for software decoding.
-    bool open(const AVCodec* codec, AVHWDeviceType hw_type, AVBufferRef* hw_device, std::string* error) {
+    // Opens the codec; device is null for software decoding.
+    bool open(const AVCodec* codec, AVHWDeviceType hw_type, BufferPtr device, std::string* error) {
         ctx_.reset(avcodec_alloc_context3(codec));
         frame_.reset(av_frame_alloc());
         sw_frame_.reset(av_frame_alloc());
@@ -55,17 +61,20 @@ public:
             return false;
         }
         name_ = codec->name;
+        hw_name_.clear();
+        hw_format_ = AV_PIX_FMT_NONE;
+        hw_refused_ = false;
         // Output the picture of each packet at once: no reorder delay, and slice threads only, since frame threads
         // hold back a frame per thread.
         ctx_->flags |= AV_CODEC_FLAG_LOW_DELAY;
         ctx_->flags2 |= AV_CODEC_FLAG2_FAST;
         ctx_->thread_type = FF_THREAD_SLICE;
         ctx_->thread_count = int(std::min(std::max(1u, std::thread::hardware_concurrency()), 8u));
-        // Treat any bitstream damage as an error instead of concealing it; a concealed picture would be shown
-        // as if it were right, and the client wants a key frame instead.
+        // Treat bitstream damage as an error instead of concealing it: a concealed picture would be shown as if it
+        // were right, where the client should ask for a key frame instead.
         ctx_->err_recognition = AV_EF_EXPLODE | AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_BUFFER;
         ctx_->opaque = this;
-        if (hw_device) {
+        if (device) {
             for (int i = 0;; ++i) {
                 const AVCodecHWConfig* config = avcodec_get_hw_config(codec, i);
                 if (!config) break;
@@ -74,17 +83,14 @@ public:
                     break;
                 }
             }
-            ctx_->hw_device_ctx = av_buffer_ref(hw_device);
+            ctx_->hw_device_ctx = av_buffer_ref(device.get());
             ctx_->get_format = pick_format;
             ctx_->thread_count = 1;
             hw_name_ = av_hwdevice_get_type_name(hw_type);
             name_ = std::string(codec->name) + " (" + hw_name_ + ")";
         }
-        AVDictionary* options = nullptr;
         AvLogCapture capture;
-        const int r = avcodec_open2(ctx_.get(), codec, &options);
-        av_dict_free(&options);
-        if (r < 0) {
+        if (const int r = avcodec_open2(ctx_.get(), codec, nullptr); r < 0) {
             *error = capture.explain(r);
             return false;
         }
@@ -96,6 +102,49 @@ public:
 
 protected:
     CodecStatus decode_packet(const uint8_t* data, size_t size, DecodedFrame& out) override {
+        FramePacketHeader h;
+        if (CodecStatus s = read_frame_packet_header(data, size, codec(), width(), height(), h); !s) return s;
+        if (h.row_count != height() || h.first_row != 0)
+            return corrupt("video packet that does not cover the whole frame");
+        if (h.payload_bytes == 0) return corrupt("video packet without a payload");
+        if (!h.keyframe()) {
+            if (!have_reference_)
+                return CodecStatus::failure(CodecError::MissingReference,
+                                            "frame " + std::to_string(h.sequence) + " is not a key frame and the "
+                                            "decoder has none to build on");
+            if (h.reference != last_sequence_)
+                return CodecStatus::failure(CodecError::MissingReference,
+                                            "frame " + std::to_string(h.sequence) + " builds on frame " +
+                                                std::to_string(h.reference) + " but the last one decoded is " +
+                                                std::to_string(last_sequence_) + " (a frame was dropped)");
+        }
+        const uint8_t* payload = data + kFramePacketHeaderBytes;
+        CodecStatus s = decode_payload(payload, h.payload_bytes, out);
+        if (!s && hw_refused_ && !pictures_decoded_) {
+            // The device took the stream at first and then could not decode it (libavcodec's native AV1 decoder,
+            // for one, has no software path to fall back on). Start over in software with this packet.
+            const std::string why = s.message();
+            if (switch_to_software()) {
+                LOG_WARN("video: %s; decoding in software with %s", why.c_str(), name_.c_str());
+                s = decode_payload(payload, h.payload_bytes, out);
+            }
+        }
+        if (!s) return s;
+        ++pictures_decoded_;
+        have_reference_ = true;
+        last_sequence_ = h.sequence;
+        out.keyframe = h.keyframe();
+        return CodecStatus::success();
+    }
+
+    void reset_after_error() override {
+        have_reference_ = false;
+        if (ctx_) avcodec_flush_buffers(ctx_.get());
+    }
+
+private:
+    // Decodes one access unit into out.bgra.
+    CodecStatus decode_payload(const uint8_t* data, size_t size, DecodedFrame& out) {
         av_packet_unref(packet_.get());
         if (av_new_packet(packet_.get(), int(size)) < 0) return CodecStatus::failure(CodecError::Backend, "out of memory");
         std::memcpy(packet_->data, data, size);
@@ -112,13 +161,13 @@ protected:
             if (++pictures > 1) return corrupt("packet holds more than one picture");
         }
         if (pictures == 0)
-            return corrupt("packet produced no picture (damaged, or not starting at a key frame)" +
-                           (capture.text().empty() ? std::string() : ": " + capture.text()));
+            return corrupt(with_log(name_ + " produced no picture for the packet (damaged, or not following on "
+                                            "from the frames before it)",
+                                    capture));
         AVFrame* picture = frame_.get();
         if (picture->decode_error_flags || (picture->flags & AV_FRAME_FLAG_CORRUPT))
-            return corrupt(std::string(name_) + " decoded a damaged picture" +
-                           (capture.text().empty() ? std::string() : ": " + capture.text()));
-        if (!have_keyframe_ && !is_keyframe(picture))
+            return corrupt(with_log(name_ + " decoded a damaged picture", capture));
+        if (!pictures_decoded_ && !is_keyframe(picture))
             return CodecStatus::failure(CodecError::MissingReference, "stream does not start with a key frame");
         const uint32_t w = width(), h = height();
         const bool padded_size = uint32_t(picture->width) == w + (w & 1) && uint32_t(picture->height) == h + (h & 1);
@@ -147,39 +196,27 @@ protected:
         if (picture->colorspace != AVCOL_SPC_UNSPECIFIED) yuv.matrix = picture->colorspace;
         yuv.full_range = picture->color_range == AVCOL_RANGE_JPEG;
         out.bgra.resize(size_t(w) * h * 4);
-        PlaneRefs dst;
-        dst.format = AV_PIX_FMT_BGRA;
-        const int pw = picture->width, ph = picture->height;
-        if (uint32_t(pw) == w && uint32_t(ph) == h && w % 8 == 0) {
-            dst.data[0] = out.bgra.data();
-            dst.strides[0] = int(w * 4);
-            if (CodecStatus s = converter_.convert(src, dst, pw, ph, yuv); !s) return s;
-        } else {
-            // libswscale's fast YUV->RGB path writes whole groups of 8 pixels and skips a row's remainder when the
-            // destination stride has no room for the group, and an odd width would make it resample chroma 49->97
-            // instead of 1:2. So convert the whole (even) picture into rows padded to 8 pixels, then crop.
-            const size_t stride = ((size_t(pw) + 7) & ~size_t(7)) * 4;
-            padded_bgra_.resize(stride * size_t(ph));
-            dst.data[0] = padded_bgra_.data();
-            dst.strides[0] = int(stride);
-            if (CodecStatus s = converter_.convert(src, dst, pw, ph, yuv); !s) return s;
-            for (uint32_t y = 0; y < h; ++y)
-                std::memcpy(out.bgra.data() + size_t(y) * w * 4, padded_bgra_.data() + y * stride, size_t(w) * 4);
-        }
-        out.keyframe = is_keyframe(frame_.get());
-        if (out.keyframe) have_keyframe_ = true;
-        return CodecStatus::success();
+        // The picture is the padded even size or the exact one; only its top-left w x h is kept.
+        return to_bgra_.convert(src, picture->width, picture->height, yuv, out.bgra.data(), w, h);
     }
 
-    void reset_after_error() override {
-        have_keyframe_ = false;
-        avcodec_flush_buffers(ctx_.get());
-    }
-
-private:
     CodecStatus decode_error(const char* what, int r, const AvLogCapture& capture) {
-        const CodecError kind = r == AVERROR_INVALIDDATA || r == AVERROR(EINVAL) ? CodecError::CorruptData : CodecError::Backend;
+        const CodecError kind =
+            r == AVERROR_INVALIDDATA || r == AVERROR(EINVAL) ? CodecError::CorruptData : CodecError::Backend;
         return CodecStatus::failure(kind, name_ + " " + what + ": " + capture.explain(r));
+    }
+
+    bool switch_to_software() {
+        const std::string refused = hw_name_.empty() ? std::string("the hardware") : hw_name_;
+        for (const char* name : av_software_decoders(codec())) {
+            const AVCodec* software = avcodec_find_decoder_by_name(name);
+            std::string error;
+            if (software && open(software, AV_HWDEVICE_TYPE_NONE, nullptr, &error)) {
+                name_ = std::string(name) + " (software; " + refused + " could not decode the stream)";
+                return true;
+            }
+        }
+        return false;
     }
 
     // libavcodec offers the formats it can decode this stream to; the hardware one is missing when the device
@@ -191,10 +228,12 @@ private:
         for (const AVPixelFormat* f = formats; *f != AV_PIX_FMT_NONE; ++f) {
             const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(*f);
             if (d && !(d->flags & AV_PIX_FMT_FLAG_HWACCEL)) {
-                if (!self->hw_name_.empty()) {
+                if (!self->hw_refused_ && !self->hw_name_.empty()) {
                     LOG_WARN("video: %s cannot decode this stream on %s; decoding in software", ctx->codec->name,
                              self->hw_name_.c_str());
-                    self->name_ = std::string(ctx->codec->name) + " (software; " + self->hw_name_ + " refused the stream)";
+                    self->name_ = std::string(ctx->codec->name) + " (software; " + self->hw_name_ +
+                                  " could not decode the stream)";
+                    self->hw_refused_ = true;
                     self->hw_name_.clear();
                 }
                 return *f;
@@ -207,12 +246,14 @@ private:
     std::unique_ptr<AVFrame, FrameDeleter> frame_;
     std::unique_ptr<AVFrame, FrameDeleter> sw_frame_;
     std::unique_ptr<AVPacket, PacketDeleter> packet_;
-    ColorConverter converter_;
-    std::vector<uint8_t> padded_bgra_;  // odd-sized streams: the even-sized picture before cropping
+    YuvToBgra to_bgra_;
     AVPixelFormat hw_format_ = AV_PIX_FMT_NONE;
     std::string name_;
-    std::string hw_name_;  // empty while decoding in software
-    bool have_keyframe_ = false;
+    std::string hw_name_;      // empty while decoding in software
+    bool hw_refused_ = false;  // the device was offered the stream and could not take it
+    uint64_t pictures_decoded_ = 0;
+    bool have_reference_ = false;  // a key frame and every frame since were decoded; last_sequence_ is valid
+    uint32_t last_sequence_ = 0;
 };
 
 }  // namespace
@@ -244,7 +285,7 @@ std::unique_ptr<Decoder> open_av_decoder(CodecKind codec, uint32_t width, uint32
         *error = std::string("not built into this libavcodec (") + LIBAVCODEC_IDENT + ")";
         return nullptr;
     }
-    std::unique_ptr<AVBufferRef, BufferDeleter> device;
+    BufferPtr device;
     if (hw_type != AV_HWDEVICE_TYPE_NONE) {
         bool supported = false;
         for (int i = 0;; ++i) {
@@ -266,7 +307,7 @@ std::unique_ptr<Decoder> open_av_decoder(CodecKind codec, uint32_t width, uint32
         device.reset(raw);
     }
     auto decoder = std::make_unique<AvDecoder>(codec, width, height);
-    if (!decoder->open(av_codec, hw_type, device.get(), error)) return nullptr;
+    if (!decoder->open(av_codec, hw_type, std::move(device), error)) return nullptr;
     return decoder;
 }
 

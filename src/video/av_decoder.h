@@ -1,4 +1,6 @@
-// The decoder for every libavcodec backend, software or through a hardware device (cuda, vaapi, vdpau).
+// The decoder for every libavcodec backend, software or through a hardware device (cuda, vaapi, vdpau). A
+// hardware decoder that turns out unable to decode the stream (a profile or codec its chip lacks) hands over to
+// software decoding on the first packet, and says so in name().
 #pragma once
 
 extern "C" {

@@ -16,6 +16,7 @@ extern "C" {
 #include "common/log.h"
 #include "video/av_log_bridge.h"
 #include "video/color_converter.h"
+#include "video/frame_packet_header.h"
 
 namespace anarchy::video {
 namespace {
@@ -134,7 +135,7 @@ protected:
         if (const int r = avcodec_send_frame(ctx_.get(), frame_.get()); r < 0)
             return CodecStatus::failure(CodecError::Backend,
                                         std::string(backend_.name) + " rejected a frame: " + capture.explain(r));
-        out.bytes.clear();
+        out.bytes.resize(kFramePacketHeaderBytes);
         int packets = 0;
         for (;;) {
             const int r = avcodec_receive_packet(ctx_.get(), packet_.get());
@@ -153,6 +154,17 @@ protected:
             return CodecStatus::failure(CodecError::Backend,
                                         std::string(backend_.name) +
                                             " kept the frame back instead of returning its packet (not low latency)");
+        FramePacketHeader h;
+        h.codec = codec();
+        h.flags = out.keyframe ? kFramePacketKeyframe : 0;
+        h.width = width();
+        h.height = height();
+        h.sequence = sequence_;
+        h.reference = out.keyframe ? 0 : sequence_ - 1;  // every P-frame refers back to the one before it
+        h.row_count = height();
+        h.payload_bytes = static_cast<uint32_t>(out.bytes.size() - kFramePacketHeaderBytes);
+        write_frame_packet_header(h, out.bytes.data());
+        ++sequence_;
         if (keyframe_requested_ && out.keyframe) keyframe_requested_ = false;
         return CodecStatus::success();
     }
@@ -171,14 +183,15 @@ private:
         } else {
             PlaneRefs src = plane_refs(frame);
             int convert_w = w, convert_h = h;
-            if ((w | h) & 1) {
-                // libswscale maps an odd width's chroma as a 97->49 scale, not 2:1, which shifts every chroma
-                // sample; pad the RGB picture to the coded size first so the conversion is an exact 2:1.
+            if (((w | h) & 1) || w % kSwsRowAlign != 0) {
+                // An odd size would make libswscale map chroma 97->49 instead of 2:1, shifting every sample, and
+                // its SIMD input readers may run past a row the caller sized exactly. Copy into a padded buffer of
+                // the coded size first.
                 convert_w = ctx_->width;
                 convert_h = ctx_->height;
                 pad_packed_rgb(frame, convert_w, convert_h);
                 src.data[0] = padded_rgb_.data();
-                src.strides[0] = convert_w * 4;
+                src.strides[0] = int(sws_aligned(size_t(convert_w)) * 4);
             }
             PlaneRefs dst;
             dst.format = AV_PIX_FMT_YUV420P;
@@ -198,11 +211,12 @@ private:
 
     // Copies a packed RGB frame into padded_rgb_ at coded_w x coded_h, repeating the last column and row.
     void pad_packed_rgb(const FrameView& frame, int coded_w, int coded_h) {
-        padded_rgb_.resize(size_t(coded_w) * coded_h * 4);
         const size_t row = size_t(frame.width) * 4, coded_row = size_t(coded_w) * 4;
+        const size_t stride = sws_aligned(size_t(coded_w)) * 4;
+        padded_rgb_.resize(stride * size_t(coded_h) + kSwsSlack);
         for (int y = 0; y < coded_h; ++y) {
             const uint8_t* src = frame.planes[0] + size_t(std::min<uint32_t>(y, frame.height - 1)) * frame.strides[0];
-            uint8_t* dst = padded_rgb_.data() + y * coded_row;
+            uint8_t* dst = padded_rgb_.data() + y * stride;
             std::memcpy(dst, src, row);
             for (size_t x = row; x < coded_row; x += 4) std::memcpy(dst + x, src + row - 4, 4);
         }
@@ -215,6 +229,7 @@ private:
     ColorConverter converter_;
     std::vector<uint8_t> padded_rgb_;  // odd-sized RGB input, padded to the coded size
     int64_t next_pts_ = 0;
+    uint32_t sequence_ = 0;  // of the next packet
     bool keyframe_requested_ = false;
 };
 

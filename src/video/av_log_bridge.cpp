@@ -23,7 +23,9 @@ thread_local std::string t_partial;
 
 void forward(void* avcl, int level, const char* fmt, va_list args) {
     const bool capture = t_capture && level <= AV_LOG_WARNING;
-    const LogLevel ours = level <= AV_LOG_FATAL ? LogLevel::Error : level <= AV_LOG_WARNING ? LogLevel::Debug : LogLevel::Trace;
+    // Even FFmpeg's fatal messages go to debug: they explain failures (an encoder that cannot open, a damaged
+    // packet) that our own result already reports, where they belong.
+    const LogLevel ours = level <= AV_LOG_WARNING ? LogLevel::Debug : LogLevel::Trace;
     const bool log = log_enabled(ours, "ffmpeg");
     if (!capture && !log) return;
 

@@ -6,7 +6,7 @@
 
 namespace anarchy::video {
 
-/// Routes FFmpeg's log into the project logger (debug category "ffmpeg"; FFmpeg's chatter goes to trace). The
+/// Routes FFmpeg's log into the project logger (warnings and errors at debug, category "ffmpeg"; the rest at trace). The
 /// callback is process-wide; installed once, on first use of any libavcodec backend.
 void install_av_log_bridge();
 

@@ -2,10 +2,6 @@
 
 #include <cstring>
 
-extern "C" {
-#include <libavutil/pixfmt.h>
-}
-
 namespace anarchy::video {
 namespace {
 
@@ -46,13 +42,7 @@ CodecStatus BgraPacker::pack(const FrameView& frame, uint8_t* dst) {
             for (uint32_t y = 0; y < frame.height; ++y)
                 copy_row_rgba(frame.planes[0] + size_t(y) * frame.strides[0], dst + y * row_bytes, frame.width);
             return CodecStatus::success();
-        case PixelFormat::I420: {
-            PlaneRefs out;
-            out.format = AV_PIX_FMT_BGRA;
-            out.data[0] = dst;
-            out.strides[0] = static_cast<int>(row_bytes);
-            return converter_.convert(plane_refs(frame), out, int(frame.width), int(frame.height), YuvEncoding{});
-        }
+        case PixelFormat::I420: return to_bgra_.convert_i420(frame, dst);
     }
     return CodecStatus::failure(CodecError::InvalidArgument, "unknown pixel format");
 }

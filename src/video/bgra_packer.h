@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "video/codec_status.h"
-#include "video/color_converter.h"
+#include "video/yuv_to_bgra.h"
 #include "video/frame_view.h"
 
 namespace anarchy::video {
@@ -17,7 +17,7 @@ public:
     CodecStatus pack(const FrameView& frame, uint8_t* dst);
 
 private:
-    ColorConverter converter_;
+    YuvToBgra to_bgra_;
 };
 
 /// Sets the alpha byte of count BGRA pixels to 255.

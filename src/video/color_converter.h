@@ -5,6 +5,7 @@ extern "C" {
 #include <libavutil/pixfmt.h>
 }
 
+#include <cstddef>
 #include <cstdint>
 
 #include "video/codec_status.h"
@@ -20,6 +21,15 @@ struct PlaneRefs {
     const uint8_t* data[4] = {};
     int strides[4] = {};
 };
+
+/// libswscale's SIMD paths work in groups of up to 16 pixels (measured with libswscale 6): a destination row
+/// narrower than the group loses its last pixels, and the last row can be overrun. Buffers we hand it have rows
+/// padded to this many pixels, and sources we cannot vouch for are copied into such buffers first.
+inline constexpr size_t kSwsRowAlign = 32;
+/// Extra bytes after every buffer libswscale reads or writes.
+inline constexpr size_t kSwsSlack = 256;
+/// n rounded up to a multiple of kSwsRowAlign.
+inline size_t sws_aligned(size_t n) { return (n + kSwsRowAlign - 1) / kSwsRowAlign * kSwsRowAlign; }
 
 /// The planes of a caller's frame; libswscale only reads a source.
 PlaneRefs plane_refs(const FrameView& frame);

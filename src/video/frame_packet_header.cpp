@@ -26,6 +26,7 @@ void write_frame_packet_header(const FramePacketHeader& h, uint8_t* out) {
     put_u32(out + 20, h.reference);
     put_u32(out + 24, h.first_row);
     put_u32(out + 28, h.row_count);
+    put_u32(out + 32, h.payload_bytes);
 }
 
 CodecStatus read_frame_packet_header(const uint8_t* data, size_t size, CodecKind codec, uint32_t width,
@@ -48,6 +49,11 @@ CodecStatus read_frame_packet_header(const uint8_t* data, size_t size, CodecKind
     out.reference = get_u32(data + 20);
     out.first_row = get_u32(data + 24);
     out.row_count = get_u32(data + 28);
+    out.payload_bytes = get_u32(data + 32);
+    if (out.payload_bytes != size - kFramePacketHeaderBytes)
+        return corrupt("packet carries " + std::to_string(size - kFramePacketHeaderBytes) +
+                       " payload bytes but its header says " + std::to_string(out.payload_bytes) +
+                       (size - kFramePacketHeaderBytes < out.payload_bytes ? " (cut short)" : ""));
     if (out.width != width || out.height != height)
         return CodecStatus::failure(CodecError::InvalidArgument,
                                     "packet is " + std::to_string(out.width) + "x" + std::to_string(out.height) +

@@ -1,7 +1,10 @@
-// The header in front of every raw, lz4 and lz4-delta packet. 32 bytes, little-endian:
+// The header in front of every packet of every codec. 36 bytes, little-endian:
 //   u32 magic "ANVF", u8 version, u8 codec kind, u8 flags, u8 reserved (0),
-//   u32 width, u32 height, u32 sequence, u32 reference sequence, u32 first row, u32 row count.
-// The payload covers rows [first row, first row + row count) of the BGRA frame; a key frame covers all rows.
+//   u32 width, u32 height, u32 sequence, u32 reference sequence, u32 first row, u32 row count, u32 payload bytes.
+// For the lossless codecs the payload covers rows [first row, first row + row count) of the BGRA frame; for video
+// codecs it is one access unit of the elementary stream (Annex B for H.264/HEVC, OBUs for AV1) and the rows are the
+// whole frame. Decoders learn from it, before any codec library sees a byte, that a packet is cut short, belongs
+// to another stream, or depends on a frame they never got (a frame dropped because the newest one wins).
 #pragma once
 
 #include <cstddef>
@@ -12,7 +15,7 @@
 
 namespace anarchy::video {
 
-inline constexpr size_t kFramePacketHeaderBytes = 32;
+inline constexpr size_t kFramePacketHeaderBytes = 36;
 inline constexpr uint32_t kFramePacketMagic = 0x46564e41;  // "ANVF" read as little-endian u32
 inline constexpr uint8_t kFramePacketVersion = 1;
 /// Flag bit 0: a key frame, complete in itself.
@@ -28,6 +31,7 @@ struct FramePacketHeader {
     uint32_t reference = 0;  ///< for a delta: the sequence of the frame it applies to
     uint32_t first_row = 0;
     uint32_t row_count = 0;
+    uint32_t payload_bytes = 0;  ///< bytes after the header; the packet must be exactly this long
 
     bool keyframe() const { return flags & kFramePacketKeyframe; }
 };
@@ -35,8 +39,8 @@ struct FramePacketHeader {
 /// Writes h into out[0..kFramePacketHeaderBytes).
 void write_frame_packet_header(const FramePacketHeader& h, uint8_t* out);
 
-/// Reads and checks the header of a packet for a decoder of that codec and size: magic, version, flags, size and a
-/// row range inside the frame; a key frame must cover every row.
+/// Reads and checks the header of a packet for a decoder of that codec and size: magic, version, flags, frame size,
+/// a payload length equal to what follows, and a row range inside the frame; a key frame must cover every row.
 CodecStatus read_frame_packet_header(const uint8_t* data, size_t size, CodecKind codec, uint32_t width,
                                      uint32_t height, FramePacketHeader& out);
 

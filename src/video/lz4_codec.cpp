@@ -19,6 +19,7 @@ protected:
     CodecStatus encode_frame(const FrameView& frame, EncodedFrame& out) override {
         if (CodecStatus s = packer_.pack(frame, pixels_.data()); !s) return s;
         out.bytes.resize(kFramePacketHeaderBytes);
+        if (CodecStatus s = lz4_append_block(pixels_.data(), pixels_.size(), out.bytes); !s) return s;
         FramePacketHeader h;
         h.codec = CodecKind::Lz4;
         h.flags = kFramePacketKeyframe;
@@ -26,9 +27,10 @@ protected:
         h.height = height();
         h.sequence = sequence_++;
         h.row_count = height();
+        h.payload_bytes = static_cast<uint32_t>(out.bytes.size() - kFramePacketHeaderBytes);
         write_frame_packet_header(h, out.bytes.data());
         out.keyframe = true;
-        return lz4_append_block(pixels_.data(), pixels_.size(), out.bytes);
+        return CodecStatus::success();
     }
 
 private:

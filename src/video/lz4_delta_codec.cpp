@@ -78,6 +78,7 @@ protected:
             have_previous_ = false;
             return s;
         }
+        h.payload_bytes = static_cast<uint32_t>(out.bytes.size() - kFramePacketHeaderBytes);
         write_frame_packet_header(h, out.bytes.data());
         out.keyframe = key;
         std::swap(current_, previous_);

@@ -26,6 +26,7 @@ protected:
         h.height = height();
         h.sequence = sequence_++;
         h.row_count = height();
+        h.payload_bytes = static_cast<uint32_t>(pixels_bytes);
         write_frame_packet_header(h, out.bytes.data());
         out.keyframe = true;
         return packer_.pack(frame, out.bytes.data() + kFramePacketHeaderBytes);
@@ -47,9 +48,9 @@ protected:
         if (CodecStatus s = read_frame_packet_header(data, size, CodecKind::Raw, width(), height(), h); !s) return s;
         if (!h.keyframe()) return CodecStatus::failure(CodecError::CorruptData, "raw packet not marked as key frame");
         const size_t pixels_bytes = size_t(width()) * height() * 4;
-        if (size - kFramePacketHeaderBytes != pixels_bytes)
+        if (h.payload_bytes != pixels_bytes)
             return CodecStatus::failure(CodecError::CorruptData,
-                                        "raw packet carries " + std::to_string(size - kFramePacketHeaderBytes) +
+                                        "raw packet carries " + std::to_string(h.payload_bytes) +
                                             " pixel bytes, expected " + std::to_string(pixels_bytes));
         out.bgra.assign(data + kFramePacketHeaderBytes, data + size);
         force_opaque(out.bgra.data(), size_t(width()) * height());

@@ -22,8 +22,7 @@ std::string strprintf(const char* format, ...) {
 std::string result_name(VkResult result) {
     switch (result) {
 #define RESULT_CASE(name) \
-    case name:            \
-        return #name;
+    case name: return #name;
         RESULT_CASE(VK_SUCCESS)
         RESULT_CASE(VK_NOT_READY)
         RESULT_CASE(VK_TIMEOUT)
@@ -47,8 +46,15 @@ std::string result_name(VkResult result) {
         RESULT_CASE(VK_ERROR_OUT_OF_POOL_MEMORY)
         RESULT_CASE(VK_ERROR_VALIDATION_FAILED_EXT)
 #undef RESULT_CASE
-        default:
-            return "VkResult " + std::to_string(int(result));
+        default: return "VkResult " + std::to_string(int(result));
+    }
+}
+
+std::string format_name(VkFormat format) {
+    switch (format) {
+        case VK_FORMAT_B8G8R8A8_UNORM: return "B8G8R8A8_UNORM";
+        case VK_FORMAT_B8G8R8A8_SRGB: return "B8G8R8A8_SRGB";
+        default: return "VkFormat " + std::to_string(int(format));
     }
 }
 

@@ -28,6 +28,9 @@ std::string strprintf(const char* format, ...) __attribute__((format(printf, 1, 
 /// "VK_ERROR_OUT_OF_DATE_KHR", or the number for results this file does not name.
 std::string result_name(VkResult result);
 
+/// "B8G8R8A8_UNORM" for the formats a swapchain here may have, else the number.
+std::string format_name(VkFormat format);
+
 /// "320x240".
 std::string extent_text(VkExtent2D extent);
 

@@ -6,7 +6,10 @@
 namespace anarchy::wsitest {
 
 Progress::Progress(std::string scenario, std::chrono::seconds stall_limit)
-    : scenario_(std::move(scenario)), stall_limit_(stall_limit), step_("start"),
+    : scenario_(std::move(scenario)),
+      stall_limit_(stall_limit),
+      step_("setting up (X connection, window, instance)"),
+      watched_("setting up (X connection, window, instance)"),
       deadline_(std::chrono::steady_clock::now() + stall_limit) {
     watchdog_ = std::thread([this] { watch(); });
 }
@@ -22,7 +25,14 @@ Progress::~Progress() {
 
 void Progress::step(std::string what) {
     std::lock_guard lock(mutex_);
-    step_ = std::move(what);
+    step_ = what;
+    watched_ = std::move(what);
+    deadline_ = std::chrono::steady_clock::now() + stall_limit_;
+}
+
+void Progress::cleanup_step(std::string what) {
+    std::lock_guard lock(mutex_);
+    watched_ = std::move(what);
     deadline_ = std::chrono::steady_clock::now() + stall_limit_;
 }
 
@@ -49,7 +59,7 @@ void Progress::watch() {
             std::fprintf(stderr,
                          "anarchy_wsi_test %s: FAILED: watchdog: no progress for %lld s during '%s' (a call that "
                          "never returned)\n",
-                         scenario_.c_str(), (long long)stall_limit_.count(), step_.c_str());
+                         scenario_.c_str(), (long long)stall_limit_.count(), watched_.c_str());
             std::fflush(stderr);
             // Other threads may be stuck inside the driver holding locks: leave without running destructors.
             std::_Exit(1);

@@ -23,11 +23,14 @@ public:
 
     /// Names what the program is about to do and restarts the watchdog's clock.
     void step(std::string what);
+    /// The same for destructors: names the step for the watchdog only, so that a failure's message still names
+    /// the step that failed and not the cleanup that ran while the exception unwound.
+    void cleanup_step(std::string what);
     /// Prints "PASS <what>".
     void pass(const std::string& what);
     /// Prints "INFO <what>".
     void info(const std::string& what);
-    /// The step last named.
+    /// The step last named by step().
     std::string current_step() const;
     const std::string& scenario() const { return scenario_; }
 
@@ -38,9 +41,10 @@ private:
     const std::chrono::seconds stall_limit_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::string step_;                                 // guarded by mutex_
+    std::string step_;                                // guarded by mutex_
+    std::string watched_;                             // guarded by mutex_; what the watchdog names
     std::chrono::steady_clock::time_point deadline_;  // guarded by mutex_
-    bool stopping_ = false;                            // guarded by mutex_
+    bool stopping_ = false;                           // guarded by mutex_
     std::thread watchdog_;
 };
 

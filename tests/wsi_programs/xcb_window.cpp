@@ -23,7 +23,8 @@ XcbWindow::XcbWindow(uint32_t width, uint32_t height, const char* title) {
         xcb_disconnect(connection_);
         connection_ = nullptr;
         const char* display = std::getenv("DISPLAY");
-        throw TestFailure(strprintf("cannot connect to the X display '%s'", display ? display : "(DISPLAY unset)"));
+        throw TestFailure(strprintf("cannot connect to the X display '%s'",
+                                    display && *display ? display : "(DISPLAY unset or empty)"));
     }
     xcb_screen_iterator_t screens = xcb_setup_roots_iterator(xcb_get_setup(connection_));
     for (int i = 0; i < screen_number && screens.rem; ++i) xcb_screen_next(&screens);
@@ -56,12 +57,13 @@ XcbWindow::~XcbWindow() {
 
 void XcbWindow::throw_if_broken(const char* what) {
     if (xcb_connection_has_error(connection_))
-        throw TestFailure(strprintf("the X connection broke (error %d) during %s",
-                                    xcb_connection_has_error(connection_), what));
+        throw TestFailure(
+            strprintf("the X connection broke (error %d) during %s", xcb_connection_has_error(connection_), what));
 }
 
 VkExtent2D XcbWindow::geometry() {
-    xcb_get_geometry_reply_t* reply = xcb_get_geometry_reply(connection_, xcb_get_geometry(connection_, window_), nullptr);
+    xcb_get_geometry_reply_t* reply =
+        xcb_get_geometry_reply(connection_, xcb_get_geometry(connection_, window_), nullptr);
     if (!reply) {
         throw_if_broken("xcb_get_geometry");
         throw TestFailure("xcb_get_geometry of the test window failed");
@@ -124,9 +126,9 @@ void XcbWindow::drain_events() {
     while (xcb_generic_event_t* event = xcb_poll_for_event(connection_)) {
         if (event->response_type == 0) {
             const auto* error = reinterpret_cast<const xcb_generic_error_t*>(event);
-            const std::string message = strprintf("X error %d (request %d.%d, resource 0x%x) on the program's connection",
-                                                  error->error_code, error->major_code, error->minor_code,
-                                                  error->resource_id);
+            const std::string message =
+                strprintf("X error %d (request %d.%d, resource 0x%x) on the program's connection", error->error_code,
+                          error->major_code, error->minor_code, error->resource_id);
             std::free(event);
             throw TestFailure(message);
         }

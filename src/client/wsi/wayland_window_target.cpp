@@ -95,7 +95,7 @@ public:
     }
 
     PresentResult present(const uint8_t* bgra, uint32_t width, uint32_t height, uint32_t stride) override {
-        if (!bgra || stride < width * 4u) return {WsiStatus::InvalidArgument, {}};
+        if (!bgra || !valid_extent(width, height) || stride < width * 4u) return {WsiStatus::InvalidArgument, {}};
         AcquireResult a = acquire_buffer(width, height);
         if (!a.ok()) return {a.status, {}};
         copy_rows(a.buffer.pixels, a.buffer.stride, bgra, stride, size_t{width} * 4, height);
@@ -261,8 +261,9 @@ private:
         pollfd pfd{wl_display_get_fd(display_), POLLIN, 0};
         int r = poll(&pfd, 1, timeout_ms);
         if (r <= 0) {
+            const bool interrupted = r < 0 && errno == EINTR;
             wl_display_cancel_read(display_);
-            return r == 0 || errno == EINTR;
+            return r == 0 || interrupted;
         }
         if (wl_display_read_events(display_) < 0) return false;
         return wl_display_dispatch_queue_pending(display_, queue_) >= 0;

@@ -1,6 +1,7 @@
 // The platform half of the client's presentation: a window (X11) or surface (Wayland) that decoded BGRA8 frames
-// are shown in. The Vulkan side (VkSurfaceKHR/VkSwapchainKHR emulation) owns one target per swapchain and calls it
-// from one thread at a time; targets are not internally synchronized.
+// are shown in. The Vulkan side (VkSurfaceKHR/VkSwapchainKHR emulation) owns a target per window. Threads: the
+// frame operations (present, acquire_buffer, present_buffer, discard_buffer, buffer_count) are called by one
+// thread at a time; current_extent(), name(), pixel_info() and zero_copy() may be called from any thread meanwhile.
 #pragma once
 
 #include <cstdint>

@@ -23,8 +23,9 @@ std::unique_ptr<XcbShmSegment> XcbShmSegment::create(xcb_connection_t* conn, siz
     std::unique_ptr<XcbShmSegment> seg(new XcbShmSegment());
     seg->conn_ = conn;
     seg->size_ = size;
-    seg->seg_ = xcb_generate_id(conn);
-    if (seg->seg_ == 0xFFFFFFFFu) return nullptr;
+    // seg_ stays 0 (nothing to detach) until the server has accepted the segment.
+    const xcb_shm_seg_t id = xcb_generate_id(conn);
+    if (id == 0xFFFFFFFFu) return nullptr;
 
     xcb_void_cookie_t cookie;
     int sysv_id = -1;
@@ -41,7 +42,7 @@ std::unique_ptr<XcbShmSegment> XcbShmSegment::create(xcb_connection_t* conn, siz
             LOG_WARN("wsi: dup of shared memory fd failed: %s", std::strerror(errno));
             return nullptr;
         }
-        cookie = xcb_shm_attach_fd_checked(conn, seg->seg_, fd, 1);
+        cookie = xcb_shm_attach_fd_checked(conn, id, fd, 1);
     } else {
         sysv_id = shmget(IPC_PRIVATE, size, IPC_CREAT | 0600);
         if (sysv_id < 0) {
@@ -58,17 +59,17 @@ std::unique_ptr<XcbShmSegment> XcbShmSegment::create(xcb_connection_t* conn, siz
         }
         seg->sysv_addr_ = addr;
         seg->data_ = static_cast<uint8_t*>(addr);
-        cookie = xcb_shm_attach_checked(conn, seg->seg_, static_cast<uint32_t>(sysv_id), 1);
+        cookie = xcb_shm_attach_checked(conn, id, static_cast<uint32_t>(sysv_id), 1);
     }
     WsiStatus attach = check_x_request(conn, cookie, "MIT-SHM attach");
     // Once the server has attached (or refused) the segment, its id can go: the memory lives until both sides
     // detach, and nothing is left behind if this process dies.
     if (sysv_id >= 0) shmctl(sysv_id, IPC_RMID, nullptr);
     if (attach != WsiStatus::Ok || xcb_connection_has_error(conn)) {
-        seg->seg_ = 0;  // not attached: nothing to detach
         *status = xcb_connection_has_error(conn) ? WsiStatus::SurfaceLost : attach;
         return nullptr;
     }
+    seg->seg_ = id;
     *status = WsiStatus::Ok;
     return seg;
 }

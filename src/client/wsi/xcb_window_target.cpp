@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -304,7 +305,7 @@ private:
     const xcb_gcontext_t gc_;
     const PixelInfo pixels_;
     const bool swap_bytes_;  ///< the server's image byte order is MSBFirst: pixels go as A,R,G,B
-    bool shm_;               ///< MIT-SHM in use; turned off for good if the server refuses a segment
+    std::atomic<bool> shm_;  ///< MIT-SHM in use; turned off for good if the server refuses a segment (read by name())
     const ShmTransport transport_;
     const uint32_t max_put_bytes_;
     std::array<Slot, kSlots> slots_;

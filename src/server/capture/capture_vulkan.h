@@ -58,7 +58,6 @@ namespace anarchy::server::capture {
     X(vkInvalidateMappedMemoryRanges)       \
     X(vkMapMemory)                          \
     X(vkQueueSubmit)                        \
-    X(vkResetCommandBuffer)                 \
     X(vkResetFences)                        \
     X(vkUpdateDescriptorSets)               \
     X(vkWaitForFences)

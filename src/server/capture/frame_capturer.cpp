@@ -26,6 +26,7 @@ struct CapturePushConstants {
 static_assert(sizeof(CapturePushConstants) == 32, "must match the shaders' push constant block");
 
 constexpr uint32_t kBgraGroupWidth = 64;  // local_size_x of convert_to_bgra.comp
+constexpr uint32_t kBgraTexelsPerInvocation = 8;
 constexpr uint32_t kI420GroupSide = 8;    // local_size_x and _y of convert_to_i420.comp
 constexpr uint32_t kI420ColumnsPerInvocation = 8;
 constexpr uint32_t kI420RowsPerInvocation = 2;
@@ -98,7 +99,7 @@ void FrameCapturer::initialise() {
         throw VulkanCallError("queue family " + std::to_string(info_.queue_family_index) +
                               " supports neither graphics, compute nor transfer: it cannot copy an image");
     compute_supported_ = (family.queueFlags & VK_QUEUE_COMPUTE_BIT) != 0;
-    timestamp_valid_bits_ = family.timestampValidBits;
+    timestamp_valid_bits_ = info_.gpu_timestamps ? family.timestampValidBits : 0;
 
     VkPhysicalDeviceProperties properties{};
     vki_.vkGetPhysicalDeviceProperties(info_.physical_device, &properties);
@@ -275,11 +276,14 @@ SubmitResult FrameCapturer::submit(VkQueue queue, std::span<const VkSemaphore> w
         result.status = CaptureStatus::Error;
         result.error = e.what();
     }
-    if (result.status == CaptureStatus::DeviceLost) device_lost_ = true;
-    if (result.status == CaptureStatus::Busy)
-        LOG_DEBUG(kLogCategory, "capture: all %zu slots busy, frame dropped", slots_.size());
-    else if (!result.ok())
+    // Refusals repeat every frame and the caller reports them; only failures of the device are worth a warning.
+    const bool newly_lost = result.status == CaptureStatus::DeviceLost && !device_lost_.exchange(true);
+    if (newly_lost || result.status == CaptureStatus::Error) {
         LOG_WARN("capture: submit failed (%s): %s", capture_status_name(result.status), result.error.c_str());
+    } else if (!result.ok()) {
+        LOG_DEBUG(kLogCategory, "capture: submit refused (%s): %s", capture_status_name(result.status),
+                  result.error.c_str());
+    }
     return result;
 }
 
@@ -330,7 +334,7 @@ SubmitResult FrameCapturer::submit_unguarded(VkQueue queue, std::span<const VkSe
                               std::to_string(limits_.maxStorageBufferRange));
         const uint32_t groups_x = want == OutputFormat::I420
                                       ? divide_round_up(i420.y_stride / kI420ColumnsPerInvocation, kI420GroupSide)
-                                      : divide_round_up(extent.width, kBgraGroupWidth);
+                                      : divide_round_up(extent.width, kBgraGroupWidth * kBgraTexelsPerInvocation);
         const uint32_t groups_y = want == OutputFormat::I420
                                       ? divide_round_up(i420.luma_height / kI420RowsPerInvocation, kI420GroupSide)
                                       : extent.height;
@@ -407,8 +411,11 @@ FrameCapturer::Slot* FrameCapturer::take_free_slot_locked() {
     for (Slot& slot : slots_) {
         if (slot.waiters != 0) continue;
         bool usable = slot.state == SlotState::Free;
-        if (!usable && slot.state == SlotState::InFlight && slot.released)
-            usable = vk_.vkGetFenceStatus(info_.device, slot.fence.get()) == VK_SUCCESS;
+        if (!usable && slot.state == SlotState::InFlight && slot.released) {
+            const VkResult r = vk_.vkGetFenceStatus(info_.device, slot.fence.get());
+            if (r == VK_ERROR_DEVICE_LOST) throw VulkanCallError("vkGetFenceStatus", r);
+            usable = r == VK_SUCCESS;
+        }
         if (usable) {
             slot.state = SlotState::Recording;
             slot.released = false;
@@ -421,18 +428,21 @@ FrameCapturer::Slot* FrameCapturer::take_free_slot_locked() {
 void FrameCapturer::ensure_buffers(Slot& slot, VkDeviceSize staging_size, VkDeviceSize output_size) {
     constexpr VkBufferUsageFlags kUsage = VK_BUFFER_USAGE_TRANSFER_DST_BIT | VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
     // Buffers only grow: a swapchain keeps its size for many frames, and shrinking would reallocate on resizes.
+    // A new buffer may get the handle of the one it replaces, so a flag, not a handle comparison, says the
+    // descriptor set is stale.
     if (staging_size > slot.staging.size) {
+        slot.descriptors_current = false;
         slot.staging = CaptureBuffer{};
         slot.staging = create_capture_buffer(vk_, info_.device, memory_properties_, staging_size, kUsage,
                                              MemoryUse::GpuOnly);
     }
     if (output_size > slot.output.size) {
+        slot.descriptors_current = false;
         slot.output = CaptureBuffer{};
         slot.output = create_capture_buffer(vk_, info_.device, memory_properties_, output_size, kUsage,
                                             MemoryUse::Readback);
     }
-    if (staging_size == 0 || !slot.descriptor_set) return;
-    if (slot.bound_staging == slot.staging.buffer.get() && slot.bound_output == slot.output.buffer.get()) return;
+    if (staging_size == 0 || !slot.descriptor_set || slot.descriptors_current) return;
     // The slot's previous submission has finished (it is Recording), so its descriptor set may be rewritten.
     VkDescriptorBufferInfo buffers[2] = {
         {slot.staging.buffer.get(), 0, std::min<VkDeviceSize>(slot.staging.size, limits_.maxStorageBufferRange)},
@@ -445,8 +455,7 @@ void FrameCapturer::ensure_buffers(Slot& slot, VkDeviceSize staging_size, VkDevi
     write.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     write.pBufferInfo = buffers;
     vk_.vkUpdateDescriptorSets(info_.device, 1, &write, 0, nullptr);
-    slot.bound_staging = slot.staging.buffer.get();
-    slot.bound_output = slot.output.buffer.get();
+    slot.descriptors_current = true;
 }
 
 void FrameCapturer::record(uint32_t index, Slot& slot, VkImage image, VkExtent2D extent, VkImageLayout layout,
@@ -537,7 +546,8 @@ void FrameCapturer::record(uint32_t index, Slot& slot, VkImage image, VkExtent2D
             vk_.vkCmdDispatch(cb, divide_round_up(i420.y_stride / kI420ColumnsPerInvocation, kI420GroupSide),
                               divide_round_up(i420.luma_height / kI420RowsPerInvocation, kI420GroupSide), 1);
         else
-            vk_.vkCmdDispatch(cb, divide_round_up(extent.width, kBgraGroupWidth), extent.height, 1);
+            vk_.vkCmdDispatch(cb, divide_round_up(extent.width, kBgraGroupWidth * kBgraTexelsPerInvocation),
+                              extent.height, 1);
         to_host.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
         vk_.vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 0, nullptr,
                                  1, &to_host, 0, nullptr);

@@ -98,6 +98,8 @@ struct FrameCapturerCreateInfo {
     /// and compute for any conversion (all but B8G8R8A8 to Bgra8).
     uint32_t queue_family_index = 0;
     uint32_t slot_count = 3;  ///< captures in flight at most, 1 to 8
+    /// false: time captures on the host even where the family has timestamps (saves the two queries).
+    bool gpu_timestamps = true;
     /// How long the destructor waits for captures still running before it gives up and leaks their objects
     /// (freeing memory a hung GPU may still write is worse than a leak).
     uint64_t destroy_timeout_ns = 2'000'000'000;
@@ -153,8 +155,7 @@ private:
         // Changed only by the submit() holding the slot in Recording; read by wait() once InFlight.
         CaptureBuffer staging;  ///< the copied image for the compute pass (device-local)
         CaptureBuffer output;   ///< the result, host-visible and mapped
-        VkBuffer bound_staging = VK_NULL_HANDLE;  ///< what descriptor_set points at
-        VkBuffer bound_output = VK_NULL_HANDLE;
+        bool descriptors_current = false;  ///< descriptor_set points at the current staging and output
         // Guarded by FrameCapturer::mu_.
         SlotState state = SlotState::Free;
         uint64_t sequence = 0;

@@ -20,6 +20,16 @@ bool has_layer(const char* name) {
     return false;
 }
 
+bool has_instance_extension(const char* name) {
+    uint32_t count = 0;
+    vkEnumerateInstanceExtensionProperties(nullptr, &count, nullptr);
+    std::vector<VkExtensionProperties> extensions(count);
+    vkEnumerateInstanceExtensionProperties(nullptr, &count, extensions.data());
+    for (const VkExtensionProperties& e : extensions)
+        if (std::strcmp(e.extensionName, name) == 0) return true;
+    return false;
+}
+
 bool has_device_extension(VkPhysicalDevice device, const char* name) {
     uint32_t count = 0;
     vkEnumerateDeviceExtensionProperties(device, nullptr, &count, nullptr);
@@ -80,6 +90,8 @@ LavapipeDevice::LavapipeDevice(bool validation) {
         features.pNext = &messenger_info;  // also reports what instance creation and destruction find
         instance_info.pNext = &features;
     }
+    // VK_KHR_swapchain (for the PRESENT_SRC_KHR layout) requires VK_KHR_surface on the instance.
+    if (has_instance_extension(VK_KHR_SURFACE_EXTENSION_NAME)) extensions.push_back(VK_KHR_SURFACE_EXTENSION_NAME);
     instance_info.enabledLayerCount = static_cast<uint32_t>(layers.size());
     instance_info.ppEnabledLayerNames = layers.data();
     instance_info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());

@@ -32,17 +32,19 @@ std::vector<uint8_t> make_scene_bgra(uint32_t width, uint32_t height, uint32_t t
     auto soft = [](double v) { v = std::clamp(v, 0.0, 1.0); return v * v * (3 - 2 * v); };
     for (uint32_t y = 0; y < height; ++y) {
         for (uint32_t x = 0; x < width; ++x) {
-            double r = 40 + 150 * x / w + 20 * std::sin(kTau * (1.5 * y / h + t * 0.02));
-            double g = 60 + 120 * y / h;
-            double b = 90 + 80 * (x + y) / (w + h) + 30 * std::cos(kTau * (2.0 * x / w - t * 0.03));
+            // A tinted brightness ramp: colour varies slowly, brightness more, as in most rendered scenes.
+            const double base = 50 + 110 * (0.6 * x / w + 0.4 * y / h);
+            double r = base + 25 * std::sin(kTau * (1.5 * y / h + t * 0.02)) + 20;
+            double g = base + 15 * x / w;
+            double b = base + 25 * std::cos(kTau * (2.0 * x / w - t * 0.03)) - 10;
             const double a1 = soft((r1 - std::hypot(x - cx1, y - cy1)) / (r1 * 0.6));
             const double a2 = soft((r2 - std::hypot(x - cx2, y - cy2)) / (r2 * 0.6));
-            // One disc brightens what is under it, the other darkens it: shapes show in luma, which keeps full
-            // resolution, more than in chroma.
-            const double k1 = 1 + 0.45 * a1, k2 = 1 - 0.4 * a2;
-            r = r * k1 * k2;
-            g = g * k1 * k2;
-            b = b * k1 * k2 + 25 * a1;
+            // One disc brightens what is under it, the other darkens it, by the same amount in every channel:
+            // the shapes live in luma, which 4:2:0 keeps at full resolution, and the colour stays the ramp's.
+            const double shade = 55 * a1 - 45 * a2;
+            r += shade;
+            g += shade;
+            b += shade;
             uint8_t* p = out.data() + (size_t(y) * width + x) * 4;
             p[0] = clamp_byte(b);
             p[1] = clamp_byte(g);

@@ -130,7 +130,7 @@ void ChildProcess::stop() {
     pid_ = -1;
 }
 
-XvfbServer::XvfbServer() {
+XvfbServer::XvfbServer(bool listen_tcp) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
         error_ = "pipe failed";
@@ -139,7 +139,7 @@ XvfbServer::XvfbServer() {
     // -displayfd: Xvfb picks a free display number itself and writes it to the pipe once it accepts clients,
     // so parallel test processes never race for a number.
     std::vector<std::string> argv = {"Xvfb", "-displayfd", std::to_string(fds[1]), "-screen", "0", "1280x1024x24",
-                                     "-nolisten", "tcp", "-noreset"};
+                                     listen_tcp ? "-listen" : "-nolisten", "tcp", "-noreset"};
     std::string err;
     bool started = process_.start(argv, {}, "/dev/null", fds[1], "", &err);
     close(fds[1]);

@@ -35,8 +35,9 @@ private:
 /// Xvfb with one 1280x1024x24 screen, MIT-SHM, BIG-REQUESTS and 32-bit ARGB visuals (Composite).
 class XvfbServer {
 public:
-    /// Starts a server on a free display; check ok() and error().
-    XvfbServer();
+    /// Starts a server on a free display; check ok() and error(). With `listen_tcp` it also accepts TCP
+    /// connections (from this host), which the targets must treat as a remote server.
+    explicit XvfbServer(bool listen_tcp = false);
     bool ok() const { return !display_.empty(); }
     const std::string& error() const { return error_; }
     /// ":N", for xcb_connect / XOpenDisplay.

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-
+#include <string>
 #include <vector>
 
 #include "client/wsi/hud_font.h"

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-
 #include <vector>
 
 namespace anarchy::client::wsi::test {

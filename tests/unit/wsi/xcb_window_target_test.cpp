@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "x11_test_support.h"
 
@@ -329,6 +331,66 @@ TEST_F(XcbTargetMiscTest, TwoTargetsOnOneConnection) {
     ASSERT_EQ(tb->present(fb.data(), 160, 120, 160 * 4).status, WsiStatus::Ok);
     EXPECT_EQ(count_mismatches(read_window(x.get(), a.id(), 160, 120), 160, fa.data(), 160 * 4, 160, 120, false), 0u);
     EXPECT_EQ(count_mismatches(read_window(x.get(), b.id(), 160, 120), 160, fb.data(), 160 * 4, 160, 120, false), 0u);
+}
+
+TEST_F(XcbTargetMiscTest, ExtentQueriesFromAnotherThreadDuringPresents) {
+    // vkGetPhysicalDeviceSurfaceCapabilitiesKHR runs on the program's thread while frames are presented.
+    TestWindow w(x, 320, 240);
+    auto t = make_xcb_target(x.get(), w.id()).target;
+    ASSERT_TRUE(t);
+    std::atomic<bool> stop{false};
+    std::atomic<int> bad{0};
+    std::thread queries([&] {
+        while (!stop) {
+            auto e = t->current_extent();
+            if (!e || *e != Extent2D{320, 240}) ++bad;
+            if (std::string(t->name()).empty()) ++bad;
+        }
+    });
+    auto frame = make_pattern(320, 240, 320 * 4, 70);
+    for (int i = 0; i < 50; ++i) {
+        if (i % 2) {
+            EXPECT_EQ(t->present(frame.data(), 320, 240, 320 * 4).status, WsiStatus::Ok);
+        } else {
+            AcquireResult a = t->acquire_buffer(320, 240);
+            ASSERT_TRUE(a.ok());
+            std::memcpy(a.buffer.pixels, frame.data(), frame.size());
+            EXPECT_EQ(t->present_buffer(a.buffer).status, WsiStatus::Ok);
+        }
+    }
+    stop = true;
+    queries.join();
+    EXPECT_EQ(bad, 0);
+    EXPECT_EQ(count_mismatches(read_window(x.get(), w.id(), 320, 240), 320, frame.data(), 320 * 4, 320, 240, false),
+              0u);
+}
+
+TEST(XcbTargetRemoteTest, TcpConnectionFallsBackToPutImage) {
+    // Over TCP the server cannot map our memory even though it advertises MIT-SHM.
+    XvfbServer server(/*listen_tcp=*/true);
+    ASSERT_TRUE(server.ok()) << server.error();
+    const std::string display = "127.0.0.1" + server.display();
+    xcb_connection_t* conn = xcb_connect(display.c_str(), nullptr);
+    ASSERT_EQ(xcb_connection_has_error(conn), 0) << "cannot connect to " << display;
+    xcb_screen_t* screen = xcb_setup_roots_iterator(xcb_get_setup(conn)).data;
+    xcb_window_t window = xcb_generate_id(conn);
+    const uint32_t values[] = {0x112233};
+    xcb_create_window(conn, XCB_COPY_FROM_PARENT, window, screen->root, 0, 0, 320, 240, 0,
+                      XCB_WINDOW_CLASS_INPUT_OUTPUT, screen->root_visual, XCB_CW_BACK_PIXEL, values);
+    xcb_map_window(conn, window);
+    {
+        TargetResult r = make_xcb_target(conn, window);
+        ASSERT_EQ(r.status, WsiStatus::Ok);
+        EXPECT_STREQ(r.target->name(), "xcb (no MIT-SHM)");
+        EXPECT_FALSE(r.target->zero_copy());
+        auto frame = make_pattern(320, 240, 320 * 4, 60);
+        ASSERT_EQ(r.target->present(frame.data(), 320, 240, 320 * 4).status, WsiStatus::Ok);
+        auto shown = read_window(conn, window, 320, 240);
+        ASSERT_EQ(shown.size(), 320u * 240 * 4);
+        std::string first;
+        EXPECT_EQ(count_mismatches(shown, 320, frame.data(), 320 * 4, 320, 240, false, &first), 0u) << first;
+    }
+    xcb_disconnect(conn);
 }
 
 }  // namespace

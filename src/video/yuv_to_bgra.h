@@ -1,0 +1,32 @@
+// YUV to packed BGRA of an exact size, around two libswscale quirks: its SIMD paths convert whole groups of
+// pixels (see kSwsRowAlign), and an odd width or height makes it resample chroma (49 -> 97) instead of doubling
+// it, which shifts every chroma sample.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "video/color_converter.h"
+#include "video/frame_view.h"
+
+namespace anarchy::video {
+
+/// Converts decoded pictures and caller I420 frames to BGRA; keeps its converter and scratch between frames.
+class YuvToBgra {
+public:
+    /// src is a picture (I420, NV12, or anything libswscale reads) of src_width x src_height, even for 4:2:0,
+    /// whose rows may be read kSwsRowAlign pixels past their end, as an AVFrame's can. Its top-left
+    /// width x height goes to dst, packed BGRA with A = 255.
+    CodecStatus convert(const PlaneRefs& src, int src_width, int src_height, YuvEncoding yuv, uint8_t* dst,
+                        uint32_t width, uint32_t height);
+    /// A caller's I420 frame (tight rows allowed) to packed BGRA of its size.
+    CodecStatus convert_i420(const FrameView& frame, uint8_t* dst);
+
+private:
+    ColorConverter converter_;
+    std::vector<uint8_t> bgra_;  // rows padded to 8 pixels, before cropping
+    std::vector<uint8_t> yuv_;     // caller I420 copied to an even size with readable slack
+    std::vector<uint8_t> chroma_;  // NV12 chroma split into U and V planes
+};
+
+}  // namespace anarchy::video

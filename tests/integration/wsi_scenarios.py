@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Window-system scenarios under a private Xvfb: tests/wsi_programs' anarchy_wsi_test (FIFO, MAILBOX/IMMEDIATE,
+resize, zero-sized window, swapchain recreation, headless surface, readback) natively and through the remote
+driver; the demo scene presenting into a window and a headless surface remotely (its last presented frame must
+equal the offscreen render); a window destroyed mid-stream and a server killed mid-frame (clear error, no hang, no
+crash)."""
+
+import argparse
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import harness
+
+# lavapipe (Mesa 22.3) has no VK_EXT_headless_surface, so `headless` runs through the remote driver only.
+NATIVE_SCENARIOS = ['fifo', 'mailbox', 'resize', 'zero', 'recreate', 'readback']
+REMOTE_SCENARIOS = NATIVE_SCENARIOS + ['headless']
+
+
+def check(cond, message):
+    if not cond:
+        sys.exit('FAILED: ' + message)
+
+
+def run(argv, env, timeout=120):
+    r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+    return r.returncode, r.stdout, r.stderr
+
+
+def destroy_window(display, window):
+    """Destroys another client's window, as a window manager or a user closing it would."""
+    xcb = ctypes.CDLL('libxcb.so.1')
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_destroy_window.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
+    xcb.xcb_flush.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    conn = xcb.xcb_connect(display.encode(), None)
+    xcb.xcb_destroy_window(conn, window)
+    xcb.xcb_flush(conn)
+    xcb.xcb_disconnect(conn)
+
+
+def read_window_id(proc, deadline):
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if line.startswith('WINDOW '):
+            return int(line.split()[1], 16)
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', required=True)
+    args = ap.parse_args()
+    build = args.build
+    wsi_test = os.path.join(build, 'tests', 'wsi_programs', 'anarchy_wsi_test')
+    demo = os.path.join(build, 'src', 'demo', 'anarchy_demo_scene')
+    anarchy = os.path.join(build, 'anarchy')
+    tmp = tempfile.mkdtemp(prefix='anarchy-wsi-')
+    with harness.Xvfb() as x, harness.Server(build, os.path.join(tmp, 'server.log')) as server:
+        native = x.env(harness.native_env())
+        remote_cmd = [anarchy, 'run', '--server', server.address, '--']
+        for scenario in NATIVE_SCENARIOS:
+            code, out, err = run([wsi_test, scenario], native)
+            check(code == 0, f'native {scenario} exited {code}: {err[-1500:]}')
+        for scenario in REMOTE_SCENARIOS:
+            code, out, err = run(remote_cmd + [wsi_test, scenario], native)
+            check(code == 0, f'remote {scenario} exited {code}: {err[-1500:]}')
+            check(f'RESULT {scenario} ok' in out, f'remote {scenario}: no RESULT line')
+            print(f'{scenario}: native and remote ok' if scenario in NATIVE_SCENARIOS else f'{scenario}: remote ok')
+
+        # The demo scene presenting: its copy of the last swapchain image equals the offscreen render.
+        common = ['--frames', '20', '--width', '200', '--height', '150', '--quiet']
+        offscreen = os.path.join(tmp, 'offscreen.png')
+        code, _, err = run([demo] + common + ['--png', offscreen], native)
+        check(code == 0, f'offscreen demo exited {code}: {err}')
+        for present, mode in (('window', 'fifo'), ('window', 'mailbox'), ('headless', 'fifo'), ('headless', 'immediate')):
+            png = os.path.join(tmp, f'{present}-{mode}.png')
+            code, out, err = run(remote_cmd + [demo] + common + ['--present', present, '--present-mode', mode,
+                                                                  '--png', png], native)
+            check(code == 0, f'remote demo --present {present} {mode} exited {code}: {err[-1500:]}')
+            with open(offscreen, 'rb') as a, open(png, 'rb') as b:
+                check(a.read() == b.read(), f'remote demo --present {present} {mode}: last frame differs')
+            print(f'demo --present {present} --present-mode {mode}: remote frame equals offscreen')
+
+        # A window destroyed while frames stream: the program gets an error it can report, nothing hangs.
+        proc = subprocess.Popen(remote_cmd + [wsi_test, 'fifo', '--frames', '100000'], env=native,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        window = read_window_id(proc, time.time() + 30)
+        check(window is not None, 'no WINDOW line from anarchy_wsi_test')
+        time.sleep(1.0)
+        destroy_window(x.display, window)
+        try:
+            _, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            sys.exit('FAILED: the program hung after its window was destroyed')
+        check(proc.returncode in (0, 1), f'window destroyed: exit {proc.returncode} (a crash?): {err[-1500:]}')
+        check('SURFACE_LOST' in err or 'OUT_OF_DATE' in err or proc.returncode == 0,
+              f'window destroyed: no clear error: {err[-1500:]}')
+        check(server.alive(), 'the server died when a client window went away')
+        print(f'window destroyed mid-stream: exit {proc.returncode}, ' + err.strip().splitlines()[-1][:160])
+
+    # The server killed mid-frame: the program ends with an error within seconds.
+    with harness.Xvfb() as x:
+        server = harness.Server(build, os.path.join(tmp, 'server2.log'))
+        env = x.env(harness.native_env())
+        proc = subprocess.Popen([anarchy, 'run', '--server', server.address, '--', wsi_test, 'fifo', '--frames',
+                                 '100000'], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        check(read_window_id(proc, time.time() + 30) is not None, 'no WINDOW line')
+        time.sleep(1.0)
+        server.proc.send_signal(signal.SIGKILL)
+        killed = time.time()
+        try:
+            _, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            sys.exit('FAILED: the program hung after the server was killed')
+        took = time.time() - killed
+        server.__exit__(None, None, None)
+        check(proc.returncode == 1, f'server killed: exit {proc.returncode} (expected 1, a clean failure): {err[-1500:]}')
+        check('DEVICE_LOST' in err or 'SURFACE_LOST' in err, f'server killed: no clear error: {err[-1500:]}')
+        check(took < 15, f'server killed: the program took {took:.1f} s to notice')
+        print(f'server killed mid-frame: exit 1 after {took:.1f} s: ' + err.strip().splitlines()[-1][:160])
+    print('ok')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,234 @@
+#define VK_USE_PLATFORM_XCB_KHR
+#include "wsi_device.h"
+
+#include <vulkan/vulkan.h>
+
+#include <cstring>
+#include <string>
+
+#include "check.h"
+#include "progress.h"
+#include "xcb_window.h"
+
+namespace anarchy::wsitest {
+
+namespace {
+
+bool has_instance_extension(const char* name) {
+    uint32_t count = 0;
+    VK_CHECK(vkEnumerateInstanceExtensionProperties(nullptr, &count, nullptr));
+    std::vector<VkExtensionProperties> extensions(count);
+    VK_CHECK(vkEnumerateInstanceExtensionProperties(nullptr, &count, extensions.data()));
+    for (const VkExtensionProperties& extension : extensions)
+        if (std::strcmp(extension.extensionName, name) == 0) return true;
+    return false;
+}
+
+bool has_device_extension(VkPhysicalDevice physical_device, const char* name) {
+    uint32_t count = 0;
+    VK_CHECK(vkEnumerateDeviceExtensionProperties(physical_device, nullptr, &count, nullptr));
+    std::vector<VkExtensionProperties> extensions(count);
+    VK_CHECK(vkEnumerateDeviceExtensionProperties(physical_device, nullptr, &count, extensions.data()));
+    for (const VkExtensionProperties& extension : extensions)
+        if (std::strcmp(extension.extensionName, name) == 0) return true;
+    return false;
+}
+
+}  // namespace
+
+WsiDevice::WsiDevice(Progress& progress, XcbWindow& window) : progress_(progress) {
+    try {
+        create_instance(VK_KHR_XCB_SURFACE_EXTENSION_NAME);
+        progress_.step("vkCreateXcbSurfaceKHR");
+        VkXcbSurfaceCreateInfoKHR info{VK_STRUCTURE_TYPE_XCB_SURFACE_CREATE_INFO_KHR};
+        info.connection = window.connection();
+        info.window = window.window();
+        VK_CHECK(vkCreateXcbSurfaceKHR(instance_, &info, nullptr, &surface_));
+        pick_device(&window);
+        create_device();
+    } catch (...) {
+        destroy();
+        throw;
+    }
+}
+
+WsiDevice::WsiDevice(Progress& progress) : progress_(progress) {
+    try {
+        create_instance(VK_EXT_HEADLESS_SURFACE_EXTENSION_NAME);
+        progress_.step("vkCreateHeadlessSurfaceEXT");
+        // The loader need not export extension commands: look it up like any application would.
+        auto create_headless = reinterpret_cast<PFN_vkCreateHeadlessSurfaceEXT>(
+            vkGetInstanceProcAddr(instance_, "vkCreateHeadlessSurfaceEXT"));
+        require(create_headless != nullptr, "vkGetInstanceProcAddr(vkCreateHeadlessSurfaceEXT) returned null");
+        VkHeadlessSurfaceCreateInfoEXT info{VK_STRUCTURE_TYPE_HEADLESS_SURFACE_CREATE_INFO_EXT};
+        VK_CHECK(create_headless(instance_, &info, nullptr, &surface_));
+        pick_device(nullptr);
+        create_device();
+    } catch (...) {
+        destroy();
+        throw;
+    }
+}
+
+WsiDevice::~WsiDevice() { destroy(); }
+
+void WsiDevice::destroy() {
+    if (device_) {
+        progress_.cleanup_step("vkDeviceWaitIdle before vkDestroyDevice");
+        vkDeviceWaitIdle(device_);
+        vkDestroyDevice(device_, nullptr);
+        device_ = VK_NULL_HANDLE;
+    }
+    if (surface_) vkDestroySurfaceKHR(instance_, surface_, nullptr);
+    surface_ = VK_NULL_HANDLE;
+    if (instance_) vkDestroyInstance(instance_, nullptr);
+    instance_ = VK_NULL_HANDLE;
+}
+
+void WsiDevice::create_instance(const char* surface_extension) {
+    progress_.step("vkCreateInstance");
+    for (const char* name : {VK_KHR_SURFACE_EXTENSION_NAME, surface_extension})
+        if (!has_instance_extension(name)) throw Unsupported(std::string("the Vulkan instance does not offer ") + name);
+
+    VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+    app.pApplicationName = "anarchy_wsi_test";
+    app.apiVersion = VK_API_VERSION_1_1;
+    const char* extensions[] = {VK_KHR_SURFACE_EXTENSION_NAME, surface_extension};
+    VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+    info.pApplicationInfo = &app;
+    info.enabledExtensionCount = 2;
+    info.ppEnabledExtensionNames = extensions;
+    VK_CHECK(vkCreateInstance(&info, nullptr, &instance_));
+}
+
+void WsiDevice::pick_device(XcbWindow* window) {
+    progress_.step("choosing the physical device and queue family");
+    uint32_t count = 0;
+    VK_CHECK(vkEnumeratePhysicalDevices(instance_, &count, nullptr));
+    require(count > 0, "vkEnumeratePhysicalDevices found no physical device");
+    std::vector<VkPhysicalDevice> devices(count);
+    VK_CHECK(vkEnumeratePhysicalDevices(instance_, &count, devices.data()));
+    // The first device is the one meant (the test harness picks the driver with VK_ICD_FILENAMES).
+    physical_device_ = devices[0];
+    VkPhysicalDeviceProperties properties{};
+    vkGetPhysicalDeviceProperties(physical_device_, &properties);
+    progress_.info(strprintf("device %s, Vulkan %u.%u", properties.deviceName,
+                             VK_API_VERSION_MAJOR(properties.apiVersion), VK_API_VERSION_MINOR(properties.apiVersion)));
+    require(properties.apiVersion >= VK_API_VERSION_1_1, "the device does not support Vulkan 1.1");
+    if (!has_device_extension(physical_device_, VK_KHR_SWAPCHAIN_EXTENSION_NAME))
+        throw Unsupported("the device does not offer VK_KHR_swapchain");
+
+    uint32_t family_count = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(physical_device_, &family_count, nullptr);
+    std::vector<VkQueueFamilyProperties> families(family_count);
+    vkGetPhysicalDeviceQueueFamilyProperties(physical_device_, &family_count, families.data());
+    bool found = false;
+    for (uint32_t family = 0; family < family_count && !found; ++family) {
+        if (!(families[family].queueFlags & VK_QUEUE_GRAPHICS_BIT)) continue;
+        VkBool32 surface_support = VK_FALSE;
+        VK_CHECK(vkGetPhysicalDeviceSurfaceSupportKHR(physical_device_, family, surface_, &surface_support));
+        const bool xcb_support = !window || vkGetPhysicalDeviceXcbPresentationSupportKHR(
+                                                physical_device_, family, window->connection(), window->visual());
+        if (window && bool(surface_support) != xcb_support)
+            throw TestFailure(
+                strprintf("queue family %u: vkGetPhysicalDeviceSurfaceSupportKHR says %s but "
+                          "vkGetPhysicalDeviceXcbPresentationSupportKHR says %s for the root visual",
+                          family, surface_support ? "VK_TRUE" : "VK_FALSE", xcb_support ? "VK_TRUE" : "VK_FALSE"));
+        if (surface_support && xcb_support) {
+            queue_family_ = family;
+            found = true;
+        }
+    }
+    require(found,
+            "no graphics queue family of the device can present to the surface "
+            "(vkGetPhysicalDeviceSurfaceSupportKHR)");
+    progress_.pass(strprintf("queue family %u has graphics and can present to the surface%s", queue_family_,
+                             window ? " (surface support and xcb presentation support agree)" : ""));
+}
+
+void WsiDevice::create_device() {
+    progress_.step("vkCreateDevice");
+    const float priority = 1.0f;
+    VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+    queue_info.queueFamilyIndex = queue_family_;
+    queue_info.queueCount = 1;
+    queue_info.pQueuePriorities = &priority;
+    const char* extensions[] = {VK_KHR_SWAPCHAIN_EXTENSION_NAME};
+    VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+    info.queueCreateInfoCount = 1;
+    info.pQueueCreateInfos = &queue_info;
+    info.enabledExtensionCount = 1;
+    info.ppEnabledExtensionNames = extensions;
+    VK_CHECK(vkCreateDevice(physical_device_, &info, nullptr, &device_));
+    vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
+}
+
+VkSurfaceCapabilitiesKHR WsiDevice::surface_capabilities() const {
+    VkSurfaceCapabilitiesKHR capabilities{};
+    VK_CHECK(vkGetPhysicalDeviceSurfaceCapabilitiesKHR(physical_device_, surface_, &capabilities));
+    return capabilities;
+}
+
+std::vector<VkPresentModeKHR> WsiDevice::present_modes() const {
+    uint32_t count = 0;
+    VK_CHECK(vkGetPhysicalDeviceSurfacePresentModesKHR(physical_device_, surface_, &count, nullptr));
+    std::vector<VkPresentModeKHR> modes(count);
+    VK_CHECK(vkGetPhysicalDeviceSurfacePresentModesKHR(physical_device_, surface_, &count, modes.data()));
+    modes.resize(count);
+    return modes;
+}
+
+VkSurfaceFormatKHR WsiDevice::choose_surface_format() const {
+    uint32_t count = 0;
+    VK_CHECK(vkGetPhysicalDeviceSurfaceFormatsKHR(physical_device_, surface_, &count, nullptr));
+    std::vector<VkSurfaceFormatKHR> formats(count);
+    VK_CHECK(vkGetPhysicalDeviceSurfaceFormatsKHR(physical_device_, surface_, &count, formats.data()));
+    formats.resize(count);
+    require(!formats.empty(), "vkGetPhysicalDeviceSurfaceFormatsKHR reported no formats");
+    // UNORM first: a transfer into it stores the bytes given, so screenshots are exact on every implementation.
+    for (VkFormat wanted : {VK_FORMAT_B8G8R8A8_UNORM, VK_FORMAT_B8G8R8A8_SRGB})
+        for (const VkSurfaceFormatKHR& format : formats)
+            if (format.format == wanted && format.colorSpace == VK_COLOR_SPACE_SRGB_NONLINEAR_KHR) return format;
+    std::string offered;
+    for (const VkSurfaceFormatKHR& format : formats) offered += " " + std::to_string(int(format.format));
+    throw TestFailure("the surface offers neither B8G8R8A8_UNORM nor B8G8R8A8_SRGB with SRGB_NONLINEAR; formats:" +
+                      offered);
+}
+
+HostBuffer WsiDevice::create_host_buffer(VkDeviceSize size, VkBufferUsageFlags usage) {
+    HostBuffer result;
+    try {
+        VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+        info.size = size;
+        info.usage = usage;
+        VK_CHECK(vkCreateBuffer(device_, &info, nullptr, &result.buffer));
+        VkMemoryRequirements requirements{};
+        vkGetBufferMemoryRequirements(device_, result.buffer, &requirements);
+        VkPhysicalDeviceMemoryProperties memory{};
+        vkGetPhysicalDeviceMemoryProperties(physical_device_, &memory);
+        const VkMemoryPropertyFlags wanted = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+        uint32_t type = UINT32_MAX;
+        for (uint32_t i = 0; i < memory.memoryTypeCount && type == UINT32_MAX; ++i)
+            if ((requirements.memoryTypeBits & (1u << i)) && (memory.memoryTypes[i].propertyFlags & wanted) == wanted)
+                type = i;
+        require(type != UINT32_MAX, "no host-visible, host-coherent memory type for the buffer");
+        VkMemoryAllocateInfo allocate{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+        allocate.allocationSize = requirements.size;
+        allocate.memoryTypeIndex = type;
+        VK_CHECK(vkAllocateMemory(device_, &allocate, nullptr, &result.memory));
+        VK_CHECK(vkBindBufferMemory(device_, result.buffer, result.memory, 0));
+        VK_CHECK(vkMapMemory(device_, result.memory, 0, VK_WHOLE_SIZE, 0, &result.mapped));
+    } catch (...) {
+        destroy_buffer(result);
+        throw;
+    }
+    return result;
+}
+
+void WsiDevice::destroy_buffer(HostBuffer& buffer) {
+    if (buffer.buffer) vkDestroyBuffer(device_, buffer.buffer, nullptr);
+    if (buffer.memory) vkFreeMemory(device_, buffer.memory, nullptr);  // unmaps implicitly
+    buffer = HostBuffer{};
+}
+
+}  // namespace anarchy::wsitest

@@ -1,0 +1,64 @@
+// The Vulkan side every scenario shares: an instance with VK_KHR_surface and one platform surface extension, the
+// surface, the first physical device with a queue family that has graphics and can present to the surface, and a
+// device with VK_KHR_swapchain and that one queue. Public API only, so the program runs unchanged on any driver.
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace anarchy::wsitest {
+
+class Progress;
+class XcbWindow;
+
+/// A host-visible, host-coherent buffer, mapped for its lifetime.
+struct HostBuffer {
+    VkBuffer buffer = VK_NULL_HANDLE;
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+    void* mapped = nullptr;
+};
+
+class WsiDevice {
+public:
+    /// Presents to `window` through VK_KHR_xcb_surface.
+    WsiDevice(Progress& progress, XcbWindow& window);
+    /// Presents to a VK_EXT_headless_surface; throws Unsupported when the instance lacks the extension.
+    explicit WsiDevice(Progress& progress);
+    ~WsiDevice();
+    WsiDevice(const WsiDevice&) = delete;
+    WsiDevice& operator=(const WsiDevice&) = delete;
+
+    VkInstance instance() const { return instance_; }
+    VkPhysicalDevice physical_device() const { return physical_device_; }
+    VkDevice device() const { return device_; }
+    VkQueue queue() const { return queue_; }
+    uint32_t queue_family() const { return queue_family_; }
+    VkSurfaceKHR surface() const { return surface_; }
+
+    VkSurfaceCapabilitiesKHR surface_capabilities() const;
+    std::vector<VkPresentModeKHR> present_modes() const;
+    /// B8G8R8A8_UNORM if the surface offers it, else B8G8R8A8_SRGB (either with SRGB_NONLINEAR); throws otherwise.
+    VkSurfaceFormatKHR choose_surface_format() const;
+
+    /// A buffer of `size` bytes usable as a transfer source; destroy it with destroy_buffer().
+    HostBuffer create_host_buffer(VkDeviceSize size, VkBufferUsageFlags usage);
+    void destroy_buffer(HostBuffer& buffer);
+
+private:
+    void create_instance(const char* surface_extension);
+    void pick_device(XcbWindow* window);
+    void create_device();
+    void destroy();
+
+    Progress& progress_;
+    VkInstance instance_ = VK_NULL_HANDLE;
+    VkSurfaceKHR surface_ = VK_NULL_HANDLE;
+    VkPhysicalDevice physical_device_ = VK_NULL_HANDLE;
+    uint32_t queue_family_ = 0;
+    VkDevice device_ = VK_NULL_HANDLE;
+    VkQueue queue_ = VK_NULL_HANDLE;
+};
+
+}  // namespace anarchy::wsitest
