@@ -12,6 +12,7 @@
 
 #include "cli/paths.h"
 #include "cli/run_command.h"
+#include "cli/stats_summary.h"
 #include "server/server.h"
 
 namespace anarchy::cli {
@@ -27,8 +28,8 @@ struct SceneResult {
 };
 
 /// Runs the scene program with extra environment, streaming its progress to our stderr, parsing its RESULT.
-SceneResult run_scene(const std::string& scene, const DemoOptions& o, const std::string& png,
-                      const std::map<std::string, std::string>& env) {
+SceneResult run_scene(const std::string& scene, const DemoOptions& o, const std::string& present,
+                      const std::string& png, const std::map<std::string, std::string>& env) {
     SceneResult r;
     int out_pipe[2];
     if (pipe(out_pipe) != 0) {
@@ -42,6 +43,10 @@ SceneResult run_scene(const std::string& scene, const DemoOptions& o, const std:
         close(out_pipe[1]);
         std::vector<std::string> argv = {scene, "--frames", std::to_string(o.frames), "--width", std::to_string(o.width),
                                          "--height", std::to_string(o.height), "--png", png};
+        if (present != "none") {
+            // MAILBOX: both runs go as fast as they can while the window shows the newest frame.
+            for (const char* a : {"--present", present.c_str(), "--present-mode", "mailbox"}) argv.push_back(a);
+        }
         _exit(exec_with_environment(argv, env));
     }
     close(out_pipe[1]);
@@ -100,8 +105,15 @@ int run_demo(const DemoOptions& o) {
     auto dot = native_png.rfind(".png");
     native_png = (dot == std::string::npos ? native_png : native_png.substr(0, dot)) + "-native.png";
 
-    std::fprintf(stderr, "[demo] 1/2 native: %d frames at %dx%d\n", o.frames, o.width, o.height);
-    SceneResult native = run_scene(scene, o, native_png, {});
+    std::string present = o.present;
+    if (present == "auto") {
+        const char* display = std::getenv("DISPLAY");
+        present = display && *display ? "window" : "none";
+    }
+    const std::string native_present = present == "headless" ? "none" : present;
+    std::fprintf(stderr, "[demo] 1/2 native: %d frames at %dx%d (%s)\n", o.frames, o.width, o.height,
+                 native_present == "none" ? "offscreen" : native_present.c_str());
+    SceneResult native = run_scene(scene, o, native_present, native_png, {});
     if (!native.ok) {
         std::fprintf(stderr, "anarchy demo: native run failed: %s\n", native.error.c_str());
         return 1;
@@ -116,7 +128,16 @@ int run_demo(const DemoOptions& o) {
     int fd = mkstemp(stats_path);
     if (fd >= 0) close(fd);
     env["ANARCHY_STATS_FILE"] = stats_path;
-    SceneResult remote = run_scene(scene, o, o.png, env);
+    char frames_path[] = "/tmp/anarchy-demo-frames-XXXXXX";
+    fd = mkstemp(frames_path);
+    if (fd >= 0) close(fd);
+    std::remove(frames_path);
+    if (present != "none") {
+        env["ANARCHY_STATS_CSV"] = frames_path;
+        env["ANARCHY_HUD"] = "1";
+        if (!o.codec.empty()) env["ANARCHY_CODEC"] = o.codec;
+    }
+    SceneResult remote = run_scene(scene, o, present, o.png, env);
     auto stats = read_stats(stats_path);
     unlink(stats_path);
     srv.stop();
@@ -131,6 +152,14 @@ int run_demo(const DemoOptions& o) {
     if (rt >= 0)
         std::printf("  round trips: %.0f in the whole run, %.2f per frame (set-up included)\n", rt, rt / o.frames);
     std::printf("  last frame : %s (native: %s)\n", o.png.c_str(), native_png.c_str());
+    if (present != "none") {
+        std::printf("  presented into %s; per-frame latency of the remote run:\n",
+                    present == "window" ? "a window (HUD drawn by the driver)" : "a headless surface");
+        std::fflush(stdout);
+        std::string why;
+        if (!print_stats_summary(frames_path, stdout, &why)) std::printf("  no frame statistics: %s\n", why.c_str());
+        std::remove(frames_path);
+    }
     return 0;
 }
 

@@ -52,6 +52,12 @@ int main(int argc, char** argv) {
     demo->add_option("--width", demo_opts.width)->capture_default_str()->check(CLI::Range(16, 8192));
     demo->add_option("--height", demo_opts.height)->capture_default_str()->check(CLI::Range(16, 8192));
     demo->add_option("--png", demo_opts.png, "Where to write the last remote frame")->capture_default_str();
+    demo->add_option("--present", demo_opts.present,
+                     "auto (a window when DISPLAY is set), none (offscreen), window, headless")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "none", "window", "headless"}));
+    demo->add_option("--codec", demo_opts.codec, "Frame codec of the remote run (raw, lz4, lz4-delta, h264, hevc, av1)")
+        ->check(CLI::IsMember({"raw", "lz4", "lz4-delta", "h264", "hevc", "av1"}));
 
     CLI11_PARSE(app, argc, argv);
 

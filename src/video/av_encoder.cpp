@@ -64,7 +64,6 @@ CodecContextPtr open_context(const AvEncoderBackend& backend, const AvEncoderCon
     ctx->framerate = AVRational{fps, 1};
     ctx->max_b_frames = 0;
     ctx->gop_size = int(config.keyframe_interval);
-    ctx->keyint_min = int(config.keyframe_interval);
     if (config.quality) {
         ctx->bit_rate = 0;
         ctx->rc_max_rate = int64_t(config.bitrate_bps);
@@ -75,13 +74,14 @@ CodecContextPtr open_context(const AvEncoderBackend& backend, const AvEncoderCon
     // One frame of VBV: no frame may take longer than a frame interval to send at the target rate, so a big frame
     // never queues behind the link.
     ctx->rc_buffer_size = int(std::min<uint64_t>(config.bitrate_bps / uint64_t(fps), INT32_MAX));
-    // Frames come from sRGB swapchain images converted with the BT.601 matrix to limited range (the server's
-    // compute shader and ColorConverter agree on that); tag it so any decoder converts back the same way.
+    // Frames come from sRGB swapchain images, converted with the BT.601 matrix to limited range with each chroma
+    // sample the average of a 2x2 block (the server's compute shader and ColorConverter both do that). Tagging it
+    // lets any decoder, ours or a hardware one, convert back the same way.
     ctx->colorspace = AVCOL_SPC_SMPTE170M;
     ctx->color_range = AVCOL_RANGE_MPEG;
     ctx->color_primaries = AVCOL_PRI_BT709;
     ctx->color_trc = AVCOL_TRC_IEC61966_2_1;
-    ctx->chroma_sample_location = AVCHROMA_LOC_LEFT;
+    ctx->chroma_sample_location = AVCHROMA_LOC_CENTER;
     ctx->thread_count = int(config.threads);
 
     AVDictionary* options = nullptr;

@@ -16,7 +16,8 @@ void configure_x265(const AvEncoderConfig& config, AVCodecContext* ctx, AVDictio
     // A CTU may not be larger than the picture; small windows get 16 or 32.
     const uint32_t smaller = std::min(config.coded_width, config.coded_height);
     const int ctu = smaller >= 64 ? 32 : 16;  // ultrafast's own choice is 32
-    std::string params = "log-level=error:bframes=0:rc-lookahead=0:frame-threads=1:scenecut=0:repeat-headers=1";
+    // info=0: no 2 KB version banner SEI in the first key frame.
+    std::string params = "log-level=error:info=0:bframes=0:rc-lookahead=0:frame-threads=1:scenecut=0:repeat-headers=1";
     params += ":ctu=" + std::to_string(ctu);
     params += ":pools=" + std::to_string(config.threads);
     if (config.intra_refresh) params += ":intra-refresh=1";

@@ -90,6 +90,13 @@ def main():
                 check(a.read() == b.read(), f'remote demo --present {present} {mode}: last frame differs')
             print(f'demo --present {present} --present-mode {mode}: remote frame equals offscreen')
 
+        # `anarchy demo` with a display: a window with the HUD, and the latency summary.
+        code, out, err = run([anarchy, 'demo', '--frames', '40', '--width', '320', '--height', '240', '--png',
+                              os.path.join(tmp, 'demo.png')], native, timeout=300)
+        check(code == 0, f'anarchy demo in a window exited {code}: {err[-1500:]}')
+        check('presented into a window' in out and 'total' in out, f'anarchy demo: no window summary: {out}')
+        print('anarchy demo: window with HUD and latency summary ok')
+
         # A window destroyed while frames stream: the program gets an error it can report, nothing hangs.
         proc = subprocess.Popen(remote_cmd + [wsi_test, 'fifo', '--frames', '100000'], env=native,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

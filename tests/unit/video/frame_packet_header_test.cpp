@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 namespace anarchy::video {
@@ -28,7 +29,22 @@ TEST(FramePacketHeader, RoundTrips) {
     EXPECT_EQ(h.reference, 6u);
     EXPECT_EQ(h.first_row, 10u);
     EXPECT_EQ(h.row_count, 5u);
+    EXPECT_EQ(h.payload_bytes, 0u);
     EXPECT_FALSE(h.keyframe());
+}
+
+TEST(FramePacketHeader, PayloadLengthMustMatchThePacket) {
+    FramePacketHeader with_payload = sample();
+    with_payload.payload_bytes = 10;
+    std::vector<uint8_t> bytes(kFramePacketHeaderBytes + 10);
+    write_frame_packet_header(with_payload, bytes.data());
+    FramePacketHeader h;
+    EXPECT_TRUE(read_frame_packet_header(bytes.data(), bytes.size(), CodecKind::Lz4Delta, 97, 61, h));
+    const CodecStatus cut = read_frame_packet_header(bytes.data(), bytes.size() - 1, CodecKind::Lz4Delta, 97, 61, h);
+    EXPECT_EQ(cut.error(), CodecError::CorruptData);
+    EXPECT_NE(cut.message().find("cut short"), std::string::npos) << cut.message();
+    bytes.push_back(0);
+    EXPECT_FALSE(read_frame_packet_header(bytes.data(), bytes.size(), CodecKind::Lz4Delta, 97, 61, h));
 }
 
 TEST(FramePacketHeader, RejectsWhatNoEncoderWrites) {
