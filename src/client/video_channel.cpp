@@ -324,6 +324,13 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
         }
     }
     displaying.unlock();
+    if (!t.dropped) {
+        // The server sends no more frames than the client can show: it counts these acknowledgements.
+        protocol::WireEncoder ack;
+        ack.u32(uint32_t(protocol::VideoMessage::FrameHandled));
+        ack.u64(h.swapchain);
+        conn_->send(transport::FrameType::Control, ack.bytes());
+    }
     if (!shown) t.total_us = micros(Clock::now() - presented_at);
     if (!retired) stats_.record(t);
     std::lock_guard<std::mutex> lock(sc.mu);

@@ -20,6 +20,7 @@ enum class VideoMessage : uint32_t {
     ImageReleased = 3,   ///< server -> client: the capture of an image finished; the image may be reused
     Frame = 4,           ///< server -> client: one presented frame (encoded), or a note that it was dropped
     RequestKeyframe = 5, ///< client -> server: u64 swapchain; the decoder lost its reference
+    FrameHandled = 6,    ///< client -> server: u64 swapchain; one frame was displayed (flow control)
 };
 
 /// What the client asks for; sent once when the channel opens.
@@ -102,7 +103,7 @@ inline void encode(WireEncoder& e, const FrameHeader& m, uint64_t payload_size) 
 [[nodiscard]] inline bool decode_kind(WireDecoder& d, VideoMessage& kind) {
     uint32_t k = 0;
     if (!d.u32(k)) return false;
-    if (k < 1 || k > 5) return d.fail("unknown video message kind " + std::to_string(k));
+    if (k < 1 || k > 6) return d.fail("unknown video message kind " + std::to_string(k));
     kind = VideoMessage(k);
     return true;
 }

@@ -118,6 +118,12 @@ void FrameStreamer::read_loop() {
             uint64_t sc = 0;
             ok = d.u64(sc);
             keyframe_wanted_ = true;
+        } else if (ok && kind == protocol::VideoMessage::FrameHandled) {
+            uint64_t id = 0;
+            ok = d.u64(id);
+            std::lock_guard<std::mutex> lock(mu_);
+            auto it = swapchains_.find(id);
+            if (ok && it != swapchains_.end()) it->second->frames_handled++;
         } else if (ok) {
             ok = d.fail("unexpected message on the video channel");
         }
@@ -277,6 +283,11 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
                     err = r.error;
                     break;
                 }
+                // Newest frame wins: where the program does not wait for the display, an older frame still
+                // waiting for the encoder gives up its slot rather than hold the program back.
+                if (sc->mode != VK_PRESENT_MODE_FIFO_KHR && sc->mode != VK_PRESENT_MODE_FIFO_RELAXED_KHR &&
+                    drop_oldest_queued(sc))
+                    continue;
                 std::unique_lock<std::mutex> lock(mu_);
                 cv_.wait_for(lock, std::chrono::milliseconds(5));
                 if (stopping_) break;
@@ -294,6 +305,28 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
         jobs_.push_back(std::move(job));
         cv_.notify_all();
     }
+    return true;
+}
+
+bool FrameStreamer::drop_oldest_queued(const std::shared_ptr<Swapchain>& sc) {
+    Job victim;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const Job& j) { return j.sc == sc && j.captured; });
+        if (it == jobs_.end()) return false;
+        victim = std::move(*it);
+        jobs_.erase(it);
+    }
+    // The image may be reused once the copy has read it: wait for that before saying so.
+    auto w = victim.capturer->wait(victim.ticket, kCaptureWaitNs);
+    victim.capturer->release(victim.ticket);
+    if (!w.ok()) LOG_WARN("session %llu: dropped capture failed: %s", (unsigned long long)session_.number(), w.error.c_str());
+    send_release_and_drop(victim);
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        --sc->in_flight;
+    }
+    cv_.notify_all();
     return true;
 }
 
@@ -374,6 +407,8 @@ void FrameStreamer::process(Job& job, uint32_t) {
             for (auto& other : jobs_)
                 if (other.sc == job.sc && other.captured) newer = true;
         }
+        // Nor encode frames the client could not show yet: it is still busy with earlier ones.
+        if (job.sc->frames_sent - job.sc->frames_handled >= kMaxUnshown) newer = true;
         if (newer) {
             job.capturer->release(job.ticket);
             protocol::FrameHeader h;
@@ -464,6 +499,7 @@ void FrameStreamer::process(Job& job, uint32_t) {
     h.times.encode_us = out.encode_us;
     protocol::WireEncoder f;
     protocol::encode(f, h, out.bytes.size());
+    sc.frames_sent++;
     send(transport::FrameType::Video, f, out.bytes.data(), out.bytes.size());
 }
 

@@ -66,7 +66,12 @@ private:
         std::unique_ptr<video::Encoder> encoder;  ///< worker thread only
         bool encoder_failed = false;              ///< worker thread only
         uint32_t in_flight = 0;                   ///< jobs queued or being encoded (guarded by mu_)
+        /// Frames sent with a picture, and those the client acknowledged as handled: the difference is what the
+        /// client has not shown yet. Beyond kMaxUnshown, frames of non-FIFO swapchains are dropped before encoding.
+        std::atomic<uint64_t> frames_sent{0};
+        std::atomic<uint64_t> frames_handled{0};
     };
+    static constexpr uint64_t kMaxUnshown = 2;
     struct Job {
         std::shared_ptr<Swapchain> sc;
         capture::FrameCapturer* capturer = nullptr;
@@ -85,6 +90,8 @@ private:
     void send(transport::FrameType type, const protocol::WireEncoder& e, const uint8_t* extra = nullptr,
               size_t extra_size = 0);
     void send_release_and_drop(const Job& job);
+    /// Frees a capture slot for a non-FIFO swapchain by dropping its oldest frame the worker has not started.
+    bool drop_oldest_queued(const std::shared_ptr<Swapchain>& sc);
     /// Consumes binary wait semaphores without capturing (a frame dropped before the GPU saw it).
     void consume_waits(VkQueue queue, const std::vector<VkSemaphore>& waits);
 
