@@ -216,6 +216,8 @@ Row run(CodecKind kind, Size size, int frames, bool prefer_hardware, const Scene
             ++psnr_frames;
         }
     }
+    // After the frames: a hardware decoder that handed over to software says so in its name by now.
+    row.decoder = dec.decoder->name();
     row.enc_p50 = percentile(enc_ms, 0.50);
     row.enc_p99 = percentile(enc_ms, 0.99);
     row.dec_p50 = percentile(dec_ms, 0.50);

@@ -87,6 +87,7 @@ public:
             ctx_->get_format = pick_format;
             ctx_->thread_count = 1;
             hw_name_ = av_hwdevice_get_type_name(hw_type);
+            device_name_ = hw_name_;
             name_ = std::string(codec->name) + " (" + hw_name_ + ")";
         }
         AvLogCapture capture;
@@ -207,7 +208,7 @@ private:
     }
 
     bool switch_to_software() {
-        const std::string refused = hw_name_.empty() ? std::string("the hardware") : hw_name_;
+        const std::string refused = device_name_;
         for (const char* name : av_software_decoders(codec())) {
             const AVCodec* software = avcodec_find_decoder_by_name(name);
             std::string error;
@@ -231,7 +232,7 @@ private:
                 if (!self->hw_refused_ && !self->hw_name_.empty()) {
                     LOG_WARN("video: %s cannot decode this stream on %s; decoding in software", ctx->codec->name,
                              self->hw_name_.c_str());
-                    self->name_ = std::string(ctx->codec->name) + " (software; " + self->hw_name_ +
+                    self->name_ = std::string(ctx->codec->name) + " (software; " + self->device_name_ +
                                   " could not decode the stream)";
                     self->hw_refused_ = true;
                     self->hw_name_.clear();
@@ -250,6 +251,7 @@ private:
     AVPixelFormat hw_format_ = AV_PIX_FMT_NONE;
     std::string name_;
     std::string hw_name_;      // empty while decoding in software
+    std::string device_name_;  // the hardware device asked for at creation, kept after a switch to software
     bool hw_refused_ = false;  // the device was offered the stream and could not take it
     uint64_t pictures_decoded_ = 0;
     bool have_reference_ = false;  // a key frame and every frame since were decoded; last_sequence_ is valid

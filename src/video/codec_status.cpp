@@ -8,7 +8,6 @@ const char* to_string(CodecError error) {
         case CodecError::InvalidArgument: return "invalid argument";
         case CodecError::CorruptData: return "corrupt data";
         case CodecError::MissingReference: return "missing reference";
-        case CodecError::Unavailable: return "unavailable";
         case CodecError::Backend: return "backend failure";
     }
     return "unknown";

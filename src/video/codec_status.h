@@ -13,7 +13,6 @@ enum class CodecError {
     InvalidArgument,   ///< the caller passed something no valid caller passes (size mismatch, null planes)
     CorruptData,       ///< the packet is garbage, truncated, or decodes to a damaged picture
     MissingReference,  ///< a delta or predicted frame arrived without the frame it depends on
-    Unavailable,       ///< no backend could be opened for these settings
     Backend,           ///< the codec library failed on valid input
 };
 

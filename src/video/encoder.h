@@ -23,7 +23,8 @@ struct EncoderSettings {
     /// lower is better). Ignored by the lossless codecs.
     std::optional<int> quality;
     bool prefer_hardware = true;  ///< try NVENC first; false skips hardware backends
-    /// Frames between key frames; unset: 2 s worth; 0: intra refresh where the backend has it, else 2 s worth.
+    /// Frames between key frames; unset: 2 s worth. 0: intra refresh where the backend has it (a video backend
+    /// without it keeps 2 s worth and says so in the factory's reason); for lz4-delta, key frames on request only.
     std::optional<uint32_t> keyframe_interval;
     uint32_t threads = 0;  ///< software encoder threads; 0: min(hardware threads, 8)
     /// Non-empty: try only these backends (names as Encoder::name() gives them), in this order. For tests.

@@ -2,7 +2,8 @@
 // Low latency here means: the ultra-low-latency tune, no B-frames, no lookahead, no reordering delay
 // (zerolatency), delay 0 so libavcodec hands out each packet as soon as its frame is done instead of keeping
 // surfaces in flight, CBR with a one-frame VBV, and forced key frames as IDR so a client can join on request.
-// av1_nvenc needs libavcodec 60 (FFmpeg 6.0) or later and an Ada (RTX 40) GPU.
+// av1_nvenc needs FFmpeg 6.0 or later built with nv-codec-headers 12, and an Ada (RTX 40) GPU; Debian 12's
+// libavcodec 59 has no av1_nvenc, and the factory says so.
 #include "video/av_encoder_backend.h"
 
 namespace anarchy::video {

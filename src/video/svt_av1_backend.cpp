@@ -1,7 +1,7 @@
 // libsvtav1: SVT-AV1, the fast software AV1 encoder, in its low-delay prediction structure at a fast preset.
-// It has to pass a latency probe before it is used: SVT-AV1 (1.4 measured) keeps each picture until the next one
-// arrives even in low-delay mode, and libavcodec's wrapper polls for output only when a new frame comes in, so
-// through libavcodec 59/60 a packet comes back one to three frames late. The probe lets a fixed version in.
+// It has to pass a latency probe before it is used: SVT-AV1 1.4 keeps each picture until the next one arrives even
+// in low-delay mode, and libavcodec's wrapper polls for output only when a new frame comes in (in 59, measured: a
+// packet comes back three frames late; later wrappers poll the same way). The probe lets a fixed version in.
 #include "video/av_encoder_backend.h"
 
 #include <string>

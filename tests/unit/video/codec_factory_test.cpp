@@ -60,7 +60,11 @@ TEST(CodecFactory, NvencFailureTextComesFromFfmpeg) {
     EncoderSettings s = settings(CodecKind::H264);
     s.backends = {"h264_nvenc"};
     EncoderCreation c = create_encoder(s);
-    if (c.encoder) GTEST_SKIP() << "NVENC works on this machine: " << c.reason;
+    if (c.encoder) {  // a GPU with NVENC: then it must be the encoder chosen, and say so
+        EXPECT_EQ(std::string(c.encoder->name()), "h264_nvenc") << c.reason;
+        EXPECT_TRUE(c.encoder->is_hardware());
+        return;
+    }
     // The reason carries libavcodec's own explanation, e.g. "Cannot load libcuda.so.1 (Operation not permitted)"
     // or "not built into this libavcodec", not just a generic error code.
     EXPECT_TRUE(contains(c.reason, "h264_nvenc unavailable (")) << c.reason;
@@ -86,7 +90,10 @@ TEST(CodecFactory, BackendOverrideIsHonouredAndFailuresNameEveryBackend) {
 
     s.backends = {"hevc_nvenc", "libx264", "no_such_encoder"};
     c = create_encoder(s);
-    if (c.encoder) GTEST_SKIP() << "NVENC works on this machine: " << c.reason;
+    if (c.encoder) {  // a GPU with NVENC: the first backend listed wins
+        EXPECT_EQ(std::string(c.encoder->name()), "hevc_nvenc") << c.reason;
+        return;
+    }
     EXPECT_TRUE(contains(c.reason, "no encoder works")) << c.reason;
     EXPECT_TRUE(contains(c.reason, "hevc_nvenc unavailable")) << c.reason;
     EXPECT_TRUE(contains(c.reason, "libx264 is not a backend of this codec")) << c.reason;

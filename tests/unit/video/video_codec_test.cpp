@@ -323,8 +323,8 @@ TEST_P(VideoCodec, IntraRefreshSettingEncodesEveryFrame) {
     }
 }
 
-// Runs only where a hardware decoder opens (an NVIDIA GPU with NVDEC, or VA-API): the picture must match the
-// software decoder's. Where none opens, the skip message carries the factory's reason.
+// Where a hardware decoder opens (an NVIDIA GPU with NVDEC, or VA-API) the picture must match the source. Where
+// none opens, the factory must say why for each device type it tried, and nothing may be half-open.
 TEST_P(VideoCodec, HardwareDecoderMatchesTheSource) {
     DecoderSettings s;
     s.codec = GetParam();
@@ -332,7 +332,12 @@ TEST_P(VideoCodec, HardwareDecoderMatchesTheSource) {
     s.height = 240;
     s.backends = {"cuda", "vaapi", "vdpau"};
     DecoderCreation hw = create_decoder(s);
-    if (!hw.decoder) GTEST_SKIP() << "no hardware decoder here: " << hw.reason;
+    if (!hw.decoder) {
+        for (const char* type : {"cuda", "vaapi", "vdpau"})
+            EXPECT_NE(hw.reason.find(type), std::string::npos) << "the reason must name " << type << ": " << hw.reason;
+        std::printf("no hardware decoder here: %s\n", hw.reason.c_str());
+        return;
+    }
     auto enc = make_encoder(GetParam(), 320, 240);
     ASSERT_TRUE(enc);
     EncodedFrame packet;
@@ -344,10 +349,11 @@ TEST_P(VideoCodec, HardwareDecoderMatchesTheSource) {
         ASSERT_TRUE(d) << hw.decoder->name() << ": " << d.message();
         EXPECT_GE(test::psnr_bgr(picture.bgra, frame), 40.0) << hw.decoder->name() << " frame " << t;
     }
-    // Still on the hardware after the first pictures, unless it refused the stream and said so in its name.
+    // Still on the hardware after the first pictures, unless it could not decode the stream and says so in its
+    // name (H100's NVDEC through libavcodec 59 turns AV1 down, for one).
     std::printf("hardware decoder: %s (%s)\n", hw.decoder->name(), hw.reason.c_str());
     if (std::string(hw.decoder->hardware_name()).empty()) {
-        EXPECT_NE(std::string(hw.decoder->name()).find("refused"), std::string::npos) << hw.decoder->name();
+        EXPECT_NE(std::string(hw.decoder->name()).find("could not decode"), std::string::npos) << hw.decoder->name();
     }
 }
 
