@@ -317,11 +317,7 @@ bool FrameStreamer::drop_oldest_queued(const std::shared_ptr<Swapchain>& sc) {
         victim = std::move(*it);
         jobs_.erase(it);
     }
-    // The image may be reused once the copy has read it: wait for that before saying so.
-    auto w = victim.capturer->wait(victim.ticket, kCaptureWaitNs);
-    victim.capturer->release(victim.ticket);
-    if (!w.ok()) LOG_WARN("session %llu: dropped capture failed: %s", (unsigned long long)session_.number(), w.error.c_str());
-    send_release_and_drop(victim);
+    drop(victim);
     {
         std::lock_guard<std::mutex> lock(mu_);
         --sc->in_flight;
@@ -362,14 +358,32 @@ void FrameStreamer::send_release_and_drop(const Job& job) {
 void FrameStreamer::work_loop() {
     for (;;) {
         Job job;
-        Clock::time_point taken;
+        std::vector<Job> superseded;
         {
             std::unique_lock<std::mutex> lock(mu_);
             cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
             if (stopping_) return;
             job = std::move(jobs_.front());
             jobs_.pop_front();
-            taken = Clock::now();
+            // Newest frame wins where the program does not wait for the display: take the newest queued frame of
+            // this swapchain and drop the older ones, so that every pass encodes one frame.
+            const auto mode = job.sc->mode;
+            if (mode != VK_PRESENT_MODE_FIFO_KHR && mode != VK_PRESENT_MODE_FIFO_RELAXED_KHR) {
+                for (auto it = jobs_.begin(); it != jobs_.end();) {
+                    if (it->sc != job.sc) {
+                        ++it;
+                        continue;
+                    }
+                    superseded.push_back(std::move(job));
+                    job = std::move(*it);
+                    it = jobs_.erase(it);
+                }
+            }
+        }
+        for (Job& old : superseded) {
+            drop(old);
+            std::lock_guard<std::mutex> lock(mu_);
+            --old.sc->in_flight;
         }
         process(job, 0);
         {
@@ -378,6 +392,17 @@ void FrameStreamer::work_loop() {
         }
         cv_.notify_all();
     }
+}
+
+void FrameStreamer::drop(Job& job) {
+    if (job.captured) {
+        // The image may be reused once the copy has read it: wait for that before saying so.
+        auto w = job.capturer->wait(job.ticket, kCaptureWaitNs);
+        job.capturer->release(job.ticket);
+        if (!w.ok())
+            LOG_WARN("session %llu: dropped capture failed: %s", (unsigned long long)session_.number(), w.error.c_str());
+    }
+    send_release_and_drop(job);
 }
 
 void FrameStreamer::process(Job& job, uint32_t) {
@@ -398,17 +423,10 @@ void FrameStreamer::process(Job& job, uint32_t) {
     // The GPU no longer reads the image: the client may reuse it while this frame is encoded.
     send(transport::FrameType::Video, rel);
 
-    // Newest frame wins where the program does not wait for the display: skip this one if a newer frame of the
-    // same swapchain is already captured.
+    // Encode no frames the client could not show yet: it is still busy with earlier ones (non-FIFO: FIFO is bounded
+    // by its images, which come back only as frames are displayed).
     if (job.sc->mode != VK_PRESENT_MODE_FIFO_KHR && job.sc->mode != VK_PRESENT_MODE_FIFO_RELAXED_KHR) {
-        bool newer = false;
-        {
-            std::lock_guard<std::mutex> lock(mu_);
-            for (auto& other : jobs_)
-                if (other.sc == job.sc && other.captured) newer = true;
-        }
-        // Nor encode frames the client could not show yet: it is still busy with earlier ones.
-        if (job.sc->frames_sent - job.sc->frames_handled >= kMaxUnshown) newer = true;
+        bool newer = job.sc->frames_sent - job.sc->frames_handled >= kMaxUnshown;
         if (newer) {
             job.capturer->release(job.ticket);
             protocol::FrameHeader h;

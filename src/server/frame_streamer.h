@@ -90,6 +90,8 @@ private:
     void send(transport::FrameType type, const protocol::WireEncoder& e, const uint8_t* extra = nullptr,
               size_t extra_size = 0);
     void send_release_and_drop(const Job& job);
+    /// Gives up a frame: waits for its capture (the image is read no longer), frees the slot, tells the client.
+    void drop(Job& job);
     /// Frees a capture slot for a non-FIFO swapchain by dropping its oldest frame the worker has not started.
     bool drop_oldest_queued(const std::shared_ptr<Swapchain>& sc);
     /// Consumes binary wait semaphores without capturing (a frame dropped before the GPU saw it).

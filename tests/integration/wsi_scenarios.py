@@ -32,17 +32,36 @@ def run(argv, env, timeout=120):
 
 
 def destroy_window(display, window):
-    """Destroys another client's window, as a window manager or a user closing it would."""
+    """Destroys another client's window, as a window manager or a user closing it would; returns once the X server
+    confirms the window is gone (a destroy that raced the program's own requests is sent again)."""
     xcb = ctypes.CDLL('libxcb.so.1')
     xcb.xcb_connect.restype = ctypes.c_void_p
     xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
     xcb.xcb_destroy_window.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
+    xcb.xcb_get_geometry.restype = ctypes.c_uint  # xcb_get_geometry_cookie_t: one unsigned int
+    xcb.xcb_get_geometry.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
+    xcb.xcb_get_geometry_reply.restype = ctypes.c_void_p
+    xcb.xcb_get_geometry_reply.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p)]
     xcb.xcb_flush.argtypes = [ctypes.c_void_p]
     xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    libc = ctypes.CDLL(None)
+    libc.free.argtypes = [ctypes.c_void_p]
     conn = xcb.xcb_connect(display.encode(), None)
-    xcb.xcb_destroy_window(conn, window)
-    xcb.xcb_flush(conn)
-    xcb.xcb_disconnect(conn)
+    try:
+        for _ in range(20):
+            xcb.xcb_destroy_window(conn, window)
+            xcb.xcb_flush(conn)
+            err = ctypes.c_void_p()
+            reply = xcb.xcb_get_geometry_reply(conn, xcb.xcb_get_geometry(conn, window), ctypes.byref(err))
+            if err.value:
+                libc.free(err.value)
+            if not reply:
+                return
+            libc.free(reply)
+            time.sleep(0.1)
+        raise RuntimeError(f'window {window:#x} could not be destroyed')
+    finally:
+        xcb.xcb_disconnect(conn)
 
 
 def read_window_id(proc, deadline):
