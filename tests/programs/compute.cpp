@@ -1,6 +1,7 @@
 // compute: a storage-buffer compute shader with push constants and a descriptor set, over 1,000,000 uints
 // uploaded through a staging buffer; the result is read back and checked against the same computation on
 // the CPU.
+#include "prefix_hash.h"
 #include "prefix_hash_comp.h"
 #include "programs.h"
 
@@ -12,33 +13,8 @@ namespace anarchy::testprog {
 namespace {
 
 constexpr uint32_t kCount = 1'000'000;    // deliberately not a multiple of the workgroup size
-constexpr uint32_t kWorkgroupSize = 128;  // local_size_x in prefix_hash.comp
+constexpr uint32_t kWorkgroupSize = kPrefixHashWorkgroupSize;
 constexpr uint32_t kSeed = 0x9e3779b9u;
-
-struct Parameters {  // matches prefix_hash.comp
-    uint32_t count;
-    uint32_t seed;
-};
-
-uint32_t hash(uint32_t x) {  // as in prefix_hash.comp
-    x ^= x >> 16;
-    x *= 0x7feb352du;
-    x ^= x >> 15;
-    x *= 0x846ca68bu;
-    x ^= x >> 16;
-    return x;
-}
-
-std::vector<uint32_t> expected_result(const std::vector<uint32_t>& input) {
-    std::vector<uint32_t> result(input.size());
-    uint32_t sum = 0;
-    for (uint32_t i = 0; i < input.size(); ++i) {
-        if (i % kWorkgroupSize == 0) sum = 0;
-        sum += hash(input[i] ^ kSeed);
-        result[i] = sum;
-    }
-    return result;
-}
 
 }  // namespace
 
@@ -68,7 +44,7 @@ Output run_compute(TestContext& ctx) {
     VK_CHECK(vkCreateDescriptorSetLayout(device, &set_layout_info, nullptr, &set_layout));
     ctx.own(set_layout, vkDestroyDescriptorSetLayout);
 
-    VkPushConstantRange push_range{VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(Parameters)};
+    VkPushConstantRange push_range{VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(PrefixHashParameters)};
     VkPipelineLayoutCreateInfo layout_info{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
     layout_info.setLayoutCount = 1;
     layout_info.pSetLayouts = &set_layout;
@@ -114,7 +90,7 @@ Output run_compute(TestContext& ctx) {
     ctx.submit_and_wait([&](VkCommandBuffer cmd) {
         vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
         vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &set, 0, nullptr);
-        Parameters params{kCount, kSeed};
+        PrefixHashParameters params{kCount, kSeed};
         vkCmdPushConstants(cmd, layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof params, &params);
         vkCmdDispatch(cmd, groups, 1, 1);
         memory_barrier(cmd, VK_PIPELINE_STAGE_2_COMPUTE_SHADER_BIT, VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT,
@@ -125,7 +101,7 @@ Output run_compute(TestContext& ctx) {
                        VK_ACCESS_2_HOST_READ_BIT);
     });
 
-    std::vector<uint32_t> expected = expected_result(input);
+    std::vector<uint32_t> expected = expected_prefix_hashes(input, kSeed);
     const auto* result = readback.as<const uint32_t>();
     for (uint32_t i = 0; i < kCount; ++i)
         require(result[i] == expected[i], "compute: element " + std::to_string(i) + " is " + std::to_string(result[i]) +

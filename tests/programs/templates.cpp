@@ -1,6 +1,7 @@
 // templates: descriptor update templates. The prefix-hash compute shader runs twice: once with a descriptor
 // set written by vkUpdateDescriptorSetWithTemplate from a padded, program-laid-out structure, once with push
 // descriptors written by vkCmdPushDescriptorSetWithTemplateKHR. Both results are checked on the CPU.
+#include "prefix_hash.h"
 #include "prefix_hash_comp.h"
 #include "programs.h"
 
@@ -13,21 +14,7 @@ namespace anarchy::testprog {
 namespace {
 
 constexpr uint32_t kCount = 65'536 + 77;
-constexpr uint32_t kWorkgroupSize = 128;  // local_size_x in prefix_hash.comp
-
-struct Parameters {  // matches prefix_hash.comp
-    uint32_t count;
-    uint32_t seed;
-};
-
-uint32_t hash(uint32_t x) {  // as in prefix_hash.comp
-    x ^= x >> 16;
-    x *= 0x7feb352du;
-    x ^= x >> 15;
-    x *= 0x846ca68bu;
-    x ^= x >> 16;
-    return x;
-}
+constexpr uint32_t kWorkgroupSize = kPrefixHashWorkgroupSize;
 
 // How a program might keep its descriptors: interleaved with other data, so offsets and strides matter.
 struct UpdateData {
@@ -68,7 +55,7 @@ Output run_templates(TestContext& ctx) {
         VK_CHECK(vkCreateDescriptorSetLayout(device, &info, nullptr, &set_layouts[i]));
         ctx.own(set_layouts[i], vkDestroyDescriptorSetLayout);
     }
-    VkPushConstantRange push_range{VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(Parameters)};
+    VkPushConstantRange push_range{VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(PrefixHashParameters)};
     VkPipelineLayout layouts[2];
     VkPipeline pipelines[2];
     VkShaderModule module = ctx.create_shader_module(prefix_hash_comp);
@@ -143,7 +130,7 @@ Output run_templates(TestContext& ctx) {
                 vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, layouts[0], 0, 1, &set, 0, nullptr);
             else
                 push_with_template(cmd, templates[1], layouts[1], 0, &data[1]);
-            Parameters params{kCount, seeds[i]};
+            PrefixHashParameters params{kCount, seeds[i]};
             vkCmdPushConstants(cmd, layouts[i], VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof params, &params);
             vkCmdDispatch(cmd, groups, 1, 1);
         }
@@ -154,13 +141,10 @@ Output run_templates(TestContext& ctx) {
     Output output;
     for (int i = 0; i < 2; ++i) {
         const auto* result = out[i].as<const uint32_t>();
-        uint32_t sum = 0;
-        for (uint32_t k = 0; k < kCount; ++k) {
-            if (k % kWorkgroupSize == 0) sum = 0;
-            sum += hash(input[k] ^ seeds[i]);
-            require(result[k] == sum, std::string(i == 0 ? "update template" : "push descriptor template") +
-                                          ": element " + std::to_string(k) + " is wrong");
-        }
+        const std::vector<uint32_t> expected = expected_prefix_hashes(input, seeds[i]);
+        for (uint32_t k = 0; k < kCount; ++k)
+            require(result[k] == expected[k], std::string(i == 0 ? "update template" : "push descriptor template") +
+                                                  ": element " + std::to_string(k) + " is wrong");
         Output part = bytes_of(result, bytes);
         output.insert(output.end(), part.begin(), part.end());
     }
