@@ -339,20 +339,28 @@ void FrameStreamer::send(transport::FrameType type, const protocol::WireEncoder&
     else conn->send(type, e.bytes());
 }
 
-void FrameStreamer::send_release_and_drop(const Job& job) {
-    protocol::WireEncoder e;
-    protocol::encode(e, protocol::ImageReleased{job.entry.swapchain, job.entry.image_index});
-    send(transport::FrameType::Video, e);
+protocol::FrameHeader FrameStreamer::header_of(const Job& job) {
     protocol::FrameHeader h;
     h.swapchain = job.entry.swapchain;
     h.image_index = job.entry.image_index;
     h.present_id = job.entry.present_id;
-    h.flags = protocol::kFrameDropped;
     h.width = job.sc->extent.width;
     h.height = job.sc->extent.height;
+    return h;
+}
+
+void FrameStreamer::send_dropped(protocol::FrameHeader h) {
+    h.flags = protocol::kFrameDropped;
     protocol::WireEncoder f;
     protocol::encode(f, h, 0);
     send(transport::FrameType::Video, f);
+}
+
+void FrameStreamer::send_release_and_drop(const Job& job) {
+    protocol::WireEncoder e;
+    protocol::encode(e, protocol::ImageReleased{job.entry.swapchain, job.entry.image_index});
+    send(transport::FrameType::Video, e);
+    send_dropped(header_of(job));
 }
 
 void FrameStreamer::work_loop() {
@@ -426,17 +434,9 @@ void FrameStreamer::process(Job& job, uint32_t) {
     // Encode no frames the client could not show yet: it is still busy with earlier ones (non-FIFO: FIFO is bounded
     // by its images, which come back only as frames are displayed).
     if (job.sc->mode != VK_PRESENT_MODE_FIFO_KHR && job.sc->mode != VK_PRESENT_MODE_FIFO_RELAXED_KHR) {
-        bool newer = job.sc->frames_sent - job.sc->frames_handled >= kMaxUnshown;
-        if (newer) {
+        if (job.sc->frames_sent - job.sc->frames_handled >= kMaxUnshown) {
             job.capturer->release(job.ticket);
-            protocol::FrameHeader h;
-            h.swapchain = job.entry.swapchain;
-            h.image_index = job.entry.image_index;
-            h.present_id = job.entry.present_id;
-            h.flags = protocol::kFrameDropped;
-            protocol::WireEncoder f;
-            protocol::encode(f, h, 0);
-            send(transport::FrameType::Video, f);
+            send_dropped(header_of(job));
             return;
         }
     }
@@ -467,22 +467,14 @@ void FrameStreamer::process(Job& job, uint32_t) {
         protocol::encode(e, chosen);
         send(transport::FrameType::Video, e);
     }
-    protocol::FrameHeader h;
-    h.swapchain = job.entry.swapchain;
-    h.image_index = job.entry.image_index;
-    h.present_id = job.entry.present_id;
-    h.width = sc.extent.width;
-    h.height = sc.extent.height;
+    protocol::FrameHeader h = header_of(job);
     const auto& view = w.view;
     h.times.capture_us = uint32_t(view.duration_us);
     const uint32_t until_captured = micros(captured_at - job.received);
     h.times.render_us = until_captured > h.times.capture_us ? until_captured - h.times.capture_us : 0;
     if (!sc.encoder) {
         job.capturer->release(job.ticket);
-        h.flags = protocol::kFrameDropped;
-        protocol::WireEncoder f;
-        protocol::encode(f, h, 0);
-        send(transport::FrameType::Video, f);
+        send_dropped(h);
         return;
     }
     if (keyframe_wanted_.exchange(false)) sc.encoder->request_keyframe();
@@ -506,10 +498,7 @@ void FrameStreamer::process(Job& job, uint32_t) {
         LOG_ERROR("session %llu: encoding frame %llu failed: %s", (unsigned long long)session_.number(),
                   (unsigned long long)job.entry.present_id, st.message().c_str());
         sc.encoder->request_keyframe();
-        h.flags = protocol::kFrameDropped;
-        protocol::WireEncoder f;
-        protocol::encode(f, h, 0);
-        send(transport::FrameType::Video, f);
+        send_dropped(h);
         return;
     }
     h.codec = uint32_t(out.codec);

@@ -89,6 +89,10 @@ private:
     void process(Job& job, uint32_t queued_us);
     void send(transport::FrameType type, const protocol::WireEncoder& e, const uint8_t* extra = nullptr,
               size_t extra_size = 0);
+    /// The header every message about this job's frame starts from.
+    static protocol::FrameHeader header_of(const Job& job);
+    /// Tells the client a frame will not come (its stage times, if any, still travel).
+    void send_dropped(protocol::FrameHeader h);
     void send_release_and_drop(const Job& job);
     /// Gives up a frame: waits for its capture (the image is read no longer), frees the slot, tells the client.
     void drop(Job& job);
