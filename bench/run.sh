@@ -17,3 +17,5 @@ for threads in 1 2; do
   VK_ICD_FILENAMES="$lvp" "$build/bench/anarchy_record_bench" 100000 20 "$threads"
   "$build/anarchy" run --server "127.0.0.1:$port" -- "$build/bench/anarchy_record_bench" 100000 20 "$threads"
 done
+echo "== mapped memory: frames per second by mapped size and bytes per frame, native vs remote (upload, readback)"
+python3 "$(dirname "$0")/memory_bench.py" --build "$build" --seconds "${MEMORY_SECONDS:-2}"

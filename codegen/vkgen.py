@@ -604,17 +604,6 @@ class Gen:
                 out.append('    return result_;')
             out.append('}')
         out.append('}  // namespace anarchy::client::gen_cmd')
-        # reply_error for void/other returns: overload set in the runtime header.
-        out.append('namespace anarchy::client {')
-        out.append('PFN_vkVoidFunction generated_proc(const char* name) {')
-        out.append('    static const std::unordered_map<std::string_view, PFN_vkVoidFunction> table = {')
-        for n in generated:
-            out.append(f'        {{"{n}", reinterpret_cast<PFN_vkVoidFunction>(&gen_cmd::{n})}},')
-            for a in self.m.commands[n].aliases:
-                out.append(f'        {{"{a}", reinterpret_cast<PFN_vkVoidFunction>(&gen_cmd::{n})}},')
-        out.append('    };')
-        out.append('    auto it = table.find(name);\n    return it == table.end() ? nullptr : it->second;\n}')
-        out.append('}  // namespace anarchy::client')
         return generated
 
     def dec_param_server(self, c, p, role, out):
@@ -762,6 +751,9 @@ class Gen:
             call_target = f'override_{c.name}(s, {args})' if c.name in self.server_over else f's.vk().{c.name[2:]}({args})'
             if c.ret == 'void':
                 out.append(f'    {call_target};')
+            elif c.ret == 'VkResult' and c.name not in self.server_over:
+                # Test hook (ANARCHY_FAULT_SERVER_FAIL): the planned call fails without reaching the driver.
+                out.append(f'    {c.ret} result_ = server_fault_fails(protocol::CommandId::{c.name}) ? VK_ERROR_OUT_OF_DEVICE_MEMORY : {call_target};')
             else:
                 out.append(f'    {c.ret} result_ = {call_target};')
             if c.name in self.server_over and c.ret == 'VkResult':
@@ -786,8 +778,9 @@ class Gen:
                     out.append(f'    if ({ok_cond}) for (size_t i = 0; i < ids_{p.name}.size(); ++i) s.register_object(ids_{p.name}[i], {self.objtype(t)}, (uint64_t){p.name}[i], {owner}, {parent_expr});')
                 else:
                     out.append(f'    if ({ok_cond}) s.register_object(ids_{p.name}, {self.objtype(t)}, (uint64_t)*{p.name}, {owner}, {parent_expr});')
-                if c.ret == 'VkResult':
-                    out.append(f'    if (result_ < 0) s.note_async_failure("{c.name}", result_);')
+            if c.ret == 'VkResult':
+                # Nobody waits for this result: it reaches the program at its next synchronisation (decision 4).
+                out.append(f'    if (result_ < 0 && !reply_) s.note_async_failure("{c.name}", result_);')
             dp = self.destroyed_param(c)
             if dp:
                 p, is_array = dp
@@ -1038,8 +1031,118 @@ class Gen:
         out.append('}  // namespace anarchy::protocol::gen_test')
 
 
-def schema_hash(model, gen, cmds):
+class EntryPointEmitter:
+    """client_entry_points_autogen.cpp: the driver's one procedure table. Every entry point it hands out
+    (generated encoders and hand-written overrides alike) is a noexcept wrapper that calls the implementation
+    inside the error boundary (decision 15): an exception becomes the nearest VkResult the command's
+    specification allows, is logged, and marks the connection lost."""
+
+    def __init__(self, gen, generated, platform, headers):
+        self.g = gen
+        self.m = gen.m
+        self.generated = generated      # names with a gen_cmd:: encoder
+        self.platform = platform        # hand-written commands of platform extensions, outside the model
+        self.headers = headers
+
+    def command(self, name):
+        return self.m.commands.get(name) or self.platform[name]
+
+    @staticmethod
+    def failure_results(c):
+        """(result for an exception, result for std::bad_alloc): DEVICE_LOST where allowed, else for bad_alloc
+        OUT_OF_HOST_MEMORY where allowed, else the first error code the registry lists."""
+        codes = c.errorcodes
+        if 'VK_ERROR_DEVICE_LOST' in codes:
+            return 'VK_ERROR_DEVICE_LOST', 'VK_ERROR_DEVICE_LOST'
+        first = codes[0] if codes else 'VK_ERROR_UNKNOWN'
+        oom = 'VK_ERROR_OUT_OF_HOST_MEMORY' if 'VK_ERROR_OUT_OF_HOST_MEMORY' in codes else first
+        return first, oom
+
+    def runtime_expr(self, c):
+        """The runtime an exception marks lost: the one behind the first (dispatchable) parameter, unless the
+        command destroys that very object."""
+        first = c.params[0] if c.params else None
+        if first is None or first.ptr or self.g.kind(first.type) != 'handle' or not self.g.is_dispatchable(first.type):
+            return 'nullptr'
+        if c.name == 'vkDestroy' + first.type[2:]:
+            return 'nullptr'
+        return f'runtime_of({first.name})'
+
+    def emit(self, out):
+        hand = [n for n in sorted(self.g.client_over)]
+        macros = sorted({self.platform[n].protect for n in hand if n in self.platform and self.platform[n].protect})
+        for mac in macros:
+            out.append(f'#define {mac}')
+        for h in self.headers:
+            out.append(f'#include <{h}>')
+        out.append('#include <vulkan/vulkan.h>')
+        out.append('#include <string_view>\n#include <unordered_map>')
+        out.append('#include "client/command_writer.h"\n#include "client/entry_point_guard.h"\n#include "client_commands_autogen.h"')
+        out.append('namespace anarchy::client {')
+        out.append('// Hand-written implementations (overrides.json "client"), declared with the registry\'s signatures.')
+        for n in hand:
+            c = self.command(n)
+            out.extend(self.guarded(c, None, decl_only=True))
+        out.append('namespace {')
+        table = []  # (name, real name, guard)
+        for n in hand:
+            out.extend(self.guarded(c=self.command(n), impl=n[2:]))
+            table.append(n)
+        for n in self.generated:
+            if n in self.g.client_over:
+                continue
+            out.extend(self.guarded(self.command(n), impl=f'gen_cmd::{n}'))
+            table.append(n)
+        out.append('}  // namespace')
+        out.append('PFN_vkVoidFunction entry_point(const char* name) noexcept {')
+        out.append('    try {')
+        out.append('        static const std::unordered_map<std::string_view, PFN_vkVoidFunction> table = {')
+        for n in table:
+            c = self.command(n)
+            entry = f'reinterpret_cast<PFN_vkVoidFunction>(static_cast<PFN_{n}>(&guarded_{n}))'
+            lines = [f'            {{"{a}", {entry}}},' for a in [n] + sorted(c.aliases)]
+            out.extend(self.protected(c, lines))
+        out.append('        };')
+        out.append('        auto it = table.find(name);')
+        out.append('        return it == table.end() ? nullptr : it->second;')
+        out.append('    } catch (...) {')
+        out.append('        (void)entry_point_failed("vkGetInstanceProcAddr", nullptr, VK_SUCCESS, VK_SUCCESS);')
+        out.append('        return nullptr;')
+        out.append('    }\n}')
+        out.append('}  // namespace anarchy::client')
+
+    def protected(self, c, lines):
+        if not c.protect:
+            return lines
+        return [f'#ifdef {c.protect}'] + lines + ['#endif']
+
+    def guarded(self, c, impl, decl_only=False):
+        params = self.g.params_decl(c)
+        if decl_only:
+            return self.protected(c, [f'VKAPI_ATTR {c.ret} VKAPI_CALL {c.name[2:]}({params});'])
+        args = ', '.join(p.name for p in c.params)
+        on_error, on_oom = self.failure_results(c) if c.ret == 'VkResult' else ('VK_SUCCESS', 'VK_SUCCESS')
+        failed = f'entry_point_failed("{c.name}", {self.runtime_expr(c)}, {on_error}, {on_oom})'
+        lines = [f'VKAPI_ATTR {c.ret} VKAPI_CALL guarded_{c.name}({params}) noexcept {{', '    try {',
+                 f'        fault_point("{c.name}");']
+        if c.ret == 'void':
+            lines += [f'        {impl}({args});', '    } catch (...) {', f'        (void){failed};', '    }']
+        elif c.ret == 'VkResult':
+            lines += [f'        return {impl}({args});', '    } catch (...) {', f'        return {failed};', '    }']
+        else:
+            lines += [f'        return {impl}({args});', '    } catch (...) {', f'        (void){failed};',
+                      f'        return {c.ret}{{}};', '    }']
+        lines.append('}')
+        return self.protected(c, lines)
+
+
+def schema_hash(model, gen, cmds, message_files=()):
     h = hashlib.sha256()
+    # Hand-written messages are declared in headers of their own; their text is part of the schema, so a change
+    # of any of them makes old and new peers refuse each other at the handshake.
+    for path in message_files:
+        h.update(os.path.basename(path).encode())
+        h.update(open(path, 'rb').read())
     for s in gen.structs:
         h.update(s.name.encode())
         for m in s.members:
@@ -1057,6 +1160,8 @@ def main():
     ap.add_argument('--registry', required=True)
     ap.add_argument('--overrides', required=True)
     ap.add_argument('--out', required=True)
+    ap.add_argument('--messages', nargs='*', default=[],
+                    help='headers declaring the hand-written messages; their text enters the schema hash')
     args = ap.parse_args()
     cfg = json.load(open(args.overrides))
     exts = pick_extensions(args.registry, cfg)
@@ -1068,7 +1173,7 @@ def main():
 
     # command ids: core first in registry order, then extensions; ids are stable for a given vk.xml.
     cmds = list(model.command_order)
-    hashv = schema_hash(model, gen, cmds)
+    hashv = schema_hash(model, gen, cmds, args.messages)
 
     # extensions the client may advertise: every command generated (or hand-written) and every struct forwardable
     advertised = []
@@ -1166,8 +1271,13 @@ def main():
 
     cl = [banner, '#include "client/command_writer.h"', '#include "client/runtime.h"', '#include "vk_structs_autogen.h"',
           '#include <string_view>', '#include <unordered_map>', '#include <vector>']
-    gen.emit_client(cl)
+    generated_cmds = gen.emit_client(cl)
     write('client_commands_autogen.cpp', cl)
+    outside = {n for n in gen.client_over if n not in model.commands}
+    platform, headers = vkmodel.platform_commands(args.registry, outside)
+    ep = [banner]
+    EntryPointEmitter(gen, generated_cmds, platform, headers).emit(ep)
+    write('client_entry_points_autogen.cpp', ep)
     write('client_commands_autogen.h', [banner, '#pragma once', '#include <vulkan/vulkan_core.h>',
                                         'namespace anarchy::client::gen_cmd {'] + gen.client_decls +
           ['}  // namespace anarchy::client::gen_cmd'])
@@ -1175,7 +1285,7 @@ def main():
     dt = [banner, '#pragma once', '#include <vulkan/vulkan_core.h>']
     gen.emit_dispatch_table(dt)
     write('server_dispatch_table_autogen.h', dt)
-    sv = [banner, '#include "server/session.h"', '#include "server/overrides.h"', '#include "vk_structs_autogen.h"', '#include <vector>']
+    sv = [banner, '#include "server/session.h"', '#include "server/overrides.h"', '#include "server/fault_hooks.h"', '#include "vk_structs_autogen.h"', '#include <vector>']
     gen.emit_server(sv)
     write('server_dispatch_autogen.cpp', sv)
 
@@ -1194,7 +1304,7 @@ def main():
     write('server_overrides_autogen.h', ov)
     for section in ('client', 'server', 'never_forwarded', 'sync'):
         for n in cfg[section]:
-            if not n.startswith('_') and n not in model.commands:
+            if not n.startswith('_') and n not in model.commands and not (section == 'client' and n in platform):
                 raise SystemExit(f'overrides.json [{section}] names unknown command {n}')
     print(f'[codegen] {len(gen.structs)} structures, {len(cmds)} commands, {len(advertised)} forwarded extensions, schema 0x{hashv:016x}')
 

@@ -77,6 +77,9 @@ class Command:
         proto = elem.find('proto')
         self.ret = proto.find('type').text
         self.params = [Member(p) for p in elem.findall('param') if p.get('api') in (None, 'vulkan')]
+        # Error codes the specification allows, in the registry's order.
+        self.errorcodes = [x for x in (elem.get('errorcodes') or '').split(',') if x]
+        self.protect = None  # platform macro (VK_USE_PLATFORM_...) for commands of platform extensions
         self.forwardable = True
         self.why_not = ''
         self.aliases = []
@@ -292,6 +295,35 @@ def build_model(registry_dir, config):
             model.commands[real].aliases.append(name)
     classify(model, config)
     return model
+
+
+def platform_commands(registry_dir, names):
+    """Commands of platform extensions (outside the model) by name, with their platform macro and the headers
+    their parameter types need. Returns (commands by name, sorted header list)."""
+    tree = etree.parse(os.path.join(registry_dir, 'vk.xml'))
+    protect = {p.get('name'): p.get('protect') for p in tree.findall('platforms/platform')}
+    macro_of = {}
+    for ext in tree.findall('extensions/extension'):
+        if not ext.get('platform'):
+            continue
+        for req in ext.findall('require'):
+            for c in req.findall('command'):
+                macro_of[c.get('name')] = protect[ext.get('platform')]
+    requires = {t.get('name'): t.get('requires') for t in tree.findall('types/type') if t.get('requires')}
+    found = {}
+    headers = set()
+    for elem in tree.findall('commands/command'):
+        proto = elem.find('proto')
+        if proto is None or proto.find('name').text not in names:
+            continue
+        c = Command(proto.find('name').text, elem)
+        c.protect = macro_of.get(c.name)
+        for p in c.params:
+            h = requires.get(p.type)
+            if h and h != 'vk_platform':
+                headers.add(h)
+        found[c.name] = c
+    return found, sorted(headers)
 
 
 SCALARS = {

@@ -59,7 +59,5 @@ protocol::WireEncoder& recording_begin(VkCommandBuffer cb, protocol::CommandId i
 void recording_end(VkCommandBuffer cb);
 /// Logs a malformed reply and marks the connection lost (the server broke the protocol).
 void reply_error(protocol::WireDecoder& d, const char* command);
-/// The generated procedure table: client encoders by name, or nullptr.
-PFN_vkVoidFunction generated_proc(const char* name);
 
 }  // namespace anarchy::client

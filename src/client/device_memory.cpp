@@ -1,5 +1,6 @@
-// Device memory: host-visible allocations get a client-side shadow that vkMapMemory hands out, kept in sync
-// with the server by sending and receiving only changed bytes.
+// Device memory: host-visible allocations get a client-side shadow that vkMapMemory hands out. The program's
+// written pages go to the server before each submit (Runtime::flush_memory_writes); the GPU's writes come back
+// with the reply of the synchronisation that makes them visible (Runtime::apply_memory_updates).
 #include <cstring>
 
 #include "client/command_writer.h"
@@ -7,6 +8,7 @@
 #include "client/objects.h"
 #include "client/runtime.h"
 #include "client_commands_autogen.h"
+#include "protocol/memory_messages.h"
 #include "protocol/messages.h"
 
 namespace anarchy::client {
@@ -40,55 +42,32 @@ VKAPI_ATTR VkResult VKAPI_CALL MapMemory(VkDevice device, VkDeviceMemory memory,
     Runtime* rt = runtime_of(device);
     ShadowMemory* m = rt->shadow((uint64_t)memory);
     if (!m) return VK_ERROR_MEMORY_MAP_FAILED;
-    if (offset > m->size) return VK_ERROR_MEMORY_MAP_FAILED;
-    {
-        std::lock_guard<std::mutex> lock(m->mu);
-        if (!m->mapped) {
-            std::memset(m->shadow, 0, m->size);
-            m->snapshot.assign(m->size, 0);
-            m->mapped = true;
-        }
-    }
-    // The reply carries the memory's current contents as changes from zero.
-    CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::MapMemory), true);
-    w.enc().u64((uint64_t)memory);
-    Reply reply;
-    if (!w.call(reply)) return VK_ERROR_DEVICE_LOST;
-    *ppData = m->shadow + offset;
-    return VK_SUCCESS;
-}
-
-VKAPI_ATTR void VKAPI_CALL UnmapMemory(VkDevice device, VkDeviceMemory memory) {
-    Runtime* rt = runtime_of(device);
-    ShadowMemory* m = rt->shadow((uint64_t)memory);
-    if (!m) return;
-    rt->flush_memory_writes();
-    {
-        std::lock_guard<std::mutex> lock(m->mu);
-        m->mapped = false;
-        m->snapshot.clear();
-        m->snapshot.shrink_to_fit();
-    }
-    CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::UnmapMemory), false);
-    w.enc().u64((uint64_t)memory);
-    w.send();
-}
-
-VKAPI_ATTR VkResult VKAPI_CALL FlushMappedMemoryRanges(VkDevice device, uint32_t, const VkMappedMemoryRange*) {
-    Runtime* rt = runtime_of(device);
-    return rt->flush_memory_writes() ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
-}
-
-VKAPI_ATTR VkResult VKAPI_CALL InvalidateMappedMemoryRanges(VkDevice device, uint32_t count, const VkMappedMemoryRange* pRanges) {
-    Runtime* rt = runtime_of(device);
-    for (uint32_t i = 0; i < count; ++i) {
-        CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::InvalidateMemory), true);
-        w.enc().u64((uint64_t)pRanges[i].memory);
+    if (offset > m->size || (size != VK_WHOLE_SIZE && size > m->size - offset)) return VK_ERROR_MEMORY_MAP_FAILED;
+    if (!m->ever_mapped.load()) {
+        // Only the first map waits: its reply brings what the GPU wrote into the memory before. From then on the
+        // server sends GPU writes with each synchronisation, so later maps are local.
+        CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::MapMemory), true);
+        protocol::MapMemoryMessage msg{(uint64_t)memory};
+        msg.encode(w.enc());
         Reply reply;
         if (!w.call(reply)) return VK_ERROR_DEVICE_LOST;
-        break;  // one reply brings every mapped memory up to date
+        m->ever_mapped = true;
     }
+    *ppData = m->region->program_view() + offset;
     return VK_SUCCESS;
+}
+
+// The shadow stays write-tracked while unmapped (the program may not touch it then), so unmapping is local.
+VKAPI_ATTR void VKAPI_CALL UnmapMemory(VkDevice, VkDeviceMemory) {}
+
+// Written pages go to the server before every submit whatever the memory type, so a flush has nothing left to do.
+VKAPI_ATTR VkResult VKAPI_CALL FlushMappedMemoryRanges(VkDevice device, uint32_t, const VkMappedMemoryRange*) {
+    return runtime_of(device)->lost() ? VK_ERROR_DEVICE_LOST : VK_SUCCESS;
+}
+
+// GPU writes arrive with the reply of the wait that made them visible, so an invalidate has nothing left to do.
+VKAPI_ATTR VkResult VKAPI_CALL InvalidateMappedMemoryRanges(VkDevice device, uint32_t, const VkMappedMemoryRange*) {
+    return runtime_of(device)->lost() ? VK_ERROR_DEVICE_LOST : VK_SUCCESS;
 }
 
 }  // namespace anarchy::client

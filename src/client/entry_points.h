@@ -7,8 +7,6 @@
 
 namespace anarchy::client {
 
-/// The hand-written procedure table: overrides by name, or nullptr.
-PFN_vkVoidFunction hand_written_proc(const char* name);
 /// True for device extensions the client implements itself (VK_KHR_swapchain): never sent to the server.
 bool is_client_device_extension(const char* name);
 /// The hand-written vkAllocateMemory (shadows for host-visible memory).

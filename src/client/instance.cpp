@@ -13,6 +13,7 @@
 #include "client_commands_autogen.h"
 #include "common/log.h"
 #include "protocol/messages.h"
+#include "protocol/physical_device_messages.h"
 #include "vk_structs_autogen.h"
 
 namespace anarchy::client {
@@ -148,15 +149,17 @@ bool enumerate_devices(InstanceObject* inst) {
     std::lock_guard<std::mutex> lock(inst->mu);
     if (inst->enumerated) return true;
     CommandWriter w(*inst->rt, static_cast<uint32_t>(protocol::CustomCommand::EnumeratePhysicalDevices), true);
-    w.enc().u64(inst->id);
+    protocol::EnumeratePhysicalDevicesMessage{inst->id}.encode(w.enc());
     Reply reply;
     if (!w.call(reply)) return false;
-    auto& d = reply.decoder();
-    uint32_t n = 0;
-    if (!d.count(n, 8)) return false;
-    for (uint32_t i = 0; i < n; ++i) {
+    protocol::PhysicalDeviceList list;
+    if (!list.decode(reply.decoder())) {
+        reply_error(reply.decoder(), "vkEnumeratePhysicalDevices");
+        return false;
+    }
+    for (uint64_t id : list.devices) {
         auto pd = std::make_unique<PhysicalDeviceObject>();
-        if (!d.u64(pd->id)) return false;
+        pd->id = id;
         pd->rt = inst->rt;
         inst->physical_devices.push_back(std::move(pd));
     }

@@ -1,8 +1,10 @@
 #include "client/runtime.h"
 #include "client/video_channel.h"
+#include "client/command_writer.h"
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +12,7 @@
 
 #include "common/log.h"
 #include "protocol/memory_diff.h"
+#include "protocol/memory_messages.h"
 #include "protocol/messages.h"
 #include "protocol/wire_decoder.h"
 #include "transport/handshake.h"
@@ -25,7 +28,7 @@ constexpr size_t kBatchFlushBytes = 1 << 20;  // send at least every MiB even wi
 }
 
 ShadowMemory::~ShadowMemory() {
-    if (shadow) munmap(shadow, size);
+    if (snapshot) munmap(snapshot, size ? size : 1);
 }
 
 std::unique_ptr<Runtime> Runtime::connect(const std::string& address, std::string* error) {
@@ -196,39 +199,51 @@ void Runtime::receive_loop() {
 }
 
 void Runtime::apply_memory_updates(WireDecoder& d) {
-    uint32_t n = 0;
-    if (!d.count(n, 24)) return;
-    for (uint32_t i = 0; i < n; ++i) {
-        uint64_t id = 0, off = 0, len = 0;
-        if (!d.u64(id) || !d.u64(off) || !d.u64(len)) return;
-        if (len > d.remaining()) {
-            d.fail("memory update longer than the reply");
-            return;
-        }
-        const uint8_t* src = d.cursor();
-        d.skip(len);
-        ShadowMemory* m = shadow(id);
-        if (!m) continue;
+    bool ok = protocol::decode_memory_runs(d, [&](const protocol::MemoryRun& run) {
+        ShadowMemory* m = shadow(run.memory);
+        if (!m) return true;  // freed meanwhile
         std::lock_guard<std::mutex> lock(m->mu);
-        if (!m->mapped || off > m->size || len > m->size - off) continue;
-        // Bytes the program changed since the last sync keep the program's value; they go up on the next submit.
-        uint8_t* sh = m->shadow + off;
-        uint8_t* snap = m->snapshot.data() + off;
-        for (uint64_t k = 0; k < len; ++k) {
-            if (sh[k] == snap[k]) sh[k] = src[k];
-            snap[k] = src[k];
+        if (run.offset > m->size || run.size > m->size - run.offset) return d.fail("memory update outside the allocation");
+        // What is written wins: bytes the program changed since the last sync keep the program's value (they go up
+        // with the next submit); the others take the GPU's. Whole blocks nobody changed are copied at once.
+        uint8_t* dst = m->region->driver_view() + run.offset;
+        uint8_t* snap = m->snapshot + run.offset;
+        const uint8_t* src = run.bytes;
+        constexpr uint64_t kBlock = 64;
+        for (uint64_t k = 0; k < run.size;) {
+            uint64_t n = std::min(kBlock, run.size - k);
+            if (std::memcmp(dst + k, snap + k, n) == 0) {
+                std::memcpy(dst + k, src + k, n);
+            } else {
+                for (uint64_t j = k; j < k + n; ++j)
+                    if (dst[j] == snap[j]) dst[j] = src[j];
+            }
+            std::memcpy(snap + k, src + k, n);
+            k += n;
         }
-        stats_.memory_bytes_down += len;
-    }
+        stats_.memory_bytes_down += run.size;
+        return true;
+    });
+    if (!ok && d.ok()) d.fail("malformed memory update");
 }
 
 ShadowMemory* Runtime::add_shadow(uint64_t id, uint64_t size, VkDevice device) {
-    void* p = mmap(nullptr, size ? size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return nullptr;
+    std::string err;
+    auto region = PageTracker::instance().create(size, &err);
+    if (!region) {
+        LOG_ERROR("host-visible allocation of %llu bytes: no shadow memory: %s", (unsigned long long)size, err.c_str());
+        return nullptr;
+    }
+    void* snap = mmap(nullptr, size ? size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (snap == MAP_FAILED) {
+        LOG_ERROR("host-visible allocation of %llu bytes: no snapshot memory", (unsigned long long)size);
+        return nullptr;
+    }
     auto m = std::make_unique<ShadowMemory>();
     m->id = id;
     m->size = size;
-    m->shadow = static_cast<uint8_t*>(p);
+    m->region = std::move(region);
+    m->snapshot = static_cast<uint8_t*>(snap);
     m->device = device;
     std::lock_guard<std::mutex> lock(shadows_mu_);
     ShadowMemory* raw = m.get();
@@ -248,35 +263,47 @@ void Runtime::remove_shadow(uint64_t id) {
 }
 
 bool Runtime::flush_memory_writes() {
+    std::lock_guard<std::mutex> flush_lock(memory_flush_mu_);
     std::vector<ShadowMemory*> list;
     {
         std::lock_guard<std::mutex> lock(shadows_mu_);
-        for (auto& kv : shadows_)
-            if (kv.second->mapped) list.push_back(kv.second.get());
+        list.reserve(shadows_.size());
+        for (auto& kv : shadows_) list.push_back(kv.second.get());
     }
+    // One message for every allocation: the changed runs of the pages written since the last flush. The shadows
+    // stay alive meanwhile: only vkFreeMemory removes them, and the program must not free memory a submit uses.
+    // Messages stay well below the transport's frame limit: a large flush goes as several.
+    constexpr size_t kMessageBytes = size_t(64) << 20;
+    auto w = std::make_unique<CommandWriter>(*this, static_cast<uint32_t>(protocol::CustomCommand::WriteMemory), false);
+    auto runs = std::make_unique<protocol::MemoryRunsEncoder>(w->enc());
+    auto send = [&]() {
+        if (runs->finish() == 0) return !lost_;
+        return w->send();
+    };
+    std::vector<PageRun> pages;
     for (ShadowMemory* m : list) {
-        WireEncoder e;
+        pages.clear();
         std::lock_guard<std::mutex> lock(m->mu);
-        if (!m->mapped) continue;
-        e.u32(static_cast<uint32_t>(protocol::CustomCommand::WriteMemory));
-        size_t size_at = e.reserve_u32();
-        e.u64(m->id);
-        size_t count_at = e.reserve_u32();
-        uint32_t count = 0;
-        protocol::for_each_changed_run(m->shadow, m->snapshot.data(), m->size, [&](size_t off, size_t len) {
-            e.u64(off);
-            e.u64(len);
-            e.raw(m->shadow + off, len);
-            std::memcpy(m->snapshot.data() + off, m->shadow + off, len);
-            stats_.memory_bytes_up += len;
-            ++count;
-        });
-        if (count == 0) continue;
-        e.patch_u32(count_at, count);
-        e.patch_u32(size_at, static_cast<uint32_t>(e.size_bytes() - 8));
-        if (!enqueue(e.bytes().data(), e.size_bytes())) return false;
+        m->region->take_dirty(pages);
+        const uint8_t* now = m->region->driver_view();
+        for (const PageRun& p : pages) {
+            uint64_t begin = p.first * kPageSize;
+            if (begin >= m->size) continue;
+            uint64_t len = std::min(p.count * kPageSize, m->size - begin);
+            protocol::for_each_changed_run(now + begin, m->snapshot + begin, len, [&](size_t off, size_t n) {
+                uint64_t at = begin + off;
+                runs->add(m->id, at, now + at, n);
+                std::memcpy(m->snapshot + at, now + at, n);
+                stats_.memory_bytes_up += n;
+            });
+            if (w->enc().size_bytes() >= kMessageBytes) {
+                if (!send()) return false;
+                w = std::make_unique<CommandWriter>(*this, static_cast<uint32_t>(protocol::CustomCommand::WriteMemory), false);
+                runs = std::make_unique<protocol::MemoryRunsEncoder>(w->enc());
+            }
+        }
     }
-    return !lost_;
+    return send();
 }
 
 }  // namespace anarchy::client

@@ -14,6 +14,7 @@
 
 #include <vulkan/vulkan_core.h>
 
+#include "client/page_tracker.h"
 #include "protocol/wire_decoder.h"
 #include "protocol/wire_encoder.h"
 #include "transport/connection.h"
@@ -22,16 +23,21 @@ namespace anarchy::client {
 
 class VideoChannel;
 
-/// Client side of a host-visible allocation: the memory the program writes and reads.
+/// Client side of a host-visible allocation: the memory the program writes and reads, write-tracked by page.
+/// Both sides start from zeros (the server clears the allocation).
 struct ShadowMemory {
-    std::mutex mu;
+    ShadowMemory() = default;
+    ~ShadowMemory();
+    ShadowMemory(const ShadowMemory&) = delete;
+    ShadowMemory& operator=(const ShadowMemory&) = delete;
+
+    std::mutex mu;                          ///< guards the snapshot's bytes, and the driver's writes of the region
     uint64_t id = 0;
     uint64_t size = 0;
-    uint8_t* shadow = nullptr;          ///< what vkMapMemory hands out (anonymous mapping)
-    std::vector<uint8_t> snapshot;      ///< what the server is known to hold (while mapped)
-    bool mapped = false;
+    std::unique_ptr<TrackedRegion> region;  ///< program_view() is what vkMapMemory returns
+    uint8_t* snapshot = nullptr;            ///< what the server holds (anonymous zero pages, touched where written)
+    std::atomic<bool> ever_mapped{false};   ///< the first map asks the server for what the GPU wrote before
     VkDevice device = VK_NULL_HANDLE;
-    ~ShadowMemory();
 };
 
 /// Counters for benchmarks: how often the program waited on the network.
@@ -62,8 +68,9 @@ public:
     /// Cached reply bytes for a pure query, if any.
     bool cached(const std::string& key, std::vector<uint8_t>& out);
     void remember(const std::string& key, const std::vector<uint8_t>& reply);
-    /// Sends every change the program made to mapped memory since the last sync.
+    /// Sends the changed runs of the pages the program wrote in host-visible memory since the last call.
     bool flush_memory_writes();
+    /// Creates the shadow of a host-visible allocation; nullptr (logged) if memory for it cannot be had.
     ShadowMemory* add_shadow(uint64_t id, uint64_t size, VkDevice device);
     ShadowMemory* shadow(uint64_t id);
     void remove_shadow(uint64_t id);
@@ -105,6 +112,9 @@ private:
 
     std::mutex shadows_mu_;
     std::map<uint64_t, std::unique_ptr<ShadowMemory>> shadows_;
+    /// Held while collecting and queueing the program's writes, so two threads' flushes reach the server in the
+    /// order their bytes were taken.
+    std::mutex memory_flush_mu_;
     RuntimeStats stats_;
 };
 

@@ -14,6 +14,7 @@
 #include "client_commands_autogen.h"
 #include "common/log.h"
 #include "protocol/messages.h"
+#include "protocol/swapchain_messages.h"
 #include "video/decoder.h"
 
 namespace anarchy::client {
@@ -160,16 +161,16 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapc
 
         channel->add(sc);
         CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::SwapchainCreate), false);
-        auto& e = w.enc();
-        e.dispatchable(device);
-        e.u64(sc->id);
-        e.u32(uint32_t(sc->format));
-        e.u32(sc->extent.width);
-        e.u32(sc->extent.height);
-        e.u32(uint32_t(sc->mode));
-        e.u32(count);
-        for (uint64_t img : sc->images) e.u64(img);
-        e.u64(ci->oldSwapchain ? swapchain_of(ci->oldSwapchain)->state->id : 0);
+        protocol::SwapchainCreateMessage msg;
+        msg.device = object_of<DeviceObject>(device)->id;
+        msg.swapchain = sc->id;
+        msg.format = uint32_t(sc->format);
+        msg.width = sc->extent.width;
+        msg.height = sc->extent.height;
+        msg.present_mode = uint32_t(sc->mode);
+        msg.images = sc->images;
+        msg.old_swapchain = ci->oldSwapchain ? swapchain_of(ci->oldSwapchain)->state->id : 0;
+        msg.encode(w.enc());
         w.send();
 
         auto obj = std::make_unique<SwapchainObject>();
@@ -204,7 +205,7 @@ VKAPI_ATTR void VKAPI_CALL DestroySwapchainKHR(VkDevice device, VkSwapchainKHR s
         { std::lock_guard<std::mutex> displaying(sc->display_mu); }
         if (channel) channel->remove(sc->id);
         CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::SwapchainDestroy), false);
-        w.enc().u64(sc->id);
+        protocol::SwapchainDestroyMessage{sc->id}.encode(w.enc());
         w.send();
         destroy_images(device, *sc);
         delete obj;
@@ -269,10 +270,7 @@ VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImageKHR(VkDevice device, VkSwapchainK
         if (semaphore || fence) {
             QueueObject* q = any_queue(sc.device);
             CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::AcquireSignal), false);
-            auto& e = w.enc();
-            e.u64(q->id);
-            e.u64(id_of(semaphore));
-            e.u64(id_of(fence));
+            protocol::AcquireSignalMessage{q->id, id_of(semaphore), id_of(fence)}.encode(w.enc());
             w.send();
         }
         *index = found;
@@ -324,21 +322,18 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
                 results[i] = VK_SUBOPTIMAL_KHR;
         }
         CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::QueuePresent), false);
-        auto& e = w.enc();
-        e.u64(q->id);
-        e.u32(q->family);
-        e.u32(info->waitSemaphoreCount);
-        for (uint32_t i = 0; i < info->waitSemaphoreCount; ++i) e.u64(id_of(info->pWaitSemaphores[i]));
-        e.u32(uint32_t(sent.size()));
+        protocol::QueuePresentMessage msg;
+        msg.queue = q->id;
+        msg.queue_family = q->family;
+        for (uint32_t i = 0; i < info->waitSemaphoreCount; ++i) msg.wait_semaphores.push_back(id_of(info->pWaitSemaphores[i]));
         for (uint32_t i = 0, k = 0; i < info->swapchainCount; ++i) {
             if (k >= sent.size()) break;
             auto& sc = *swapchain_of(info->pSwapchains[i])->state;
             if (sent[k].first != &sc) continue;
-            e.u64(sc.id);
-            e.u32(info->pImageIndices[i]);
-            e.u64(sent[k].second);
+            msg.entries.push_back({sc.id, info->pImageIndices[i], sent[k].second});
             ++k;
         }
+        msg.encode(w.enc());
         w.send();
         if (!rt->flush()) return VK_ERROR_DEVICE_LOST;
         VkResult overall = VK_SUCCESS;

@@ -3,7 +3,7 @@
 // A Commands frame is a sequence of commands, each:  u32 id_and_flags | u32 payload size | payload.
 // When id_and_flags has kWantsReply, the payload starts with a u32 sequence number and the server answers
 // with a Reply frame:  u32 seq | u32 reply flags | [memory updates if kReplyHasMemory] | body.
-// Memory updates:  u32 count, then count times  u64 memory id | u64 offset | blob bytes.
+// Memory updates: a list of runs, laid out and coded by protocol/memory_messages.h.
 #pragma once
 
 #include <cstdint>
@@ -15,29 +15,19 @@ constexpr uint32_t kCommandIdMask = 0x7fffffffu;
 
 /// Hand-written messages; generated commands use ids below kFirstCustomCommand.
 enum class CustomCommand : uint32_t {
-    /// u64 memory id, u32 range count, then per range u64 offset + blob. Program writes to mapped memory.
+    /// A list of memory runs (memory_messages.h): bytes the program changed in host-visible memory.
     WriteMemory = 0x10001,
-    /// (reply) u64 memory id. The program mapped the memory: the reply carries its current contents.
+    /// (reply) MapMemoryMessage: the program maps this memory for the first time; the reply's memory updates
+    /// bring what the GPU wrote into it before.
     MapMemory = 0x10002,
-    /// u64 memory id. The program unmapped it: the server stops sending its updates.
-    UnmapMemory = 0x10003,
-    /// (reply) u64 instance id. Reply: u32 count, count x u64 server-assigned physical-device ids.
+    /// (reply) EnumeratePhysicalDevicesMessage; reply: PhysicalDeviceList (physical_device_messages.h).
     EnumeratePhysicalDevices = 0x10004,
     /// (reply) nothing. Measures a round trip.
     Ping = 0x10005,
-    /// (reply) u64 instance id. Reply: u32 group count; per group u32 device count, ids, u32 subsetAllocation.
-    EnumeratePhysicalDeviceGroups = 0x10006,
-    /// (reply) u64 device memory id, VkDeviceSize offset, VkDeviceSize size. Reply carries updates (invalidate).
-    InvalidateMemory = 0x10007,
-    /// u64 device, u64 swapchain id, u32 VkFormat, u32 width, u32 height, u32 VkPresentModeKHR, u32 image count,
-    /// image count x u64 image id (images the client created and bound), u64 retired swapchain id or 0.
+    /// SwapchainCreateMessage (swapchain_messages.h), and likewise for the next three.
     SwapchainCreate = 0x10008,
-    /// u64 swapchain id. The server stops capturing it; the client destroys its images itself.
     SwapchainDestroy = 0x10009,
-    /// u64 queue, u64 semaphore id or 0, u64 fence id or 0: signal them now (an image was acquired).
     AcquireSignal = 0x1000A,
-    /// u64 queue, u32 queue family, u32 wait count, wait x u64 semaphore id, u32 swapchain count, then per
-    /// swapchain u64 swapchain id, u32 image index, u64 present id. Captures and streams each image.
     QueuePresent = 0x1000B,
 };
 constexpr uint32_t kFirstCustomCommand = 0x10000;

@@ -131,6 +131,15 @@ public:
         out = d;
         return true;
     }
+    /// A blob left in place: out points into the message (valid as long as the message is).
+    bool blob_view(const uint8_t*& out, uint64_t& n) {
+        out = nullptr;
+        if (!u64(n)) return false;
+        if (n > remaining()) return fail("blob longer than the message");
+        out = p_;
+        p_ += n;
+        return true;
+    }
     /// A blob whose length the caller already knows must match.
     bool blob_exact(void* dst, uint64_t expected) {
         uint64_t n = 0;

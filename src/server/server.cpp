@@ -61,33 +61,44 @@ void Server::serve() {
         auto* conn_raw = conn.get();
         r->session = std::make_unique<Session>(std::move(conn), number, so);
         r->thread = std::thread([this, raw, conn_raw, number, peer]() {
-            transport::PeerInfo mine, theirs;
-            mine.schema_hash = protocol::kSchemaHash;
-            mine.software = "anarchy " ANARCHY_VERSION;
-            mine.role = "vulkan";
-            mine.session_token = raw->session->token();
-            std::string err;
-            if (!transport::server_handshake(*conn_raw, mine, &theirs, &err)) {
-                LOG_WARN("session %llu from %s refused: %s", (unsigned long long)number, peer.c_str(), err.c_str());
-                raw->done = true;
-                return;
+            // The last error boundary (decision 15): an exception ends this session only, never the server.
+            try {
+                serve_session(raw, conn_raw, number, peer);
+            } catch (const std::exception& e) {
+                LOG_ERROR("session %llu: ending: %s", (unsigned long long)number, e.what());
+                raw->session->stop();
+            } catch (...) {
+                LOG_ERROR("session %llu: ending: unknown exception", (unsigned long long)number);
+                raw->session->stop();
             }
-            if (theirs.role == "video") {
-                // A session's second connection: it carries that session's frames.
-                if (!this->attach_video(theirs.session_token, raw->session->take_connection()))
-                    LOG_WARN("video channel from %s names no running session", peer.c_str());
-                raw->done = true;
-                return;
-            }
-            LOG_INFO("session %llu: client %s (%s) connected", (unsigned long long)number, peer.c_str(),
-                     theirs.software.c_str());
-            std::string why = raw->session->run();
-            LOG_INFO("session %llu: ended (%s)", (unsigned long long)number, why.c_str());
             raw->done = true;
         });
         std::lock_guard<std::mutex> lock(mu_);
         sessions_.push_back(std::move(r));
     }
+}
+
+void Server::serve_session(Running* raw, transport::Connection* conn, uint64_t number, const std::string& peer) {
+    transport::PeerInfo mine, theirs;
+    mine.schema_hash = protocol::kSchemaHash;
+    mine.software = "anarchy " ANARCHY_VERSION;
+    mine.role = "vulkan";
+    mine.session_token = raw->session->token();
+    std::string err;
+    if (!transport::server_handshake(*conn, mine, &theirs, &err)) {
+        LOG_WARN("session %llu from %s refused: %s", (unsigned long long)number, peer.c_str(), err.c_str());
+        return;
+    }
+    if (theirs.role == "video") {
+        // A session's second connection: it carries that session's frames.
+        if (!this->attach_video(theirs.session_token, raw->session->take_connection()))
+            LOG_WARN("video channel from %s names no running session", peer.c_str());
+        return;
+    }
+    LOG_INFO("session %llu: client %s (%s) connected", (unsigned long long)number, peer.c_str(),
+             theirs.software.c_str());
+    std::string why = raw->session->run();
+    LOG_INFO("session %llu: ended (%s)", (unsigned long long)number, why.c_str());
 }
 
 bool Server::attach_video(uint64_t token, std::unique_ptr<transport::Connection> conn) {

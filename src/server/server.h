@@ -43,6 +43,8 @@ private:
         std::atomic<bool> done{false};
     };
     void reap();
+    /// A connection's thread: handshake, then the session until it ends.
+    void serve_session(Running* raw, transport::Connection* conn, uint64_t number, const std::string& peer);
     /// Joins a video channel to the running session holding `token`. False (and the connection closed) if none.
     bool attach_video(uint64_t token, std::unique_ptr<transport::Connection> conn);
 

@@ -7,7 +7,9 @@
 #include <cstring>
 
 #include "common/log.h"
-#include "protocol/memory_diff.h"
+#include "server/physical_device.h"
+#include "server/swapchain.h"
+#include "server/fault_hooks.h"
 
 namespace anarchy::server {
 
@@ -26,9 +28,7 @@ Session::Session(std::unique_ptr<transport::Connection> conn, uint64_t number, S
 Session::~Session() {
     stop();
     streamer_->stop();
-    std::lock_guard<std::mutex> lock(waiters_mu_);
-    for (auto& t : waiters_)
-        if (t.joinable()) t.join();
+    waits_.stop();
 }
 
 void Session::stop() {
@@ -87,8 +87,45 @@ void Session::forget_children(VkObjectType type, uint64_t handle) { objects_.rem
 
 void Session::note_async_failure(const char* command, VkResult result) {
     ++async_failures_;
-    LOG_WARN("session %llu: %s failed with VkResult %d (the client was told it succeeded; later use will fail)",
+    int32_t none = 0;
+    pending_async_error_.compare_exchange_strong(none, result);
+    LOG_WARN("session %llu: %s failed with VkResult %d (reported at the client's next synchronisation)",
              (unsigned long long)number_, command, result);
+}
+
+namespace {
+/// Commands whose reply is a synchronisation point for the program (decision 4).
+bool synchronises(protocol::CommandId id) {
+    using protocol::CommandId;
+    switch (id) {
+    case CommandId::vkWaitForFences:
+    case CommandId::vkGetFenceStatus:
+    case CommandId::vkQueueWaitIdle:
+    case CommandId::vkDeviceWaitIdle:
+    case CommandId::vkWaitSemaphores:
+    case CommandId::vkGetSemaphoreCounterValue:
+    case CommandId::vkGetEventStatus:
+    case CommandId::vkGetQueryPoolResults:
+        return true;
+    default:
+        return false;
+    }
+}
+}  // namespace
+
+VkResult Session::sync_result(protocol::CommandId command, VkResult r) {
+    if (r < 0 || pending_async_error_.load() == 0 || !synchronises(command)) return r;
+    auto stored = static_cast<VkResult>(pending_async_error_.exchange(0));
+    if (stored == 0) return r;
+    // Every synchronising command allows these three; anything else becomes a lost device.
+    VkResult reported = (stored == VK_ERROR_OUT_OF_HOST_MEMORY || stored == VK_ERROR_OUT_OF_DEVICE_MEMORY ||
+                         stored == VK_ERROR_DEVICE_LOST)
+                            ? stored
+                            : VK_ERROR_DEVICE_LOST;
+    const char* name = protocol::command_name(static_cast<uint32_t>(command));
+    LOG_WARN("session %llu: %s answers VkResult %d for an earlier asynchronous failure (VkResult %d)",
+             (unsigned long long)number_, name ? name : "a synchronising command", reported, stored);
+    return reported;
 }
 
 bool Session::observes_gpu_writes(uint32_t id) const {
@@ -104,8 +141,7 @@ bool Session::observes_gpu_writes(uint32_t id) const {
     case CommandId::vkGetQueryPoolResults:
         return true;
     default:
-        return id == static_cast<uint32_t>(CustomCommand::MapMemory) ||
-               id == static_cast<uint32_t>(CustomCommand::InvalidateMemory);
+        return id == static_cast<uint32_t>(CustomCommand::MapMemory);
     }
 }
 
@@ -166,7 +202,18 @@ bool Session::handle_frame(const transport::Frame& f, std::string& why) {
             why = "reply sequence number missing";
             return false;
         }
-        if (!handle_command(id, seq, wants_reply, d, why)) return false;
+        // The session's error boundary (decision 15): whatever a command throws ends this session only.
+        bool handled = false;
+        try {
+            handled = handle_command(id, seq, wants_reply, d, why);
+        } catch (const std::exception& e) {
+            const char* name = protocol::command_name(id);
+            why = std::string(name ? name : "custom command " + std::to_string(id)) + ": " + e.what();
+        } catch (...) {
+            const char* name = protocol::command_name(id);
+            why = std::string(name ? name : "custom command " + std::to_string(id)) + ": unknown exception";
+        }
+        if (!handled) return false;
         p += size;
         left -= size;
     }
@@ -194,6 +241,7 @@ bool Session::handle_command(uint32_t id, uint32_t seq, bool wants_reply, WireDe
             return false;
         }
         deferred_now_ = false;
+        server_fault_throw_point(id);
         ok = dispatch_generated(*this, static_cast<protocol::CommandId>(id), d, rp);
         deferred = deferred_now_;
         if (!ok) why = std::string(name) + ": " + d.error();
@@ -206,6 +254,12 @@ bool Session::handle_command(uint32_t id, uint32_t seq, bool wants_reply, WireDe
         why = std::string(name ? name : "custom command") + ": " + std::to_string(d.remaining()) + " unread bytes";
         return false;
     }
+    if (wants_reply && !deferred && id < protocol::kFirstCustomCommand &&
+        synchronises(static_cast<protocol::CommandId>(id)) && reply.size_bytes() >= 4) {
+        int32_t r = 0;
+        std::memcpy(&r, reply.bytes().data(), 4);
+        reply.patch_u32(0, static_cast<uint32_t>(sync_result(static_cast<protocol::CommandId>(id), VkResult(r))));
+    }
     if (wants_reply && !deferred) {
         bool with_memory = false;
         if (observes_gpu_writes(id)) {
@@ -213,231 +267,55 @@ bool Session::handle_command(uint32_t id, uint32_t seq, bool wants_reply, WireDe
             if (reply.size_bytes() >= 4) std::memcpy(&r, reply.bytes().data(), 4);
             with_memory = (id >= protocol::kFirstCustomCommand) || r == VK_SUCCESS;
         }
-        send_reply(seq, reply, with_memory);
+        send_reply(seq, reply, with_memory, first_map_);
     }
+    first_map_ = VK_NULL_HANDLE;
     return true;
 }
 
-void Session::send_reply(uint32_t seq, const WireEncoder& body, bool with_memory) {
+void Session::send_reply(uint32_t seq, const WireEncoder& body, bool with_memory, VkDeviceMemory first_map) {
     WireEncoder head;
     head.u32(seq);
     head.u32(with_memory ? protocol::kReplyHasMemory : 0);
-    if (with_memory) collect_memory_updates(head);
+    if (with_memory) collect_memory_updates(*this, head, first_map);
     conn_->send_parts(transport::FrameType::Reply, head.bytes().data(), head.size_bytes(), body.bytes().data(),
                       body.size_bytes());
 }
 
-void Session::defer_reply(std::function<void(WireEncoder&)> fn) {
-    uint32_t seq = current_seq_;
-    bool wants = current_wants_reply_;
+void Session::defer_reply(std::function<bool(uint64_t, WireEncoder&)> step) {
     deferred_now_ = true;
-    std::lock_guard<std::mutex> lock(waiters_mu_);
-    waiters_.emplace_back([this, fn = std::move(fn), seq, wants]() {
-        WireEncoder body;
-        fn(body);
+    auto body = std::make_shared<WireEncoder>();
+    PendingWait w;
+    w.seq = current_seq_;
+    w.wants_reply = current_wants_reply_;
+    w.step = [body, step = std::move(step)](uint64_t slice_ns) { return step(slice_ns, *body); };
+    w.finish = [this, body, seq = w.seq, wants = w.wants_reply]() {
         if (!wants || closing_) return;
         int32_t r = 0;
-        if (body.size_bytes() >= 4) std::memcpy(&r, body.bytes().data(), 4);
-        send_reply(seq, body, r == VK_SUCCESS);
-    });
-}
-
-uint32_t Session::collect_memory_updates(WireEncoder& out) {
-    size_t count_at = out.reserve_u32();
-    uint32_t count = 0;
-    std::vector<std::pair<uint64_t, std::shared_ptr<MirroredMemory>>> list;
-    {
-        std::lock_guard<std::mutex> lock(mirrors_mu_);
-        for (auto& kv : mirrors_)
-            if (kv.second->client_mapped) list.push_back(kv);
-    }
-    for (auto& [handle, m] : list) {
-        uint64_t id = objects_.find_id(VK_OBJECT_TYPE_DEVICE_MEMORY, handle);
-        if (!id) continue;
-        std::lock_guard<std::mutex> lock(m->mu);
-        if (!m->client_mapped) continue;
-        if (!m->coherent) {
-            VkMappedMemoryRange r{VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE, nullptr, m->memory, 0, VK_WHOLE_SIZE};
-            vk_.InvalidateMappedMemoryRanges(m->device, 1, &r);
-        }
-        protocol::for_each_changed_run(m->mapped, m->client_view.data(), m->size, [&](size_t off, size_t len) {
-            out.u64(id);
-            out.u64(off);
-            out.blob(m->mapped + off, len);
-            std::memcpy(m->client_view.data() + off, m->mapped + off, len);
-            ++count;
-        });
-    }
-    out.patch_u32(count_at, count);
-    LOG_DEBUG("memory", "session %llu: %u changed ranges in %zu client-mapped allocations", (unsigned long long)number_,
-              count, list.size());
-    return count;
+        if (body->size_bytes() >= 4) std::memcpy(&r, body->bytes().data(), 4);
+        send_reply(seq, *body, r == VK_SUCCESS);
+    };
+    waits_.add(std::move(w));
 }
 
 bool Session::handle_custom(uint32_t id, WireDecoder& d, WireEncoder* reply, std::string& why) {
     switch (static_cast<CustomCommand>(id)) {
     case CustomCommand::Ping:
         return true;
-    case CustomCommand::WriteMemory: {
-        uint64_t mem_id = 0;
-        uint32_t ranges = 0;
-        VkDeviceMemory mem{};
-        if (!decode_handle(d, VK_OBJECT_TYPE_DEVICE_MEMORY, false, mem_id, mem) || !d.count(ranges, 16)) return false;
-        std::shared_ptr<MirroredMemory> m;
-        {
-            std::lock_guard<std::mutex> lock(mirrors_mu_);
-            auto it = mirrors_.find(reinterpret_cast<uint64_t>(mem));
-            if (it != mirrors_.end()) m = it->second;
-        }
-        if (!m) return d.fail("WriteMemory to memory that is not host-visible");
-        std::lock_guard<std::mutex> lock(m->mu);
-        for (uint32_t i = 0; i < ranges; ++i) {
-            uint64_t off = 0, len = 0;
-            if (!d.u64(off) || !d.u64(len)) return false;
-            if (len > d.remaining()) return d.fail("WriteMemory range longer than the message");
-            if (off > m->size || len > m->size - off) return d.fail("WriteMemory range outside the allocation");
-            std::memcpy(m->mapped + off, d.cursor(), len);
-            if (m->client_mapped) std::memcpy(m->client_view.data() + off, d.cursor(), len);
-            d.skip(len);
-            if (!m->coherent) {
-                VkMappedMemoryRange r{VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE, nullptr, m->memory, 0, VK_WHOLE_SIZE};
-                vk_.FlushMappedMemoryRanges(m->device, 1, &r);
-            }
-        }
-        return true;
-    }
+    case CustomCommand::WriteMemory:
+        return handle_write_memory(*this, d);
     case CustomCommand::MapMemory:
-    case CustomCommand::UnmapMemory:
-    case CustomCommand::InvalidateMemory: {
-        uint64_t mem_id = 0;
-        VkDeviceMemory mem{};
-        if (!decode_handle(d, VK_OBJECT_TYPE_DEVICE_MEMORY, false, mem_id, mem)) return false;
-        std::shared_ptr<MirroredMemory> m;
-        {
-            std::lock_guard<std::mutex> lock(mirrors_mu_);
-            auto it = mirrors_.find(reinterpret_cast<uint64_t>(mem));
-            if (it != mirrors_.end()) m = it->second;
-        }
-        if (!m) return d.fail("map of memory that is not host-visible");
-        std::lock_guard<std::mutex> lock(m->mu);
-        if (static_cast<CustomCommand>(id) == CustomCommand::MapMemory && !m->client_mapped) {
-            // The client's shadow starts zeroed; the first update brings every non-zero byte.
-            m->client_view.assign(m->size, 0);
-            m->client_mapped = true;
-        } else if (static_cast<CustomCommand>(id) == CustomCommand::UnmapMemory) {
-            m->client_mapped = false;
-            m->client_view.clear();
-            m->client_view.shrink_to_fit();
-        }
-        return true;
-    }
-    case CustomCommand::SwapchainCreate: {
-        uint64_t dev_id = 0, sc_id = 0, old_id = 0;
-        VkDevice device{};
-        uint32_t format = 0, width = 0, height = 0, mode = 0, count = 0;
-        if (!decode_handle(d, VK_OBJECT_TYPE_DEVICE, false, dev_id, device) || !d.u64(sc_id) || !d.u32(format) ||
-            !d.u32(width) || !d.u32(height) || !d.u32(mode) || !d.count(count, 8))
-            return false;
-        if (count == 0 || count > 16) return d.fail("swapchain image count out of range");
-        std::vector<VkImage> images(count);
-        for (uint32_t i = 0; i < count; ++i) {
-            uint64_t img_id = 0;
-            if (!decode_handle(d, VK_OBJECT_TYPE_IMAGE, false, img_id, images[i])) return false;
-        }
-        if (!d.u64(old_id)) return false;
-        if (mode != VK_PRESENT_MODE_FIFO_KHR && mode != VK_PRESENT_MODE_MAILBOX_KHR &&
-            mode != VK_PRESENT_MODE_IMMEDIATE_KHR && mode != VK_PRESENT_MODE_FIFO_RELAXED_KHR)
-            return d.fail("unknown present mode");
-        std::string err;
-        if (!streamer_->create_swapchain(device, sc_id, VkFormat(format), VkExtent2D{width, height},
-                                         VkPresentModeKHR(mode), std::move(images), &err))
-            return d.fail(err);
-        return true;
-    }
-    case CustomCommand::SwapchainDestroy: {
-        uint64_t sc_id = 0;
-        if (!d.u64(sc_id)) return false;
-        streamer_->destroy_swapchain(sc_id);
-        return true;
-    }
-    case CustomCommand::AcquireSignal: {
-        uint64_t q_id = 0, sem_id = 0, fence_id = 0;
-        VkQueue queue{};
-        VkSemaphore sem{};
-        VkFence fence{};
-        if (!decode_handle(d, VK_OBJECT_TYPE_QUEUE, false, q_id, queue) ||
-            !decode_handle(d, VK_OBJECT_TYPE_SEMAPHORE, true, sem_id, sem) ||
-            !decode_handle(d, VK_OBJECT_TYPE_FENCE, true, fence_id, fence))
-            return false;
-        // The image is free already (its capture finished before the client saw it released): signal at once.
-        VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-        si.signalSemaphoreCount = sem ? 1 : 0;
-        si.pSignalSemaphores = &sem;
-        VkResult r = vk_.QueueSubmit(queue, sem ? 1 : 0, &si, fence);
-        if (r != VK_SUCCESS) note_async_failure("vkAcquireNextImageKHR (signal)", r);
-        return true;
-    }
-    case CustomCommand::QueuePresent: {
-        uint64_t q_id = 0;
-        VkQueue queue{};
-        uint32_t family = 0, wait_count = 0, entry_count = 0;
-        if (!decode_handle(d, VK_OBJECT_TYPE_QUEUE, false, q_id, queue) || !d.u32(family) || !d.count(wait_count, 8))
-            return false;
-        std::vector<VkSemaphore> waits(wait_count);
-        for (uint32_t i = 0; i < wait_count; ++i) {
-            uint64_t sem_id = 0;
-            if (!decode_handle(d, VK_OBJECT_TYPE_SEMAPHORE, false, sem_id, waits[i])) return false;
-        }
-        if (!d.count(entry_count, 20)) return false;
-        std::vector<PresentEntry> entries(entry_count);
-        for (auto& en : entries)
-            if (!d.u64(en.swapchain) || !d.u32(en.image_index) || !d.u64(en.present_id)) return false;
-        std::string err;
-        if (!streamer_->present(queue, family, waits, entries, &err)) return d.fail(err);
-        return true;
-    }
+        return handle_map_memory(*this, d, first_map_);
+    case CustomCommand::SwapchainCreate:
+        return handle_swapchain_create(*this, d);
+    case CustomCommand::SwapchainDestroy:
+        return handle_swapchain_destroy(*this, d);
+    case CustomCommand::AcquireSignal:
+        return handle_acquire_signal(*this, d);
+    case CustomCommand::QueuePresent:
+        return handle_queue_present(*this, d);
     case CustomCommand::EnumeratePhysicalDevices:
-    case CustomCommand::EnumeratePhysicalDeviceGroups: {
-        uint64_t inst_id = 0;
-        VkInstance instance{};
-        if (!decode_handle(d, VK_OBJECT_TYPE_INSTANCE, false, inst_id, instance)) return false;
-        uint32_t n = 0;
-        vk_.EnumeratePhysicalDevices(instance, &n, nullptr);
-        std::vector<VkPhysicalDevice> devs(n);
-        vk_.EnumeratePhysicalDevices(instance, &n, devs.data());
-        devs.resize(n);
-        if (options_.device_index != UINT32_MAX) {
-            if (options_.device_index < devs.size())
-                devs = {devs[options_.device_index]};
-            else
-                devs.clear();
-        }
-        std::vector<uint64_t> ids;
-        for (VkPhysicalDevice pd : devs) {
-            uint64_t existing = objects_.find_id(VK_OBJECT_TYPE_PHYSICAL_DEVICE, reinterpret_cast<uint64_t>(pd));
-            if (!existing) {
-                existing = kServerIdBit | next_server_id_++;
-                register_object(existing, VK_OBJECT_TYPE_PHYSICAL_DEVICE, reinterpret_cast<uint64_t>(pd),
-                                reinterpret_cast<uint64_t>(instance), VK_OBJECT_TYPE_UNKNOWN, 0);
-            }
-            ids.push_back(existing);
-        }
-        if (reply) {
-            if (static_cast<CustomCommand>(id) == CustomCommand::EnumeratePhysicalDevices) {
-                reply->u32(static_cast<uint32_t>(ids.size()));
-                for (uint64_t x : ids) reply->u64(x);
-            } else {
-                // One group per device: device groups of several GPUs are not forwarded.
-                reply->u32(static_cast<uint32_t>(ids.size()));
-                for (uint64_t x : ids) {
-                    reply->u32(1);
-                    reply->u64(x);
-                    reply->u32(0);
-                }
-            }
-        }
-        return true;
-    }
+        return handle_enumerate_physical_devices(*this, d, reply);
     }
     why = "unknown custom command " + std::to_string(id);
     return d.fail(why);
@@ -446,12 +324,7 @@ bool Session::handle_custom(uint32_t id, WireDecoder& d, WireEncoder* reply, std
 void Session::cleanup() {
     // Frame capture goes first: it uses devices, queues and images about to be destroyed.
     streamer_->stop();
-    {
-        std::lock_guard<std::mutex> lock(waiters_mu_);
-        for (auto& t : waiters_)
-            if (t.joinable()) t.join();
-        waiters_.clear();
-    }
+    waits_.stop();
     if (!has_dispatch_) {
         objects_.clear();
         return;
@@ -461,10 +334,8 @@ void Session::cleanup() {
     // Devices must be idle before their children go.
     for (auto& [id, e] : all)
         if (e.type == VK_OBJECT_TYPE_DEVICE && vk_.DeviceWaitIdle) vk_.DeviceWaitIdle(reinterpret_cast<VkDevice>(e.handle));
-    {
-        std::lock_guard<std::mutex> lock(mirrors_mu_);
-        mirrors_.clear();
-    }
+    gpu_writes_.release_all();  // its pooled fences go before their devices
+    memories_.clear();
     for (auto& [id, e] : all) {
         if (e.parent_type != VK_OBJECT_TYPE_UNKNOWN) continue;  // freed with their pool
         if (e.type == VK_OBJECT_TYPE_PHYSICAL_DEVICE || e.type == VK_OBJECT_TYPE_QUEUE) continue;

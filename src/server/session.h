@@ -20,30 +20,21 @@
 #include "protocol/wire_decoder.h"
 #include "protocol/wire_encoder.h"
 #include "server/frame_streamer.h"
+#include "server/gpu_write_tracker.h"
+#include "server/device_memory.h"
 #include "server/object_table.h"
+#include "server/wait_pool.h"
 #include "server_dispatch_table_autogen.h"
 #include "transport/connection.h"
 #include "vk_schema_autogen.h"
 
 namespace anarchy::server {
 
-/// Returned by a server hook whose reply a waiter thread sends later.
+/// Returned by a server hook whose reply the session's wait pool sends later.
 constexpr VkResult kReplyDeferred = static_cast<VkResult>(0x7ffffff0);
 /// Caps on what a client may ask the server to allocate for outputs.
 constexpr uint64_t kMaxOutputElements = 1u << 20;
 constexpr uint64_t kMaxOutputBytes = uint64_t(1) << 30;
-
-/// Host-visible memory the server keeps mapped, and what the client is known to hold of it.
-struct MirroredMemory {
-    std::mutex mu;               ///< held while comparing or applying writes
-    uint8_t* mapped = nullptr;   ///< the host driver's persistent mapping
-    uint64_t size = 0;
-    std::vector<uint8_t> client_view;  ///< bytes the client holds (valid while client_mapped)
-    bool client_mapped = false;
-    VkDevice device = VK_NULL_HANDLE;
-    bool coherent = true;
-    VkDeviceMemory memory = VK_NULL_HANDLE;
-};
 
 /// Settings the server applies to every session.
 struct SessionOptions {
@@ -102,21 +93,29 @@ public:
     // ---- used by hooks (overrides.cpp) ----
     uint32_t current_seq() const { return current_seq_; }
     bool current_wants_reply() const { return current_wants_reply_; }
-    /// Runs fn on a waiter thread; fn builds the reply body into the encoder. Memory updates are appended when
-    /// the body's leading VkResult is VK_SUCCESS.
-    void defer_reply(std::function<void(protocol::WireEncoder&)> fn);
+    /// Answers the current command later, from the session's wait pool: step(slice_ns, body) waits at most slice_ns
+    /// and returns true once it has written the reply body, false to be called again. Memory updates are appended
+    /// when the body's leading VkResult is VK_SUCCESS.
+    void defer_reply(std::function<bool(uint64_t slice_ns, protocol::WireEncoder& body)> step);
+    /// The VkResult a synchronising command answers: r, or a failure of an earlier asynchronous call not yet
+    /// reported (decision 4).
+    /// Reported once, then forgotten; r itself when it is already an error.
+    VkResult sync_result(protocol::CommandId command, VkResult r);
+    /// Threads the wait pool holds now (bounded by WaitPool::kMaxThreads).
+    size_t wait_threads() const { return waits_.threads(); }
     /// True once the session is ending: waiters give up.
     bool closing() const { return closing_.load(); }
     std::mutex& instance_mutex() { return instance_mu_; }
     void set_dispatch(const DispatchTable& t) { vk_ = t; has_dispatch_ = true; }
     bool has_dispatch() const { return has_dispatch_; }
     const SessionOptions& options() const { return options_; }
-    std::map<uint64_t, std::shared_ptr<MirroredMemory>>& mirrors() { return mirrors_; }  // by VkDeviceMemory
-    std::mutex& mirrors_mutex() { return mirrors_mu_; }
-    /// Appends updates of every client-mapped memory (bytes the GPU changed since the client last saw them).
-    /// Returns how many ranges were written.
-    uint32_t collect_memory_updates(protocol::WireEncoder& out);
+    /// Host-visible allocations and what the client holds of them.
+    HostMemories& memories() { return memories_; }
     uint64_t number() const { return number_; }
+    /// A fresh id for an object the server names (kServerIdBit set): physical devices.
+    uint64_t new_server_id() { return kServerIdBit | next_server_id_++; }
+    /// Host-visible ranges submitted GPU work may write (the candidates for memory updates).
+    GpuWriteTracker& gpu_writes() { return gpu_writes_; }
     /// The physical device a VkDevice was created from (recorded by the vkCreateDevice hook).
     std::map<VkDevice, VkPhysicalDevice>& device_parents() { return device_parents_; }
 
@@ -124,7 +123,9 @@ private:
     bool handle_frame(const transport::Frame& f, std::string& why);
     bool handle_command(uint32_t id, uint32_t seq, bool wants_reply, protocol::WireDecoder& d, std::string& why);
     bool handle_custom(uint32_t id, protocol::WireDecoder& d, protocol::WireEncoder* reply, std::string& why);
-    void send_reply(uint32_t seq, const protocol::WireEncoder& body, bool with_memory);
+    /// Sends a reply; with_memory appends the memory updates (only first_map's unsent ranges when given).
+    void send_reply(uint32_t seq, const protocol::WireEncoder& body, bool with_memory,
+                    VkDeviceMemory first_map = VK_NULL_HANDLE);
     void cleanup();
     bool observes_gpu_writes(uint32_t id) const;
 
@@ -140,12 +141,13 @@ private:
     bool deferred_now_ = false;
     std::atomic<bool> closing_{false};
     std::mutex instance_mu_;
-    std::mutex mirrors_mu_;
-    std::map<uint64_t, std::shared_ptr<MirroredMemory>> mirrors_;
+    HostMemories memories_;
+    VkDeviceMemory first_map_ = VK_NULL_HANDLE;  ///< set by a MapMemory command for its own reply (session thread)
     std::map<VkDevice, VkPhysicalDevice> device_parents_;
-    std::mutex waiters_mu_;
-    std::list<std::thread> waiters_;
+    GpuWriteTracker gpu_writes_{vk_};  ///< reads vk_, so declared after it
+    WaitPool waits_;
     uint64_t async_failures_ = 0;
+    std::atomic<int32_t> pending_async_error_{0};  ///< first unreported failure of an async call (0: none)
     uint64_t next_server_id_ = 1;
     uint64_t token_ = 0;
     std::unique_ptr<FrameStreamer> streamer_;

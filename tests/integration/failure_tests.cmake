@@ -11,3 +11,14 @@ add_test(NAME integration_server_killed
 set_tests_properties(integration_malformed_input integration_server_killed PROPERTIES
   TIMEOUT 120
   ENVIRONMENT "${ANARCHY_FAILURE_TEST_ENV}")
+
+# One error boundary (decisions 4 and 15), through the fault-injection hooks of client and server.
+foreach(pair "client_entry_point_exception:client_throw" "server_session_exception_isolated:server_throw"
+             "async_failure_reported_at_sync:async_failure")
+  string(REPLACE ":" ";" parts ${pair})
+  list(GET parts 0 test_name)
+  list(GET parts 1 test_case)
+  add_test(NAME ${test_name}
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/error_boundary.py --build ${CMAKE_BINARY_DIR} ${test_case})
+  set_tests_properties(${test_name} PROPERTIES TIMEOUT 300)
+endforeach()

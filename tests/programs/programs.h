@@ -24,6 +24,15 @@ Output run_ring(TestContext& ctx);
 Output run_secondary(TestContext& ctx);
 Output run_multithread(TestContext& ctx);
 Output run_templates(TestContext& ctx);
+Output run_mapped_ring(TestContext& ctx);
+Output run_readback_cached(TestContext& ctx);
+Output run_noncoherent(TestContext& ctx);
+Output run_storage_writes(TestContext& ctx);
+Output run_threads_writing(TestContext& ctx);
+Output run_map_cycles(TestContext& ctx);
+Output run_free_mapped(TestContext& ctx);
+Output run_crash_after_map(TestContext& ctx);
+Output run_soak_waits(TestContext& ctx);
 
 inline constexpr Program kPrograms[] = {
     {"graphics", run_graphics, "256x256 RGBA (PAM) of the scene, 4x MSAA resolved, dynamic rendering"},
@@ -36,6 +45,16 @@ inline constexpr Program kPrograms[] = {
     {"secondary", run_secondary, "256x256 RGBA (PAM) of the scene drawn by secondary command buffers"},
     {"multithread", run_multithread, "256x256 RGBA (PAM): four quadrants recorded by four threads"},
     {"templates", run_templates, "2 x 65,613 uint32: compute results with template-updated and pushed descriptors"},
+    {"mapped_ring", run_mapped_ring, "30 checksums: ~200 small writes a frame across a persistently mapped 256 MiB"},
+    {"readback_cached", run_readback_cached, "bytes the GPU wrote into HOST_CACHED memory (fill, update, copies)"},
+    {"noncoherent", run_noncoherent, "bytes of flushed and invalidated sub-ranges of non-coherent memory"},
+    {"storage_writes", run_storage_writes, "host-visible memory written by a compute shader (plain, dynamic)"},
+    {"threads_writing", run_threads_writing, "20 checksums: two threads writing one mapped buffer at once"},
+    {"map_cycles", run_map_cycles, "200 checksums: map/write/unmap cycles, GPU writes seen by fresh maps"},
+    {"free_mapped", run_free_mapped, "GPU copies of memory that was freed while mapped, then reused"},
+    // Not in the byte-for-byte comparisons: for the failure and soak tests in tests/integration.
+    {"crash_after_map", run_crash_after_map, "nothing: dies by SIGSEGV after mapping and writing memory"},
+    {"soak_waits", run_soak_waits, "a line: ANARCHY_SOAK_CYCLES (default 1000) submit-and-wait cycles"},
 };
 
 }  // namespace anarchy::testprog

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Mapped-memory frames per second, native (lavapipe) against remote (`anarchy serve` on loopback) in one run.
+
+Runs anarchy_memory_bench once per case (mapped size x bytes per frame x upload/readback), each case its own
+process so the driver's counters (ANARCHY_STATS_FILE, written at vkDestroyInstance) belong to that case alone,
+and prints two tables with the goals of DESIGN.md decision 8:
+  - frame time with 1 GiB mapped within 10% of with 1 MiB mapped;
+  - bytes sent up <= 1.2x the bytes written (upload);
+  - remote frame time at 1 MiB mapped <= native + 2 round trips (round trip: anarchy_roundtrip_bench's p50).
+Bytes per byte are totals over the whole process (setup, warm-up and measured frames) divided by the bytes
+written or read in all its frames."""
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+LAVAPIPE = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json'
+
+
+def native_env():
+    env = dict(os.environ)
+    env['VK_ICD_FILENAMES'] = LAVAPIPE
+    env['VK_DRIVER_FILES'] = LAVAPIPE
+    return env
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def parse_case(stdout):
+    for line in stdout.splitlines():
+        if line.startswith('memory_bench '):
+            return {k: v for k, v in (kv.split('=', 1) for kv in line.split()[1:])}
+    return None
+
+
+def parse_stats(path):
+    """The driver's counters, summed over the lines in `path` (one per vkDestroyInstance)."""
+    totals = {}
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        for line in f:
+            for kv in line.split():
+                k, _, v = kv.partition('=')
+                if v.isdigit():
+                    totals[k] = totals.get(k, 0) + int(v)
+    return totals or None
+
+
+def round_trip_us(build, count):
+    exe = os.path.join(build, 'bench', 'anarchy_roundtrip_bench')
+    try:
+        out = subprocess.run([exe, str(count)], capture_output=True, text=True, timeout=120).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        print(f'round trip: {e}', file=sys.stderr)
+        return None
+    m = re.search(r'anarchy sync command\s+p50\s+([\d.]+)', out)
+    return float(m.group(1)) if m else None
+
+
+def run_case(argv, env, timeout):
+    start = time.time()
+    try:
+        r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f'timed out after {timeout:.0f} s'
+    if r.returncode != 0:
+        return None, f'exit {r.returncode}: {r.stderr.strip()[-300:]}'
+    case = parse_case(r.stdout)
+    if case is not None:
+        case['wall_s'] = f'{time.time() - start:.1f}'
+    return case, None if case else 'no result line'
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'build'))
+    ap.add_argument('--seconds', type=float, default=2.0, help='measured seconds per case (after warm-up)')
+    ap.add_argument('--sizes-mib', default='1,64,256,1024')
+    ap.add_argument('--bytes', default='4096,1048576', help='bytes written (read) per frame')
+    ap.add_argument('--modes', default='upload,readback')
+    ap.add_argument('--case-timeout', type=float, default=150.0, help='seconds before a case is given up')
+    ap.add_argument('--roundtrips', type=int, default=2000)
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    bench = os.path.join(build, 'bench', 'anarchy_memory_bench')
+    sizes = [int(s) for s in args.sizes_mib.split(',')]
+    per_frame = [int(b) for b in args.bytes.split(',')]
+    modes = args.modes.split(',')
+    tmp = tempfile.mkdtemp(prefix='anarchy-memory-bench-')
+
+    rtt = round_trip_us(build, args.roundtrips)
+    print(f'round trip (anarchy sync command p50): {rtt:.1f} us' if rtt else 'round trip: not measured')
+
+    port = free_port()
+    address = f'127.0.0.1:{port}'
+    server_log = open(os.path.join(tmp, 'server.log'), 'w')
+    server = subprocess.Popen([os.path.join(build, 'anarchy'), 'serve', '--listen', address], env=native_env(),
+                              stdout=server_log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 20
+    while True:
+        try:
+            socket.create_connection(('127.0.0.1', port), timeout=1).close()
+            break
+        except OSError:
+            if server.poll() is not None or time.time() > deadline:
+                print('anarchy serve did not start', file=sys.stderr)
+                return 1
+            time.sleep(0.05)
+
+    results = {}
+    try:
+        for mode in modes:
+            for size in sizes:
+                for b in per_frame:
+                    argv = [bench, '--mode', mode, '--size-mib', str(size), '--write-bytes', str(b),
+                            '--seconds', str(args.seconds)]
+                    native, native_err = run_case(argv, native_env(), args.case_timeout)
+                    stats_path = os.path.join(tmp, f'stats_{mode}_{size}_{b}.txt')
+                    env = native_env()
+                    env['ANARCHY_STATS_FILE'] = stats_path
+                    remote, remote_err = run_case([os.path.join(build, 'anarchy'), 'run', '--server', address, '--']
+                                                  + argv, env, args.case_timeout)
+                    results[(mode, size, b)] = (native, remote, parse_stats(stats_path), native_err, remote_err)
+                    n = f'{float(native["fps"]):.0f} fps' if native else native_err
+                    r = f'{float(remote["fps"]):.0f} fps ({remote["wall_s"]} s)' if remote else remote_err
+                    print(f'  {mode} {size} MiB, {b} B/frame: native {n}; remote {r}', flush=True)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        server_log.close()
+
+    def human(b):
+        return f'{b // 1048576} MiB' if b >= 1048576 else f'{b // 1024} KiB'
+
+    goals = []
+    for mode in modes:
+        moved = 'written' if mode == 'upload' else 'read'
+        print(f'\n== {mode}: host {"writes" if mode == "upload" else "reads"} N bytes of a persistently mapped '
+              f'buffer per frame, GPU copy, fence wait')
+        print(f'{"mapped":>8} {moved + "/frame":>13} {"native fps":>11} {"remote fps":>11} {"remote/native":>14} '
+              f'{"p50 native ms":>14} {"p50 remote ms":>14} {"up B/B":>8} {"down B/B":>9}')
+        for size in sizes:
+            for b in per_frame:
+                native, remote, stats, _, _ = results[(mode, size, b)]
+                nf = float(native['fps']) if native else None
+                rf = float(remote['fps']) if remote else None
+                ratio = f'{rf / nf:.3f}' if nf and rf else '-'
+                up = down = '-'
+                if remote and stats:
+                    total = int(remote['bytes_total']) or 1
+                    up = f'{stats.get("bytes_sent", 0) / total:.2f}'
+                    down = f'{stats.get("bytes_received", 0) / total:.2f}'
+                print(f'{size:>6}Mi {human(b):>13} {nf or 0:>11.1f} {rf or 0:>11.1f} {ratio:>14} '
+                      f'{float(native["p50_ms"]) if native else 0:>14.3f} '
+                      f'{float(remote["p50_ms"]) if remote else 0:>14.3f} {up:>8} {down:>9}')
+        for b in per_frame:
+            small, large = results.get((mode, 1, b)), results.get((mode, 1024, b))
+            if small and large and small[1] and large[1]:
+                t1, t1024 = float(small[1]['p50_ms']), float(large[1]['p50_ms'])
+                goals.append((f'{mode} {human(b)}/frame: remote frame time at 1 GiB within 10% of at 1 MiB',
+                              f'{t1024:.3f} ms vs {t1:.3f} ms', t1024 <= 1.1 * t1))
+            elif small or large:
+                goals.append((f'{mode} {human(b)}/frame: remote frame time at 1 GiB within 10% of at 1 MiB',
+                              'not measured (a case failed or timed out)', False))
+            entry = results.get((mode, 1, b))
+            if entry and entry[0] and entry[1] and rtt:
+                native_ms, remote_ms = float(entry[0]['p50_ms']), float(entry[1]['p50_ms'])
+                budget = native_ms + 2 * rtt / 1000
+                goals.append((f'{mode} {human(b)}/frame: remote frame time at 1 MiB <= native + 2 round trips',
+                              f'{remote_ms:.3f} ms vs {native_ms:.3f} + 2 x {rtt / 1000:.3f} = {budget:.3f} ms',
+                              remote_ms <= budget))
+        if mode == 'upload':
+            for size in sizes:
+                for b in per_frame:
+                    _, remote, stats, _, _ = results[(mode, size, b)]
+                    if remote and stats:
+                        ratio = stats.get('bytes_sent', 0) / max(1, int(remote['bytes_total']))
+                        goals.append((f'upload {size} MiB, {human(b)}/frame: bytes up <= 1.2x bytes written',
+                                      f'{ratio:.2f}x', ratio <= 1.2))
+    print('\n== goals (DESIGN.md decision 8)')
+    for name, figure, ok in goals:
+        print(f'  {"met " if ok else "MISS"}  {name}: {figure}')
+    print(f'(logs and counters: {tmp})')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,112 @@
+// Page-granular write tracking for mapped memory (Linux): which pages did the program write since the driver
+// last looked, found without scanning the mapping (DESIGN.md decision 8). Two backends behind one interface:
+// userfaultfd write-protect (preferred: also catches writes the kernel does for the program, e.g. read(2) into
+// mapped memory) and mprotect + a chaining SIGSEGV handler (works everywhere, but such kernel writes fail EFAULT).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace anarchy::client {
+
+/// The unit of PageRun, whatever the system page size (a larger system page reports all its 4 KiB pages).
+inline constexpr uint64_t kPageSize = 4096;
+
+/// One run of pages: [first, first + count) in kPageSize units from the start of the region.
+struct PageRun {
+    uint64_t first;
+    uint64_t count;
+    bool operator==(const PageRun&) const = default;
+};
+
+/// Dirty bits of one region in two levels: a leaf bit per page and a summary bit per leaf word, so collecting
+/// them costs one word per 4096 pages (64 words for 1 GiB) plus the dirty words. mark() is async-signal-safe.
+class DirtyBitmap {
+public:
+    explicit DirtyBitmap(uint64_t pages);
+    uint64_t pages() const { return pages_; }
+    /// Sets the bit of `page` (then its summary bit, so a collector that sees the summary sees the leaf).
+    void mark(uint64_t page) {
+        uint64_t word = page >> 6;
+        leaf_[word].fetch_or(uint64_t(1) << (page & 63));
+        summary_[word >> 6].fetch_or(uint64_t(1) << (word & 63));
+    }
+    /// Atomically clears every set bit and appends them as merged runs (system-page units).
+    void take(std::vector<PageRun>& out);
+
+private:
+    static_assert(std::atomic<uint64_t>::is_always_lock_free, "mark() must be async-signal-safe");
+    uint64_t pages_;
+    std::unique_ptr<std::atomic<uint64_t>[]> leaf_;
+    std::unique_ptr<std::atomic<uint64_t>[]> summary_;
+    uint64_t summary_words_;
+};
+
+/// Host memory shared by two views: the program's (write-tracked) and the driver's (never tracked).
+/// Thread-safe: program threads write while any one thread calls take_dirty; destruction must not race
+/// take_dirty on the same region (the driver owns both), but may race writes to other regions.
+class TrackedRegion {
+public:
+    virtual ~TrackedRegion() = default;
+    /// What vkMapMemory returns; writes through it are tracked.
+    uint8_t* program_view() const { return program_; }
+    /// An alias of the same pages: the driver reads and writes here without faults or tracking.
+    uint8_t* driver_view() const { return driver_; }
+    /// Bytes asked for; both views span mapped_size() (whole system pages).
+    uint64_t size() const { return size_; }
+    uint64_t mapped_size() const { return mapped_size_; }
+    /// Appends the runs of pages the program wrote since the last call and re-arms tracking on them.
+    /// Race-free against concurrent program writes: a write is in this call's result or the next one's.
+    /// Per page: clear the dirty bit, re-protect; the caller reads the contents afterwards via driver_view().
+    /// Cost follows the dirty pages (plus one word per 16 MiB of region), not the region size.
+    virtual void take_dirty(std::vector<PageRun>& out) = 0;
+
+protected:
+    TrackedRegion(uint8_t* program, uint8_t* driver, uint64_t size, uint64_t mapped_size)
+        : program_(program), driver_(driver), size_(size), mapped_size_(mapped_size) {}
+    /// Converts system-page runs collected in [first_new, end) of out into kPageSize units, in place.
+    static void to_4k_units(std::vector<PageRun>& out, size_t first_new, uint64_t system_page);
+
+    uint8_t* program_;
+    uint8_t* driver_;
+    uint64_t size_;
+    uint64_t mapped_size_;
+};
+
+enum class PageTrackerBackend { Userfaultfd, Mprotect };
+
+class PageTracker {
+public:
+    virtual ~PageTracker() = default;
+    /// The process-wide tracker, choosing the best backend once (ANARCHY_PAGE_TRACKING=uffd|mprotect forces
+    /// one; a forced uffd that the kernel refuses falls back to mprotect with a warning). Never destroyed, so
+    /// its handler thread / signal handler outlive every static destructor.
+    static PageTracker& instance();
+    /// A tracker of the given backend; nullptr and *error (why) when this process or kernel cannot have it.
+    /// Several mprotect trackers share one signal handler and region table; each uffd tracker owns a
+    /// userfaultfd and a handler thread (stopped and joined by its destructor, after all its regions are gone).
+    static std::unique_ptr<PageTracker> create_backend(PageTrackerBackend backend, std::string* error);
+
+    /// A zero-filled region of `size` bytes, tracking armed (all pages clean). nullptr and *error on failure.
+    virtual std::unique_ptr<TrackedRegion> create(uint64_t size, std::string* error) = 0;
+    /// "userfaultfd" or "mprotect".
+    virtual const char* backend_name() const = 0;
+};
+
+namespace page_tracker_detail {
+/// Both views of a fresh memfd of `mapped_size` bytes (the fd is closed again); false and *error on failure.
+bool map_two_views(uint64_t mapped_size, uint8_t** program, uint8_t** driver, std::string* error);
+uint64_t system_page_size();
+/// Pins the library holding this code (RTLD_NODELETE) so a loader's dlclose of the ICD cannot unmap the code
+/// a signal handler or handler thread runs.
+void pin_library();
+/// True in a child forked after the tracker started: see page_tracker.cpp for what fork does to regions.
+bool in_forked_child(int creator_pid);
+std::unique_ptr<PageTracker> make_userfaultfd_tracker(std::string* error);
+std::unique_ptr<PageTracker> make_mprotect_tracker(std::string* error);
+}  // namespace page_tracker_detail
+
+}  // namespace anarchy::client

@@ -1,0 +1,69 @@
+// Mapped-memory messages, shared by the client's shadows and the server's mappings: one layout, one encoder, one
+// decoder. Both directions carry the same list of runs:
+//   u32 run count | run count x (u64 memory id | u64 offset | u64 size | size bytes)
+// Client -> server: CustomCommand::WriteMemory, the program's changed bytes (its whole payload is the list).
+// Server -> client: the memory updates of a reply with kReplyHasMemory, the bytes the GPU changed.
+// CustomCommand::MapMemory (reply): u64 memory id; the reply's updates bring what the GPU wrote into that memory
+// before the program first mapped it; its body is empty.
+#pragma once
+
+#include <cstdint>
+
+#include "protocol/wire_decoder.h"
+#include "protocol/wire_encoder.h"
+
+namespace anarchy::protocol {
+
+/// One run of bytes of one allocation; `bytes` points into the message it was decoded from.
+struct MemoryRun {
+    uint64_t memory = 0;
+    uint64_t offset = 0;
+    uint64_t size = 0;
+    const uint8_t* bytes = nullptr;
+};
+
+/// Appends runs to an encoder: begin() reserves the count, add() each run, finish() patches the count.
+class MemoryRunsEncoder {
+public:
+    explicit MemoryRunsEncoder(WireEncoder& e) : e_(e), count_at_(e.reserve_u32()) {}
+    void add(uint64_t memory, uint64_t offset, const uint8_t* bytes, uint64_t size) {
+        e_.u64(memory);
+        e_.u64(offset);
+        e_.blob(bytes, size);
+        ++count_;
+    }
+    /// Writes the count; returns it.
+    uint32_t finish() {
+        e_.patch_u32(count_at_, count_);
+        return count_;
+    }
+    uint32_t count() const { return count_; }
+
+private:
+    WireEncoder& e_;
+    size_t count_at_;
+    uint32_t count_ = 0;
+};
+
+/// Decodes a list of runs, calling on_run(const MemoryRun&) for each; on_run returns false to reject a run
+/// (it then sets the decoder's error). False on malformed input.
+template <typename OnRun>
+[[nodiscard]] bool decode_memory_runs(WireDecoder& d, OnRun&& on_run) {
+    uint32_t n = 0;
+    if (!d.count(n, 24)) return false;
+    for (uint32_t i = 0; i < n; ++i) {
+        MemoryRun run;
+        if (!d.u64(run.memory) || !d.u64(run.offset) || !d.blob_view(run.bytes, run.size)) return false;
+        if (!on_run(run)) return d.ok() ? d.fail("memory run rejected") : false;
+    }
+    return true;
+}
+
+/// CustomCommand::MapMemory's payload.
+struct MapMemoryMessage {
+    uint64_t memory = 0;
+    void encode(WireEncoder& e) const { e.u64(memory); }
+    [[nodiscard]] bool decode(WireDecoder& d) { return d.u64(memory); }
+};
+
+}  // namespace anarchy::protocol

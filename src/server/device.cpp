@@ -1,0 +1,49 @@
+// Devices: created with only the forwarded extensions (plus VK_KHR_swapchain for PRESENT_SRC_KHR layouts).
+#include <cstring>
+#include <vector>
+
+#include "common/log.h"
+#include "server/overrides.h"
+#include "server/physical_device.h"
+#include "server/session.h"
+
+namespace anarchy::server {
+
+VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, const VkDeviceCreateInfo* pCreateInfo,
+                                 const VkAllocationCallbacks*, VkDevice* pDevice) {
+    for (uint32_t i = 0; i < pCreateInfo->enabledExtensionCount; ++i) {
+        if (!is_forwarded_device_extension(pCreateInfo->ppEnabledExtensionNames[i])) {
+            LOG_WARN("session %llu: refused device extension %s (not forwarded)", (unsigned long long)s.number(),
+                     pCreateInfo->ppEnabledExtensionNames[i]);
+            return VK_ERROR_EXTENSION_NOT_PRESENT;
+        }
+    }
+    VkDeviceCreateInfo ci = *pCreateInfo;
+    ci.enabledLayerCount = 0;
+    ci.ppEnabledLayerNames = nullptr;
+    // Swapchains are emulated, but programs move their images to PRESENT_SRC_KHR, a layout that is valid only
+    // with VK_KHR_swapchain enabled: enable it where the host driver has it (nothing of it is used otherwise).
+    std::vector<const char*> extensions(pCreateInfo->ppEnabledExtensionNames,
+                                        pCreateInfo->ppEnabledExtensionNames + pCreateInfo->enabledExtensionCount);
+    uint32_t n = 0;
+    s.vk().EnumerateDeviceExtensionProperties(physicalDevice, nullptr, &n, nullptr);
+    std::vector<VkExtensionProperties> available(n);
+    s.vk().EnumerateDeviceExtensionProperties(physicalDevice, nullptr, &n, available.data());
+    for (uint32_t i = 0; i < n; ++i)
+        if (std::strcmp(available[i].extensionName, VK_KHR_SWAPCHAIN_EXTENSION_NAME) == 0)
+            extensions.push_back(VK_KHR_SWAPCHAIN_EXTENSION_NAME);
+    ci.enabledExtensionCount = uint32_t(extensions.size());
+    ci.ppEnabledExtensionNames = extensions.data();
+    VkResult r = s.vk().CreateDevice(physicalDevice, &ci, nullptr, pDevice);
+    if (r == VK_SUCCESS) s.device_parents()[*pDevice] = physicalDevice;
+    return r;
+}
+
+void override_vkDestroyDevice(Session& s, VkDevice device, const VkAllocationCallbacks*) {
+    s.streamer().forget_device(device);
+    s.device_parents().erase(device);
+    s.gpu_writes().on_destroy_device(device);
+    s.vk().DestroyDevice(device, nullptr);
+}
+
+}  // namespace anarchy::server

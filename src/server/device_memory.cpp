@@ -1,0 +1,225 @@
+// Host-visible device memory: allocation maps and clears it; the program's writes arrive as runs; at each
+// synchronisation only the ranges submitted work may have written are compared with what the client holds.
+#include "server/device_memory.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "common/log.h"
+#include "protocol/memory_diff.h"
+#include "protocol/memory_messages.h"
+#include "server/overrides.h"
+#include "server/session.h"
+
+namespace anarchy::server {
+namespace {
+
+/// More separate unsent ranges than this in one allocation are merged into their hull.
+constexpr size_t kMaxUnsentRanges = 64;
+
+/// [offset, offset+size) widened to whole non-coherent atoms and clamped to the allocation.
+VkMappedMemoryRange atom_range(const MirroredMemory& m, uint64_t offset, uint64_t size) {
+    uint64_t begin = offset / m.atom * m.atom;
+    uint64_t end = offset + size;  // offset and size are within the allocation: no overflow
+    uint64_t rounded = end % m.atom ? end + (m.atom - end % m.atom) : end;
+    VkMappedMemoryRange r{VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE, nullptr, m.memory, begin, VK_WHOLE_SIZE};
+    if (rounded < m.size) r.size = rounded - begin;
+    return r;
+}
+
+void add_unsent(MirroredMemory& m, uint64_t offset, uint64_t size) {
+    uint64_t begin = offset, end = offset + size;
+    auto it = m.unsent.upper_bound(begin);
+    if (it != m.unsent.begin()) {
+        auto prev = std::prev(it);
+        if (prev->second >= begin) {
+            begin = prev->first;
+            end = std::max(end, prev->second);
+            it = m.unsent.erase(prev);
+        }
+    }
+    while (it != m.unsent.end() && it->first <= end) {
+        end = std::max(end, it->second);
+        it = m.unsent.erase(it);
+    }
+    m.unsent[begin] = end;
+    if (m.unsent.size() > kMaxUnsentRanges) {
+        uint64_t lo = m.unsent.begin()->first, hi = m.unsent.rbegin()->second;
+        m.unsent.clear();
+        m.unsent[lo] = hi;
+    }
+}
+
+/// Compares [offset, offset+size) of the mapping with the client's view and appends the changed runs.
+void diff_range(Session& s, MirroredMemory& m, uint64_t client_id, uint64_t offset, uint64_t size,
+                protocol::MemoryRunsEncoder& out) {
+    if (offset >= m.size) return;
+    size = std::min(size, m.size - offset);
+    if (!m.coherent) {
+        VkMappedMemoryRange r = atom_range(m, offset, size);
+        s.vk().InvalidateMappedMemoryRanges(m.device, 1, &r);
+    }
+    protocol::for_each_changed_run(m.mapped + offset, m.client_view + offset, size, [&](size_t off, size_t len) {
+        uint64_t at = offset + off;
+        out.add(client_id, at, m.mapped + at, len);
+        std::memcpy(m.client_view + at, m.mapped + at, len);
+    });
+}
+
+}  // namespace
+
+MirroredMemory::~MirroredMemory() {
+    if (client_view) munmap(client_view, size ? size : 1);
+}
+
+void HostMemories::add(VkDeviceMemory memory, std::shared_ptr<MirroredMemory> m) {
+    std::lock_guard<std::mutex> lock(mu_);
+    by_handle_[memory] = std::move(m);
+}
+
+void HostMemories::remove(VkDeviceMemory memory) {
+    std::lock_guard<std::mutex> lock(mu_);
+    by_handle_.erase(memory);
+}
+
+std::shared_ptr<MirroredMemory> HostMemories::find(VkDeviceMemory memory) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_handle_.find(memory);
+    return it == by_handle_.end() ? nullptr : it->second;
+}
+
+void HostMemories::clear() {
+    std::lock_guard<std::mutex> lock(mu_);
+    by_handle_.clear();
+}
+
+VkResult override_vkAllocateMemory(Session& s, VkDevice device, const VkMemoryAllocateInfo* pAllocateInfo,
+                                   const VkAllocationCallbacks*, VkDeviceMemory* pMemory) {
+    VkResult r = s.vk().AllocateMemory(device, pAllocateInfo, nullptr, pMemory);
+    if (r != VK_SUCCESS) return r;
+    auto parent = s.device_parents().find(device);
+    if (parent == s.device_parents().end()) return r;
+    VkPhysicalDeviceMemoryProperties props{};
+    s.vk().GetPhysicalDeviceMemoryProperties(parent->second, &props);
+    if (pAllocateInfo->memoryTypeIndex >= props.memoryTypeCount) return r;
+    VkMemoryPropertyFlags flags = props.memoryTypes[pAllocateInfo->memoryTypeIndex].propertyFlags;
+    if (!(flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)) return r;
+    auto fail = [&](VkResult why) {
+        s.vk().FreeMemory(device, *pMemory, nullptr);
+        *pMemory = VK_NULL_HANDLE;
+        return why;
+    };
+    uint64_t size = pAllocateInfo->allocationSize;
+    void* ptr = nullptr;
+    VkResult mr = s.vk().MapMemory(device, *pMemory, 0, VK_WHOLE_SIZE, 0, &ptr);
+    if (mr != VK_SUCCESS) return fail(mr);
+    void* view = mmap(nullptr, size ? size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (view == MAP_FAILED) return fail(VK_ERROR_OUT_OF_HOST_MEMORY);
+    auto m = std::make_shared<MirroredMemory>();
+    m->mapped = static_cast<uint8_t*>(ptr);
+    m->size = size;
+    m->client_view = static_cast<uint8_t*>(view);
+    m->device = device;
+    m->memory = *pMemory;
+    m->coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
+    VkPhysicalDeviceProperties pp{};
+    s.vk().GetPhysicalDeviceProperties(parent->second, &pp);
+    m->atom = std::max<uint64_t>(1, pp.limits.nonCoherentAtomSize);
+    // Both sides start from zeros; clearing once here is what lets neither side ever read the whole allocation.
+    std::memset(m->mapped, 0, size);
+    if (!m->coherent) {
+        VkMappedMemoryRange whole{VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE, nullptr, m->memory, 0, VK_WHOLE_SIZE};
+        s.vk().FlushMappedMemoryRanges(device, 1, &whole);
+    }
+    s.memories().add(*pMemory, std::move(m));
+    s.gpu_writes().on_host_visible_memory(*pMemory, size);
+    return r;
+}
+
+void override_vkFreeMemory(Session& s, VkDevice device, VkDeviceMemory memory, const VkAllocationCallbacks*) {
+    s.gpu_writes().on_free_memory(memory);
+    if (auto m = s.memories().find(memory)) {
+        std::lock_guard<std::mutex> lock(m->mu);
+        s.memories().remove(memory);
+    }
+    s.vk().FreeMemory(device, memory, nullptr);
+}
+
+bool handle_write_memory(Session& s, protocol::WireDecoder& d) {
+    std::shared_ptr<MirroredMemory> m;
+    uint64_t last_id = 0;
+    std::unique_lock<std::mutex> lock;
+    return protocol::decode_memory_runs(d, [&](const protocol::MemoryRun& run) {
+        if (!m || run.memory != last_id) {
+            if (lock.owns_lock()) lock.unlock();
+            VkDeviceMemory mem{};
+            uint64_t handle = 0;
+            if (!s.objects().resolve(run.memory, VK_OBJECT_TYPE_DEVICE_MEMORY, handle))
+                return d.fail("WriteMemory to unknown memory id " + std::to_string(run.memory));
+            mem = reinterpret_cast<VkDeviceMemory>(handle);
+            m = s.memories().find(mem);
+            if (!m) return d.fail("WriteMemory to memory that is not host-visible");
+            last_id = run.memory;
+            lock = std::unique_lock<std::mutex>(m->mu);
+        }
+        if (run.offset > m->size || run.size > m->size - run.offset)
+            return d.fail("WriteMemory run outside the allocation");
+        std::memcpy(m->mapped + run.offset, run.bytes, run.size);
+        std::memcpy(m->client_view + run.offset, run.bytes, run.size);
+        if (!m->coherent) {
+            VkMappedMemoryRange r = atom_range(*m, run.offset, run.size);
+            s.vk().FlushMappedMemoryRanges(m->device, 1, &r);
+        }
+        return true;
+    });
+}
+
+bool handle_map_memory(Session& s, protocol::WireDecoder& d, VkDeviceMemory& first_map) {
+    protocol::MapMemoryMessage msg;
+    if (!msg.decode(d)) return false;
+    uint64_t handle = 0;
+    if (!s.objects().resolve(msg.memory, VK_OBJECT_TYPE_DEVICE_MEMORY, handle))
+        return d.fail("MapMemory of unknown memory id " + std::to_string(msg.memory));
+    first_map = reinterpret_cast<VkDeviceMemory>(handle);
+    if (!s.memories().find(first_map)) return d.fail("MapMemory of memory that is not host-visible");
+    return true;
+}
+
+uint32_t collect_memory_updates(Session& s, protocol::WireEncoder& out, VkDeviceMemory first_map) {
+    protocol::MemoryRunsEncoder runs(out);
+    if (first_map) {
+        auto m = s.memories().find(first_map);
+        uint64_t id = s.objects().find_id(VK_OBJECT_TYPE_DEVICE_MEMORY, reinterpret_cast<uint64_t>(first_map));
+        if (m && id) {
+            std::lock_guard<std::mutex> lock(m->mu);
+            for (auto& [begin, end] : m->unsent) diff_range(s, *m, id, begin, end - begin, runs);
+            m->unsent.clear();
+            m->client_mapped = true;
+        }
+        return runs.finish();
+    }
+    std::vector<MemoryRange> candidates;
+    s.gpu_writes().collect(candidates);
+    for (const MemoryRange& c : candidates) {
+        auto m = s.memories().find(c.memory);
+        if (!m) continue;
+        uint64_t id = s.objects().find_id(VK_OBJECT_TYPE_DEVICE_MEMORY, reinterpret_cast<uint64_t>(c.memory));
+        if (!id) continue;
+        std::lock_guard<std::mutex> lock(m->mu);
+        if (c.offset >= m->size) continue;
+        uint64_t size = std::min<uint64_t>(c.size, m->size - c.offset);
+        if (m->client_mapped)
+            diff_range(s, *m, id, c.offset, size, runs);
+        else
+            add_unsent(*m, c.offset, size);
+    }
+    uint32_t n = runs.finish();
+    LOG_DEBUG("memory", "session %llu: %u changed runs in %zu candidate ranges", (unsigned long long)s.number(), n,
+              candidates.size());
+    return n;
+}
+
+}  // namespace anarchy::server

@@ -1,0 +1,62 @@
+// Host-visible device memory on the server: the driver's mapping, what the client is known to hold of it, and
+// the messages that keep the two in step (protocol/memory_messages.h).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <vulkan/vulkan_core.h>
+
+#include "protocol/wire_decoder.h"
+#include "protocol/wire_encoder.h"
+
+namespace anarchy::server {
+
+class Session;
+
+/// One host-visible allocation. Both sides start from zeros: the server clears the memory when it is allocated.
+struct MirroredMemory {
+    MirroredMemory() = default;
+    ~MirroredMemory();
+    MirroredMemory(const MirroredMemory&) = delete;
+    MirroredMemory& operator=(const MirroredMemory&) = delete;
+
+    std::mutex mu;                       ///< guards the bytes of mapped and client_view, and the fields below
+    uint8_t* mapped = nullptr;           ///< the host driver's persistent mapping
+    uint64_t size = 0;
+    uint8_t* client_view = nullptr;      ///< what the client holds (anonymous zero pages, touched where written)
+    bool client_mapped = false;          ///< the program mapped it at least once: GPU writes go to the client
+    /// GPU-written ranges not sent yet because the program never mapped the memory (offset -> end), merged.
+    std::map<uint64_t, uint64_t> unsent;
+    VkDevice device = VK_NULL_HANDLE;
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+    bool coherent = true;
+    uint64_t atom = 1;                   ///< nonCoherentAtomSize, for flush and invalidate ranges
+};
+
+/// The session's host-visible allocations by driver handle. Thread-safe.
+class HostMemories {
+public:
+    void add(VkDeviceMemory memory, std::shared_ptr<MirroredMemory> m);
+    void remove(VkDeviceMemory memory);
+    std::shared_ptr<MirroredMemory> find(VkDeviceMemory memory) const;
+    void clear();
+
+private:
+    mutable std::mutex mu_;
+    std::map<VkDeviceMemory, std::shared_ptr<MirroredMemory>> by_handle_;
+};
+
+/// CustomCommand::WriteMemory: applies the program's changed runs.
+[[nodiscard]] bool handle_write_memory(Session& s, protocol::WireDecoder& d);
+/// CustomCommand::MapMemory: the program maps memory for the first time; returns it so the reply brings its
+/// unsent bytes.
+[[nodiscard]] bool handle_map_memory(Session& s, protocol::WireDecoder& d, VkDeviceMemory& first_map);
+/// Appends the memory updates of a synchronising reply: the bytes the GPU changed in the ranges submitted work
+/// may have written (never a whole mapping unless tracking is off). With first_map, only that memory's unsent
+/// ranges. Returns the number of runs.
+uint32_t collect_memory_updates(Session& s, protocol::WireEncoder& out, VkDeviceMemory first_map = VK_NULL_HANDLE);
+
+}  // namespace anarchy::server

@@ -1,0 +1,28 @@
+// Fences: waits run on the session's wait pool so the session keeps serving meanwhile.
+#include <vector>
+
+#include "server/overrides.h"
+#include "server/session.h"
+
+namespace anarchy::server {
+
+VkResult override_vkWaitForFences(Session& s, VkDevice device, uint32_t fenceCount, const VkFence* pFences,
+                                  VkBool32 waitAll, uint64_t timeout) {
+    std::vector<VkFence> fences(pFences, pFences + fenceCount);
+    WaitDeadline deadline(timeout);
+    s.defer_reply([&s, device, fences = std::move(fences), waitAll, deadline](uint64_t slice_ns, protocol::WireEncoder& out) {
+        if (s.closing()) {
+            out.i32(VK_ERROR_DEVICE_LOST);
+            return true;
+        }
+        bool last = false;
+        uint64_t t = deadline.slice(slice_ns, last);
+        VkResult r = s.vk().WaitForFences(device, static_cast<uint32_t>(fences.size()), fences.data(), waitAll, t);
+        if (r == VK_TIMEOUT && !last) return false;
+        out.i32(s.sync_result(protocol::CommandId::vkWaitForFences, r));
+        return true;
+    });
+    return kReplyDeferred;
+}
+
+}  // namespace anarchy::server

@@ -1,0 +1,116 @@
+// Physical devices: enumeration under server-assigned ids, extension filtering, and properties as the client
+// should see them (API version capped at what the protocol covers, the driver marked as remote).
+#include "server/physical_device.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "protocol/physical_device_messages.h"
+#include "server/overrides.h"
+#include "server/session.h"
+
+namespace anarchy::server {
+namespace {
+
+constexpr uint32_t kMaxApiVersion = VK_MAKE_API_VERSION(0, 1, 3, VK_HEADER_VERSION);
+
+std::string remote_prefix(Session& s) { return "Anarchy remote GPU on " + s.options().host_description + "; host driver: "; }
+
+void mark_remote(Session& s, char* info, size_t cap) {
+    std::string text = remote_prefix(s) + info;
+    std::strncpy(info, text.c_str(), cap - 1);
+    info[cap - 1] = 0;
+}
+
+}  // namespace
+
+bool handle_enumerate_physical_devices(Session& s, protocol::WireDecoder& d, protocol::WireEncoder* reply) {
+    protocol::EnumeratePhysicalDevicesMessage msg;
+    if (!msg.decode(d)) return false;
+    uint64_t handle = 0;
+    if (!s.objects().resolve(msg.instance, VK_OBJECT_TYPE_INSTANCE, handle))
+        return d.fail("EnumeratePhysicalDevices of unknown instance id " + std::to_string(msg.instance));
+    auto instance = reinterpret_cast<VkInstance>(handle);
+    uint32_t n = 0;
+    s.vk().EnumeratePhysicalDevices(instance, &n, nullptr);
+    std::vector<VkPhysicalDevice> devs(n);
+    s.vk().EnumeratePhysicalDevices(instance, &n, devs.data());
+    devs.resize(n);
+    uint32_t only = s.options().device_index;
+    if (only != UINT32_MAX) {
+        if (only < devs.size())
+            devs = {devs[only]};
+        else
+            devs.clear();
+    }
+    protocol::PhysicalDeviceList list;
+    for (VkPhysicalDevice pd : devs) {
+        uint64_t id = s.objects().find_id(VK_OBJECT_TYPE_PHYSICAL_DEVICE, reinterpret_cast<uint64_t>(pd));
+        if (!id) {
+            id = s.new_server_id();
+            s.register_object(id, VK_OBJECT_TYPE_PHYSICAL_DEVICE, reinterpret_cast<uint64_t>(pd), handle,
+                              VK_OBJECT_TYPE_UNKNOWN, 0);
+        }
+        list.devices.push_back(id);
+    }
+    if (reply) list.encode(*reply);
+    return true;
+}
+
+bool is_forwarded_device_extension(const char* name) {
+    for (size_t i = 0; i < protocol::kForwardedExtensionCount; ++i)
+        if (protocol::kForwardedExtensions[i].device && std::strcmp(protocol::kForwardedExtensions[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+VkResult override_vkEnumerateDeviceExtensionProperties(Session& s, VkPhysicalDevice physicalDevice, const char* pLayerName,
+                                                       uint32_t* pPropertyCount, VkExtensionProperties* pProperties) {
+    if (pLayerName) {
+        *pPropertyCount = 0;
+        return VK_ERROR_LAYER_NOT_PRESENT;
+    }
+    uint32_t n = 0;
+    VkResult r = s.vk().EnumerateDeviceExtensionProperties(physicalDevice, nullptr, &n, nullptr);
+    if (r != VK_SUCCESS) return r;
+    std::vector<VkExtensionProperties> all(n);
+    r = s.vk().EnumerateDeviceExtensionProperties(physicalDevice, nullptr, &n, all.data());
+    if (r < 0) return r;
+    all.resize(n);
+    std::vector<VkExtensionProperties> kept;
+    for (auto& e : all)
+        if (is_forwarded_device_extension(e.extensionName)) kept.push_back(e);
+    if (!pProperties) {
+        *pPropertyCount = static_cast<uint32_t>(kept.size());
+        return VK_SUCCESS;
+    }
+    uint32_t copy = std::min<uint32_t>(*pPropertyCount, static_cast<uint32_t>(kept.size()));
+    std::memcpy(pProperties, kept.data(), copy * sizeof(VkExtensionProperties));
+    *pPropertyCount = copy;
+    return copy < kept.size() ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
+void override_vkGetPhysicalDeviceProperties(Session& s, VkPhysicalDevice physicalDevice,
+                                            VkPhysicalDeviceProperties* pProperties) {
+    s.vk().GetPhysicalDeviceProperties(physicalDevice, pProperties);
+    if (pProperties->apiVersion > kMaxApiVersion) pProperties->apiVersion = kMaxApiVersion;
+}
+
+void override_vkGetPhysicalDeviceProperties2(Session& s, VkPhysicalDevice physicalDevice,
+                                             VkPhysicalDeviceProperties2* pProperties) {
+    s.vk().GetPhysicalDeviceProperties2(physicalDevice, pProperties);
+    if (pProperties->properties.apiVersion > kMaxApiVersion) pProperties->properties.apiVersion = kMaxApiVersion;
+    for (auto* p = static_cast<VkBaseOutStructure*>(pProperties->pNext); p; p = p->pNext) {
+        if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES) {
+            auto* d = reinterpret_cast<VkPhysicalDeviceDriverProperties*>(p);
+            mark_remote(s, d->driverInfo, VK_MAX_DRIVER_INFO_SIZE);
+        } else if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_PROPERTIES) {
+            auto* d = reinterpret_cast<VkPhysicalDeviceVulkan12Properties*>(p);
+            mark_remote(s, d->driverInfo, VK_MAX_DRIVER_INFO_SIZE);
+        }
+    }
+}
+
+}  // namespace anarchy::server

@@ -1,0 +1,62 @@
+// Queues and device idle: an empty submission with a fresh fence per queue, waited for on the wait pool.
+#include <vector>
+
+#include "server/overrides.h"
+#include "server/session.h"
+
+namespace anarchy::server {
+namespace {
+
+VkResult idle_queues(Session& s, VkDevice device, const std::vector<VkQueue>& queues, protocol::CommandId command) {
+    std::vector<VkFence> fences;
+    auto destroy_all = [&s, device](const std::vector<VkFence>& list) {
+        for (VkFence f : list) s.vk().DestroyFence(device, f, nullptr);
+    };
+    for (VkQueue q : queues) {
+        VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO, nullptr, 0};
+        VkFence f{};
+        VkResult r = s.vk().CreateFence(device, &fci, nullptr, &f);
+        if (r == VK_SUCCESS) {
+            r = s.vk().QueueSubmit(q, 0, nullptr, f);
+            if (r != VK_SUCCESS) s.vk().DestroyFence(device, f, nullptr);
+        }
+        if (r != VK_SUCCESS) {
+            destroy_all(fences);
+            return r;
+        }
+        fences.push_back(f);
+    }
+    s.defer_reply([&s, device, fences = std::move(fences), destroy_all, command](uint64_t slice_ns, protocol::WireEncoder& out) {
+        VkResult r = VK_SUCCESS;
+        if (!fences.empty()) {
+            // A closing session gives the GPU a last second, then answers; fences still in use are left to the
+            // device's destruction rather than destroyed under the GPU.
+            uint64_t t = s.closing() ? 1'000'000'000ull : slice_ns;
+            r = s.vk().WaitForFences(device, static_cast<uint32_t>(fences.size()), fences.data(), VK_TRUE, t);
+            if (r == VK_TIMEOUT && !s.closing()) return false;
+        }
+        if (r == VK_SUCCESS) destroy_all(fences);
+        if (s.closing()) r = VK_ERROR_DEVICE_LOST;
+        out.i32(s.sync_result(command, r));
+        return true;
+    });
+    return kReplyDeferred;
+}
+
+}  // namespace
+
+VkResult override_vkQueueWaitIdle(Session& s, VkQueue queue) {
+    uint64_t id = s.objects().find_id(VK_OBJECT_TYPE_QUEUE, reinterpret_cast<uint64_t>(queue));
+    ObjectEntry e;
+    if (!id || !s.objects().entry(id, e)) return s.vk().QueueWaitIdle(queue);
+    return idle_queues(s, reinterpret_cast<VkDevice>(e.owner), {queue}, protocol::CommandId::vkQueueWaitIdle);
+}
+
+VkResult override_vkDeviceWaitIdle(Session& s, VkDevice device) {
+    std::vector<VkQueue> queues;
+    for (auto& [id, e] : s.objects().of_type(VK_OBJECT_TYPE_QUEUE))
+        if (e.owner == reinterpret_cast<uint64_t>(device)) queues.push_back(reinterpret_cast<VkQueue>(e.handle));
+    return idle_queues(s, device, queues, protocol::CommandId::vkDeviceWaitIdle);
+}
+
+}  // namespace anarchy::server

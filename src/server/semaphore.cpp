@@ -1,0 +1,32 @@
+// Semaphores: host waits on timeline semaphores run on the session's wait pool.
+#include <vector>
+
+#include "server/overrides.h"
+#include "server/session.h"
+
+namespace anarchy::server {
+
+VkResult override_vkWaitSemaphores(Session& s, VkDevice device, const VkSemaphoreWaitInfo* pWaitInfo, uint64_t timeout) {
+    std::vector<VkSemaphore> sems(pWaitInfo->pSemaphores, pWaitInfo->pSemaphores + pWaitInfo->semaphoreCount);
+    std::vector<uint64_t> values(pWaitInfo->pValues, pWaitInfo->pValues + pWaitInfo->semaphoreCount);
+    VkSemaphoreWaitFlags flags = pWaitInfo->flags;
+    WaitDeadline deadline(timeout);
+    s.defer_reply([&s, device, sems = std::move(sems), values = std::move(values), flags, deadline](
+                      uint64_t slice_ns, protocol::WireEncoder& out) {
+        if (s.closing()) {
+            out.i32(VK_ERROR_DEVICE_LOST);
+            return true;
+        }
+        VkSemaphoreWaitInfo wi{VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO, nullptr, flags, static_cast<uint32_t>(sems.size()),
+                               sems.data(), values.data()};
+        bool last = false;
+        uint64_t t = deadline.slice(slice_ns, last);
+        VkResult r = s.vk().WaitSemaphores(device, &wi, t);
+        if (r == VK_TIMEOUT && !last) return false;
+        out.i32(s.sync_result(protocol::CommandId::vkWaitSemaphores, r));
+        return true;
+    });
+    return kReplyDeferred;
+}
+
+}  // namespace anarchy::server

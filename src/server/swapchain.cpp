@@ -1,0 +1,88 @@
+#include "server/swapchain.h"
+
+#include <string>
+#include <vector>
+
+#include "protocol/swapchain_messages.h"
+#include "server/session.h"
+
+namespace anarchy::server {
+namespace {
+
+/// Resolves a client id of a given type (0 allowed when optional); false with the decoder's error otherwise.
+template <typename T>
+bool resolve_id(Session& s, protocol::WireDecoder& d, uint64_t id, VkObjectType type, bool optional, T& out) {
+    out = reinterpret_cast<T>(uint64_t(0));
+    if (id == 0) return optional ? true : d.fail("null handle where one is required");
+    uint64_t handle = 0;
+    if (!s.objects().resolve(id, type, handle))
+        return d.fail("unknown, destroyed or mistyped object id " + std::to_string(id) + " (expected " +
+                      Session::object_type_name(type) + ")");
+    out = reinterpret_cast<T>(handle);
+    return true;
+}
+
+}  // namespace
+
+bool handle_swapchain_create(Session& s, protocol::WireDecoder& d) {
+    protocol::SwapchainCreateMessage msg;
+    if (!msg.decode(d)) return false;
+    VkDevice device{};
+    if (!resolve_id(s, d, msg.device, VK_OBJECT_TYPE_DEVICE, false, device)) return false;
+    std::vector<VkImage> images(msg.images.size());
+    for (size_t i = 0; i < images.size(); ++i)
+        if (!resolve_id(s, d, msg.images[i], VK_OBJECT_TYPE_IMAGE, false, images[i])) return false;
+    auto mode = static_cast<VkPresentModeKHR>(msg.present_mode);
+    if (mode != VK_PRESENT_MODE_FIFO_KHR && mode != VK_PRESENT_MODE_MAILBOX_KHR && mode != VK_PRESENT_MODE_IMMEDIATE_KHR &&
+        mode != VK_PRESENT_MODE_FIFO_RELAXED_KHR)
+        return d.fail("unknown present mode");
+    std::string err;
+    if (!s.streamer().create_swapchain(device, msg.swapchain, VkFormat(msg.format), VkExtent2D{msg.width, msg.height},
+                                       mode, std::move(images), &err))
+        return d.fail(err);
+    return true;
+}
+
+bool handle_swapchain_destroy(Session& s, protocol::WireDecoder& d) {
+    protocol::SwapchainDestroyMessage msg;
+    if (!msg.decode(d)) return false;
+    s.streamer().destroy_swapchain(msg.swapchain);
+    return true;
+}
+
+bool handle_acquire_signal(Session& s, protocol::WireDecoder& d) {
+    protocol::AcquireSignalMessage msg;
+    if (!msg.decode(d)) return false;
+    VkQueue queue{};
+    VkSemaphore sem{};
+    VkFence fence{};
+    if (!resolve_id(s, d, msg.queue, VK_OBJECT_TYPE_QUEUE, false, queue) ||
+        !resolve_id(s, d, msg.semaphore, VK_OBJECT_TYPE_SEMAPHORE, true, sem) ||
+        !resolve_id(s, d, msg.fence, VK_OBJECT_TYPE_FENCE, true, fence))
+        return false;
+    // The image is free already (its capture finished before the client saw it released): signal at once.
+    VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    si.signalSemaphoreCount = sem ? 1 : 0;
+    si.pSignalSemaphores = &sem;
+    VkResult r = s.vk().QueueSubmit(queue, sem ? 1 : 0, &si, fence);
+    if (r != VK_SUCCESS) s.note_async_failure("vkAcquireNextImageKHR (signal)", r);
+    return true;
+}
+
+bool handle_queue_present(Session& s, protocol::WireDecoder& d) {
+    protocol::QueuePresentMessage msg;
+    if (!msg.decode(d)) return false;
+    VkQueue queue{};
+    if (!resolve_id(s, d, msg.queue, VK_OBJECT_TYPE_QUEUE, false, queue)) return false;
+    std::vector<VkSemaphore> waits(msg.wait_semaphores.size());
+    for (size_t i = 0; i < waits.size(); ++i)
+        if (!resolve_id(s, d, msg.wait_semaphores[i], VK_OBJECT_TYPE_SEMAPHORE, false, waits[i])) return false;
+    std::vector<PresentEntry> entries;
+    entries.reserve(msg.entries.size());
+    for (const auto& en : msg.entries) entries.push_back(PresentEntry{en.swapchain, en.image_index, en.present_id});
+    std::string err;
+    if (!s.streamer().present(queue, msg.queue_family, waits, entries, &err)) return d.fail(err);
+    return true;
+}
+
+}  // namespace anarchy::server

@@ -1,0 +1,72 @@
+#include "server/wait_pool.h"
+
+namespace anarchy::server {
+
+void WaitPool::add(PendingWait w) {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!stopping_) {
+            queue_.push_back(std::move(w));
+            if (idle_ == 0 && threads_.size() < kMaxThreads) threads_.emplace_back([this] { run(); });
+            cv_.notify_one();
+            return;
+        }
+    }
+    // The session is ending: answer here (the step sees the session closing and gives up at once).
+    while (!w.step(0)) {
+    }
+    if (w.finish) w.finish();
+}
+
+void WaitPool::run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+        ++idle_;
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        --idle_;
+        if (queue_.empty()) return;  // stopping, nothing left
+        PendingWait w = std::move(queue_.front());
+        queue_.pop_front();
+        uint64_t slice = queue_.empty() ? kLongSliceNs : kShortSliceNs;
+        lock.unlock();
+        bool done = w.step(slice);
+        if (done && w.finish) w.finish();
+        lock.lock();
+        if (!done) queue_.push_back(std::move(w));
+    }
+}
+
+void WaitPool::stop() {
+    std::vector<std::thread> threads;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        stopping_ = true;
+        threads.swap(threads_);
+    }
+    cv_.notify_all();
+    for (auto& t : threads)
+        if (t.joinable()) t.join();
+    // Waits queued after the last thread left (none should be: add() starts no thread once stopping).
+    std::deque<PendingWait> left;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        left.swap(queue_);
+    }
+    for (auto& w : left) {
+        while (!w.step(0)) {
+        }
+        if (w.finish) w.finish();
+    }
+}
+
+size_t WaitPool::threads() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return threads_.size();
+}
+
+size_t WaitPool::pending() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return queue_.size();
+}
+
+}  // namespace anarchy::server
