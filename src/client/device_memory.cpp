@@ -33,14 +33,14 @@ VKAPI_ATTR VkResult VKAPI_CALL AllocateMemory(VkDevice device, const VkMemoryAll
 VKAPI_ATTR void VKAPI_CALL FreeMemory(VkDevice device, VkDeviceMemory memory, const VkAllocationCallbacks* pAllocator) {
     if (!memory) return;
     Runtime* rt = runtime_of(device);
-    gen_cmd::vkFreeMemory(device, memory, pAllocator);
     rt->remove_shadow((uint64_t)memory);
+    gen_cmd::vkFreeMemory(device, memory, pAllocator);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL MapMemory(VkDevice device, VkDeviceMemory memory, VkDeviceSize offset, VkDeviceSize size,
                                          VkMemoryMapFlags, void** ppData) {
     Runtime* rt = runtime_of(device);
-    ShadowMemory* m = rt->shadow((uint64_t)memory);
+    std::shared_ptr<ShadowMemory> m = rt->shadow((uint64_t)memory);
     if (!m) return VK_ERROR_MEMORY_MAP_FAILED;
     if (offset > m->size || (size != VK_WHOLE_SIZE && size > m->size - offset)) return VK_ERROR_MEMORY_MAP_FAILED;
     if (!m->ever_mapped.load()) {

@@ -200,7 +200,7 @@ void Runtime::receive_loop() {
 
 void Runtime::apply_memory_updates(WireDecoder& d) {
     bool ok = protocol::decode_memory_runs(d, [&](const protocol::MemoryRun& run) {
-        ShadowMemory* m = shadow(run.memory);
+        std::shared_ptr<ShadowMemory> m = shadow(run.memory);
         if (!m) return true;  // freed meanwhile
         std::lock_guard<std::mutex> lock(m->mu);
         if (run.offset > m->size || run.size > m->size - run.offset) return d.fail("memory update outside the allocation");
@@ -239,7 +239,7 @@ ShadowMemory* Runtime::add_shadow(uint64_t id, uint64_t size, VkDevice device) {
         LOG_ERROR("host-visible allocation of %llu bytes: no snapshot memory", (unsigned long long)size);
         return nullptr;
     }
-    auto m = std::make_unique<ShadowMemory>();
+    auto m = std::make_shared<ShadowMemory>();
     m->id = id;
     m->size = size;
     m->region = std::move(region);
@@ -251,27 +251,29 @@ ShadowMemory* Runtime::add_shadow(uint64_t id, uint64_t size, VkDevice device) {
     return raw;
 }
 
-ShadowMemory* Runtime::shadow(uint64_t id) {
+std::shared_ptr<ShadowMemory> Runtime::shadow(uint64_t id) {
     std::lock_guard<std::mutex> lock(shadows_mu_);
     auto it = shadows_.find(id);
-    return it == shadows_.end() ? nullptr : it->second.get();
+    return it == shadows_.end() ? nullptr : it->second;
 }
 
 void Runtime::remove_shadow(uint64_t id) {
+    // Under the flush lock: a flush running on another thread has sent its writes of this memory already, and a
+    // later one will not find it, so no write ever follows the vkFreeMemory that comes after this.
+    std::lock_guard<std::mutex> flush_lock(memory_flush_mu_);
     std::lock_guard<std::mutex> lock(shadows_mu_);
     shadows_.erase(id);
 }
 
 bool Runtime::flush_memory_writes() {
     std::lock_guard<std::mutex> flush_lock(memory_flush_mu_);
-    std::vector<ShadowMemory*> list;
+    std::vector<std::shared_ptr<ShadowMemory>> list;
     {
         std::lock_guard<std::mutex> lock(shadows_mu_);
         list.reserve(shadows_.size());
-        for (auto& kv : shadows_) list.push_back(kv.second.get());
+        for (auto& kv : shadows_) list.push_back(kv.second);
     }
-    // One message for every allocation: the changed runs of the pages written since the last flush. The shadows
-    // stay alive meanwhile: only vkFreeMemory removes them, and the program must not free memory a submit uses.
+    // One message for every allocation: the changed runs of the pages written since the last flush.
     // Messages stay well below the transport's frame limit: a large flush goes as several.
     constexpr size_t kMessageBytes = size_t(64) << 20;
     auto w = std::make_unique<CommandWriter>(*this, static_cast<uint32_t>(protocol::CustomCommand::WriteMemory), false);
@@ -281,7 +283,7 @@ bool Runtime::flush_memory_writes() {
         return w->send();
     };
     std::vector<PageRun> pages;
-    for (ShadowMemory* m : list) {
+    for (auto& m : list) {
         pages.clear();
         std::lock_guard<std::mutex> lock(m->mu);
         m->region->take_dirty(pages);

@@ -72,7 +72,8 @@ public:
     bool flush_memory_writes();
     /// Creates the shadow of a host-visible allocation; nullptr (logged) if memory for it cannot be had.
     ShadowMemory* add_shadow(uint64_t id, uint64_t size, VkDevice device);
-    ShadowMemory* shadow(uint64_t id);
+    /// Shared: another thread may free the memory while a flush or an update still uses its shadow.
+    std::shared_ptr<ShadowMemory> shadow(uint64_t id);
     void remove_shadow(uint64_t id);
     /// Closes the connection politely.
     void close();
@@ -111,7 +112,7 @@ private:
     std::unordered_map<std::string, std::vector<uint8_t>> cache_;
 
     std::mutex shadows_mu_;
-    std::map<uint64_t, std::unique_ptr<ShadowMemory>> shadows_;
+    std::map<uint64_t, std::shared_ptr<ShadowMemory>> shadows_;
     /// Held while collecting and queueing the program's writes, so two threads' flushes reach the server in the
     /// order their bytes were taken.
     std::mutex memory_flush_mu_;

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Packs what a benchmark run on another Linux machine (the device machine) needs into one folder: the stripped
+# anarchy binaries and benchmarks, every shared library they load that is not the C library itself, the
+# lavapipe-free Vulkan loader, and the bench scripts. On the other machine:
+#   tar xf kit.tar.zst (or .tar.gz); export LD_LIBRARY_PATH=$PWD/kit/lib; kit/anarchy serve ...
+# Usage: bench/device_kit.sh BUILD_DIR OUT_DIR
+set -euo pipefail
+build=${1:?build dir}
+out=${2:?output dir}
+root=$(cd "$(dirname "$0")/.." && pwd)
+rm -rf "$out"
+mkdir -p "$out/kit/lib" "$out/kit/bench"
+bins=("$build/anarchy" "$build/libanarchy_vulkan.so" "$build/tests/programs/anarchy_testprog")
+for b in "$build"/bench/anarchy_*; do [ -x "$b" ] && bins+=("$b"); done
+for b in "${bins[@]}"; do
+  [ -e "$b" ] || continue
+  cp "$b" "$out/kit/"
+  strip --strip-unneeded "$out/kit/$(basename "$b")"
+done
+# Shared libraries: everything ldd resolves except the C runtime (the other machine has its own, newer one).
+for b in "${bins[@]}"; do
+  [ -e "$b" ] || continue
+  ldd "$b" | awk '/=> \//{print $3}'
+done | sort -u | while read -r lib; do
+  case "$(basename "$lib")" in
+    libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libgcc_s.so*) continue ;;
+  esac
+  cp -L "$lib" "$out/kit/lib/"
+  strip --strip-unneeded "$out/kit/lib/$(basename "$lib")" 2>/dev/null || true
+done
+cp "$root"/bench/*.py "$root"/tests/integration/harness.py "$out/kit/bench/" 2>/dev/null || true
+sed "s#\"library_path\": \"[^\"]*\"#\"library_path\": \"./libanarchy_vulkan.so\"#" "$build/anarchy_icd.json" > "$out/kit/anarchy_icd.json"
+tar -C "$out" -czf "$out/kit.tar.gz" kit
+rm -rf "$out/kit"
+du -h "$out/kit.tar.gz"
