@@ -50,7 +50,16 @@ std::unique_ptr<Runtime> Runtime::connect(const std::string& address, std::strin
         return nullptr;
     }
     rt->session_token_ = theirs.session_token;
-    rt->receiver_ = std::thread([r = rt.get()]() { r->receive_loop(); });
+    rt->receiver_ = std::thread([r = rt.get()]() {
+        // Nothing may escape into the program's process: a failure here loses the connection, as a dead link does.
+        try {
+            r->receive_loop();
+        } catch (const std::exception& e) {
+            r->mark_lost(std::string("reply handling failed: ") + e.what());
+        } catch (...) {
+            r->mark_lost("reply handling failed");
+        }
+    });
     return rt;
 }
 

@@ -64,8 +64,20 @@ std::unique_ptr<VideoChannel> VideoChannel::open(const std::string& address, uin
         if (v >= 1 && v <= 1000) ch->refresh_interval_ = std::chrono::microseconds(int64_t(1e6 / v));
     }
     ch->stats_.open_from_environment();
-    ch->receiver_ = std::thread([c = ch.get()] { c->receive_loop(); });
-    ch->display_ = std::thread([c = ch.get()] { c->display_loop(); });
+    // Nothing may escape into the program's process: a failure marks the channel's swapchains lost.
+    auto guarded = [](VideoChannel* c, void (VideoChannel::*loop)(), const char* what) {
+        try {
+            (c->*loop)();
+        } catch (const std::exception& e) {
+            LOG_ERROR("video channel %s failed: %s", what, e.what());
+            c->mark_all_lost();
+        } catch (...) {
+            LOG_ERROR("video channel %s failed", what);
+            c->mark_all_lost();
+        }
+    };
+    ch->receiver_ = std::thread([c = ch.get(), guarded] { guarded(c, &VideoChannel::receive_loop, "receiver"); });
+    ch->display_ = std::thread([c = ch.get(), guarded] { guarded(c, &VideoChannel::display_loop, "display"); });
     return ch;
 }
 

@@ -45,7 +45,17 @@ constexpr uint64_t kCaptureWaitNs = 5'000'000'000ull;  // a frame the GPU has no
 }  // namespace
 
 FrameStreamer::FrameStreamer(Session& session) : session_(session) {
-    worker_ = std::thread([this] { work_loop(); });
+    worker_ = std::thread([this] {
+        try {
+            work_loop();
+        } catch (const std::exception& e) {
+            LOG_ERROR("session %llu: ending: frame streaming failed: %s", (unsigned long long)session_.number(), e.what());
+            session_.stop();
+        } catch (...) {
+            LOG_ERROR("session %llu: ending: frame streaming failed", (unsigned long long)session_.number());
+            session_.stop();
+        }
+    });
 }
 
 FrameStreamer::~FrameStreamer() { stop(); }
@@ -78,7 +88,17 @@ void FrameStreamer::attach(std::unique_ptr<transport::Connection> conn) {
         return;
     }
     conn_ = std::move(conn);
-    reader_ = std::thread([this] { read_loop(); });
+    reader_ = std::thread([this] {
+        try {
+            read_loop();
+        } catch (const std::exception& e) {
+            LOG_ERROR("session %llu: ending: frame streaming failed: %s", (unsigned long long)session_.number(), e.what());
+            session_.stop();
+        } catch (...) {
+            LOG_ERROR("session %llu: ending: frame streaming failed", (unsigned long long)session_.number());
+            session_.stop();
+        }
+    });
 }
 
 void FrameStreamer::read_loop() {

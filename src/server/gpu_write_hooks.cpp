@@ -54,6 +54,13 @@ VkResult override_vkCreateBuffer(Session& s, VkDevice device, const VkBufferCrea
     return r;
 }
 
+VkResult override_vkCreateImage(Session& s, VkDevice device, const VkImageCreateInfo* pCreateInfo,
+                                const VkAllocationCallbacks*, VkImage* pImage) {
+    VkResult r = s.vk().CreateImage(device, pCreateInfo, nullptr, pImage);
+    if (r == VK_SUCCESS && pCreateInfo->tiling == VK_IMAGE_TILING_LINEAR) s.gpu_writes().on_create_linear_image(*pImage);
+    return r;
+}
+
 void override_vkDestroyBuffer(Session& s, VkDevice device, VkBuffer buffer, const VkAllocationCallbacks*) {
     if (buffer) s.gpu_writes().on_destroy_buffer(buffer);
     s.vk().DestroyBuffer(device, buffer, nullptr);

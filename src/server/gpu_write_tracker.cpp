@@ -107,13 +107,20 @@ void GpuWriteTracker::on_bind_image(VkDevice device, VkImage image, VkDeviceMemo
                                     VkDeviceSize size) {
     if (!tracking_) return;
     std::lock_guard<std::mutex> lock(mu_);
-    if (!host_memory_.count(memory)) return;
+    if (!host_memory_.count(memory) || !linear_images_.count(image)) return;
     host_images_[image].push_back(ImageBinding{device, memory, offset, size});
+}
+
+void GpuWriteTracker::on_create_linear_image(VkImage image) {
+    if (!tracking_) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    linear_images_.insert(image);
 }
 
 void GpuWriteTracker::on_destroy_image(VkImage image) {
     std::lock_guard<std::mutex> lock(mu_);
     host_images_.erase(image);
+    linear_images_.erase(image);
 }
 
 void GpuWriteTracker::on_create_buffer_view(VkBufferView view, VkBuffer buffer, VkDeviceSize offset, VkDeviceSize range) {

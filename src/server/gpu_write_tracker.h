@@ -8,6 +8,7 @@
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
+#include <set>
 #include <vector>
 
 #include <vulkan/vulkan_core.h>
@@ -56,6 +57,9 @@ public:
     void on_bind_buffer(VkBuffer buffer, VkDeviceMemory memory, VkDeviceSize offset);
     void on_destroy_buffer(VkBuffer buffer);
     /// size: the image's memory requirement (UINT64_MAX: to the end of the allocation).
+    /// Only linear images count: the host cannot make sense of an optimal image's bytes, so whatever the GPU
+    /// writes into one is never worth sending (on lavapipe every image lives in host-visible memory).
+    void on_create_linear_image(VkImage image);
     void on_bind_image(VkDevice device, VkImage image, VkDeviceMemory memory, VkDeviceSize offset, VkDeviceSize size);
     void on_destroy_image(VkImage image);
     void on_create_buffer_view(VkBufferView view, VkBuffer buffer, VkDeviceSize offset, VkDeviceSize range);
@@ -172,6 +176,7 @@ private:
     const DispatchTable& vk_;
     const bool tracking_;
     mutable std::mutex mu_;  ///< guards everything below
+    std::set<VkImage> linear_images_;  ///< guarded by mu_
     std::unordered_map<VkDeviceMemory, HostMemory> host_memory_;
     std::unordered_map<VkBuffer, Buffer> buffers_;
     std::unordered_set<VkBuffer> address_buffers_;  ///< buffers_ with SHADER_DEVICE_ADDRESS usage

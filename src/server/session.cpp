@@ -288,12 +288,32 @@ void Session::defer_reply(std::function<bool(uint64_t, WireEncoder&)> step) {
     PendingWait w;
     w.seq = current_seq_;
     w.wants_reply = current_wants_reply_;
-    w.step = [body, step = std::move(step)](uint64_t slice_ns) { return step(slice_ns, *body); };
-    w.finish = [this, body, seq = w.seq, wants = w.wants_reply]() {
+    // A wait that throws ends this session alone (decision 15): the connection closes, run() returns and cleans up.
+    auto fail = [this](const char* what) {
+        LOG_ERROR("session %llu: ending: a deferred wait failed: %s", (unsigned long long)number_, what);
+        stop();
+    };
+    w.step = [body, step = std::move(step), fail](uint64_t slice_ns) {
+        try {
+            return step(slice_ns, *body);
+        } catch (const std::exception& e) {
+            fail(e.what());
+        } catch (...) {
+            fail("unknown exception");
+        }
+        return true;
+    };
+    w.finish = [this, body, seq = w.seq, wants = w.wants_reply, fail]() {
         if (!wants || closing_) return;
-        int32_t r = 0;
-        if (body->size_bytes() >= 4) std::memcpy(&r, body->bytes().data(), 4);
-        send_reply(seq, *body, r == VK_SUCCESS);
+        try {
+            int32_t r = 0;
+            if (body->size_bytes() >= 4) std::memcpy(&r, body->bytes().data(), 4);
+            send_reply(seq, *body, r == VK_SUCCESS);
+        } catch (const std::exception& e) {
+            fail(e.what());
+        } catch (...) {
+            fail("unknown exception");
+        }
     };
     waits_.add(std::move(w));
 }

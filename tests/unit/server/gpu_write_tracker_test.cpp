@@ -266,10 +266,13 @@ TEST_F(GpuWriteTrackerTest, DeviceAddressBuffersAreCandidatesOnlyWithShaderWork)
         << "the first submission is still in flight";
 }
 
-TEST_F(GpuWriteTrackerTest, HostVisibleImagesAreCandidatesWheneverCommandsAreSubmitted) {
+TEST_F(GpuWriteTrackerTest, HostVisibleLinearImagesAreCandidatesWheneverCommandsAreSubmitted) {
     auto t = make();
+    t->on_create_linear_image(h<VkImage>(0x31));
+    t->on_create_linear_image(h<VkImage>(0x32));
     t->on_bind_image(kDevice, h<VkImage>(0x31), kHostMem, 4096, 1000);
     t->on_bind_image(kDevice, h<VkImage>(0x32), kDeviceMem, 0, 1000);  // device-local: ignored
+    t->on_bind_image(kDevice, h<VkImage>(0x33), kHostMem, 0, 4096);    // optimal tiling: ignored
     t->on_submit(kDevice, kQueue, {});  // no command buffers: nothing
     EXPECT_TRUE(gpu_.submitted.empty());
     t->on_submit(kDevice, kQueue, {kCb});
