@@ -2,7 +2,7 @@
 # Packs what a benchmark run on another Linux machine (the device machine) needs into one folder: the stripped
 # anarchy binaries and benchmarks, every shared library they load that is not the C library itself, the
 # lavapipe-free Vulkan loader, and the bench scripts. On the other machine:
-#   tar xf kit.tar.zst (or .tar.gz); export LD_LIBRARY_PATH=$PWD/kit/lib; kit/anarchy serve ...
+#   tar xJf kit.tar.xz; export LD_LIBRARY_PATH=$PWD/kit/lib; kit/anarchy serve ...
 # Usage: bench/device_kit.sh BUILD_DIR OUT_DIR
 set -euo pipefail
 build=${1:?build dir}
@@ -10,7 +10,7 @@ out=${2:?output dir}
 root=$(cd "$(dirname "$0")/.." && pwd)
 rm -rf "$out"
 mkdir -p "$out/kit/lib" "$out/kit/bench"
-bins=("$build/anarchy" "$build/libanarchy_vulkan.so" "$build/tests/programs/anarchy_testprog")
+bins=("$build/anarchy" "$build/libanarchy_vulkan.so" "$build/tests/programs/anarchy_testprog" "$build/src/demo/anarchy_demo_scene")
 for b in "$build"/bench/anarchy_*; do [ -x "$b" ] && bins+=("$b"); done
 for b in "${bins[@]}"; do
   [ -e "$b" ] || continue
@@ -30,6 +30,6 @@ done | sort -u | while read -r lib; do
 done
 cp "$root"/bench/*.py "$root"/tests/integration/harness.py "$out/kit/bench/" 2>/dev/null || true
 sed "s#\"library_path\": \"[^\"]*\"#\"library_path\": \"./libanarchy_vulkan.so\"#" "$build/anarchy_icd.json" > "$out/kit/anarchy_icd.json"
-tar -C "$out" -czf "$out/kit.tar.gz" kit
+tar -C "$out" -cf - kit | xz -T2 -6 > "$out/kit.tar.xz"
 rm -rf "$out/kit"
-du -h "$out/kit.tar.gz"
+du -h "$out/kit.tar.xz"

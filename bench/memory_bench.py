@@ -20,12 +20,15 @@ import tempfile
 import time
 
 LAVAPIPE = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json'
+NATIVE_ICD = os.environ.get('ANARCHY_NATIVE_ICD', LAVAPIPE)
 
 
 def native_env():
+    """The environment of native runs and of the server: the loader sees only the native driver
+    (ANARCHY_NATIVE_ICD, lavapipe by default; e.g. nvidia_icd.json on a GPU host)."""
     env = dict(os.environ)
-    env['VK_ICD_FILENAMES'] = LAVAPIPE
-    env['VK_DRIVER_FILES'] = LAVAPIPE
+    env['VK_ICD_FILENAMES'] = NATIVE_ICD
+    env['VK_DRIVER_FILES'] = NATIVE_ICD
     return env
 
 

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -128,17 +130,38 @@ private:
     std::map<uintptr_t, UffdRegion*> regions_;   // program view start -> region
 };
 
+/// Pages un-protected together on one fault. A fault costs about 10 us (a round trip through the handler
+/// thread); comparing a clean page with the snapshot at the next flush costs well under 1 us. So a fault opens
+/// its whole aligned group: a program writing 1 MiB in a row takes 16 faults instead of 256, and one writing a
+/// few bytes pays a few microseconds of comparison. ANARCHY_PAGE_TRACKING_GROUP (pages, a power of two) sets it.
+uint64_t fault_group_pages() {
+    static const uint64_t pages = [] {
+        uint64_t n = 16;
+        if (const char* v = std::getenv("ANARCHY_PAGE_TRACKING_GROUP")) n = std::strtoull(v, nullptr, 10);
+        if (n == 0 || (n & (n - 1)) != 0 || n > 4096) n = 16;
+        return n;
+    }();
+    return pages;
+}
+
 void UffdRegion::on_fault(uintptr_t addr, int uffd) {
     uint64_t ps = system_page_size();
     uint64_t page = (addr - reinterpret_cast<uintptr_t>(program_)) / ps;
-    struct uffdio_range range = {reinterpret_cast<uintptr_t>(program_) + page * ps, ps};
+    uint64_t group = fault_group_pages();
+    uint64_t first = page & ~(group - 1);
+    uint64_t count = std::min(group, bits_.pages() - first);
     // Un-protect, mark, then wake. Un-protect before marking: take_dirty clears then re-protects, so the bit
     // can never end clear while the page stays writable. Mark before waking: the writer's next step may be the
     // submit that calls take_dirty, which must see its write.
-    if (write_protect(uffd, range.start, ps, false))
+    uintptr_t start = reinterpret_cast<uintptr_t>(program_) + first * ps;
+    if (write_protect(uffd, start, count * ps, false)) {
+        for (uint64_t p = first; p < first + count; ++p) bits_.mark(p);
+    } else if (write_protect(uffd, start + (page - first) * ps, ps, false)) {
         bits_.mark(page);
-    else
+    } else {
         LOG_WARN("page tracking: un-protecting a page failed: %s", strerror(errno));  // the writer faults again
+    }
+    struct uffdio_range range = {reinterpret_cast<uintptr_t>(program_) + page * ps, ps};
     ioctl(uffd, UFFDIO_WAKE, &range);
 }
 

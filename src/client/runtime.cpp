@@ -80,6 +80,8 @@ void Runtime::close() {
         if (video_) video_->close();
     }
     if (!conn_) return;
+    // vkDestroyInstance closes, and so does the destructor: the goodbye and the counters happen once.
+    if (closed_.exchange(true)) return;
     if (!lost_) {
         flush();
         conn_->send(transport::FrameType::Bye, nullptr, 0);

@@ -95,6 +95,7 @@ private:
     std::atomic<uint64_t> next_id_{1};
     std::atomic<uint32_t> next_seq_{1};
     std::atomic<bool> lost_{false};
+    std::atomic<bool> closed_{false};
     std::string lost_reason_;
     uint64_t session_token_ = 0;  ///< from the server's handshake; names the session to the video channel
 

@@ -104,6 +104,9 @@ private:
 
     std::atomic<uint64_t> frames_sent_{0}, frames_received_{0}, bytes_sent_{0}, bytes_received_{0},
         payload_bytes_sent_{0}, compressed_frames_{0}, heartbeats_sent_{0}, heartbeats_received_{0};
+    /// Large payloads still to send uncompressed after one that did not shrink.
+    static constexpr int kSkipAfterIncompressible = 8;
+    std::atomic<int> skip_compression_{0};
 };
 
 std::string TcpConnection::fail(std::string reason) {
@@ -134,7 +137,14 @@ bool TcpConnection::send_frame(FrameType type, const uint8_t* a, size_t an, cons
     // Compress before taking the lock, so that threads sending large payloads compress in parallel.
     std::vector<uint8_t> joined, packed;
     bool compressed = false;
-    if (size > 0 && size >= opts_.compress_threshold) {
+    // Payloads that did not shrink (encoded video, random bytes) make the next few large ones skip the attempt:
+    // trying LZ4 on a MiB that will not shrink costs about as much as sending it over a local link.
+    bool try_compress = size > 0 && size >= opts_.compress_threshold;
+    if (try_compress && skip_compression_.load(std::memory_order_relaxed) > 0) {
+        skip_compression_.fetch_sub(1, std::memory_order_relaxed);
+        try_compress = false;
+    }
+    if (try_compress) {
         const uint8_t* src = an ? a : b;
         if (an && bn) {
             joined.reserve(size);
@@ -143,6 +153,7 @@ bool TcpConnection::send_frame(FrameType type, const uint8_t* a, size_t an, cons
             src = joined.data();
         }
         compressed = compress_payload(src, size, packed);
+        if (!compressed) skip_compression_.store(kSkipAfterIncompressible, std::memory_order_relaxed);
     }
 
     FrameHeader h;
