@@ -25,6 +25,7 @@ using protocol::WireEncoder;
 
 namespace {
 constexpr size_t kBatchFlushBytes = 1 << 20;  // send at least every MiB even without a sync point
+constexpr size_t kDirectSendBytes = 256 << 10;  // pieces this large skip the batch
 }
 
 ShadowMemory::~ShadowMemory() {
@@ -119,6 +120,17 @@ void Runtime::mark_lost(const std::string& why) {
 bool Runtime::enqueue(const uint8_t* data, size_t size) {
     if (lost_) return false;
     std::unique_lock<std::mutex> lock(batch_mu_);
+    if (size >= kDirectSendBytes) {
+        // Large pieces (mapped-memory writes, long command buffers) go out as frames of their own, after what is
+        // batched, without another copy into the batch.
+        if (!flush_locked(lock)) return false;
+        std::string err;
+        stats_.commands++;
+        stats_.frames_sent++;
+        if (conn_->send(transport::FrameType::Commands, data, size, &err)) return true;
+        mark_lost(err.empty() ? "send failed" : err);
+        return false;
+    }
     batch_.insert(batch_.end(), data, data + size);
     stats_.commands++;
     if (batch_.size() >= kBatchFlushBytes) return flush_locked(lock);
@@ -298,6 +310,12 @@ bool Runtime::flush_memory_writes() {
         pages.clear();
         std::lock_guard<std::mutex> lock(m->mu);
         m->region->take_dirty(pages);
+        if (pages.empty()) continue;
+        // Room for every dirty byte up front: growing a MiB-sized message by doubling copies it again and again.
+        uint64_t dirty = 0;
+        for (const PageRun& p : pages) dirty += p.count * kPageSize;
+        auto& buffer = w->enc().bytes();
+        buffer.reserve(buffer.size() + std::min<uint64_t>(dirty, m->size) + pages.size() * 32);
         const uint8_t* now = m->region->driver_view();
         for (const PageRun& p : pages) {
             uint64_t begin = p.first * kPageSize;

@@ -7,34 +7,51 @@
 
 namespace anarchy::protocol {
 
-/// Calls emit(offset, length) for each run of bytes where current differs from snapshot, comparing a page
-/// at a time first; runs closer than kMergeGap bytes are merged (fewer headers beat a few extra bytes).
+/// Calls emit(offset, length) for each run of bytes where current differs from snapshot. Equal pages are
+/// skipped with one memcmp; inside a page that differs, equal 8-byte words are skipped and differing words are
+/// taken whole, with the run's first and last bytes trimmed to the exact change. Runs closer than kMergeGap bytes
+/// are merged (fewer headers beat a few extra bytes).
 template <typename Emit>
 void for_each_changed_run(const uint8_t* current, const uint8_t* snapshot, size_t size, Emit&& emit) {
     constexpr size_t kPage = 4096;
     constexpr size_t kMergeGap = 32;
     size_t run_start = 0, run_end = 0;
     bool in_run = false;
+    auto add = [&](size_t begin, size_t end) {
+        if (in_run && begin <= run_end + kMergeGap) {
+            run_end = end;
+            return;
+        }
+        if (in_run) emit(run_start, run_end - run_start);
+        run_start = begin;
+        run_end = end;
+        in_run = true;
+    };
+    auto word_differs = [&](size_t at) {
+        uint64_t a, b;
+        std::memcpy(&a, current + at, 8);
+        std::memcpy(&b, snapshot + at, 8);
+        return a != b;
+    };
     for (size_t page = 0; page < size; page += kPage) {
-        size_t n = size - page < kPage ? size - page : kPage;
-        if (std::memcmp(current + page, snapshot + page, n) == 0) continue;
-        for (size_t i = page; i < page + n; ++i) {
-            // Skip equal 8-byte words quickly; look at bytes only inside a differing word.
-            if ((i & 7) == 0 && i + 8 <= page + n) {
-                uint64_t a, b;
-                std::memcpy(&a, current + i, 8);
-                std::memcpy(&b, snapshot + i, 8);
-                if (a == b) { i += 7; continue; }
+        const size_t end = size - page < kPage ? size : page + kPage;
+        if (std::memcmp(current + page, snapshot + page, end - page) == 0) continue;
+        size_t i = page;
+        while (i < end) {
+            while (i + 8 <= end && !word_differs(i)) i += 8;
+            if (i + 8 > end) {  // the last few bytes of the range, one by one
+                for (; i < end; ++i)
+                    if (current[i] != snapshot[i]) add(i, i + 1);
+                break;
             }
-            if (current[i] == snapshot[i]) continue;
-            if (in_run && i <= run_end + kMergeGap) {
-                run_end = i + 1;
-            } else {
-                if (in_run) emit(run_start, run_end - run_start);
-                run_start = i;
-                run_end = i + 1;
-                in_run = true;
-            }
+            size_t first = i;
+            while (current[first] == snapshot[first]) ++first;
+            size_t next = i + 8;
+            while (next + 8 <= end && word_differs(next)) next += 8;
+            size_t last = next;
+            while (current[last - 1] == snapshot[last - 1]) --last;
+            add(first, last);
+            i = next;
         }
     }
     if (in_run) emit(run_start, run_end - run_start);

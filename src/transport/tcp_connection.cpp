@@ -20,7 +20,9 @@ using std::chrono::milliseconds;
 
 constexpr size_t kReadChunk = 64 * 1024;
 // After a large frame the receive buffer is released rather than kept at its peak size.
-constexpr size_t kKeepReadBuffer = 1 << 20;
+// A read buffer up to this size is kept between frames: growing one again zero-fills and faults in every page,
+// which costs more than the copy it feeds when a session sends MiB-sized writes each frame.
+constexpr size_t kKeepReadBuffer = size_t(16) << 20;
 // How often a blocked accept() rechecks for close(), in case shutdown() does not wake it on this OS.
 constexpr milliseconds kAcceptSlice{250};
 
