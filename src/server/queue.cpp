@@ -1,11 +1,20 @@
-// Queues and device idle: an empty submission with a fresh fence per queue, waited for on the wait pool.
+// Queues: submissions (the write tracker resolves what their command buffers may write) and idle waits (an
+// empty submission with a fresh fence per queue, waited for on the wait pool).
 #include <vector>
 
+#include "server/gpu_write_tracker.h"
 #include "server/overrides.h"
 #include "server/session.h"
 
 namespace anarchy::server {
 namespace {
+
+VkDevice queue_device(Session& s, VkQueue queue) {
+    ObjectEntry e;
+    uint64_t id = s.objects().find_id(VK_OBJECT_TYPE_QUEUE, reinterpret_cast<uint64_t>(queue));
+    if (!id || !s.objects().entry(id, e)) return VK_NULL_HANDLE;
+    return reinterpret_cast<VkDevice>(e.owner);
+}
 
 VkResult idle_queues(Session& s, VkDevice device, const std::vector<VkQueue>& queues, protocol::CommandId command) {
     std::vector<VkFence> fences;
@@ -57,6 +66,37 @@ VkResult override_vkDeviceWaitIdle(Session& s, VkDevice device) {
     for (auto& [id, e] : s.objects().of_type(VK_OBJECT_TYPE_QUEUE))
         if (e.owner == reinterpret_cast<uint64_t>(device)) queues.push_back(reinterpret_cast<VkQueue>(e.handle));
     return idle_queues(s, device, queues, protocol::CommandId::vkDeviceWaitIdle);
+}
+
+// Submission: the write tracker resolves what the submitted command buffers may write.
+VkResult override_vkQueueSubmit(Session& s, VkQueue queue, uint32_t submitCount, const VkSubmitInfo* pSubmits,
+                                VkFence fence) {
+    VkResult r = s.vk().QueueSubmit(queue, submitCount, pSubmits, fence);
+    if (r != VK_SUCCESS) {
+        s.note_async_failure("vkQueueSubmit", r);
+        return r;
+    }
+    std::vector<VkCommandBuffer> cbs;
+    for (uint32_t i = 0; pSubmits && i < submitCount; ++i)
+        for (uint32_t k = 0; pSubmits[i].pCommandBuffers && k < pSubmits[i].commandBufferCount; ++k)
+            cbs.push_back(pSubmits[i].pCommandBuffers[k]);
+    s.gpu_writes().on_submit(queue_device(s, queue), queue, cbs);
+    return r;
+}
+
+VkResult override_vkQueueSubmit2(Session& s, VkQueue queue, uint32_t submitCount, const VkSubmitInfo2* pSubmits,
+                                 VkFence fence) {
+    VkResult r = s.vk().QueueSubmit2(queue, submitCount, pSubmits, fence);
+    if (r != VK_SUCCESS) {
+        s.note_async_failure("vkQueueSubmit2", r);
+        return r;
+    }
+    std::vector<VkCommandBuffer> cbs;
+    for (uint32_t i = 0; pSubmits && i < submitCount; ++i)
+        for (uint32_t k = 0; pSubmits[i].pCommandBufferInfos && k < pSubmits[i].commandBufferInfoCount; ++k)
+            cbs.push_back(pSubmits[i].pCommandBufferInfos[k].commandBuffer);
+    s.gpu_writes().on_submit(queue_device(s, queue), queue, cbs);
+    return r;
 }
 
 }  // namespace anarchy::server

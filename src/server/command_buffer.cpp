@@ -1,6 +1,5 @@
-// Server hooks that record what the GPU may write (mapped-memory candidates, GpuWriteTracker): each runs the
-// real command, then tells the session's tracker. Handles are the host driver's; counts and handles were
-// checked by the generated decoder, pointers to optional arrays may still be null.
+// Command buffers: each recorded command that can write memory tells the write tracker what (GpuWriteTracker);
+// recordings are cleared on begin, reset and pool reset.
 #include <vector>
 
 #include "server/gpu_write_tracker.h"
@@ -19,156 +18,7 @@ std::vector<VkCommandBuffer> pool_command_buffers(Session& s, VkCommandPool pool
     return out;
 }
 
-VkDevice queue_device(Session& s, VkQueue queue) {
-    ObjectEntry e;
-    uint64_t id = s.objects().find_id(VK_OBJECT_TYPE_QUEUE, reinterpret_cast<uint64_t>(queue));
-    if (!id || !s.objects().entry(id, e)) return VK_NULL_HANDLE;
-    return reinterpret_cast<VkDevice>(e.owner);
-}
-
-bool has_in_chain(const void* next, VkStructureType type) {
-    for (auto* p = static_cast<const VkBaseInStructure*>(next); p; p = p->pNext)
-        if (p->sType == type) return true;
-    return false;
-}
-
-void bind_image(Session& s, VkDevice device, VkImage image, VkDeviceMemory memory, VkDeviceSize offset, bool plane) {
-    if (!memory || !s.gpu_writes().is_host_visible(memory)) return;
-    VkDeviceSize size = UINT64_MAX;  // a plane of a disjoint image: to the end of the allocation
-    if (!plane) {
-        VkMemoryRequirements req{};
-        s.vk().GetImageMemoryRequirements(device, image, &req);
-        size = req.size;
-    }
-    s.gpu_writes().on_bind_image(device, image, memory, offset, size);
-}
-
 }  // namespace
-
-// ---- resources ----
-
-VkResult override_vkCreateBuffer(Session& s, VkDevice device, const VkBufferCreateInfo* pCreateInfo,
-                                 const VkAllocationCallbacks*, VkBuffer* pBuffer) {
-    VkResult r = s.vk().CreateBuffer(device, pCreateInfo, nullptr, pBuffer);
-    if (r == VK_SUCCESS) s.gpu_writes().on_create_buffer(device, *pBuffer, pCreateInfo->size, pCreateInfo->usage);
-    return r;
-}
-
-VkResult override_vkCreateImage(Session& s, VkDevice device, const VkImageCreateInfo* pCreateInfo,
-                                const VkAllocationCallbacks*, VkImage* pImage) {
-    VkResult r = s.vk().CreateImage(device, pCreateInfo, nullptr, pImage);
-    if (r == VK_SUCCESS && pCreateInfo->tiling == VK_IMAGE_TILING_LINEAR) s.gpu_writes().on_create_linear_image(*pImage);
-    return r;
-}
-
-void override_vkDestroyBuffer(Session& s, VkDevice device, VkBuffer buffer, const VkAllocationCallbacks*) {
-    if (buffer) s.gpu_writes().on_destroy_buffer(buffer);
-    s.vk().DestroyBuffer(device, buffer, nullptr);
-}
-
-VkResult override_vkBindBufferMemory(Session& s, VkDevice device, VkBuffer buffer, VkDeviceMemory memory,
-                                     VkDeviceSize memoryOffset) {
-    VkResult r = s.vk().BindBufferMemory(device, buffer, memory, memoryOffset);
-    if (r == VK_SUCCESS) s.gpu_writes().on_bind_buffer(buffer, memory, memoryOffset);
-    return r;
-}
-
-VkResult override_vkBindBufferMemory2(Session& s, VkDevice device, uint32_t bindInfoCount,
-                                      const VkBindBufferMemoryInfo* pBindInfos) {
-    VkResult r = s.vk().BindBufferMemory2(device, bindInfoCount, pBindInfos);
-    if (r == VK_SUCCESS)
-        for (uint32_t i = 0; i < bindInfoCount; ++i)
-            s.gpu_writes().on_bind_buffer(pBindInfos[i].buffer, pBindInfos[i].memory, pBindInfos[i].memoryOffset);
-    return r;
-}
-
-VkResult override_vkBindImageMemory(Session& s, VkDevice device, VkImage image, VkDeviceMemory memory,
-                                    VkDeviceSize memoryOffset) {
-    VkResult r = s.vk().BindImageMemory(device, image, memory, memoryOffset);
-    if (r == VK_SUCCESS) bind_image(s, device, image, memory, memoryOffset, false);
-    return r;
-}
-
-VkResult override_vkBindImageMemory2(Session& s, VkDevice device, uint32_t bindInfoCount,
-                                     const VkBindImageMemoryInfo* pBindInfos) {
-    VkResult r = s.vk().BindImageMemory2(device, bindInfoCount, pBindInfos);
-    if (r == VK_SUCCESS)
-        for (uint32_t i = 0; i < bindInfoCount; ++i) {
-            const auto& b = pBindInfos[i];
-            bool plane = has_in_chain(b.pNext, VK_STRUCTURE_TYPE_BIND_IMAGE_PLANE_MEMORY_INFO);
-            bind_image(s, device, b.image, b.memory, b.memoryOffset, plane);
-        }
-    return r;
-}
-
-void override_vkDestroyImage(Session& s, VkDevice device, VkImage image, const VkAllocationCallbacks*) {
-    if (image) s.gpu_writes().on_destroy_image(image);
-    s.vk().DestroyImage(device, image, nullptr);
-}
-
-VkResult override_vkCreateBufferView(Session& s, VkDevice device, const VkBufferViewCreateInfo* pCreateInfo,
-                                     const VkAllocationCallbacks*, VkBufferView* pView) {
-    VkResult r = s.vk().CreateBufferView(device, pCreateInfo, nullptr, pView);
-    if (r == VK_SUCCESS)
-        s.gpu_writes().on_create_buffer_view(*pView, pCreateInfo->buffer, pCreateInfo->offset, pCreateInfo->range);
-    return r;
-}
-
-void override_vkDestroyBufferView(Session& s, VkDevice device, VkBufferView bufferView, const VkAllocationCallbacks*) {
-    if (bufferView) s.gpu_writes().on_destroy_buffer_view(bufferView);
-    s.vk().DestroyBufferView(device, bufferView, nullptr);
-}
-
-// ---- descriptors ----
-
-VkResult override_vkCreateDescriptorSetLayout(Session& s, VkDevice device, const VkDescriptorSetLayoutCreateInfo* pCreateInfo,
-                                              const VkAllocationCallbacks*, VkDescriptorSetLayout* pSetLayout) {
-    VkResult r = s.vk().CreateDescriptorSetLayout(device, pCreateInfo, nullptr, pSetLayout);
-    if (r == VK_SUCCESS) s.gpu_writes().on_create_set_layout(*pSetLayout, *pCreateInfo);
-    return r;
-}
-
-void override_vkDestroyDescriptorSetLayout(Session& s, VkDevice device, VkDescriptorSetLayout descriptorSetLayout,
-                                           const VkAllocationCallbacks*) {
-    if (descriptorSetLayout) s.gpu_writes().on_destroy_set_layout(descriptorSetLayout);
-    s.vk().DestroyDescriptorSetLayout(device, descriptorSetLayout, nullptr);
-}
-
-VkResult override_vkAllocateDescriptorSets(Session& s, VkDevice device, const VkDescriptorSetAllocateInfo* pAllocateInfo,
-                                           VkDescriptorSet* pDescriptorSets) {
-    VkResult r = s.vk().AllocateDescriptorSets(device, pAllocateInfo, pDescriptorSets);
-    if (r == VK_SUCCESS)
-        s.gpu_writes().on_allocate_sets(pAllocateInfo->descriptorPool, pAllocateInfo->pSetLayouts, pDescriptorSets,
-                                        pAllocateInfo->descriptorSetCount);
-    return r;
-}
-
-VkResult override_vkFreeDescriptorSets(Session& s, VkDevice device, VkDescriptorPool descriptorPool,
-                                       uint32_t descriptorSetCount, const VkDescriptorSet* pDescriptorSets) {
-    s.gpu_writes().on_free_sets(pDescriptorSets, descriptorSetCount);
-    return s.vk().FreeDescriptorSets(device, descriptorPool, descriptorSetCount, pDescriptorSets);
-}
-
-VkResult override_vkResetDescriptorPool(Session& s, VkDevice device, VkDescriptorPool descriptorPool,
-                                        VkDescriptorPoolResetFlags flags) {
-    s.gpu_writes().on_reset_descriptor_pool(descriptorPool);
-    return s.vk().ResetDescriptorPool(device, descriptorPool, flags);
-}
-
-void override_vkDestroyDescriptorPool(Session& s, VkDevice device, VkDescriptorPool descriptorPool,
-                                      const VkAllocationCallbacks*) {
-    if (descriptorPool) s.gpu_writes().on_reset_descriptor_pool(descriptorPool);
-    s.vk().DestroyDescriptorPool(device, descriptorPool, nullptr);
-}
-
-void override_vkUpdateDescriptorSets(Session& s, VkDevice device, uint32_t descriptorWriteCount,
-                                     const VkWriteDescriptorSet* pDescriptorWrites, uint32_t descriptorCopyCount,
-                                     const VkCopyDescriptorSet* pDescriptorCopies) {
-    s.vk().UpdateDescriptorSets(device, descriptorWriteCount, pDescriptorWrites, descriptorCopyCount, pDescriptorCopies);
-    s.gpu_writes().on_update_sets(descriptorWriteCount, pDescriptorWrites, descriptorCopyCount, pDescriptorCopies);
-}
-
-// ---- command buffer lifetime ----
 
 VkResult override_vkBeginCommandBuffer(Session& s, VkCommandBuffer commandBuffer, const VkCommandBufferBeginInfo* pBeginInfo) {
     s.gpu_writes().on_reset_command_buffer(commandBuffer);
@@ -197,8 +47,6 @@ void override_vkDestroyCommandPool(Session& s, VkDevice device, VkCommandPool co
         for (VkCommandBuffer cb : pool_command_buffers(s, commandPool)) s.gpu_writes().on_free_command_buffer(cb);
     s.vk().DestroyCommandPool(device, commandPool, nullptr);
 }
-
-// ---- recorded writes ----
 
 void override_vkCmdCopyBuffer(Session& s, VkCommandBuffer commandBuffer, VkBuffer srcBuffer, VkBuffer dstBuffer,
                               uint32_t regionCount, const VkBufferCopy* pRegions) {
@@ -316,38 +164,6 @@ void override_vkCmdExecuteCommands(Session& s, VkCommandBuffer commandBuffer, ui
                                    const VkCommandBuffer* pCommandBuffers) {
     s.vk().CmdExecuteCommands(commandBuffer, commandBufferCount, pCommandBuffers);
     s.gpu_writes().cmd_execute_commands(commandBuffer, commandBufferCount, pCommandBuffers);
-}
-
-// ---- submission ----
-
-VkResult override_vkQueueSubmit(Session& s, VkQueue queue, uint32_t submitCount, const VkSubmitInfo* pSubmits,
-                                VkFence fence) {
-    VkResult r = s.vk().QueueSubmit(queue, submitCount, pSubmits, fence);
-    if (r != VK_SUCCESS) {
-        s.note_async_failure("vkQueueSubmit", r);
-        return r;
-    }
-    std::vector<VkCommandBuffer> cbs;
-    for (uint32_t i = 0; pSubmits && i < submitCount; ++i)
-        for (uint32_t k = 0; pSubmits[i].pCommandBuffers && k < pSubmits[i].commandBufferCount; ++k)
-            cbs.push_back(pSubmits[i].pCommandBuffers[k]);
-    s.gpu_writes().on_submit(queue_device(s, queue), queue, cbs);
-    return r;
-}
-
-VkResult override_vkQueueSubmit2(Session& s, VkQueue queue, uint32_t submitCount, const VkSubmitInfo2* pSubmits,
-                                 VkFence fence) {
-    VkResult r = s.vk().QueueSubmit2(queue, submitCount, pSubmits, fence);
-    if (r != VK_SUCCESS) {
-        s.note_async_failure("vkQueueSubmit2", r);
-        return r;
-    }
-    std::vector<VkCommandBuffer> cbs;
-    for (uint32_t i = 0; pSubmits && i < submitCount; ++i)
-        for (uint32_t k = 0; pSubmits[i].pCommandBufferInfos && k < pSubmits[i].commandBufferInfoCount; ++k)
-            cbs.push_back(pSubmits[i].pCommandBufferInfos[k].commandBuffer);
-    s.gpu_writes().on_submit(queue_device(s, queue), queue, cbs);
-    return r;
 }
 
 }  // namespace anarchy::server
