@@ -44,18 +44,21 @@ constexpr uint64_t kCaptureWaitNs = 5'000'000'000ull;  // a frame the GPU has no
 
 }  // namespace
 
+void FrameStreamer::guarded(void (FrameStreamer::*loop)()) {
+    // A thread of the session that throws ends the session alone (decision 15), never the server.
+    try {
+        (this->*loop)();
+    } catch (const std::exception& e) {
+        LOG_ERROR("session %llu: ending: frame streaming failed: %s", (unsigned long long)session_.number(), e.what());
+        session_.stop();
+    } catch (...) {
+        LOG_ERROR("session %llu: ending: frame streaming failed", (unsigned long long)session_.number());
+        session_.stop();
+    }
+}
+
 FrameStreamer::FrameStreamer(Session& session) : session_(session) {
-    worker_ = std::thread([this] {
-        try {
-            work_loop();
-        } catch (const std::exception& e) {
-            LOG_ERROR("session %llu: ending: frame streaming failed: %s", (unsigned long long)session_.number(), e.what());
-            session_.stop();
-        } catch (...) {
-            LOG_ERROR("session %llu: ending: frame streaming failed", (unsigned long long)session_.number());
-            session_.stop();
-        }
-    });
+    worker_ = std::thread([this] { guarded(&FrameStreamer::work_loop); });
 }
 
 FrameStreamer::~FrameStreamer() { stop(); }
@@ -88,17 +91,7 @@ void FrameStreamer::attach(std::unique_ptr<transport::Connection> conn) {
         return;
     }
     conn_ = std::move(conn);
-    reader_ = std::thread([this] {
-        try {
-            read_loop();
-        } catch (const std::exception& e) {
-            LOG_ERROR("session %llu: ending: frame streaming failed: %s", (unsigned long long)session_.number(), e.what());
-            session_.stop();
-        } catch (...) {
-            LOG_ERROR("session %llu: ending: frame streaming failed", (unsigned long long)session_.number());
-            session_.stop();
-        }
-    });
+    reader_ = std::thread([this] { guarded(&FrameStreamer::read_loop); });
 }
 
 void FrameStreamer::read_loop() {

@@ -85,6 +85,8 @@ private:
     /// Waits (bounded) for the client's stream settings; nullopt if they never came.
     std::optional<protocol::StreamSettings> settings(std::chrono::milliseconds limit);
     void read_loop();
+    /// Runs one of the streamer's thread bodies; an exception ends the session, not the process.
+    void guarded(void (FrameStreamer::*loop)());
     void work_loop();
     void process(Job& job, uint32_t queued_us);
     void send(transport::FrameType type, const protocol::WireEncoder& e, const uint8_t* extra = nullptr,
