@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,11 @@ private:
     uint64_t summary_words_;
 };
 
+/// Brings a byte range of a region (page-aligned) up to date in its driver view: the runtime's fetch of stale pages.
+/// Called on the tracker's handler thread with no tracker lock held; false when it failed (the pages then keep
+/// the bytes the driver view holds).
+using StaleFetch = std::function<bool(uint64_t offset, uint64_t size)>;
+
 /// Host memory shared by two views: the program's (write-tracked) and the driver's (never tracked).
 /// Thread-safe: program threads write while any one thread calls take_dirty; destruction must not race
 /// take_dirty on the same region (the driver owns both), but may race writes to other regions.
@@ -63,6 +69,18 @@ public:
     /// Per page: clear the dirty bit, re-protect; the caller reads the contents afterwards via driver_view().
     /// Cost follows the dirty pages (plus one word per 16 MiB of region), not the region size.
     virtual void take_dirty(std::vector<PageRun>& out) = 0;
+
+    /// Stale pages (DESIGN.md decision 8): bytes the GPU wrote that the driver view does not hold yet. A stale
+    /// page faults on the program's next read or write, which calls the fetch function for its stale run (or an
+    /// aligned MiB of it) and then lets the access go on; the page stays write-tracked. Backends without it
+    /// (mprotect) answer false and ignore the rest.
+    virtual bool supports_stale() const { return false; }
+    /// Sets the fetch function; once, before any mark_stale.
+    virtual void set_fetch(StaleFetch) {}
+    /// Makes the pages overlapping [offset, offset+size) stale. False (nothing changed) if it cannot.
+    virtual bool mark_stale(uint64_t offset, uint64_t size) { (void)offset, (void)size; return false; }
+    /// The pages overlapping [offset, offset+size) are up to date again (their fetched bytes are in the driver view).
+    virtual void clear_stale(uint64_t offset, uint64_t size) { (void)offset, (void)size; }
 
 protected:
     TrackedRegion(uint8_t* program, uint8_t* driver, uint64_t size, uint64_t mapped_size)
@@ -94,6 +112,8 @@ public:
     virtual std::unique_ptr<TrackedRegion> create(uint64_t size, std::string* error) = 0;
     /// "userfaultfd" or "mprotect".
     virtual const char* backend_name() const = 0;
+    /// Whether its regions can have stale pages (TrackedRegion::mark_stale).
+    virtual bool supports_stale() const { return false; }
 };
 
 namespace page_tracker_detail {

@@ -6,6 +6,14 @@
 //
 // The handler thread is one per tracker, runs with every signal blocked, never touches program views (it would
 // block on itself), and is never stopped for the process-wide tracker (exit_group ends it; nothing waits on it).
+// Stale pages (DESIGN.md decision 8): the program view is also registered for minor faults (a page present in the
+// memfd but not mapped in the view). Marking pages stale drops them from the program view (MADV_DONTNEED drops the
+// mapping, not the shared memory); the next access takes a minor fault, and the handler thread fetches the stale
+// run through the runtime (a call whose reply the runtime's receiver thread applies), then maps the pages back
+// write-protected (UFFDIO_CONTINUE_MODE_WP) and wakes the thread. While fetching it holds no lock: the state it
+// needs is shared (StaleState), so a region freed meanwhile only turns it dead. A minor fault on a page that is not
+// stale (first touch of a page the driver wrote, or one the kernel unmapped) just maps it back.
+//
 // After fork the child has no handler thread and its views are plain shared memory: see page_tracker.cpp. The
 // child must not touch the inherited userfaultfd: its ioctls would change the parent's protections.
 #include <fcntl.h>
@@ -32,6 +40,12 @@
 
 #ifndef USERFAULTFD_IOC_NEW
 #define USERFAULTFD_IOC_NEW _IO(0xAA, 0x00)
+#endif
+#ifndef UFFDIO_CONTINUE_MODE_WP
+#define UFFDIO_CONTINUE_MODE_WP ((__u64)1 << 1)
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
 #endif
 #ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
 #define UFFD_FEATURE_WP_HUGETLBFS_SHMEM (1 << 12)
@@ -74,26 +88,109 @@ bool write_protect(int uffd, uintptr_t start, uint64_t len, bool protect) {
     return false;
 }
 
+/// What the handler thread uses of a region while it fetches with no lock held. Shared with the region, so a region
+/// freed meanwhile leaves it valid: alive turns false (under mu) before the views are unmapped.
+struct StaleState {
+    std::mutex mu;                // guards alive and bits; held while mapping pages back, never while fetching
+    bool alive = true;
+    std::vector<uint64_t> bits;   // one per system page: stale
+    StaleFetch fetch;             // set before any page goes stale, then never changed
+    uintptr_t program = 0;
+    uint64_t pages = 0;
+    uint64_t next_fetch = ~uint64_t(0);  // handler thread only: the page after the last fetch
+    uint64_t fetch_scale = 1;            // handler thread only: grows while the program reads on in order
+    bool test(uint64_t p) const { return (bits[p >> 6] >> (p & 63)) & 1; }
+    void set(uint64_t p, bool on) {
+        if (on)
+            bits[p >> 6] |= uint64_t(1) << (p & 63);
+        else
+            bits[p >> 6] &= ~(uint64_t(1) << (p & 63));
+    }
+};
+
+/// Whether UFFDIO_CONTINUE takes UFFDIO_CONTINUE_MODE_WP (Linux 6.4+); found out on first use.
+std::atomic<bool> g_continue_wp{true};
+
+/// Maps pages [first, end) of the program view back after a minor fault, write-protected. Pages already mapped
+/// (EEXIST) or absent from the memfd are skipped. Caller holds st.mu and has checked st.alive.
+void map_back(StaleState& st, int uffd, uint64_t first, uint64_t end) {
+    uint64_t ps = system_page_size();
+    uint64_t p = first;
+    int retries = 0;
+    while (p < end) {
+        struct uffdio_continue c;
+        memset(&c, 0, sizeof c);
+        c.range.start = st.program + p * ps;
+        c.range.len = (end - p) * ps;
+        bool wp = g_continue_wp.load();
+        c.mode = UFFDIO_CONTINUE_MODE_DONTWAKE | (wp ? UFFDIO_CONTINUE_MODE_WP : 0);
+        int rc = ioctl(uffd, UFFDIO_CONTINUE, &c);
+        int err = errno;
+        int64_t mapped = rc == 0 ? int64_t((end - p) * ps) : c.mapped;
+        if (mapped > 0 && !wp) write_protect(uffd, st.program + p * ps, uint64_t(mapped), true);
+        if (rc == 0) return;
+        if (mapped > 0) {
+            p += uint64_t(mapped) / ps;
+            continue;
+        }
+        if (wp && (err == EINVAL || mapped == -EINVAL)) {
+            // An older kernel: map, then protect (a write by another thread in between goes untracked).
+            static std::atomic<bool> warned{false};
+            if (!warned.exchange(true)) LOG_WARN("page tracking: UFFDIO_CONTINUE_MODE_WP refused; protecting after");
+            g_continue_wp = false;
+            continue;
+        }
+        if ((err == EAGAIN || mapped == -EAGAIN) && ++retries < 100) continue;
+        p++;  // EEXIST: mapped already; EFAULT/ENOENT: a hole (plain memory on its next touch)
+    }
+}
+
 class UffdTracker;
 
 class UffdRegion final : public TrackedRegion {
 public:
-    UffdRegion(UffdTracker* tracker, uint8_t* program, uint8_t* driver, uint64_t size, uint64_t mapped_size)
-        : TrackedRegion(program, driver, size, mapped_size), tracker_(tracker), bits_(mapped_size / system_page_size()) {}
+    UffdRegion(UffdTracker* tracker, uint8_t* program, uint8_t* driver, uint64_t size, uint64_t mapped_size,
+               bool stale)
+        : TrackedRegion(program, driver, size, mapped_size), tracker_(tracker), bits_(mapped_size / system_page_size()) {
+        if (stale) {
+            stale_ = std::make_shared<StaleState>();
+            stale_->program = reinterpret_cast<uintptr_t>(program);
+            stale_->pages = mapped_size / system_page_size();
+            stale_->bits.assign((stale_->pages + 63) / 64, 0);
+        }
+    }
     ~UffdRegion() override;
     void take_dirty(std::vector<PageRun>& out) override;
+    bool supports_stale() const override { return stale_ != nullptr; }
+    void set_fetch(StaleFetch fetch) override {
+        if (!stale_) return;
+        std::lock_guard<std::mutex> lock(stale_->mu);
+        stale_->fetch = std::move(fetch);
+    }
+    bool mark_stale(uint64_t offset, uint64_t size) override;
+    void clear_stale(uint64_t offset, uint64_t size) override;
     /// From the handler thread (table lock held): lifts the protection of addr's page, then marks it.
     void on_fault(uintptr_t addr, int uffd);
+    std::shared_ptr<StaleState> stale_state() const { return stale_; }
     bool registered = false;
 
 private:
+    /// [first, end) in system pages of the pages overlapping the byte range; false if empty.
+    bool page_span(uint64_t offset, uint64_t size, uint64_t& first, uint64_t& end) const {
+        uint64_t ps = system_page_size();
+        if (!stale_ || size == 0 || offset >= mapped_size_) return false;
+        first = offset / ps;
+        end = std::min(stale_->pages, (std::min(offset + size, mapped_size_) + ps - 1) / ps);
+        return first < end;
+    }
     UffdTracker* tracker_;
     DirtyBitmap bits_;
+    std::shared_ptr<StaleState> stale_;
 };
 
 class UffdTracker final : public PageTracker {
 public:
-    UffdTracker(int uffd, int stop_fd) : uffd_(uffd), stop_fd_(stop_fd), pid_(getpid()) {}
+    UffdTracker(int uffd, int stop_fd, bool minor) : uffd_(uffd), stop_fd_(stop_fd), pid_(getpid()), minor_(minor) {}
     ~UffdTracker() override {
         uint64_t one = 1;
         if (thread_.joinable()) {
@@ -104,6 +201,7 @@ public:
         close(uffd_);
     }
     const char* backend_name() const override { return "userfaultfd"; }
+    bool supports_stale() const override { return minor_; }
     std::unique_ptr<TrackedRegion> create(uint64_t size, std::string* error) override;
     /// Starts the handler thread with every signal blocked, so program signals never land on it.
     void start();
@@ -125,6 +223,7 @@ private:
     int uffd_;
     int stop_fd_;
     int pid_;
+    bool minor_;  // minor faults of shared memory offered: regions can have stale pages
     std::thread thread_;
     std::mutex mutex_;                           // guards regions_; held while the handler uses a region
     std::map<uintptr_t, UffdRegion*> regions_;   // program view start -> region
@@ -184,8 +283,98 @@ void UffdRegion::take_dirty(std::vector<PageRun>& out) {
     to_4k_units(out, first_new, ps);
 }
 
+bool UffdRegion::mark_stale(uint64_t offset, uint64_t size) {
+    uint64_t first, end;
+    if (!page_span(offset, size, first, end)) return stale_ != nullptr;
+    if (tracker_->forked()) return false;
+    uint64_t ps = system_page_size();
+    std::lock_guard<std::mutex> lock(stale_->mu);
+    // Only a page present in the memfd takes a minor fault; a hole would be filled with zeros without one.
+    if (madvise(driver_ + first * ps, (end - first) * ps, MADV_POPULATE_WRITE) != 0) {
+        for (uint64_t p = first; p < end; ++p) (void)*static_cast<volatile uint8_t*>(driver_ + p * ps);
+    }
+    for (uint64_t p = first; p < end; ++p) stale_->set(p, true);
+    if (madvise(program_ + first * ps, (end - first) * ps, MADV_DONTNEED) != 0) {
+        LOG_WARN("page tracking: dropping stale pages from the program view: %s", strerror(errno));
+        for (uint64_t p = first; p < end; ++p) stale_->set(p, false);
+        return false;
+    }
+    return true;
+}
+
+void UffdRegion::clear_stale(uint64_t offset, uint64_t size) {
+    uint64_t first, end;
+    if (!page_span(offset, size, first, end)) return;
+    std::lock_guard<std::mutex> lock(stale_->mu);
+    for (uint64_t p = first; p < end; ++p) stale_->set(p, false);
+}
+
+/// Pages fetched per minor fault at most: the stale run around the page inside its aligned MiB. A program reading
+/// on in order (a fault right where the last fetch ended) doubles it, up to kMaxFetchScale MiB, so a long read
+/// pays fewer round trips.
+constexpr uint64_t kFetchChunkBytes = uint64_t(1) << 20;
+constexpr uint64_t kMaxFetchScale = 16;
+
+/// From the handler thread, no lock held: fetches the stale run around addr's page (if stale), maps it back.
+void on_minor_fault(StaleState& st, uintptr_t addr, int uffd) {
+    uint64_t ps = system_page_size();
+    uint64_t page = (addr - st.program) / ps;
+    uint64_t chunk = std::max<uint64_t>(1, kFetchChunkBytes / ps);
+    st.fetch_scale = page == st.next_fetch ? std::min(kMaxFetchScale, st.fetch_scale * 2) : 1;
+    uint64_t lo = page / chunk * chunk, hi = std::min(st.pages, page == st.next_fetch ? page + chunk * st.fetch_scale
+                                                                                       : lo + chunk);
+    uint64_t a = page, b = page + 1;
+    bool fetched = false;
+    for (int attempt = 0;; ++attempt) {
+        {
+            std::lock_guard<std::mutex> lock(st.mu);
+            if (!st.alive) return;
+            if (!st.test(page)) {
+                if (!fetched) {
+                    // Not stale: map back its write-tracking group, as a write fault opens it.
+                    uint64_t group = fault_group_pages();
+                    a = page & ~(group - 1);
+                    b = std::min(st.pages, a + group);
+                }
+                // Only pages no longer stale: one marked stale again meanwhile must fault again.
+                for (uint64_t p = a; p < b;) {
+                    if (st.test(p)) {
+                        ++p;
+                        continue;
+                    }
+                    uint64_t q = p;
+                    while (q < b && !st.test(q)) ++q;
+                    map_back(st, uffd, p, q);
+                    p = q;
+                }
+                return;
+            }
+            a = page;
+            while (a > lo && st.test(a - 1)) --a;
+            b = page + 1;
+            while (b < hi && st.test(b)) ++b;
+        }
+        bool ok = attempt < 16 && st.fetch && st.fetch(a * ps, (b - a) * ps);
+        fetched = true;
+        st.next_fetch = b;
+        if (!ok) {
+            // Never leave the program hanging: the pages keep what the driver view holds (the last known bytes).
+            static std::atomic<bool> warned{false};
+            if (!warned.exchange(true))
+                LOG_WARN("page tracking: fetching stale pages failed; they keep their last known bytes");
+            std::lock_guard<std::mutex> lock(st.mu);
+            for (uint64_t p = a; p < b; ++p) st.set(p, false);
+        }
+    }
+}
+
 UffdRegion::~UffdRegion() {
     tracker_->unpublish(this);
+    if (stale_) {
+        // A fetch in flight on the handler thread finds it dead and maps nothing into views about to go.
+        std::lock_guard<std::mutex> lock(stale_->mu);
+        stale_->alive = false;
+    }
     if (registered && !tracker_->forked()) {
         // Wakes any thread still waiting on the range (a program bug: it writes memory being freed).
         struct uffdio_range range = {reinterpret_cast<uintptr_t>(program_), mapped_size_};
@@ -205,7 +394,7 @@ std::unique_ptr<TrackedRegion> UffdTracker::create(uint64_t size, std::string* e
     uint8_t* program;
     uint8_t* driver;
     if (!page_tracker_detail::map_two_views(mapped, &program, &driver, error)) return nullptr;
-    auto region = std::make_unique<UffdRegion>(this, program, driver, size, mapped);
+    auto region = std::make_unique<UffdRegion>(this, program, driver, size, mapped, minor_);
     {
         std::lock_guard<std::mutex> lock(mutex_);
         regions_[reinterpret_cast<uintptr_t>(program)] = region.get();
@@ -214,7 +403,7 @@ std::unique_ptr<TrackedRegion> UffdTracker::create(uint64_t size, std::string* e
     memset(&reg, 0, sizeof reg);
     reg.range.start = reinterpret_cast<uintptr_t>(program);
     reg.range.len = mapped;
-    reg.mode = UFFDIO_REGISTER_MODE_WP;
+    reg.mode = UFFDIO_REGISTER_MODE_WP | (minor_ ? UFFDIO_REGISTER_MODE_MINOR : 0);
     if (ioctl(uffd_, UFFDIO_REGISTER, &reg) != 0) {
         *error = std::string("UFFDIO_REGISTER (write-protect) of a memfd mapping: ") + strerror(errno);
         return nullptr;
@@ -222,6 +411,10 @@ std::unique_ptr<TrackedRegion> UffdTracker::create(uint64_t size, std::string* e
     region->registered = true;
     if (!(reg.ioctls & (uint64_t(1) << _UFFDIO_WRITEPROTECT))) {
         *error = "UFFDIO_WRITEPROTECT not offered for memfd mappings";
+        return nullptr;
+    }
+    if (minor_ && !(reg.ioctls & (uint64_t(1) << _UFFDIO_CONTINUE))) {
+        *error = "UFFDIO_CONTINUE not offered for memfd mappings";
         return nullptr;
     }
     // Arms every page, populated or not (the kernel leaves a marker in empty entries of shared memory).
@@ -243,17 +436,26 @@ void UffdTracker::start() {
 
 void UffdTracker::handle_fault(const uffd_msg& msg) {
     uintptr_t addr = msg.arg.pagefault.address;
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = regions_.upper_bound(addr);
-    if (it != regions_.begin()) {
-        UffdRegion* r = std::prev(it)->second;
-        uintptr_t base = reinterpret_cast<uintptr_t>(r->program_view());
-        if (addr < base + r->mapped_size() && (msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)) {
-            r->on_fault(addr, uffd_);
-            return;
+    std::shared_ptr<StaleState> minor;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = regions_.upper_bound(addr);
+        if (it != regions_.begin()) {
+            UffdRegion* r = std::prev(it)->second;
+            uintptr_t base = reinterpret_cast<uintptr_t>(r->program_view());
+            if (addr < base + r->mapped_size()) {
+                if (msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP) {
+                    r->on_fault(addr, uffd_);
+                    return;
+                }
+                if (msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_MINOR) minor = r->stale_state();
+            }
         }
     }
-    // A region destroyed since the fault was queued: nothing to track, but never leave a writer asleep.
+    // Never with the table lock: the fetch calls into the runtime, whose threads create and free regions.
+    if (minor) on_minor_fault(*minor, addr, uffd_);
+    // Wake the thread: after a minor fault handled above, or for a region destroyed since the fault was queued
+    // (nothing to track, but never leave a writer asleep).
     uint64_t ps = system_page_size();
     struct uffdio_range range = {addr / ps * ps, ps};
     ioctl(uffd_, UFFDIO_WAKE, &range);
@@ -298,7 +500,34 @@ std::unique_ptr<PageTracker> make_userfaultfd_tracker(std::string* error) {
     struct uffdio_api api;
     memset(&api, 0, sizeof api);
     api.api = UFFD_API;
+    // Minor faults of shared memory (stale pages) unless ANARCHY_STALE_THRESHOLD=0 turns stale pages off.
+    const char* threshold = getenv("ANARCHY_STALE_THRESHOLD");
+    bool want_minor = !(threshold && strtoull(threshold, nullptr, 0) == 0);
     api.features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM;  // write-protect for shared memory (memfd), Linux 5.19+
+    if (want_minor) {
+        api.features |= UFFD_FEATURE_MINOR_SHMEM;
+        if (ioctl(uffd, UFFDIO_API, &api) == 0 && (api.features & UFFD_FEATURE_MINOR_SHMEM)) {
+            int stop_fd = eventfd(0, EFD_CLOEXEC);
+            if (stop_fd < 0) {
+                *error = std::string("eventfd: ") + strerror(errno);
+                close(uffd);
+                return nullptr;
+            }
+            auto tracker = std::make_unique<UffdTracker>(uffd, stop_fd, true);
+            tracker->start();
+            if (tracker->create(1, error)) return tracker;
+            LOG_DEBUG("memory", "page tracking: no minor faults of memfd mappings (%s); no stale pages", error->c_str());
+            tracker.reset();
+        } else {
+            close(uffd);
+        }
+        // A fresh userfaultfd: the API handshake happens once per descriptor.
+        uffd = open_userfaultfd(error);
+        if (uffd < 0) return nullptr;
+        memset(&api, 0, sizeof api);
+        api.api = UFFD_API;
+        api.features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM;
+    }
     if (ioctl(uffd, UFFDIO_API, &api) != 0) {
         *error = std::string("UFFDIO_API with write-protect of shared memory: ") + strerror(errno);
         close(uffd);
@@ -310,7 +539,7 @@ std::unique_ptr<PageTracker> make_userfaultfd_tracker(std::string* error) {
         close(uffd);
         return nullptr;
     }
-    auto tracker = std::make_unique<UffdTracker>(uffd, stop_fd);
+    auto tracker = std::make_unique<UffdTracker>(uffd, stop_fd, false);
     tracker->start();
     // Prove the whole path on one page before promising it: some kernels offer the feature but refuse memfds.
     if (!tracker->create(1, error)) return nullptr;

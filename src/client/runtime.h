@@ -47,7 +47,8 @@ struct RuntimeStats {
     std::atomic<uint64_t> commands{0};
     std::atomic<uint64_t> frames_sent{0};
     std::atomic<uint64_t> memory_bytes_up{0};
-    std::atomic<uint64_t> memory_bytes_down{0};
+    std::atomic<uint64_t> memory_bytes_down{0};     ///< GPU-written bytes that came down, fetched ones included
+    std::atomic<uint64_t> memory_bytes_fetched{0};  ///< of those, bytes of stale pages fetched on first touch
 };
 
 class Runtime {
@@ -75,6 +76,12 @@ public:
     /// Shared: another thread may free the memory while a flush or an update still uses its shadow.
     std::shared_ptr<ShadowMemory> shadow(uint64_t id);
     void remove_shadow(uint64_t id);
+    /// Fetches a page-aligned range of stale pages of memory `id` (the tracker's handler thread calls it when the
+    /// program touches one): a FetchMemory call whose reply the receiver thread applies (merged: what is written
+    /// wins) before this returns. False when the memory is gone or the connection failed.
+    bool fetch_memory(uint64_t id, uint64_t offset, uint64_t size);
+    /// GPU-written ranges larger than this become stale here and are fetched on first touch (0: never).
+    uint64_t stale_threshold() const { return stale_threshold_; }
     /// Closes the connection politely.
     void close();
     void mark_lost(const std::string& why);
@@ -118,6 +125,14 @@ private:
     /// order their bytes were taken.
     std::mutex memory_flush_mu_;
     RuntimeStats stats_;
+    uint64_t stale_threshold_ = 0;
+    /// What the regions' fetch functions reach the runtime through: the destructor clears rt (waiting for a fetch
+    /// in flight, which ends once the connection is closed), so a region that outlives nothing calls a dead runtime.
+    struct FetchLink {
+        std::mutex mu;
+        Runtime* rt = nullptr;
+    };
+    std::shared_ptr<FetchLink> fetch_link_ = std::make_shared<FetchLink>();
 };
 
 

@@ -2,7 +2,15 @@
 // decoder. Both directions carry the same list of runs:
 //   u32 run count | run count x (u64 memory id | u64 offset | u64 size | size bytes)
 // Client -> server: CustomCommand::WriteMemory, the program's changed bytes (its whole payload is the list).
-// Server -> client: the memory updates of a reply with kReplyHasMemory, the bytes the GPU changed.
+// Server -> client: the memory updates of a reply with kReplyHasMemory:
+//   runs (the bytes the GPU changed) | stale ranges | fetched ranges
+// where a range list is  u32 count | count x (u64 memory id | u64 offset | u64 size).
+// Stale: GPU-written ranges larger than the session's stale threshold, not read by the server; the client makes
+// their pages fault on the next touch and fetches them then. Fetched: ranges the runs before brought up to date
+// (the answer to FetchMemory); the client no longer treats them as stale. The client applies the three in order.
+// CustomCommand::MemoryOptions: MemoryOptionsMessage, sent once before vkCreateInstance (none: threshold 0).
+// CustomCommand::FetchMemory (reply): FetchMemoryMessage; the reply's updates bring the range's changed bytes and
+// name it fetched; its body is a u32: 1 when answered, 0 when the memory is gone (freed meanwhile).
 // CustomCommand::MapMemory (reply): u64 memory id; the reply's updates bring what the GPU wrote into that memory
 // before the program first mapped it; its body is empty.
 #pragma once
@@ -58,6 +66,70 @@ template <typename OnRun>
     }
     return true;
 }
+
+/// One range of one allocation, without bytes (stale and fetched lists).
+struct MemoryRangeRef {
+    uint64_t memory = 0;
+    uint64_t offset = 0;
+    uint64_t size = 0;
+};
+
+/// Appends a list of ranges: constructing reserves the count, add() each range, finish() patches the count.
+class MemoryRangesEncoder {
+public:
+    explicit MemoryRangesEncoder(WireEncoder& e) : e_(e), count_at_(e.reserve_u32()) {}
+    void add(uint64_t memory, uint64_t offset, uint64_t size) {
+        e_.u64(memory);
+        e_.u64(offset);
+        e_.u64(size);
+        ++count_;
+    }
+    uint32_t finish() {
+        e_.patch_u32(count_at_, count_);
+        return count_;
+    }
+
+private:
+    WireEncoder& e_;
+    size_t count_at_;
+    uint32_t count_ = 0;
+};
+
+/// Decodes a list of ranges, calling on_range(const MemoryRangeRef&) for each (false rejects it).
+template <typename OnRange>
+[[nodiscard]] bool decode_memory_ranges(WireDecoder& d, OnRange&& on_range) {
+    uint32_t n = 0;
+    if (!d.count(n, 24)) return false;
+    for (uint32_t i = 0; i < n; ++i) {
+        MemoryRangeRef r;
+        if (!d.u64(r.memory) || !d.u64(r.offset) || !d.u64(r.size)) return false;
+        if (!on_range(r)) return d.ok() ? d.fail("memory range rejected") : false;
+    }
+    return true;
+}
+
+/// CustomCommand::FetchMemory's payload: a page-aligned range of a host-visible allocation (at most
+/// kMaxFetchBytes; the server clamps its end to the allocation).
+struct FetchMemoryMessage {
+    static constexpr uint64_t kMaxFetchBytes = uint64_t(64) << 20;
+    uint64_t memory = 0;
+    uint64_t offset = 0;
+    uint64_t size = 0;
+    void encode(WireEncoder& e) const {
+        e.u64(memory);
+        e.u64(offset);
+        e.u64(size);
+    }
+    [[nodiscard]] bool decode(WireDecoder& d) { return d.u64(memory) && d.u64(offset) && d.u64(size); }
+};
+
+/// CustomCommand::MemoryOptions's payload. stale_threshold_bytes: GPU-written ranges larger than this become
+/// stale instead of travelling in the reply; 0: never stale.
+struct MemoryOptionsMessage {
+    uint64_t stale_threshold_bytes = 0;
+    void encode(WireEncoder& e) const { e.u64(stale_threshold_bytes); }
+    [[nodiscard]] bool decode(WireDecoder& d) { return d.u64(stale_threshold_bytes); }
+};
 
 /// CustomCommand::MapMemory's payload.
 struct MapMemoryMessage {

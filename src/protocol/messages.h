@@ -29,6 +29,11 @@ enum class CustomCommand : uint32_t {
     SwapchainDestroy = 0x10009,
     AcquireSignal = 0x1000A,
     QueuePresent = 0x1000B,
+    /// (reply) FetchMemoryMessage (memory_messages.h): the client touched a stale range; the reply's memory
+    /// updates bring its bytes.
+    FetchMemory = 0x1000C,
+    /// MemoryOptionsMessage (memory_messages.h): the session's stale threshold.
+    MemoryOptions = 0x1000D,
 };
 constexpr uint32_t kFirstCustomCommand = 0x10000;
 

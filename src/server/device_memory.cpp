@@ -188,18 +188,72 @@ bool handle_map_memory(Session& s, protocol::WireDecoder& d, VkDeviceMemory& fir
     return true;
 }
 
-uint32_t collect_memory_updates(Session& s, protocol::WireEncoder& out, VkDeviceMemory first_map) {
+bool handle_fetch_memory(Session& s, protocol::WireDecoder& d, MemoryFetch& fetch, protocol::WireEncoder* reply) {
+    protocol::FetchMemoryMessage msg;
+    if (!msg.decode(d)) return false;
+    if (!reply) return d.fail("FetchMemory without a reply");
+    if (msg.offset % 4096 != 0 || msg.size == 0 || msg.size > protocol::FetchMemoryMessage::kMaxFetchBytes)
+        return d.fail("FetchMemory of a range that is not page-aligned or too large");
+    fetch = MemoryFetch{};
+    fetch.active = true;
+    uint64_t handle = 0;
+    // An id freed meanwhile is no error: the program may free memory while a fetch of it is in flight.
+    if (s.objects().resolve(msg.memory, VK_OBJECT_TYPE_DEVICE_MEMORY, handle)) {
+        VkDeviceMemory mem = reinterpret_cast<VkDeviceMemory>(handle);
+        auto m = s.memories().find(mem);
+        if (!m) return d.fail("FetchMemory of memory that is not host-visible");
+        if (msg.offset >= m->size) return d.fail("FetchMemory outside the allocation");
+        fetch.memory = mem;
+        fetch.id = msg.memory;
+        fetch.offset = msg.offset;
+        fetch.size = std::min(msg.size, m->size - msg.offset);
+    }
+    reply->u32(fetch.memory ? 1 : 0);
+    return true;
+}
+
+uint32_t collect_memory_updates(Session& s, protocol::WireEncoder& out, VkDeviceMemory first_map,
+                                const MemoryFetch* fetch) {
     protocol::MemoryRunsEncoder runs(out);
+    std::vector<protocol::MemoryRangeRef> stale;
+    const uint64_t threshold = s.stale_threshold();
+    // Small ranges are compared and travel now; large ones are named stale, unread, and client_view keeps what the
+    // client holds of them until it fetches them.
+    auto send = [&](MirroredMemory& m, uint64_t id, uint64_t offset, uint64_t size) {
+        if (threshold && size > threshold)
+            stale.push_back({id, offset, size});
+        else
+            diff_range(s, m, id, offset, size, runs);
+    };
+    auto finish = [&](const MemoryFetch* fetched) {
+        uint32_t n = runs.finish();
+        protocol::MemoryRangesEncoder stale_out(out);
+        for (const auto& r : stale) stale_out.add(r.memory, r.offset, r.size);
+        stale_out.finish();
+        protocol::MemoryRangesEncoder fetched_out(out);
+        if (fetched && fetched->memory) fetched_out.add(fetched->id, fetched->offset, fetched->size);
+        fetched_out.finish();
+        return n;
+    };
+    if (fetch && fetch->active) {
+        if (fetch->memory) {
+            if (auto m = s.memories().find(fetch->memory)) {
+                std::lock_guard<std::mutex> lock(m->mu);
+                diff_range(s, *m, fetch->id, fetch->offset, fetch->size, runs);
+            }
+        }
+        return finish(fetch);
+    }
     if (first_map) {
         auto m = s.memories().find(first_map);
         uint64_t id = s.objects().find_id(VK_OBJECT_TYPE_DEVICE_MEMORY, reinterpret_cast<uint64_t>(first_map));
         if (m && id) {
             std::lock_guard<std::mutex> lock(m->mu);
-            for (auto& [begin, end] : m->unsent) diff_range(s, *m, id, begin, end - begin, runs);
+            for (auto& [begin, end] : m->unsent) send(*m, id, begin, end - begin);
             m->unsent.clear();
             m->client_mapped = true;
         }
-        return runs.finish();
+        return finish(nullptr);
     }
     std::vector<MemoryRange> candidates;
     s.gpu_writes().collect(candidates);
@@ -212,13 +266,13 @@ uint32_t collect_memory_updates(Session& s, protocol::WireEncoder& out, VkDevice
         if (c.offset >= m->size) continue;
         uint64_t size = std::min<uint64_t>(c.size, m->size - c.offset);
         if (m->client_mapped)
-            diff_range(s, *m, id, c.offset, size, runs);
+            send(*m, id, c.offset, size);
         else
             add_unsent(*m, c.offset, size);
     }
-    uint32_t n = runs.finish();
-    LOG_DEBUG("memory", "session %llu: %u changed runs in %zu candidate ranges", (unsigned long long)s.number(), n,
-              candidates.size());
+    uint32_t n = finish(nullptr);
+    LOG_DEBUG("memory", "session %llu: %u changed runs and %zu stale ranges in %zu candidate ranges",
+              (unsigned long long)s.number(), n, stale.size(), candidates.size());
     return n;
 }
 

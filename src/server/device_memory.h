@@ -36,6 +36,16 @@ struct MirroredMemory {
     uint64_t atom = 1;                   ///< nonCoherentAtomSize, for flush and invalidate ranges
 };
 
+/// A FetchMemory request waiting for its reply's memory updates (session thread). memory null: nothing to send
+/// (the memory is gone); active: the current command is a FetchMemory.
+struct MemoryFetch {
+    bool active = false;
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+    uint64_t id = 0;
+    uint64_t offset = 0;
+    uint64_t size = 0;
+};
+
 /// The session's host-visible allocations by driver handle. Thread-safe.
 class HostMemories {
 public:
@@ -54,9 +64,14 @@ private:
 /// CustomCommand::MapMemory: the program maps memory for the first time; returns it so the reply brings its
 /// unsent bytes.
 [[nodiscard]] bool handle_map_memory(Session& s, protocol::WireDecoder& d, VkDeviceMemory& first_map);
-/// Appends the memory updates of a synchronising reply: the bytes the GPU changed in the ranges submitted work
-/// may have written (never a whole mapping unless tracking is off). With first_map, only that memory's unsent
-/// ranges. Returns the number of runs.
-uint32_t collect_memory_updates(Session& s, protocol::WireEncoder& out, VkDeviceMemory first_map = VK_NULL_HANDLE);
+/// CustomCommand::FetchMemory: checks the range and records it for the reply (memory null if it is gone).
+[[nodiscard]] bool handle_fetch_memory(Session& s, protocol::WireDecoder& d, MemoryFetch& fetch,
+                                       protocol::WireEncoder* reply);
+/// Appends the memory updates of a synchronising reply (runs | stale | fetched, memory_messages.h): the bytes the
+/// GPU changed in the ranges submitted work may have written (never a whole mapping unless tracking is off);
+/// ranges larger than the session's stale threshold are named stale instead, unread. With first_map, only that
+/// memory's unsent ranges; with an active fetch, only the fetched range. Returns the number of runs.
+uint32_t collect_memory_updates(Session& s, protocol::WireEncoder& out, VkDeviceMemory first_map = VK_NULL_HANDLE,
+                                const MemoryFetch* fetch = nullptr);
 
 }  // namespace anarchy::server

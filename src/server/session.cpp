@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "protocol/memory_messages.h"
 #include "server/physical_device.h"
 #include "server/swapchain.h"
 #include "server/fault_hooks.h"
@@ -129,20 +130,10 @@ VkResult Session::sync_result(protocol::CommandId command, VkResult r) {
 }
 
 bool Session::observes_gpu_writes(uint32_t id) const {
-    using protocol::CommandId;
-    switch (static_cast<CommandId>(id)) {
-    case CommandId::vkWaitForFences:
-    case CommandId::vkGetFenceStatus:
-    case CommandId::vkQueueWaitIdle:
-    case CommandId::vkDeviceWaitIdle:
-    case CommandId::vkWaitSemaphores:
-    case CommandId::vkGetSemaphoreCounterValue:
-    case CommandId::vkGetEventStatus:
-    case CommandId::vkGetQueryPoolResults:
-        return true;
-    default:
-        return id == static_cast<uint32_t>(CustomCommand::MapMemory);
-    }
+    // The synchronising commands make GPU writes visible; so do a first map and a fetch of stale pages.
+    if (id < protocol::kFirstCustomCommand) return synchronises(static_cast<protocol::CommandId>(id));
+    return id == static_cast<uint32_t>(CustomCommand::MapMemory) ||
+           id == static_cast<uint32_t>(CustomCommand::FetchMemory);
 }
 
 std::string Session::run() {
@@ -267,17 +258,19 @@ bool Session::handle_command(uint32_t id, uint32_t seq, bool wants_reply, WireDe
             if (reply.size_bytes() >= 4) std::memcpy(&r, reply.bytes().data(), 4);
             with_memory = (id >= protocol::kFirstCustomCommand) || r == VK_SUCCESS;
         }
-        send_reply(seq, reply, with_memory, first_map_);
+        send_reply(seq, reply, with_memory, first_map_, &fetch_);
     }
     first_map_ = VK_NULL_HANDLE;
+    fetch_ = MemoryFetch{};
     return true;
 }
 
-void Session::send_reply(uint32_t seq, const WireEncoder& body, bool with_memory, VkDeviceMemory first_map) {
+void Session::send_reply(uint32_t seq, const WireEncoder& body, bool with_memory, VkDeviceMemory first_map,
+                         const MemoryFetch* fetch) {
     WireEncoder head;
     head.u32(seq);
     head.u32(with_memory ? protocol::kReplyHasMemory : 0);
-    if (with_memory) collect_memory_updates(*this, head, first_map);
+    if (with_memory) collect_memory_updates(*this, head, first_map, fetch);
     conn_->send_parts(transport::FrameType::Reply, head.bytes().data(), head.size_bytes(), body.bytes().data(),
                       body.size_bytes());
 }
@@ -326,6 +319,14 @@ bool Session::handle_custom(uint32_t id, WireDecoder& d, WireEncoder* reply, std
         return handle_write_memory(*this, d);
     case CustomCommand::MapMemory:
         return handle_map_memory(*this, d, first_map_);
+    case CustomCommand::FetchMemory:
+        return handle_fetch_memory(*this, d, fetch_, reply);
+    case CustomCommand::MemoryOptions: {
+        protocol::MemoryOptionsMessage msg;
+        if (!msg.decode(d)) return false;
+        stale_threshold_ = msg.stale_threshold_bytes;
+        return true;
+    }
     case CustomCommand::SwapchainCreate:
         return handle_swapchain_create(*this, d);
     case CustomCommand::SwapchainDestroy:

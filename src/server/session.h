@@ -114,6 +114,8 @@ public:
     uint64_t number() const { return number_; }
     /// A fresh id for an object the server names (kServerIdBit set): physical devices.
     uint64_t new_server_id() { return kServerIdBit | next_server_id_++; }
+    /// GPU-written ranges larger than this become stale on the client instead of travelling (0: never).
+    uint64_t stale_threshold() const { return stale_threshold_.load(); }
     /// Host-visible ranges submitted GPU work may write (the candidates for memory updates).
     GpuWriteTracker& gpu_writes() { return gpu_writes_; }
     /// The physical device a VkDevice was created from (recorded by the vkCreateDevice hook).
@@ -125,7 +127,7 @@ private:
     bool handle_custom(uint32_t id, protocol::WireDecoder& d, protocol::WireEncoder* reply, std::string& why);
     /// Sends a reply; with_memory appends the memory updates (only first_map's unsent ranges when given).
     void send_reply(uint32_t seq, const protocol::WireEncoder& body, bool with_memory,
-                    VkDeviceMemory first_map = VK_NULL_HANDLE);
+                    VkDeviceMemory first_map = VK_NULL_HANDLE, const MemoryFetch* fetch = nullptr);
     void cleanup();
     bool observes_gpu_writes(uint32_t id) const;
 
@@ -143,6 +145,8 @@ private:
     std::mutex instance_mu_;
     HostMemories memories_;
     VkDeviceMemory first_map_ = VK_NULL_HANDLE;  ///< set by a MapMemory command for its own reply (session thread)
+    MemoryFetch fetch_;                          ///< set by a FetchMemory command for its own reply (session thread)
+    std::atomic<uint64_t> stale_threshold_{0};   ///< from MemoryOptions; read by waiter threads too
     std::map<VkDevice, VkPhysicalDevice> device_parents_;
     GpuWriteTracker gpu_writes_{vk_};  ///< reads vk_, so declared after it
     WaitPool waits_;

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -414,6 +415,89 @@ TEST_P(PageTrackerTest, CostOfFaultsAndOfTakeDirtyOnOneGiB) {
                 "page, %.2f us clean, %.1f us with %d scattered dirty pages\n",
                 name_of(GetParam()), us(t1 - t0) / kPages, us(t3 - t2) / kPages, one_dirty / kRounds,
                 none_dirty / kRounds, us(t5 - t4), kPages);
+}
+
+TEST_P(PageTrackerTest, StalePagesAreFetchedOnFirstTouchAndStayWriteTracked) {
+    if (skip_if_unavailable()) GTEST_SKIP();
+    auto region = make(4 * kMiB);
+    ASSERT_TRUE(region);
+    if (GetParam() == PageTrackerBackend::Mprotect) {
+        EXPECT_FALSE(tracker()->supports_stale());
+        EXPECT_FALSE(region->mark_stale(0, kPageSize));
+        return;
+    }
+    ASSERT_TRUE(tracker()->supports_stale());
+    ASSERT_TRUE(region->supports_stale());
+    uint8_t* p = region->program_view();
+    uint8_t* d = region->driver_view();
+    std::mutex mu;
+    std::vector<std::pair<uint64_t, uint64_t>> fetches;
+    std::atomic<bool> fail{false};
+    // What the runtime does: merge the GPU's bytes into the driver view (the program's unsent page 5 keeps its
+    // bytes), then clear the stale marks. It runs on the handler thread: creating and freeing another region
+    // there proves the handler holds no table lock while fetching.
+    region->set_fetch([&](uint64_t offset, uint64_t size) {
+        if (fail) return false;
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            fetches.push_back({offset, size});
+        }
+        std::string error;
+        auto other = tracker()->create(kPageSize, &error);
+        EXPECT_TRUE(other) << error;
+        other.reset();
+        for (uint64_t i = offset; i < offset + size; ++i)
+            if (i / kPageSize != 5) d[i] = uint8_t(0x40 + i / kMiB);
+        region->clear_stale(offset, size);
+        return true;
+    });
+    p[5 * kPageSize] = 7;  // written, not taken yet
+    volatile uint8_t sink = p[2 * kMiB + 10];  // mapped before it goes stale
+    (void)sink;
+    ASSERT_TRUE(region->mark_stale(0, 3 * kMiB));
+
+    // A read fetches the stale run around it, within its aligned MiB, once.
+    EXPECT_EQ(p[2 * kMiB + 10], 0x42);
+    EXPECT_EQ(p[2 * kMiB + 5000], 0x42);
+    // Several threads touching the rest at once: each MiB fetched once, every reader sees the fetched bytes.
+    std::vector<std::thread> readers;
+    std::atomic<int> wrong{0};
+    for (int t = 0; t < 4; ++t)
+        readers.emplace_back([&, t] {
+            for (uint64_t at = t * kPageSize + 17; at < 2 * kMiB; at += 4 * kPageSize)
+                if (at / kPageSize != 5 && p[at] != uint8_t(0x40 + at / kMiB)) wrong++;
+        });
+    for (auto& t : readers) t.join();
+    EXPECT_EQ(wrong.load(), 0);
+    EXPECT_EQ(p[5 * kPageSize], 7) << "the program's unsent write must survive the fetch";
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        std::set<std::pair<uint64_t, uint64_t>> got(fetches.begin(), fetches.end());
+        EXPECT_EQ(got, (std::set<std::pair<uint64_t, uint64_t>>{{0, kMiB}, {kMiB, kMiB}, {2 * kMiB, kMiB}}));
+        EXPECT_EQ(fetches.size(), 3u);
+    }
+    // Still write-tracked: the page written before (its group) and a fetched page written after.
+    // (A write opens its aligned group of pages: ANARCHY_PAGE_TRACKING_GROUP, 16 unless set.)
+    auto only_group_of = [](const std::vector<PageRun>& runs, uint64_t page) {
+        return runs.size() == 1 && runs[0].first <= page && page < runs[0].first + runs[0].count &&
+               runs[0].count <= 16 && runs[0].first / 16 == page / 16;
+    };
+    std::vector<PageRun> out;
+    region->take_dirty(out);
+    EXPECT_TRUE(only_group_of(out, 5)) << describe(out);
+    out.clear();
+    p[2 * kMiB + 3 * kPageSize] = 1;
+    region->take_dirty(out);
+    EXPECT_TRUE(only_group_of(out, 515)) << describe(out);
+    // A page never stale does not fetch.
+    EXPECT_EQ(p[3 * kMiB + 100], 0);
+    // A failed fetch leaves the driver view's bytes and never hangs the program.
+    fail = true;
+    d[3 * kMiB + 2 * kPageSize] = 9;
+    ASSERT_TRUE(region->mark_stale(3 * kMiB + 2 * kPageSize, 10));
+    EXPECT_EQ(p[3 * kMiB + 2 * kPageSize], 9);
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(fetches.size(), 3u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PageTrackerTest,

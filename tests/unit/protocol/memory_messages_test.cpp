@@ -88,5 +88,50 @@ TEST(MemoryRuns, RoundTripAndRejectsTruncatedOrOversizedRuns) {
     EXPECT_FALSE(r.ok());
 }
 
+TEST(MemoryRanges, ReplyUpdatesRoundTripRunsThenStaleThenFetched) {
+    WireEncoder e;
+    MemoryRunsEncoder runs(e);
+    const uint8_t bytes[3] = {4, 5, 6};
+    runs.add(3, 8, bytes, 3);
+    runs.finish();
+    MemoryRangesEncoder stale(e);
+    stale.add(3, 1 << 20, 8 << 20);
+    stale.add(5, 0, 4096);
+    EXPECT_EQ(stale.finish(), 2u);
+    MemoryRangesEncoder fetched(e);
+    EXPECT_EQ(fetched.finish(), 0u);
+    WireDecoder d(e.bytes().data(), e.size_bytes(), nullptr);
+    int n_runs = 0;
+    std::vector<MemoryRangeRef> got;
+    ASSERT_TRUE(decode_memory_runs(d, [&](const MemoryRun&) { return ++n_runs, true; }));
+    ASSERT_TRUE(decode_memory_ranges(d, [&](const MemoryRangeRef& r) { return got.push_back(r), true; }));
+    ASSERT_TRUE(decode_memory_ranges(d, [&](const MemoryRangeRef&) { return false; }));  // empty: never called
+    EXPECT_EQ(d.remaining(), 0u);
+    EXPECT_EQ(n_runs, 1);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].memory, 3u);
+    EXPECT_EQ(got[0].offset, 1u << 20);
+    EXPECT_EQ(got[0].size, 8u << 20);
+    EXPECT_EQ(got[1].memory, 5u);
+    for (size_t cut = 0; cut < e.size_bytes(); ++cut) {
+        WireDecoder t(e.bytes().data(), cut, nullptr);
+        bool ok = decode_memory_runs(t, [](const MemoryRun&) { return true; }) &&
+                  decode_memory_ranges(t, [](const MemoryRangeRef&) { return true; }) &&
+                  decode_memory_ranges(t, [](const MemoryRangeRef&) { return true; });
+        EXPECT_FALSE(ok) << "truncated at " << cut;
+    }
+    FetchMemoryMessage f{7, 4096, 1 << 20}, g;
+    MemoryOptionsMessage o{1 << 20}, p;
+    WireEncoder m;
+    f.encode(m);
+    o.encode(m);
+    WireDecoder md(m.bytes().data(), m.size_bytes(), nullptr);
+    ASSERT_TRUE(g.decode(md) && p.decode(md));
+    EXPECT_EQ(g.memory, 7u);
+    EXPECT_EQ(g.offset, 4096u);
+    EXPECT_EQ(g.size, 1u << 20);
+    EXPECT_EQ(p.stale_threshold_bytes, 1u << 20);
+}
+
 }  // namespace
 }  // namespace anarchy::protocol
