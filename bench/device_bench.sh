@@ -32,7 +32,7 @@ port=7411
 VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd "$b/anarchy" serve --listen 127.0.0.1:$port >"$out/server.log" 2>&1 &
 server=$!
 sleep 1
-progs=$("$b/tests/programs/anarchy_testprog" --list 2>/dev/null || echo "graphics renderpass compute transfer queries timeline ring secondary multithread templates mapped_ring readback_cached noncoherent storage_writes threads_writing map_cycles free_mapped")
+progs=$("$b/tests/programs/anarchy_testprog" --list 2>/dev/null || echo "graphics renderpass compute transfer queries timeline ring secondary multithread templates mapped_ring readback_cached noncoherent storage_writes threads_writing map_cycles free_mapped stale_fetch")
 for p in $progs; do
   VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd timeout 120 "$b/tests/programs/anarchy_testprog" "$p" --out "$run/native_$p.bin" >/dev/null 2>"$run/native_$p.err"
   n=$?
