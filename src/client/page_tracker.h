@@ -35,6 +35,10 @@ public:
         leaf_[word].fetch_or(uint64_t(1) << (page & 63));
         summary_[word >> 6].fetch_or(uint64_t(1) << (word & 63));
     }
+    /// True if `page` was marked since the last take (a racy read, good for heuristics only).
+    bool test(uint64_t page) const {
+        return (leaf_[page >> 6].load(std::memory_order_relaxed) >> (page & 63)) & 1;
+    }
     /// Atomically clears every set bit and appends them as merged runs (system-page units).
     void take(std::vector<PageRun>& out);
 
