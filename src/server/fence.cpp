@@ -8,6 +8,10 @@ namespace anarchy::server {
 
 VkResult override_vkWaitForFences(Session& s, VkDevice device, uint32_t fenceCount, const VkFence* pFences,
                                   VkBool32 waitAll, uint64_t timeout) {
+    // Already signaled (a program waiting on a frame from a while ago), or a poll: answer now, without a hand-off
+    // to the wait pool. The session thread itself never blocks in the driver.
+    VkResult now = s.vk().WaitForFences(device, fenceCount, pFences, waitAll, 0);
+    if (now != VK_TIMEOUT || timeout == 0) return now;
     std::vector<VkFence> fences(pFences, pFences + fenceCount);
     WaitDeadline deadline(timeout);
     s.defer_reply([&s, device, fences = std::move(fences), waitAll, deadline](uint64_t slice_ns, protocol::WireEncoder& out) {

@@ -7,6 +7,9 @@
 namespace anarchy::server {
 
 VkResult override_vkWaitSemaphores(Session& s, VkDevice device, const VkSemaphoreWaitInfo* pWaitInfo, uint64_t timeout) {
+    // Already reached, or a poll: answer now, without a hand-off to the wait pool.
+    VkResult now = s.vk().WaitSemaphores(device, pWaitInfo, 0);
+    if (now != VK_TIMEOUT || timeout == 0) return now;
     std::vector<VkSemaphore> sems(pWaitInfo->pSemaphores, pWaitInfo->pSemaphores + pWaitInfo->semaphoreCount);
     std::vector<uint64_t> values(pWaitInfo->pValues, pWaitInfo->pValues + pWaitInfo->semaphoreCount);
     VkSemaphoreWaitFlags flags = pWaitInfo->flags;
