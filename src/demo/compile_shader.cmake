@@ -7,6 +7,10 @@ foreach(var GLSLANG_VALIDATOR SOURCE OUTPUT VARIABLE)
   endif()
 endforeach()
 
+# Ninja creates an output's folder before running its command; Make does not, and glslangValidator reports
+# success even when it cannot write its output.
+get_filename_component(output_dir "${OUTPUT}" DIRECTORY)
+file(MAKE_DIRECTORY "${output_dir}")
 set(raw "${OUTPUT}.raw")
 execute_process(
   COMMAND "${GLSLANG_VALIDATOR}" -V --target-env vulkan1.3 --vn "${VARIABLE}" -o "${raw}" "${SOURCE}"
