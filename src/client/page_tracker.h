@@ -124,6 +124,11 @@ namespace page_tracker_detail {
 /// Both views of a fresh memfd of `mapped_size` bytes (the fd is closed again); false and *error on failure.
 bool map_two_views(uint64_t mapped_size, uint8_t** program, uint8_t** driver, std::string* error);
 uint64_t system_page_size();
+/// `size` rounded up to whole system pages (one page for 0): what both views of a region span.
+inline uint64_t mapped_size_for(uint64_t size) {
+    uint64_t ps = system_page_size();
+    return size == 0 ? ps : (size + ps - 1) / ps * ps;
+}
 /// Pins the library holding this code (RTLD_NODELETE) so a loader's dlclose of the ICD cannot unmap the code
 /// a signal handler or handler thread runs.
 void pin_library();

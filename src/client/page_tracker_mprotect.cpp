@@ -232,8 +232,7 @@ public:
                 return nullptr;
             }
         }
-        uint64_t ps = system_page_size();
-        uint64_t mapped = size == 0 ? ps : (size + ps - 1) / ps * ps;
+        uint64_t mapped = page_tracker_detail::mapped_size_for(size);
         uint8_t* program;
         uint8_t* driver;
         if (!page_tracker_detail::map_two_views(mapped, &program, &driver, error)) return nullptr;

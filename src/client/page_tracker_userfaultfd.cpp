@@ -392,8 +392,7 @@ std::unique_ptr<TrackedRegion> UffdTracker::create(uint64_t size, std::string* e
         *error = "page tracker used in a forked child";
         return nullptr;
     }
-    uint64_t ps = system_page_size();
-    uint64_t mapped = size == 0 ? ps : (size + ps - 1) / ps * ps;
+    uint64_t mapped = page_tracker_detail::mapped_size_for(size);
     uint8_t* program;
     uint8_t* driver;
     if (!page_tracker_detail::map_two_views(mapped, &program, &driver, error)) return nullptr;

@@ -55,10 +55,9 @@ VkResult idle_queues(Session& s, VkDevice device, const std::vector<VkQueue>& qu
 }  // namespace
 
 VkResult override_vkQueueWaitIdle(Session& s, VkQueue queue) {
-    uint64_t id = s.objects().find_id(VK_OBJECT_TYPE_QUEUE, reinterpret_cast<uint64_t>(queue));
-    ObjectEntry e;
-    if (!id || !s.objects().entry(id, e)) return s.vk().QueueWaitIdle(queue);
-    return idle_queues(s, reinterpret_cast<VkDevice>(e.owner), {queue}, protocol::CommandId::vkQueueWaitIdle);
+    VkDevice device = queue_device(s, queue);
+    if (!device) return s.vk().QueueWaitIdle(queue);
+    return idle_queues(s, device, {queue}, protocol::CommandId::vkQueueWaitIdle);
 }
 
 VkResult override_vkDeviceWaitIdle(Session& s, VkDevice device) {
@@ -68,14 +67,12 @@ VkResult override_vkDeviceWaitIdle(Session& s, VkDevice device) {
     return idle_queues(s, device, queues, protocol::CommandId::vkDeviceWaitIdle);
 }
 
-// Submission: the write tracker resolves what the submitted command buffers may write.
+// Submission: the write tracker resolves what the submitted command buffers may write. A failed submission is
+// reported to the program at its next synchronisation by the generated dispatch (note_async_failure).
 VkResult override_vkQueueSubmit(Session& s, VkQueue queue, uint32_t submitCount, const VkSubmitInfo* pSubmits,
                                 VkFence fence) {
     VkResult r = s.vk().QueueSubmit(queue, submitCount, pSubmits, fence);
-    if (r != VK_SUCCESS) {
-        s.note_async_failure("vkQueueSubmit", r);
-        return r;
-    }
+    if (r != VK_SUCCESS) return r;
     std::vector<VkCommandBuffer> cbs;
     for (uint32_t i = 0; pSubmits && i < submitCount; ++i)
         for (uint32_t k = 0; pSubmits[i].pCommandBuffers && k < pSubmits[i].commandBufferCount; ++k)
@@ -87,10 +84,7 @@ VkResult override_vkQueueSubmit(Session& s, VkQueue queue, uint32_t submitCount,
 VkResult override_vkQueueSubmit2(Session& s, VkQueue queue, uint32_t submitCount, const VkSubmitInfo2* pSubmits,
                                  VkFence fence) {
     VkResult r = s.vk().QueueSubmit2(queue, submitCount, pSubmits, fence);
-    if (r != VK_SUCCESS) {
-        s.note_async_failure("vkQueueSubmit2", r);
-        return r;
-    }
+    if (r != VK_SUCCESS) return r;
     std::vector<VkCommandBuffer> cbs;
     for (uint32_t i = 0; pSubmits && i < submitCount; ++i)
         for (uint32_t k = 0; pSubmits[i].pCommandBufferInfos && k < pSubmits[i].commandBufferInfoCount; ++k)
