@@ -57,6 +57,11 @@ class Gen:
                         if self.m.structs[n].forwardable and not self.m.structs[n].is_union]
 
     # ---- helpers -------------------------------------------------------------------------------------
+    def device_level(self, c):
+        """A command dispatched through a device (its first parameter is the device, a queue or a command buffer)."""
+        return bool(c.params) and resolve(self.m, c.params[0].type) in ('VkDevice', 'VkQueue', 'VkCommandBuffer') \
+            and c.name != 'vkGetDeviceProcAddr'
+
     def kind(self, t):
         return type_kind(self.m, t)
 
@@ -190,11 +195,11 @@ class Gen:
             out.append(f'    {{ uint32_t st = 0; if (!d.u32(st)) return false; if (st != static_cast<uint32_t>({s.stype})) return d.fail("structure type " + std::to_string(st) + " where {s.name} belongs"); {full} = {s.stype}; }}')
             return
         if m.name == 'pNext':
-            out.append(f'    {{ void* c_ = nullptr; if (!dec_chain(d, c_, depth + 1)) return false; {full} = c_; }}')
+            out.append(f'    {{ void* c_ = nullptr; if (!dec_chain(d, c_, depth_ + 1)) return false; {full} = c_; }}')
             return
         if m.array:
             if k == 'struct':
-                out.append(f'    for (size_t i = 0; i < std::size({full}); ++i) if (!dec_{t}(d, {full}[i], depth)) return false;')
+                out.append(f'    for (size_t i = 0; i < std::size({full}); ++i) if (!dec_{t}(d, {full}[i], depth_)) return false;')
             elif k == 'handle':
                 out.append(f'    for (size_t i = 0; i < std::size({full}); ++i) {{')
                 self.dec_handle(t, f'{full}[i]', True, lenient, out, '        ')
@@ -208,9 +213,9 @@ class Gen:
             if k == 'handle':
                 self.dec_handle(t, full, m.is_optional() or lenient, lenient, out)
             elif k == 'struct':
-                out.append(f'    if (!dec_{t}(d, {full}, depth)) return false;')
+                out.append(f'    if (!dec_{t}(d, {full}, depth_)) return false;')
             elif k == 'enum':
-                out.append(f'    {{ int32_t x_ = 0; if (!d.i32(x_)) return false; if (d.strict() && !valid_{t}(x_)) return d.fail("invalid {t} value " + std::to_string(x_) + " in {s.name}::{m.name}"); {full} = static_cast<{t}>(x_); }}')
+                out.append(f'    {{ int32_t x_ = 0; if (!d.i32(x_)) return false; d.note_enum_value(valid_{t}(x_)); {full} = static_cast<{t}>(x_); }}')
             elif t == 'size_t':
                 out.append(f'    if (!d.size({full})) return false;')
             else:
@@ -244,13 +249,13 @@ class Gen:
             out.append(f'        uint64_t n_ = {n}; if (n_ > d.remaining() / {minsz}) return d.fail("{s.name}::{m.name} count " + std::to_string(n_) + " larger than the message");')
             out.append(f'        auto* a_ = d.alloc_array<{ctype}>(n_); if (!a_ && n_) return false;')
             if k == 'struct':
-                out.append(f'        for (uint64_t i = 0; i < n_; ++i) if (!dec_{t}(d, a_[i], depth)) return false;')
+                out.append(f'        for (uint64_t i = 0; i < n_; ++i) if (!dec_{t}(d, a_[i], depth_)) return false;')
             elif k == 'handle':
                 out.append(f'        for (uint64_t i = 0; i < n_; ++i) {{')
                 self.dec_handle(t, 'a_[i]', m.is_optional(1) or lenient, lenient, out, '            ')
                 out.append('        }')
             elif k == 'enum':
-                out.append(f'        for (uint64_t i = 0; i < n_; ++i) {{ int32_t x_ = 0; if (!d.i32(x_)) return false; if (d.strict() && !valid_{t}(x_)) return d.fail("invalid {t} value in {s.name}::{m.name}"); a_[i] = static_cast<{t}>(x_); }}')
+                out.append(f'        for (uint64_t i = 0; i < n_; ++i) {{ int32_t x_ = 0; if (!d.i32(x_)) return false; d.note_enum_value(valid_{t}(x_)); a_[i] = static_cast<{t}>(x_); }}')
             elif t == 'size_t':
                 out.append(f'        for (uint64_t i = 0; i < n_; ++i) if (!d.size(a_[i])) return false;')
             else:
@@ -260,7 +265,7 @@ class Gen:
         out.append(f'    {{ bool p_ = false; if (!d.presence(p_)) return false; {full} = nullptr; if (p_) {{')
         out.append(f'        auto* a_ = d.alloc_array<{ctype}>(1); if (!a_) return false;')
         if k == 'struct':
-            out.append(f'        if (!dec_{t}(d, *a_, depth)) return false;')
+            out.append(f'        if (!dec_{t}(d, *a_, depth_)) return false;')
         elif k == 'handle':
             self.dec_handle(t, '*a_', True, lenient, out, '        ')
         else:
@@ -274,7 +279,7 @@ class Gen:
         hdr.append('/// Encodes a pNext chain; structures the protocol does not know are skipped (and logged once).')
         hdr.append('void enc_chain(WireEncoder& e, const void* next);')
         hdr.append('/// Decodes a pNext chain into arena memory.')
-        hdr.append('[[nodiscard]] bool dec_chain(WireDecoder& d, void*& out, int depth);')
+        hdr.append('[[nodiscard]] bool dec_chain(WireDecoder& d, void*& out, int depth_);')
         hdr.append('/// Encodes only the structure types of an output chain (what the caller wants filled).')
         hdr.append('void enc_chain_shape(WireEncoder& e, const void* next);')
         hdr.append('/// Builds a zeroed output chain of the given structure types.')
@@ -289,7 +294,7 @@ class Gen:
             hdr.append(f'bool valid_{en}(int32_t v);')
         for s in self.structs:
             hdr.append(f'void enc_{s.name}(WireEncoder& e, const {s.name}& v);')
-            hdr.append(f'[[nodiscard]] bool dec_{s.name}(WireDecoder& d, {s.name}& v, int depth = 0);')
+            hdr.append(f'[[nodiscard]] bool dec_{s.name}(WireDecoder& d, {s.name}& v, int depth_ = 0);')
         hdr.append('}  // namespace anarchy::protocol::gen')
 
         src.append('namespace anarchy::protocol::gen {')
@@ -312,8 +317,8 @@ class Gen:
             for mem in s.members:
                 self.enc_member(s, mem, src)
             src.append('}')
-            src.append(f'bool dec_{s.name}(WireDecoder& d, {s.name}& v, int depth) {{')
-            src.append('    if (depth > 300) return d.fail("structures nested too deeply");')
+            src.append(f'bool dec_{s.name}(WireDecoder& d, {s.name}& v, int depth_) {{')
+            src.append('    if (depth_ > 300) return d.fail("structures nested too deeply");')
             for mem in s.members:
                 self.dec_member(s, mem, src)
             src.append('    return d.ok();\n}')
@@ -333,13 +338,13 @@ class Gen:
             src.append(f'        case {s.stype}: e.u8(1); enc_{s.name}(e, *reinterpret_cast<const {s.name}*>(p)); return;')
         src.append('        default: note_unknown_stype(static_cast<uint32_t>(p->sType)); break;')
         src.append('        }\n    }\n    e.u8(0);\n}')
-        src.append('bool dec_chain(WireDecoder& d, void*& out, int depth) {')
+        src.append('bool dec_chain(WireDecoder& d, void*& out, int depth_) {')
         src.append('    out = nullptr;\n    bool present = false;\n    if (!d.presence(present)) return false;\n    if (!present) return true;')
-        src.append('    if (depth > 256) return d.fail("pNext chain too long");')
+        src.append('    if (depth_ > 256) return d.fail("pNext chain too long");')
         src.append('    uint32_t st = 0;\n    if (d.remaining() < 4) return d.fail("truncated pNext chain");\n    std::memcpy(&st, d.cursor(), 4);')
         src.append('    switch (st) {')
         for s in stypes:
-            src.append(f'    case {s.stype}: {{ auto* x = d.alloc_array<{s.name}>(1); if (!x || !dec_{s.name}(d, *x, depth)) return false; out = x; return true; }}')
+            src.append(f'    case {s.stype}: {{ auto* x = d.alloc_array<{s.name}>(1); if (!x || !dec_{s.name}(d, *x, depth_)) return false; out = x; return true; }}')
         src.append('    default: return d.fail("unknown structure type " + std::to_string(st) + " in a pNext chain");\n    }\n}')
         src.append('void enc_chain_shape(WireEncoder& e, const void* next) {')
         src.append('    for (auto* p = static_cast<const VkBaseInStructure*>(next); p; p = p->pNext) {')
@@ -492,6 +497,20 @@ class Gen:
                 out.append(f'    gen::enc_chain_shape(e, {p.name} ? {p.name}->pNext : nullptr);')
             return
 
+    def strided_params(self, c):
+        """(array parameter, stride parameter) pairs: arrays the program lays out at its own stride."""
+        return [(p, next(q for q in c.params if q.name == p.stride)) for p in c.params if p.stride]
+
+    def emit_stride_packing(self, c, out):
+        """Client side: an array at the program's stride travels packed, with the stride set to the element size
+        (the server refuses any other stride, so the driver never reads past what was sent)."""
+        for p, sp in self.strided_params(c):
+            t = resolve(self.m, p.type)
+            n = self.len_expr(p, '')
+            out.append(f'    std::vector<{t}> packed_{p.name};')
+            out.append(f'    {p.name} = protocol::pack_strided({p.name}, {n}, {sp.name}, packed_{p.name});')
+            out.append(f'    {sp.name} = sizeof({t});')
+
     def dec_reply_param(self, c, p, role, out):
         """Client-side decoding of an output from the reply into the caller's memory."""
         k = self.kind(p.type)
@@ -518,7 +537,7 @@ class Gen:
                 out.append(f'        for (uint64_t i = 0; i < n_; ++i) {{')
                 out.append(f'            {t} tmp_{{}}; if (!gen::dec_{t}(d, tmp_, 0)) {{ reply_error(d, "{c.name}"); {self._fail} }};')
                 if self.m.structs[t].stype:
-                    out.append(f'            void* keep_ = {p.name}[i].pNext; const void* src_next_ = tmp_.pNext;')
+                    out.append(f'            void* keep_ = const_cast<void*>(static_cast<const void*>({p.name}[i].pNext)); const void* src_next_ = tmp_.pNext;')
                     out.append(f'            {p.name}[i] = tmp_; {p.name}[i].pNext = keep_; gen::copy_out_chain(keep_, src_next_);')
                 else:
                     out.append(f'            {p.name}[i] = tmp_;')
@@ -560,6 +579,7 @@ class Gen:
             for r, p in roles:
                 if r == 'create':
                     out.append(f'    std::vector<uint64_t> ids_{p.name};')
+            self.emit_stride_packing(c, out)
             if is_cmd:
                 out.append(f'    auto& e = recording_begin({first.name}, CommandId::{c.name});')
             else:
@@ -569,6 +589,8 @@ class Gen:
                 self.enc_param(c, p, r, out)
             if is_cmd:
                 out.append(f'    recording_end({first.name});')
+                if ret == 'VkResult':
+                    out.append('    return VK_SUCCESS;  // recorded: a failure reaches the program at its next synchronisation')
                 out.append('}')
                 continue
             if not sync:
@@ -624,7 +646,7 @@ class Gen:
                 elif k == 'struct':
                     out.append(f'    {t} {p.name}{{}}; if (!dec_{t}(d, {p.name}, 0)) return false;')
                 elif k == 'enum':
-                    out.append(f'    {t} {p.name}{{}}; {{ int32_t x_ = 0; if (!d.i32(x_)) return false; if (d.strict() && !valid_{t}(x_)) return d.fail("invalid {t} value " + std::to_string(x_) + " for {c.name}"); {p.name} = static_cast<{t}>(x_); }}')
+                    out.append(f'    {t} {p.name}{{}}; {{ int32_t x_ = 0; if (!d.i32(x_)) return false; d.note_enum_value(valid_{t}(x_)); {p.name} = static_cast<{t}>(x_); }}')
                 elif t == 'size_t':
                     out.append(f'    size_t {p.name} = 0; if (!d.size({p.name})) return false;')
                 else:
@@ -742,13 +764,27 @@ class Gen:
             roles, sync, _ = self.classify_params(c)
             handled.append(c.name)
             out.append(f'static bool {c.name}(Session& s, WireDecoder& d, WireEncoder* reply_) {{')
-            out.append('    [[maybe_unused]] constexpr int depth = 0;')
+            out.append('    [[maybe_unused]] constexpr int depth_ = 0;')
             for r, p in roles:
                 self.dec_param_server(c, p, r, out)
             out.append('    if (!d.ok()) return false;')
+            for p, sp in self.strided_params(c):
+                t = resolve(self.m, p.type)
+                out.append(f'    if ({sp.name} != sizeof({t})) return d.fail("{c.name}: {p.name} must arrive packed ({sp.name} " + std::to_string({sp.name}) + ")");')
             # parent object of created handles (pool children)
             args = ', '.join(p.name for p in c.params)
-            call_target = f'override_{c.name}(s, {args})' if c.name in self.server_over else f's.vk().{c.name[2:]}({args})'
+            # The entry of the program's device (or the session's instance table); an entry the device never got
+            # (a command of an extension it did not enable, or of a newer core version) ends the session. Server
+            # hooks of device commands call the same entry, so it is checked for them too.
+            table = f's.vk({c.params[0].name})' if self.device_level(c) else 's.vk()'
+            if c.name in self.server_over:
+                if self.device_level(c):
+                    out.append(f'    if (!{table}.{c.name[2:]}) return s.missing_command(d, "{c.name}");')
+                call_target = f'override_{c.name}(s, {args})'
+            else:
+                out.append(f'    const auto fn_ = {table}.{c.name[2:]};')
+                out.append(f'    if (!fn_) return s.missing_command(d, "{c.name}");')
+                call_target = f'fn_({args})'
             if c.ret == 'void':
                 out.append(f'    {call_target};')
             elif c.ret == 'VkResult' and c.name not in self.server_over:
@@ -791,7 +827,7 @@ class Gen:
                     out.append(f'    s.forget_object({self.objtype(p.type)}, id_{p.name});')
             if c.name == 'vkResetDescriptorPool':
                 out.append('    s.forget_children(VK_OBJECT_TYPE_DESCRIPTOR_POOL, (uint64_t)descriptorPool);')
-            out.append('    if (reply_) {\n        WireEncoder& r = *reply_;')
+            out.append('    if (reply_) {\n        [[maybe_unused]] WireEncoder& r = *reply_;')
             if c.ret == 'VkResult':
                 out.append('        r.i32(result_);')
             elif c.ret != 'void':
@@ -810,9 +846,29 @@ class Gen:
         # dispatch table loading
         out.append('void load_dispatch_table(DispatchTable& t, PFN_vkGetInstanceProcAddr gipa, VkInstance instance) {')
         for c in self.commands():
+            if self.device_level(c):
+                continue  # device commands come from each device's own table (load_device_dispatch_table)
             out.append(f'    t.{c.name[2:]} = reinterpret_cast<PFN_{c.name}>(gipa(instance, "{c.name}"));')
             for a in c.aliases:
                 out.append(f'    if (!t.{c.name[2:]}) t.{c.name[2:]} = reinterpret_cast<PFN_{c.name}>(gipa(instance, "{a}"));')
+        out.append('}')
+        out.append('void load_device_dispatch_table(DispatchTable& t, PFN_vkGetDeviceProcAddr gdpa, VkDevice device, '
+                   'uint32_t api_version, const std::function<bool(const char*)>& enabled) {')
+        for c in self.commands():
+            if not self.device_level(c):
+                continue
+            f = f't.{c.name[2:]}'
+            out.append(f'    {f} = nullptr;')
+            for name in [c.name] + c.aliases:
+                version, exts = self.reqs.get(name, (None, set()))
+                conds = []
+                if version is not None:
+                    conds.append(f'api_version >= VK_MAKE_API_VERSION(0, {version[0]}, {version[1]}, 0)')
+                conds += [f'enabled("{e}")' for e in sorted(exts)]
+                if not conds:
+                    continue
+                cond = ' || '.join(conds)
+                out.append(f'    if (!{f} && ({cond})) {f} = reinterpret_cast<PFN_{c.name}>(gdpa(device, "{name}"));')
         out.append('}')
         # destruction of leftover objects
         out.append('void destroy_object(const DispatchTable& t, VkObjectType type, uint64_t handle, uint64_t owner) {')
@@ -1028,6 +1084,25 @@ class Gen:
             out.append(f'            if (!eq_{s.name}(v, w)) {{ why = "decoded value differs"; return false; }}')
             out.append('            return true; }},')
         out.append('    };\n    return cases;\n}')
+        # Every array the registry lays out at a program-given stride: elements at `stride` bytes apart must
+        # arrive, packed, equal to what the program wrote (pack_strided is what the client's encoder runs).
+        out.append('const std::vector<StridedCase>& strided_cases() {')
+        out.append('    static const std::vector<StridedCase> cases = {')
+        for c in self.commands():
+            for p, sp in self.strided_params(c):
+                t = resolve(self.m, p.type)
+                out.append(f'        {{"{c.name}.{p.name}", sizeof({t}), [](Rng& r, uint64_t count, uint64_t stride, std::string& why) -> bool {{')
+                out.append('            std::vector<unsigned char> laid(count * stride + 64); Arena a;')
+                out.append(f'            std::vector<{t}> want(count);')
+                out.append(f'            for (uint64_t i = 0; i < count; ++i) {{ fill_{t}(r, a, want[i], 0); std::memcpy(laid.data() + i * stride, &want[i], sizeof({t})); }}')
+                out.append(f'            for (uint64_t i = 0; i < count; ++i) std::memcpy(&want[i], laid.data() + i * stride, sizeof({t}));  // what the program left there')
+                out.append(f'            std::vector<{t}> packed; const {t}* sent = protocol::pack_strided(reinterpret_cast<const {t}*>(laid.data()), count, stride, packed);')
+                out.append(f'            WireEncoder e; for (uint64_t i = 0; i < count; ++i) enc_{t}(e, sent[i]);')
+                out.append('            Arena da; WireDecoder d(e.bytes().data(), e.bytes().size(), &da);')
+                out.append(f'            for (uint64_t i = 0; i < count; ++i) {{ {t} got{{}}; if (!dec_{t}(d, got, 0)) {{ why = d.error(); return false; }}')
+                out.append(f'                if (!eq_{t}(want[i], got)) {{ why = "element " + std::to_string(i) + " differs"; return false; }} }}')
+                out.append('            return d.remaining() == 0; }},')
+        out.append('    };\n    return cases;\n}')
         out.append('}  // namespace anarchy::protocol::gen_test')
 
 
@@ -1136,6 +1211,77 @@ class EntryPointEmitter:
         return self.protected(c, lines)
 
 
+def depends_met(expr, have):
+    """Evaluates a registry depends="..." expression ('+' and, ',' or, parentheses) against the names in have
+    (Vulkan versions always count as met)."""
+    tokens = re.findall(r'[A-Za-z0-9_:]+|[+,()]', expr)
+    pos = 0
+
+    def primary():
+        nonlocal pos
+        tok = tokens[pos]
+        pos += 1
+        if tok == '(':
+            v = disjunction()
+            pos += 1  # ')'
+            return v
+        name = tok.split('::')[0]
+        return name.startswith('VK_VERSION_') or name.startswith('VK_BASE_VERSION_') or name in have
+
+    def conjunction():
+        nonlocal pos
+        v = primary()
+        while pos < len(tokens) and tokens[pos] == '+':
+            pos += 1
+            v = primary() and v
+        return v
+
+    def disjunction():
+        nonlocal pos
+        v = conjunction()
+        while pos < len(tokens) and tokens[pos] == ',':
+            pos += 1
+            v = conjunction() or v
+        return v
+
+    return disjunction()
+
+
+def drop_unmet_dependencies(registry_dir, advertised, cfg):
+    """An extension is advertised only if what it depends on is too (VK_NV_ray_tracing_invocation_reorder needs
+    ray tracing pipelines): repeated until nothing more drops. WSI extensions the client implements itself count
+    as present. Returns (kept, [(name, reason)])."""
+    depends = {e.get('name'): e.get('depends') for e in etree.parse(os.path.join(registry_dir, 'vk.xml'))
+               .findall('extensions/extension')}
+    client_side = {k for k in cfg['generated_not_advertised'] if not k.startswith('_')}
+    client_side |= {'VK_KHR_xcb_surface', 'VK_KHR_xlib_surface', 'VK_KHR_wayland_surface', 'VK_KHR_win32_surface'}
+    kept = list(advertised)
+    dropped = []
+    while True:
+        have = {n for n, _ in kept} | client_side
+        bad = [(n, t) for n, t in kept if depends.get(n) and not depends_met(depends[n], have)]
+        if not bad:
+            return kept, dropped
+        for n, t in bad:
+            kept.remove((n, t))
+            dropped.append((n, f'depends on {depends[n]}, which is not forwarded'))
+
+
+def check_stride_parameters(model, cfg):
+    """Every command parameter that is a stride is either tied by the registry to a host array (repacked by the
+    encoder) or listed in overrides.json "stride_parameters" with the reason its plain encoding is right."""
+    listed = {k for k in cfg.get('stride_parameters', {}) if not k.startswith('_')}
+    missing = []
+    for c in model.commands.values():
+        tied = {p.stride for p in c.params if p.stride}
+        for p in c.params:
+            if re.search('stride', p.name, re.I) and p.name not in tied and f'{c.name}.{p.name}' not in listed:
+                missing.append(f'{c.name}.{p.name}')
+    if missing:
+        raise SystemExit('stride parameters neither tied to a host array nor listed in overrides.json '
+                         '"stride_parameters": ' + ', '.join(sorted(missing)))
+
+
 def schema_hash(model, gen, cmds, message_files=()):
     h = hashlib.sha256()
     # Hand-written messages are declared in headers of their own; their text is part of the schema, so a change
@@ -1168,6 +1314,8 @@ def main():
     exts += [e for e in cfg['generated_not_advertised'] if not e.startswith('_') and e not in exts]
     model = vkmodel.build_model(args.registry, {**cfg, 'extensions': exts})
     gen = Gen(model, cfg)
+    gen.reqs = vkmodel.command_requirements(args.registry)
+    check_stride_parameters(model, cfg)
     banner = BANNER.format(input=os.path.join(args.registry, 'vk.xml'))
     os.makedirs(args.out, exist_ok=True)
 
@@ -1178,6 +1326,10 @@ def main():
     # extensions the client may advertise: every command generated (or hand-written) and every struct forwardable
     advertised = []
     ext_notes = []
+    client_structs = {k for k in cfg.get('client_structures', {}) if not k.startswith('_')}
+    for n in client_structs:
+        if n not in model.structs:
+            raise SystemExit(f'overrides.json [client_structures] names unknown structure {n}')
     for name, info in sorted(model.extensions.items()):
         if name in cfg['generated_not_advertised']:
             continue
@@ -1200,12 +1352,17 @@ def main():
             if suffix and suffix.group(1) != author and suffix.group(1) not in ('KHR', 'EXT'):
                 continue
             rt = resolve(model, t)
+            if rt in client_structs:
+                continue  # consumed by a hand-written client command, never sent as it is
             if rt in model.structs and not model.structs[rt].forwardable:
                 bad = bad or f'structure {t}: {model.structs[rt].why_not}'
         if bad:
             ext_notes.append((name, bad))
         else:
             advertised.append((name, info['type']))
+
+    advertised, dropped = drop_unmet_dependencies(args.registry, advertised, cfg)
+    ext_notes += dropped
 
     spec_versions = {}
     for ext in etree.parse(os.path.join(args.registry, 'vk.xml')).findall('extensions/extension'):
@@ -1270,6 +1427,7 @@ def main():
     write('vk_structs_autogen.cpp', s)
 
     cl = [banner, '#include "client/command_writer.h"', '#include "client/runtime.h"', '#include "vk_structs_autogen.h"',
+          '#include "protocol/strided_array.h"',
           '#include <string_view>', '#include <unordered_map>', '#include <vector>']
     generated_cmds = gen.emit_client(cl)
     write('client_commands_autogen.cpp', cl)

@@ -14,6 +14,12 @@ import sys
 import xml.etree.ElementTree as etree
 
 
+def for_vulkan(elem):
+    """True if a registry element belongs to the Vulkan API (api="vulkan,vulkanbase" does; "vulkansc" alone does not)."""
+    api = elem.get('api')
+    return api is None or 'vulkan' in api.split(',')
+
+
 class Member:
     """One struct member or command parameter."""
 
@@ -42,6 +48,8 @@ class Member:
             self.array.append(m.group(1).strip())
         self.len = [x.strip() for x in elem.get('len', '').split(',')] if elem.get('len') else []
         self.altlen = elem.get('altlen')
+        # The parameter giving the byte distance between consecutive elements of this array (vkCmdDrawMultiEXT).
+        self.stride = elem.get('stride')
         self.optional = [x == 'true' for x in elem.get('optional', '').split(',')] if elem.get('optional') else []
         self.noautovalidity = elem.get('noautovalidity') == 'true'
         self.values = elem.get('values')
@@ -59,7 +67,7 @@ class Struct:
     def __init__(self, name, elem, is_union):
         self.name = name
         self.is_union = is_union
-        self.members = [Member(m) for m in elem.findall('member') if m.get('api') in (None, 'vulkan')]
+        self.members = [Member(m) for m in elem.findall('member') if for_vulkan(m)]
         self.extends = [x for x in elem.get('structextends', '').split(',') if x]
         self.returnedonly = elem.get('returnedonly') == 'true'
         self.stype = None
@@ -76,7 +84,7 @@ class Command:
         self.name = name
         proto = elem.find('proto')
         self.ret = proto.find('type').text
-        self.params = [Member(p) for p in elem.findall('param') if p.get('api') in (None, 'vulkan')]
+        self.params = [Member(p) for p in elem.findall('param') if for_vulkan(p)]
         # Error codes the specification allows, in the registry's order.
         self.errorcodes = [x for x in (elem.get('errorcodes') or '').split(',') if x]
         self.protect = None  # platform macro (VK_USE_PLATFORM_...) for commands of platform extensions
@@ -228,8 +236,9 @@ def build_model(registry_dir, config):
         filename='unused',
         directory='.',
         apiname='vulkan',
-        versions='^VK_VERSION_1_[0-3]$',
-        emitversions='^VK_VERSION_1_[0-3]$',
+        # 1.4 splits each version into internal base/compute/graphics features; all of them are Vulkan.
+        versions='^VK_(BASE_|COMPUTE_|GRAPHICS_)?VERSION_1_[0-4]$',
+        emitversions='^VK_(BASE_|COMPUTE_|GRAPHICS_)?VERSION_1_[0-4]$',
         defaultExtensions=None,
         addExtensions=ext_regex,
         removeExtensions=None,
@@ -295,6 +304,33 @@ def build_model(registry_dir, config):
             model.commands[real].aliases.append(name)
     classify(model, config)
     return model
+
+
+def command_requirements(registry_dir):
+    """Where each command name (canonical or alias) comes from: {name: (core version as (major, minor) or None,
+    set of extensions that add it)}. A device may call a name only if its API version reaches that core version
+    or it enabled one of those extensions."""
+    tree = etree.parse(os.path.join(registry_dir, 'vk.xml'))
+    reqs = {}
+    for feat in tree.findall('feature'):
+        if not for_vulkan(feat):
+            continue
+        major, minor = (int(x) for x in feat.get('number').split('.'))
+        for req in feat.findall('require'):
+            for c in req.findall('command'):
+                version, exts = reqs.get(c.get('name'), (None, set()))
+                if version is None or (major, minor) < version:
+                    version = (major, minor)
+                reqs[c.get('name')] = (version, exts)
+    for ext in tree.findall('extensions/extension'):
+        if 'vulkan' not in ext.get('supported', '').split(','):
+            continue
+        for req in ext.findall('require'):
+            for c in req.findall('command'):
+                version, exts = reqs.get(c.get('name'), (None, set()))
+                exts.add(ext.get('name'))
+                reqs[c.get('name')] = (version, exts)
+    return reqs
 
 
 def platform_commands(registry_dir, names):

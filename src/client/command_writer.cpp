@@ -61,10 +61,7 @@ Runtime* runtime_of(VkQueue h) { return h ? object_of<DispatchableObject>(h)->rt
 Runtime* runtime_of(VkCommandBuffer h) { return h ? object_of<DispatchableObject>(h)->rt : nullptr; }
 
 protocol::WireDecoder& Reply::decoder() {
-    if (!decoder_) {
-        decoder_ = std::make_unique<protocol::WireDecoder>(bytes.data(), bytes.size(), &arena_);
-        decoder_->set_strict(false);
-    }
+    if (!decoder_) decoder_ = std::make_unique<protocol::WireDecoder>(bytes.data(), bytes.size(), &arena_);
     return *decoder_;
 }
 

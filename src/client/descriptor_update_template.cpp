@@ -148,7 +148,7 @@ VKAPI_ATTR void VKAPI_CALL UpdateDescriptorSetWithTemplate(VkDevice device, VkDe
     }
 }
 
-VKAPI_ATTR void VKAPI_CALL CmdPushDescriptorSetWithTemplateKHR(VkCommandBuffer commandBuffer,
+VKAPI_ATTR void VKAPI_CALL CmdPushDescriptorSetWithTemplate(VkCommandBuffer commandBuffer,
                                                                VkDescriptorUpdateTemplate handle,
                                                                VkPipelineLayout layout, uint32_t set,
                                                                const void* pData) {
@@ -156,15 +156,53 @@ VKAPI_ATTR void VKAPI_CALL CmdPushDescriptorSetWithTemplateKHR(VkCommandBuffer c
         auto* cb = object_of<CommandBufferObject>(commandBuffer);
         auto t = find_template(cb->device, handle);
         if (!t) {
-            LOG_ERROR("vkCmdPushDescriptorSetWithTemplateKHR: unknown template");
+            LOG_ERROR("vkCmdPushDescriptorSetWithTemplate: unknown template");
             return;
         }
         ExpandedWrites ex;
         if (!expand(*t, VK_NULL_HANDLE, pData, ex)) return;
-        gen_cmd::vkCmdPushDescriptorSetKHR(commandBuffer, t->bind_point, layout, set, uint32_t(ex.writes.size()),
+        gen_cmd::vkCmdPushDescriptorSet(commandBuffer, t->bind_point, layout, set, uint32_t(ex.writes.size()),
                                            ex.writes.data());
     } catch (const std::exception& ex) {
-        LOG_ERROR("vkCmdPushDescriptorSetWithTemplateKHR: %s", ex.what());
+        LOG_ERROR("vkCmdPushDescriptorSetWithTemplate: %s", ex.what());
+    }
+}
+
+// Vulkan 1.4 / VK_KHR_maintenance6: the push described by a structure; it travels as vkCmdPushDescriptorSet2,
+// its pNext (a VkPipelineLayoutCreateInfo where layout is null) with it.
+VKAPI_ATTR void VKAPI_CALL CmdPushDescriptorSetWithTemplate2(VkCommandBuffer commandBuffer,
+                                                             const VkPushDescriptorSetWithTemplateInfo* pInfo) {
+    try {
+        auto* cb = object_of<CommandBufferObject>(commandBuffer);
+        auto t = find_template(cb->device, pInfo->descriptorUpdateTemplate);
+        if (!t) {
+            LOG_ERROR("vkCmdPushDescriptorSetWithTemplate2: unknown template");
+            return;
+        }
+        ExpandedWrites ex;
+        if (!expand(*t, VK_NULL_HANDLE, pInfo->pData, ex)) return;
+        VkPushDescriptorSetInfo push{VK_STRUCTURE_TYPE_PUSH_DESCRIPTOR_SET_INFO};
+        push.pNext = pInfo->pNext;
+        switch (t->bind_point) {
+        case VK_PIPELINE_BIND_POINT_COMPUTE:
+            push.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+            break;
+        case VK_PIPELINE_BIND_POINT_RAY_TRACING_KHR:
+            push.stageFlags = VK_SHADER_STAGE_RAYGEN_BIT_KHR | VK_SHADER_STAGE_ANY_HIT_BIT_KHR |
+                              VK_SHADER_STAGE_CLOSEST_HIT_BIT_KHR | VK_SHADER_STAGE_MISS_BIT_KHR |
+                              VK_SHADER_STAGE_INTERSECTION_BIT_KHR | VK_SHADER_STAGE_CALLABLE_BIT_KHR;
+            break;
+        default:
+            push.stageFlags = VK_SHADER_STAGE_ALL_GRAPHICS;
+            break;
+        }
+        push.layout = pInfo->layout;
+        push.set = pInfo->set;
+        push.descriptorWriteCount = uint32_t(ex.writes.size());
+        push.pDescriptorWrites = ex.writes.data();
+        gen_cmd::vkCmdPushDescriptorSet2(commandBuffer, &push);
+    } catch (const std::exception& ex) {
+        LOG_ERROR("vkCmdPushDescriptorSetWithTemplate2: %s", ex.what());
     }
 }
 

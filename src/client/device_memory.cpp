@@ -60,6 +60,17 @@ VKAPI_ATTR VkResult VKAPI_CALL MapMemory(VkDevice device, VkDeviceMemory memory,
 // The shadow stays write-tracked while unmapped (the program may not touch it then), so unmapping is local.
 VKAPI_ATTR void VKAPI_CALL UnmapMemory(VkDevice, VkDeviceMemory) {}
 
+// Vulkan 1.4 / VK_KHR_map_memory2: the same, described by a structure. Placed mappings (VK_EXT_map_memory_placed)
+// are not offered: the shadow lives where the driver put it.
+VKAPI_ATTR VkResult VKAPI_CALL MapMemory2(VkDevice device, const VkMemoryMapInfo* pMemoryMapInfo, void** ppData) {
+    return MapMemory(device, pMemoryMapInfo->memory, pMemoryMapInfo->offset, pMemoryMapInfo->size,
+                     pMemoryMapInfo->flags, ppData);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL UnmapMemory2(VkDevice device, const VkMemoryUnmapInfo*) {
+    return runtime_of(device)->lost() ? VK_ERROR_DEVICE_LOST : VK_SUCCESS;
+}
+
 // Written pages go to the server before every submit whatever the memory type, so a flush has nothing left to do.
 VKAPI_ATTR VkResult VKAPI_CALL FlushMappedMemoryRanges(VkDevice device, uint32_t, const VkMappedMemoryRange*) {
     return runtime_of(device)->lost() ? VK_ERROR_DEVICE_LOST : VK_SUCCESS;

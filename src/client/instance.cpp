@@ -19,7 +19,7 @@
 namespace anarchy::client {
 namespace {
 
-constexpr uint32_t kApiVersion = VK_MAKE_API_VERSION(0, 1, 3, VK_HEADER_VERSION);
+constexpr uint32_t kApiVersion = VK_MAKE_API_VERSION(0, 1, 4, VK_HEADER_VERSION);
 
 std::vector<VkExtensionProperties> instance_extensions() {
     std::vector<VkExtensionProperties> out;

@@ -24,10 +24,11 @@ public:
         : p_(data), end_(data + size), arena_(arena), handles_(handles) {}
 
     [[nodiscard]] bool ok() const { return error_.empty(); }
-    /// Strict decoders (the server's) reject enum values the registry does not define; replies are decoded
-    /// leniently because drivers leave unused output fields zero.
-    bool strict() const { return strict_; }
-    void set_strict(bool s) { strict_ = s; }
+    /// Enum values the registry does not define are passed on, not refused: the driver judges them as it would
+    /// natively (a program built against newer headers asks about newer formats). Decoding never depends on them.
+    /// Counted so tests and logs can see them.
+    void note_enum_value(bool known) { unknown_enums_ += known ? 0 : 1; }
+    uint64_t unknown_enum_values() const { return unknown_enums_; }
     const std::string& error() const { return error_; }
     /// Records the first failure; later calls keep the first reason.
     bool fail(const std::string& why) {
@@ -195,7 +196,7 @@ private:
     Arena* arena_;
     HandleDecoder* handles_;
     std::string error_;
-    bool strict_ = true;
+    uint64_t unknown_enums_ = 0;
 };
 
 }  // namespace anarchy::protocol

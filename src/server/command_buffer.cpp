@@ -22,41 +22,41 @@ std::vector<VkCommandBuffer> pool_command_buffers(Session& s, VkCommandPool pool
 
 VkResult override_vkBeginCommandBuffer(Session& s, VkCommandBuffer commandBuffer, const VkCommandBufferBeginInfo* pBeginInfo) {
     s.gpu_writes().on_reset_command_buffer(commandBuffer);
-    return s.vk().BeginCommandBuffer(commandBuffer, pBeginInfo);
+    return s.vk(commandBuffer).BeginCommandBuffer(commandBuffer, pBeginInfo);
 }
 
 VkResult override_vkResetCommandBuffer(Session& s, VkCommandBuffer commandBuffer, VkCommandBufferResetFlags flags) {
     s.gpu_writes().on_reset_command_buffer(commandBuffer);
-    return s.vk().ResetCommandBuffer(commandBuffer, flags);
+    return s.vk(commandBuffer).ResetCommandBuffer(commandBuffer, flags);
 }
 
 VkResult override_vkResetCommandPool(Session& s, VkDevice device, VkCommandPool commandPool, VkCommandPoolResetFlags flags) {
     for (VkCommandBuffer cb : pool_command_buffers(s, commandPool)) s.gpu_writes().on_reset_command_buffer(cb);
-    return s.vk().ResetCommandPool(device, commandPool, flags);
+    return s.vk(device).ResetCommandPool(device, commandPool, flags);
 }
 
 void override_vkFreeCommandBuffers(Session& s, VkDevice device, VkCommandPool commandPool, uint32_t commandBufferCount,
                                    const VkCommandBuffer* pCommandBuffers) {
     for (uint32_t i = 0; pCommandBuffers && i < commandBufferCount; ++i)
         if (pCommandBuffers[i]) s.gpu_writes().on_free_command_buffer(pCommandBuffers[i]);
-    s.vk().FreeCommandBuffers(device, commandPool, commandBufferCount, pCommandBuffers);
+    s.vk(device).FreeCommandBuffers(device, commandPool, commandBufferCount, pCommandBuffers);
 }
 
 void override_vkDestroyCommandPool(Session& s, VkDevice device, VkCommandPool commandPool, const VkAllocationCallbacks*) {
     if (commandPool)
         for (VkCommandBuffer cb : pool_command_buffers(s, commandPool)) s.gpu_writes().on_free_command_buffer(cb);
-    s.vk().DestroyCommandPool(device, commandPool, nullptr);
+    s.vk(device).DestroyCommandPool(device, commandPool, nullptr);
 }
 
 void override_vkCmdCopyBuffer(Session& s, VkCommandBuffer commandBuffer, VkBuffer srcBuffer, VkBuffer dstBuffer,
                               uint32_t regionCount, const VkBufferCopy* pRegions) {
-    s.vk().CmdCopyBuffer(commandBuffer, srcBuffer, dstBuffer, regionCount, pRegions);
+    s.vk(commandBuffer).CmdCopyBuffer(commandBuffer, srcBuffer, dstBuffer, regionCount, pRegions);
     for (uint32_t i = 0; pRegions && i < regionCount; ++i)
         s.gpu_writes().cmd_write_buffer(commandBuffer, dstBuffer, pRegions[i].dstOffset, pRegions[i].size);
 }
 
 void override_vkCmdCopyBuffer2(Session& s, VkCommandBuffer commandBuffer, const VkCopyBufferInfo2* pCopyBufferInfo) {
-    s.vk().CmdCopyBuffer2(commandBuffer, pCopyBufferInfo);
+    s.vk(commandBuffer).CmdCopyBuffer2(commandBuffer, pCopyBufferInfo);
     for (uint32_t i = 0; pCopyBufferInfo->pRegions && i < pCopyBufferInfo->regionCount; ++i)
         s.gpu_writes().cmd_write_buffer(commandBuffer, pCopyBufferInfo->dstBuffer, pCopyBufferInfo->pRegions[i].dstOffset,
                                         pCopyBufferInfo->pRegions[i].size);
@@ -67,14 +67,14 @@ void override_vkCmdCopyBuffer2(Session& s, VkCommandBuffer commandBuffer, const 
 void override_vkCmdCopyImageToBuffer(Session& s, VkCommandBuffer commandBuffer, VkImage srcImage,
                                      VkImageLayout srcImageLayout, VkBuffer dstBuffer, uint32_t regionCount,
                                      const VkBufferImageCopy* pRegions) {
-    s.vk().CmdCopyImageToBuffer(commandBuffer, srcImage, srcImageLayout, dstBuffer, regionCount, pRegions);
+    s.vk(commandBuffer).CmdCopyImageToBuffer(commandBuffer, srcImage, srcImageLayout, dstBuffer, regionCount, pRegions);
     for (uint32_t i = 0; pRegions && i < regionCount; ++i)
         s.gpu_writes().cmd_write_buffer(commandBuffer, dstBuffer, pRegions[i].bufferOffset, VK_WHOLE_SIZE);
 }
 
 void override_vkCmdCopyImageToBuffer2(Session& s, VkCommandBuffer commandBuffer,
                                       const VkCopyImageToBufferInfo2* pCopyImageToBufferInfo) {
-    s.vk().CmdCopyImageToBuffer2(commandBuffer, pCopyImageToBufferInfo);
+    s.vk(commandBuffer).CmdCopyImageToBuffer2(commandBuffer, pCopyImageToBufferInfo);
     const auto& c = *pCopyImageToBufferInfo;
     for (uint32_t i = 0; c.pRegions && i < c.regionCount; ++i)
         s.gpu_writes().cmd_write_buffer(commandBuffer, c.dstBuffer, c.pRegions[i].bufferOffset, VK_WHOLE_SIZE);
@@ -82,13 +82,13 @@ void override_vkCmdCopyImageToBuffer2(Session& s, VkCommandBuffer commandBuffer,
 
 void override_vkCmdUpdateBuffer(Session& s, VkCommandBuffer commandBuffer, VkBuffer dstBuffer, VkDeviceSize dstOffset,
                                 VkDeviceSize dataSize, const void* pData) {
-    s.vk().CmdUpdateBuffer(commandBuffer, dstBuffer, dstOffset, dataSize, pData);
+    s.vk(commandBuffer).CmdUpdateBuffer(commandBuffer, dstBuffer, dstOffset, dataSize, pData);
     s.gpu_writes().cmd_write_buffer(commandBuffer, dstBuffer, dstOffset, dataSize);
 }
 
 void override_vkCmdFillBuffer(Session& s, VkCommandBuffer commandBuffer, VkBuffer dstBuffer, VkDeviceSize dstOffset,
                               VkDeviceSize size, uint32_t data) {
-    s.vk().CmdFillBuffer(commandBuffer, dstBuffer, dstOffset, size, data);
+    s.vk(commandBuffer).CmdFillBuffer(commandBuffer, dstBuffer, dstOffset, size, data);
     s.gpu_writes().cmd_write_buffer(commandBuffer, dstBuffer, dstOffset, size);
 }
 
@@ -96,20 +96,20 @@ void override_vkCmdFillBuffer(Session& s, VkCommandBuffer commandBuffer, VkBuffe
 void override_vkCmdCopyQueryPoolResults(Session& s, VkCommandBuffer commandBuffer, VkQueryPool queryPool,
                                         uint32_t firstQuery, uint32_t queryCount, VkBuffer dstBuffer,
                                         VkDeviceSize dstOffset, VkDeviceSize stride, VkQueryResultFlags flags) {
-    s.vk().CmdCopyQueryPoolResults(commandBuffer, queryPool, firstQuery, queryCount, dstBuffer, dstOffset, stride, flags);
+    s.vk(commandBuffer).CmdCopyQueryPoolResults(commandBuffer, queryPool, firstQuery, queryCount, dstBuffer, dstOffset, stride, flags);
     if (queryCount) s.gpu_writes().cmd_write_buffer(commandBuffer, dstBuffer, dstOffset, VK_WHOLE_SIZE);
 }
 
 void override_vkCmdWriteBufferMarker2AMD(Session& s, VkCommandBuffer commandBuffer, VkPipelineStageFlags2 stage,
                                          VkBuffer dstBuffer, VkDeviceSize dstOffset, uint32_t marker) {
-    s.vk().CmdWriteBufferMarker2AMD(commandBuffer, stage, dstBuffer, dstOffset, marker);
+    s.vk(commandBuffer).CmdWriteBufferMarker2AMD(commandBuffer, stage, dstBuffer, dstOffset, marker);
     s.gpu_writes().cmd_write_buffer(commandBuffer, dstBuffer, dstOffset, 4);
 }
 
 void override_vkCmdBindTransformFeedbackBuffersEXT(Session& s, VkCommandBuffer commandBuffer, uint32_t firstBinding,
                                                    uint32_t bindingCount, const VkBuffer* pBuffers,
                                                    const VkDeviceSize* pOffsets, const VkDeviceSize* pSizes) {
-    s.vk().CmdBindTransformFeedbackBuffersEXT(commandBuffer, firstBinding, bindingCount, pBuffers, pOffsets, pSizes);
+    s.vk(commandBuffer).CmdBindTransformFeedbackBuffersEXT(commandBuffer, firstBinding, bindingCount, pBuffers, pOffsets, pSizes);
     for (uint32_t i = 0; pBuffers && pOffsets && i < bindingCount; ++i)
         s.gpu_writes().cmd_write_buffer(commandBuffer, pBuffers[i], pOffsets[i], pSizes ? pSizes[i] : VK_WHOLE_SIZE);
 }
@@ -125,7 +125,7 @@ void counter_writes(Session& s, VkCommandBuffer cb, uint32_t count, const VkBuff
 void override_vkCmdBeginTransformFeedbackEXT(Session& s, VkCommandBuffer commandBuffer, uint32_t firstCounterBuffer,
                                              uint32_t counterBufferCount, const VkBuffer* pCounterBuffers,
                                              const VkDeviceSize* pCounterBufferOffsets) {
-    s.vk().CmdBeginTransformFeedbackEXT(commandBuffer, firstCounterBuffer, counterBufferCount, pCounterBuffers,
+    s.vk(commandBuffer).CmdBeginTransformFeedbackEXT(commandBuffer, firstCounterBuffer, counterBufferCount, pCounterBuffers,
                                         pCounterBufferOffsets);
     counter_writes(s, commandBuffer, counterBufferCount, pCounterBuffers, pCounterBufferOffsets);
 }
@@ -133,14 +133,14 @@ void override_vkCmdBeginTransformFeedbackEXT(Session& s, VkCommandBuffer command
 void override_vkCmdEndTransformFeedbackEXT(Session& s, VkCommandBuffer commandBuffer, uint32_t firstCounterBuffer,
                                            uint32_t counterBufferCount, const VkBuffer* pCounterBuffers,
                                            const VkDeviceSize* pCounterBufferOffsets) {
-    s.vk().CmdEndTransformFeedbackEXT(commandBuffer, firstCounterBuffer, counterBufferCount, pCounterBuffers,
+    s.vk(commandBuffer).CmdEndTransformFeedbackEXT(commandBuffer, firstCounterBuffer, counterBufferCount, pCounterBuffers,
                                       pCounterBufferOffsets);
     counter_writes(s, commandBuffer, counterBufferCount, pCounterBuffers, pCounterBufferOffsets);
 }
 
 void override_vkCmdBindPipeline(Session& s, VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint,
                                 VkPipeline pipeline) {
-    s.vk().CmdBindPipeline(commandBuffer, pipelineBindPoint, pipeline);
+    s.vk(commandBuffer).CmdBindPipeline(commandBuffer, pipelineBindPoint, pipeline);
     s.gpu_writes().cmd_bind_pipeline(commandBuffer);
 }
 
@@ -148,21 +148,44 @@ void override_vkCmdBindDescriptorSets(Session& s, VkCommandBuffer commandBuffer,
                                       VkPipelineLayout layout, uint32_t firstSet, uint32_t descriptorSetCount,
                                       const VkDescriptorSet* pDescriptorSets, uint32_t dynamicOffsetCount,
                                       const uint32_t* pDynamicOffsets) {
-    s.vk().CmdBindDescriptorSets(commandBuffer, pipelineBindPoint, layout, firstSet, descriptorSetCount, pDescriptorSets,
+    s.vk(commandBuffer).CmdBindDescriptorSets(commandBuffer, pipelineBindPoint, layout, firstSet, descriptorSetCount, pDescriptorSets,
                                  dynamicOffsetCount, pDynamicOffsets);
     s.gpu_writes().cmd_bind_sets(commandBuffer, descriptorSetCount, pDescriptorSets, dynamicOffsetCount, pDynamicOffsets);
 }
 
-void override_vkCmdPushDescriptorSetKHR(Session& s, VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint,
+void override_vkCmdPushDescriptorSet(Session& s, VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint,
                                         VkPipelineLayout layout, uint32_t set, uint32_t descriptorWriteCount,
                                         const VkWriteDescriptorSet* pDescriptorWrites) {
-    s.vk().CmdPushDescriptorSetKHR(commandBuffer, pipelineBindPoint, layout, set, descriptorWriteCount, pDescriptorWrites);
+    s.vk(commandBuffer).CmdPushDescriptorSet(commandBuffer, pipelineBindPoint, layout, set, descriptorWriteCount, pDescriptorWrites);
     s.gpu_writes().cmd_push_descriptors(commandBuffer, descriptorWriteCount, pDescriptorWrites);
+}
+
+// Vulkan 1.4 / VK_KHR_maintenance6 forms: the same bindings, described by a structure.
+void override_vkCmdBindDescriptorSets2(Session& s, VkCommandBuffer commandBuffer,
+                                       const VkBindDescriptorSetsInfo* pBindDescriptorSetsInfo) {
+    s.vk(commandBuffer).CmdBindDescriptorSets2(commandBuffer, pBindDescriptorSetsInfo);
+    const VkBindDescriptorSetsInfo& i = *pBindDescriptorSetsInfo;
+    s.gpu_writes().cmd_bind_sets(commandBuffer, i.descriptorSetCount, i.pDescriptorSets, i.dynamicOffsetCount,
+                                 i.pDynamicOffsets);
+}
+
+void override_vkCmdPushDescriptorSet2(Session& s, VkCommandBuffer commandBuffer,
+                                      const VkPushDescriptorSetInfo* pPushDescriptorSetInfo) {
+    s.vk(commandBuffer).CmdPushDescriptorSet2(commandBuffer, pPushDescriptorSetInfo);
+    const VkPushDescriptorSetInfo& i = *pPushDescriptorSetInfo;
+    s.gpu_writes().cmd_push_descriptors(commandBuffer, i.descriptorWriteCount, i.pDescriptorWrites);
+}
+
+void override_vkCmdWriteBufferMarkerAMD(Session& s, VkCommandBuffer commandBuffer,
+                                        VkPipelineStageFlagBits pipelineStage, VkBuffer dstBuffer,
+                                        VkDeviceSize dstOffset, uint32_t marker) {
+    s.vk(commandBuffer).CmdWriteBufferMarkerAMD(commandBuffer, pipelineStage, dstBuffer, dstOffset, marker);
+    s.gpu_writes().cmd_write_buffer(commandBuffer, dstBuffer, dstOffset, 4);
 }
 
 void override_vkCmdExecuteCommands(Session& s, VkCommandBuffer commandBuffer, uint32_t commandBufferCount,
                                    const VkCommandBuffer* pCommandBuffers) {
-    s.vk().CmdExecuteCommands(commandBuffer, commandBufferCount, pCommandBuffers);
+    s.vk(commandBuffer).CmdExecuteCommands(commandBuffer, commandBufferCount, pCommandBuffers);
     s.gpu_writes().cmd_execute_commands(commandBuffer, commandBufferCount, pCommandBuffers);
 }
 

@@ -1,5 +1,7 @@
 // Devices: created with only the forwarded extensions (plus VK_KHR_swapchain for PRESENT_SRC_KHR layouts).
+#include <algorithm>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "common/log.h"
@@ -35,7 +37,20 @@ VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, co
     ci.enabledExtensionCount = uint32_t(extensions.size());
     ci.ppEnabledExtensionNames = extensions.data();
     VkResult r = s.vk().CreateDevice(physicalDevice, &ci, nullptr, pDevice);
-    if (r == VK_SUCCESS) s.device_parents()[*pDevice] = physicalDevice;
+    if (r != VK_SUCCESS) return r;
+    s.device_parents()[*pDevice] = physicalDevice;
+    // What the device may call: the lower of its instance's version and the physical device's, and the
+    // extensions it enabled (the program's and the server's own).
+    VkPhysicalDeviceProperties props{};
+    s.vk().GetPhysicalDeviceProperties(physicalDevice, &props);
+    uint32_t version = props.apiVersion;
+    ObjectEntry pd{};
+    const uint64_t pd_id = s.objects().find_id(VK_OBJECT_TYPE_PHYSICAL_DEVICE, reinterpret_cast<uint64_t>(physicalDevice));
+    if (pd_id && s.objects().entry(pd_id, pd)) {
+        auto it = s.instance_versions().find(reinterpret_cast<VkInstance>(pd.owner));
+        if (it != s.instance_versions().end()) version = std::min(version, it->second);
+    }
+    s.device_tables().add(*pDevice, version, std::vector<std::string>(extensions.begin(), extensions.end()));
     return r;
 }
 
@@ -43,7 +58,8 @@ void override_vkDestroyDevice(Session& s, VkDevice device, const VkAllocationCal
     s.streamer().forget_device(device);
     s.device_parents().erase(device);
     s.gpu_writes().on_destroy_device(device);
-    s.vk().DestroyDevice(device, nullptr);
+    s.vk(device).DestroyDevice(device, nullptr);
+    s.device_tables().remove(device);
 }
 
 }  // namespace anarchy::server

@@ -60,7 +60,7 @@ void diff_range(Session& s, MirroredMemory& m, uint64_t client_id, uint64_t offs
     size = std::min(size, m.size - offset);
     if (!m.coherent) {
         VkMappedMemoryRange r = atom_range(m, offset, size);
-        s.vk().InvalidateMappedMemoryRanges(m.device, 1, &r);
+        s.vk(m.device).InvalidateMappedMemoryRanges(m.device, 1, &r);
     }
     protocol::for_each_changed_run(m.mapped + offset, m.client_view + offset, size, [&](size_t off, size_t len) {
         uint64_t at = offset + off;
@@ -98,7 +98,7 @@ void HostMemories::clear() {
 
 VkResult override_vkAllocateMemory(Session& s, VkDevice device, const VkMemoryAllocateInfo* pAllocateInfo,
                                    const VkAllocationCallbacks*, VkDeviceMemory* pMemory) {
-    VkResult r = s.vk().AllocateMemory(device, pAllocateInfo, nullptr, pMemory);
+    VkResult r = s.vk(device).AllocateMemory(device, pAllocateInfo, nullptr, pMemory);
     if (r != VK_SUCCESS) return r;
     auto parent = s.device_parents().find(device);
     if (parent == s.device_parents().end()) return r;
@@ -108,13 +108,13 @@ VkResult override_vkAllocateMemory(Session& s, VkDevice device, const VkMemoryAl
     VkMemoryPropertyFlags flags = props.memoryTypes[pAllocateInfo->memoryTypeIndex].propertyFlags;
     if (!(flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)) return r;
     auto fail = [&](VkResult why) {
-        s.vk().FreeMemory(device, *pMemory, nullptr);
+        s.vk(device).FreeMemory(device, *pMemory, nullptr);
         *pMemory = VK_NULL_HANDLE;
         return why;
     };
     uint64_t size = pAllocateInfo->allocationSize;
     void* ptr = nullptr;
-    VkResult mr = s.vk().MapMemory(device, *pMemory, 0, VK_WHOLE_SIZE, 0, &ptr);
+    VkResult mr = s.vk(device).MapMemory(device, *pMemory, 0, VK_WHOLE_SIZE, 0, &ptr);
     if (mr != VK_SUCCESS) return fail(mr);
     void* view = mmap(nullptr, size ? size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (view == MAP_FAILED) return fail(VK_ERROR_OUT_OF_HOST_MEMORY);
@@ -132,7 +132,7 @@ VkResult override_vkAllocateMemory(Session& s, VkDevice device, const VkMemoryAl
     std::memset(m->mapped, 0, size);
     if (!m->coherent) {
         VkMappedMemoryRange whole{VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE, nullptr, m->memory, 0, VK_WHOLE_SIZE};
-        s.vk().FlushMappedMemoryRanges(device, 1, &whole);
+        s.vk(device).FlushMappedMemoryRanges(device, 1, &whole);
     }
     s.memories().add(*pMemory, std::move(m));
     s.gpu_writes().on_host_visible_memory(*pMemory, size);
@@ -145,7 +145,7 @@ void override_vkFreeMemory(Session& s, VkDevice device, VkDeviceMemory memory, c
         std::lock_guard<std::mutex> lock(m->mu);
         s.memories().remove(memory);
     }
-    s.vk().FreeMemory(device, memory, nullptr);
+    s.vk(device).FreeMemory(device, memory, nullptr);
 }
 
 bool handle_write_memory(Session& s, protocol::WireDecoder& d) {
@@ -171,7 +171,7 @@ bool handle_write_memory(Session& s, protocol::WireDecoder& d) {
         std::memcpy(m->client_view + run.offset, run.bytes, run.size);
         if (!m->coherent) {
             VkMappedMemoryRange r = atom_range(*m, run.offset, run.size);
-            s.vk().FlushMappedMemoryRanges(m->device, 1, &r);
+            s.vk(m->device).FlushMappedMemoryRanges(m->device, 1, &r);
         }
         return true;
     });

@@ -10,7 +10,7 @@ VkResult override_vkWaitForFences(Session& s, VkDevice device, uint32_t fenceCou
                                   VkBool32 waitAll, uint64_t timeout) {
     // Already signaled (a program waiting on a frame from a while ago), or a poll: answer now, without a hand-off
     // to the wait pool. The session thread itself never blocks in the driver.
-    VkResult now = s.vk().WaitForFences(device, fenceCount, pFences, waitAll, 0);
+    VkResult now = s.vk(device).WaitForFences(device, fenceCount, pFences, waitAll, 0);
     if (now != VK_TIMEOUT || timeout == 0) return now;
     std::vector<VkFence> fences(pFences, pFences + fenceCount);
     WaitDeadline deadline(timeout);
@@ -21,7 +21,7 @@ VkResult override_vkWaitForFences(Session& s, VkDevice device, uint32_t fenceCou
         }
         bool last = false;
         uint64_t t = deadline.slice(slice_ns, last);
-        VkResult r = s.vk().WaitForFences(device, static_cast<uint32_t>(fences.size()), fences.data(), waitAll, t);
+        VkResult r = s.vk(device).WaitForFences(device, static_cast<uint32_t>(fences.size()), fences.data(), waitAll, t);
         if (r == VK_TIMEOUT && !last) return false;
         out.i32(s.sync_result(protocol::CommandId::vkWaitForFences, r));
         return true;

@@ -30,7 +30,7 @@ bool is_inline(VkDescriptorType t) { return t == VK_DESCRIPTOR_TYPE_INLINE_UNIFO
 
 }  // namespace
 
-GpuWriteTracker::GpuWriteTracker(const DispatchTable& vk, bool tracking) : vk_(vk), tracking_(tracking) {
+GpuWriteTracker::GpuWriteTracker(const DeviceTables& devices, bool tracking) : devices_(devices), tracking_(tracking) {
     if (!tracking_) LOG_INFO("GPU write tracking is off (ANARCHY_GPU_WRITE_TRACKING=0): every host-visible allocation is a candidate");
 }
 
@@ -427,7 +427,7 @@ void GpuWriteTracker::on_submit(VkDevice device, VkQueue queue, const std::vecto
     normalize(ranges);
     if (ranges.empty()) return;
     VkFence fence = device ? acquire_fence(device) : VK_NULL_HANDLE;
-    VkResult r = fence ? vk_.QueueSubmit(queue, 0, nullptr, fence) : VK_ERROR_OUT_OF_HOST_MEMORY;
+    VkResult r = fence ? devices_.of(queue).QueueSubmit(queue, 0, nullptr, fence) : VK_ERROR_OUT_OF_HOST_MEMORY;
     if (r != VK_SUCCESS) {
         // Without a fence the ranges never retire on their own: keep them as complete, so the next
         // synchronisation compares them once (later synchronisations miss only what completes after it).
@@ -447,24 +447,24 @@ VkFence GpuWriteTracker::acquire_fence(VkDevice device) {
         pool.pop_back();
         return f;
     }
-    if (!vk_.CreateFence) return VK_NULL_HANDLE;
+    if (!devices_.of(device).CreateFence) return VK_NULL_HANDLE;
     VkFenceCreateInfo ci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO, nullptr, 0};
     VkFence f = VK_NULL_HANDLE;
-    if (vk_.CreateFence(device, &ci, nullptr, &f) != VK_SUCCESS) return VK_NULL_HANDLE;
+    if (devices_.of(device).CreateFence(device, &ci, nullptr, &f) != VK_SUCCESS) return VK_NULL_HANDLE;
     return f;
 }
 
 void GpuWriteTracker::release_fence(VkDevice device, VkFence fence) {
-    if (vk_.ResetFences(device, 1, &fence) == VK_SUCCESS)
+    if (devices_.of(device).ResetFences(device, 1, &fence) == VK_SUCCESS)
         fence_pool_[device].push_back(fence);
     else
-        vk_.DestroyFence(device, fence, nullptr);
+        devices_.of(device).DestroyFence(device, fence, nullptr);
 }
 
 void GpuWriteTracker::poll_locked() {
     // Complete submissions give their fence back now; their ranges wait for the next collect().
     for (auto it = in_flight_.begin(); it != in_flight_.end();) {
-        if (vk_.GetFenceStatus(it->device, it->fence) == VK_SUCCESS) {
+        if (devices_.of(it->device).GetFenceStatus(it->device, it->fence) == VK_SUCCESS) {
             completed_.insert(completed_.end(), it->ranges.begin(), it->ranges.end());
             release_fence(it->device, it->fence);
             it = in_flight_.erase(it);
@@ -489,7 +489,7 @@ void GpuWriteTracker::collect(std::vector<MemoryRange>& out) {
     // Which submissions were complete before the caller compares: those need no later comparison.
     std::vector<bool> done(in_flight_.size());
     for (size_t i = 0; i < in_flight_.size(); ++i)
-        done[i] = vk_.GetFenceStatus(in_flight_[i].device, in_flight_[i].fence) == VK_SUCCESS;
+        done[i] = devices_.of(in_flight_[i].device).GetFenceStatus(in_flight_[i].device, in_flight_[i].fence) == VK_SUCCESS;
     std::vector<MemoryRange> all = std::move(completed_);
     completed_.clear();
     for (const auto& f : in_flight_) all.insert(all.end(), f.ranges.begin(), f.ranges.end());
@@ -509,16 +509,16 @@ void GpuWriteTracker::destroy_device_locked(VkDevice device) {
     std::vector<VkFence> waiting;
     for (const auto& f : in_flight_)
         if (f.device == device) waiting.push_back(f.fence);
-    if (!waiting.empty() && vk_.WaitForFences)
-        vk_.WaitForFences(device, uint32_t(waiting.size()), waiting.data(), VK_TRUE, kReleaseWaitNs);
+    if (!waiting.empty() && devices_.of(device).WaitForFences)
+        devices_.of(device).WaitForFences(device, uint32_t(waiting.size()), waiting.data(), VK_TRUE, kReleaseWaitNs);
     in_flight_.erase(std::remove_if(in_flight_.begin(), in_flight_.end(),
                                     [device](const InFlight& f) { return f.device == device; }),
                      in_flight_.end());
-    if (vk_.DestroyFence) {
-        for (VkFence f : waiting) vk_.DestroyFence(device, f, nullptr);
+    if (devices_.of(device).DestroyFence) {
+        for (VkFence f : waiting) devices_.of(device).DestroyFence(device, f, nullptr);
         auto pool = fence_pool_.find(device);
         if (pool != fence_pool_.end())
-            for (VkFence f : pool->second) vk_.DestroyFence(device, f, nullptr);
+            for (VkFence f : pool->second) devices_.of(device).DestroyFence(device, f, nullptr);
     }
     fence_pool_.erase(device);
     for (auto it = buffers_.begin(); it != buffers_.end();) {

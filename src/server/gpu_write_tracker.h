@@ -13,7 +13,7 @@
 
 #include <vulkan/vulkan_core.h>
 
-#include "server_dispatch_table_autogen.h"
+#include "server/device_tables.h"
 
 namespace anarchy::server {
 
@@ -38,7 +38,7 @@ class GpuWriteTracker {
 public:
     /// vk is read at each call (the session loads it after construction). tracking=false is the escape hatch:
     /// collect() then answers every host-visible allocation whole and nothing is recorded per submission.
-    explicit GpuWriteTracker(const DispatchTable& vk, bool tracking = tracking_from_environment());
+    explicit GpuWriteTracker(const DeviceTables& devices, bool tracking = tracking_from_environment());
     ~GpuWriteTracker();
     GpuWriteTracker(const GpuWriteTracker&) = delete;
     GpuWriteTracker& operator=(const GpuWriteTracker&) = delete;
@@ -173,7 +173,7 @@ private:
     /// Sorts and merges overlapping or adjacent ranges of the same memory; drops empty ones.
     static void normalize(std::vector<MemoryRange>& ranges);
 
-    const DispatchTable& vk_;
+    const DeviceTables& devices_;
     const bool tracking_;
     mutable std::mutex mu_;  ///< guards everything below
     std::set<VkImage> linear_images_;  ///< guarded by mu_

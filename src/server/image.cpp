@@ -19,7 +19,7 @@ void bind_image(Session& s, VkDevice device, VkImage image, VkDeviceMemory memor
     VkDeviceSize size = UINT64_MAX;  // a plane of a disjoint image: to the end of the allocation
     if (!plane) {
         VkMemoryRequirements req{};
-        s.vk().GetImageMemoryRequirements(device, image, &req);
+        s.vk(device).GetImageMemoryRequirements(device, image, &req);
         size = req.size;
     }
     s.gpu_writes().on_bind_image(device, image, memory, offset, size);
@@ -29,21 +29,21 @@ void bind_image(Session& s, VkDevice device, VkImage image, VkDeviceMemory memor
 
 VkResult override_vkCreateImage(Session& s, VkDevice device, const VkImageCreateInfo* pCreateInfo,
                                 const VkAllocationCallbacks*, VkImage* pImage) {
-    VkResult r = s.vk().CreateImage(device, pCreateInfo, nullptr, pImage);
+    VkResult r = s.vk(device).CreateImage(device, pCreateInfo, nullptr, pImage);
     if (r == VK_SUCCESS && pCreateInfo->tiling == VK_IMAGE_TILING_LINEAR) s.gpu_writes().on_create_linear_image(*pImage);
     return r;
 }
 
 VkResult override_vkBindImageMemory(Session& s, VkDevice device, VkImage image, VkDeviceMemory memory,
                                     VkDeviceSize memoryOffset) {
-    VkResult r = s.vk().BindImageMemory(device, image, memory, memoryOffset);
+    VkResult r = s.vk(device).BindImageMemory(device, image, memory, memoryOffset);
     if (r == VK_SUCCESS) bind_image(s, device, image, memory, memoryOffset, false);
     return r;
 }
 
 VkResult override_vkBindImageMemory2(Session& s, VkDevice device, uint32_t bindInfoCount,
                                      const VkBindImageMemoryInfo* pBindInfos) {
-    VkResult r = s.vk().BindImageMemory2(device, bindInfoCount, pBindInfos);
+    VkResult r = s.vk(device).BindImageMemory2(device, bindInfoCount, pBindInfos);
     if (r == VK_SUCCESS)
         for (uint32_t i = 0; i < bindInfoCount; ++i) {
             const auto& b = pBindInfos[i];
@@ -55,7 +55,7 @@ VkResult override_vkBindImageMemory2(Session& s, VkDevice device, uint32_t bindI
 
 void override_vkDestroyImage(Session& s, VkDevice device, VkImage image, const VkAllocationCallbacks*) {
     if (image) s.gpu_writes().on_destroy_image(image);
-    s.vk().DestroyImage(device, image, nullptr);
+    s.vk(device).DestroyImage(device, image, nullptr);
 }
 
 }  // namespace anarchy::server

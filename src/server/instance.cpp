@@ -26,6 +26,10 @@ VkResult override_vkCreateInstance(Session& s, const VkInstanceCreateInfo* pCrea
     ci.enabledExtensionCount = static_cast<uint32_t>(keep.size());
     ci.ppEnabledExtensionNames = keep.data();
     VkResult r = vkCreateInstance(&ci, nullptr, pInstance);
+    if (r == VK_SUCCESS) {
+        const VkApplicationInfo* app = pCreateInfo->pApplicationInfo;
+        s.instance_versions()[*pInstance] = app && app->apiVersion ? app->apiVersion : VK_API_VERSION_1_0;
+    }
     if (r == VK_SUCCESS && !s.has_dispatch()) {
         DispatchTable t{};
         load_dispatch_table(t, vkGetInstanceProcAddr, *pInstance);

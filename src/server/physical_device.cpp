@@ -14,7 +14,7 @@
 namespace anarchy::server {
 namespace {
 
-constexpr uint32_t kMaxApiVersion = VK_MAKE_API_VERSION(0, 1, 3, VK_HEADER_VERSION);
+constexpr uint32_t kMaxApiVersion = VK_MAKE_API_VERSION(0, 1, 4, VK_HEADER_VERSION);
 
 std::string remote_prefix(Session& s) { return "Anarchy remote GPU on " + s.options().host_description + "; host driver: "; }
 
@@ -96,6 +96,19 @@ void override_vkGetPhysicalDeviceProperties(Session& s, VkPhysicalDevice physica
                                             VkPhysicalDeviceProperties* pProperties) {
     s.vk().GetPhysicalDeviceProperties(physicalDevice, pProperties);
     if (pProperties->apiVersion > kMaxApiVersion) pProperties->apiVersion = kMaxApiVersion;
+}
+
+// Features the protocol cannot carry are reported absent: host image copies (Vulkan 1.4's optional hostImageCopy,
+// VK_EXT_host_image_copy) read and write the program's own memory through host pointers.
+void override_vkGetPhysicalDeviceFeatures2(Session& s, VkPhysicalDevice physicalDevice,
+                                           VkPhysicalDeviceFeatures2* pFeatures) {
+    s.vk().GetPhysicalDeviceFeatures2(physicalDevice, pFeatures);
+    for (auto* p = static_cast<VkBaseOutStructure*>(pFeatures->pNext); p; p = p->pNext) {
+        if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_4_FEATURES)
+            reinterpret_cast<VkPhysicalDeviceVulkan14Features*>(p)->hostImageCopy = VK_FALSE;
+        else if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_HOST_IMAGE_COPY_FEATURES)
+            reinterpret_cast<VkPhysicalDeviceHostImageCopyFeatures*>(p)->hostImageCopy = VK_FALSE;
+    }
 }
 
 void override_vkGetPhysicalDeviceProperties2(Session& s, VkPhysicalDevice physicalDevice,

@@ -12,7 +12,7 @@ VkResult override_vkGetQueryPoolResults(Session& s, VkDevice device, VkQueryPool
                                         uint32_t queryCount, size_t dataSize, void* pData, VkDeviceSize stride,
                                         VkQueryResultFlags flags) {
     if (!(flags & VK_QUERY_RESULT_WAIT_BIT))
-        return s.vk().GetQueryPoolResults(device, queryPool, firstQuery, queryCount, dataSize, pData, stride, flags);
+        return s.vk(device).GetQueryPoolResults(device, queryPool, firstQuery, queryCount, dataSize, pData, stride, flags);
     VkQueryResultFlags poll_flags = flags & ~VK_QUERY_RESULT_WAIT_BIT;
     auto data = std::make_shared<std::vector<uint8_t>>(dataSize);
     s.defer_reply([&s, device, queryPool, firstQuery, queryCount, data, stride, poll_flags](uint64_t slice_ns,
@@ -22,7 +22,7 @@ VkResult override_vkGetQueryPoolResults(Session& s, VkDevice device, VkQueryPool
         auto pause = std::chrono::microseconds(20);
         VkResult r;
         for (;;) {
-            r = s.vk().GetQueryPoolResults(device, queryPool, firstQuery, queryCount, data->size(), data->data(), stride,
+            r = s.vk(device).GetQueryPoolResults(device, queryPool, firstQuery, queryCount, data->size(), data->data(), stride,
                                            poll_flags);
             if (r != VK_NOT_READY || s.closing()) break;
             if (std::chrono::steady_clock::now() - start >= std::chrono::nanoseconds(slice_ns)) return false;

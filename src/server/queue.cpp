@@ -19,15 +19,15 @@ VkDevice queue_device(Session& s, VkQueue queue) {
 VkResult idle_queues(Session& s, VkDevice device, const std::vector<VkQueue>& queues, protocol::CommandId command) {
     std::vector<VkFence> fences;
     auto destroy_all = [&s, device](const std::vector<VkFence>& list) {
-        for (VkFence f : list) s.vk().DestroyFence(device, f, nullptr);
+        for (VkFence f : list) s.vk(device).DestroyFence(device, f, nullptr);
     };
     for (VkQueue q : queues) {
         VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO, nullptr, 0};
         VkFence f{};
-        VkResult r = s.vk().CreateFence(device, &fci, nullptr, &f);
+        VkResult r = s.vk(device).CreateFence(device, &fci, nullptr, &f);
         if (r == VK_SUCCESS) {
-            r = s.vk().QueueSubmit(q, 0, nullptr, f);
-            if (r != VK_SUCCESS) s.vk().DestroyFence(device, f, nullptr);
+            r = s.vk(q).QueueSubmit(q, 0, nullptr, f);
+            if (r != VK_SUCCESS) s.vk(device).DestroyFence(device, f, nullptr);
         }
         if (r != VK_SUCCESS) {
             destroy_all(fences);
@@ -41,7 +41,7 @@ VkResult idle_queues(Session& s, VkDevice device, const std::vector<VkQueue>& qu
             // A closing session gives the GPU a last second, then answers; fences still in use are left to the
             // device's destruction rather than destroyed under the GPU.
             uint64_t t = s.closing() ? 1'000'000'000ull : slice_ns;
-            r = s.vk().WaitForFences(device, static_cast<uint32_t>(fences.size()), fences.data(), VK_TRUE, t);
+            r = s.vk(device).WaitForFences(device, static_cast<uint32_t>(fences.size()), fences.data(), VK_TRUE, t);
             if (r == VK_TIMEOUT && !s.closing()) return false;
         }
         if (r == VK_SUCCESS) destroy_all(fences);
@@ -56,7 +56,7 @@ VkResult idle_queues(Session& s, VkDevice device, const std::vector<VkQueue>& qu
 
 VkResult override_vkQueueWaitIdle(Session& s, VkQueue queue) {
     VkDevice device = queue_device(s, queue);
-    if (!device) return s.vk().QueueWaitIdle(queue);
+    if (!device) return s.vk(queue).QueueWaitIdle(queue);
     return idle_queues(s, device, {queue}, protocol::CommandId::vkQueueWaitIdle);
 }
 
@@ -71,7 +71,7 @@ VkResult override_vkDeviceWaitIdle(Session& s, VkDevice device) {
 // reported to the program at its next synchronisation by the generated dispatch (note_async_failure).
 VkResult override_vkQueueSubmit(Session& s, VkQueue queue, uint32_t submitCount, const VkSubmitInfo* pSubmits,
                                 VkFence fence) {
-    VkResult r = s.vk().QueueSubmit(queue, submitCount, pSubmits, fence);
+    VkResult r = s.vk(queue).QueueSubmit(queue, submitCount, pSubmits, fence);
     if (r != VK_SUCCESS) return r;
     std::vector<VkCommandBuffer> cbs;
     for (uint32_t i = 0; pSubmits && i < submitCount; ++i)
@@ -83,7 +83,7 @@ VkResult override_vkQueueSubmit(Session& s, VkQueue queue, uint32_t submitCount,
 
 VkResult override_vkQueueSubmit2(Session& s, VkQueue queue, uint32_t submitCount, const VkSubmitInfo2* pSubmits,
                                  VkFence fence) {
-    VkResult r = s.vk().QueueSubmit2(queue, submitCount, pSubmits, fence);
+    VkResult r = s.vk(queue).QueueSubmit2(queue, submitCount, pSubmits, fence);
     if (r != VK_SUCCESS) return r;
     std::vector<VkCommandBuffer> cbs;
     for (uint32_t i = 0; pSubmits && i < submitCount; ++i)

@@ -8,7 +8,7 @@ namespace anarchy::server {
 
 VkResult override_vkWaitSemaphores(Session& s, VkDevice device, const VkSemaphoreWaitInfo* pWaitInfo, uint64_t timeout) {
     // Already reached, or a poll: answer now, without a hand-off to the wait pool.
-    VkResult now = s.vk().WaitSemaphores(device, pWaitInfo, 0);
+    VkResult now = s.vk(device).WaitSemaphores(device, pWaitInfo, 0);
     if (now != VK_TIMEOUT || timeout == 0) return now;
     std::vector<VkSemaphore> sems(pWaitInfo->pSemaphores, pWaitInfo->pSemaphores + pWaitInfo->semaphoreCount);
     std::vector<uint64_t> values(pWaitInfo->pValues, pWaitInfo->pValues + pWaitInfo->semaphoreCount);
@@ -24,7 +24,7 @@ VkResult override_vkWaitSemaphores(Session& s, VkDevice device, const VkSemaphor
                                sems.data(), values.data()};
         bool last = false;
         uint64_t t = deadline.slice(slice_ns, last);
-        VkResult r = s.vk().WaitSemaphores(device, &wi, t);
+        VkResult r = s.vk(device).WaitSemaphores(device, &wi, t);
         if (r == VK_TIMEOUT && !last) return false;
         out.i32(s.sync_result(protocol::CommandId::vkWaitSemaphores, r));
         return true;

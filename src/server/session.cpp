@@ -86,6 +86,13 @@ void Session::forget_objects(VkObjectType type, const uint64_t* handles, uint64_
 
 void Session::forget_children(VkObjectType type, uint64_t handle) { objects_.remove_children(type, handle); }
 
+bool Session::missing_command(protocol::WireDecoder& d, const char* name) {
+    LOG_ERROR("session %llu: the program called %s, which its device cannot run (an extension it did not enable, "
+              "a Vulkan version above its own, or a command the driver lacks); ending the session",
+              (unsigned long long)number_, name);
+    return d.fail(std::string(name) + " has no entry for this device");
+}
+
 void Session::note_async_failure(const char* command, VkResult result) {
     ++async_failures_;
     int32_t none = 0;
@@ -354,13 +361,18 @@ void Session::cleanup() {
     size_t freed = 0;
     // Devices must be idle before their children go.
     for (auto& [id, e] : all)
-        if (e.type == VK_OBJECT_TYPE_DEVICE && vk_.DeviceWaitIdle) vk_.DeviceWaitIdle(reinterpret_cast<VkDevice>(e.handle));
+        if (e.type == VK_OBJECT_TYPE_DEVICE) {
+            auto device = reinterpret_cast<VkDevice>(e.handle);
+            if (vk(device).DeviceWaitIdle) vk(device).DeviceWaitIdle(device);
+        }
     gpu_writes_.release_all();  // its pooled fences go before their devices
     memories_.clear();
     for (auto& [id, e] : all) {
         if (e.parent_type != VK_OBJECT_TYPE_UNKNOWN) continue;  // freed with their pool
         if (e.type == VK_OBJECT_TYPE_PHYSICAL_DEVICE || e.type == VK_OBJECT_TYPE_QUEUE) continue;
-        destroy_object(vk_, e.type, e.handle, e.owner);
+        // A device's children go with its own table; the device itself too (its owner is a physical device).
+        const void* device = reinterpret_cast<const void*>(e.type == VK_OBJECT_TYPE_DEVICE ? e.handle : e.owner);
+        destroy_object(devices_.of(device), e.type, e.handle, e.owner);
         ++freed;
     }
     objects_.clear();

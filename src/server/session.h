@@ -22,6 +22,7 @@
 #include "server/frame_streamer.h"
 #include "server/gpu_write_tracker.h"
 #include "server/device_memory.h"
+#include "server/device_tables.h"
 #include "server/object_table.h"
 #include "server/wait_pool.h"
 #include "server_dispatch_table_autogen.h"
@@ -61,7 +62,18 @@ public:
     FrameStreamer& streamer() { return *streamer_; }
 
     // ---- used by generated dispatch and hooks ----
+    /// The session's instance-level commands (global, instance and physical-device commands).
     const DispatchTable& vk() const { return vk_; }
+    /// The commands of the device a device, queue or command buffer belongs to.
+    const DispatchTable& vk(VkDevice h) const { return devices_.of(h); }
+    const DispatchTable& vk(VkQueue h) const { return devices_.of(h); }
+    const DispatchTable& vk(VkCommandBuffer h) const { return devices_.of(h); }
+    DeviceTables& device_tables() { return devices_; }
+    /// Ends the session: the program called a command its device has no entry for (an extension it did not
+    /// enable, a core version above its own, or one the driver lacks). Natively that would call a null pointer.
+    bool missing_command(protocol::WireDecoder& d, const char* name);
+    /// The API version the program created an instance with (1.0 when it gave none).
+    std::map<VkInstance, uint32_t>& instance_versions() { return instance_versions_; }
     ObjectTable& objects() { return objects_; }
     bool resolve(uint32_t object_type, uint64_t id, uint64_t& out) override;
     template <typename T>
@@ -148,7 +160,9 @@ private:
     MemoryFetch fetch_;                          ///< set by a FetchMemory command for its own reply (session thread)
     std::atomic<uint64_t> stale_threshold_{0};   ///< from MemoryOptions; read by waiter threads too
     std::map<VkDevice, VkPhysicalDevice> device_parents_;
-    GpuWriteTracker gpu_writes_{vk_};  ///< reads vk_, so declared after it
+    std::map<VkInstance, uint32_t> instance_versions_;
+    DeviceTables devices_{vk_};  ///< reads vk_, so declared after it
+    GpuWriteTracker gpu_writes_{devices_};
     WaitPool waits_;
     uint64_t async_failures_ = 0;
     std::atomic<int32_t> pending_async_error_{0};  ///< first unreported failure of an async call (0: none)

@@ -64,7 +64,7 @@ bool handle_acquire_signal(Session& s, protocol::WireDecoder& d) {
     VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
     si.signalSemaphoreCount = sem ? 1 : 0;
     si.pSignalSemaphores = &sem;
-    VkResult r = s.vk().QueueSubmit(queue, sem ? 1 : 0, &si, fence);
+    VkResult r = s.vk(queue).QueueSubmit(queue, sem ? 1 : 0, &si, fence);
     if (r != VK_SUCCESS) s.note_async_failure("vkAcquireNextImageKHR (signal)", r);
     return true;
 }

@@ -244,7 +244,6 @@ def main():
             ("unknown object id", after_instance(lambda p: command(CMD_GET_PHYSICAL_DEVICE_PROPERTIES, struct.pack("<Q", 0x4242), seq=2))),
             ("wrong-type object id", after_instance(lambda p: command(CMD_GET_PHYSICAL_DEVICE_PROPERTIES, struct.pack("<Q", 1), seq=2))),
             ("reused object id", after_instance(lambda p: command(CMD_CREATE_INSTANCE, instance_create_body(1), seq=2))),
-            ("invalid enum value", after_instance(bad_enum)),
         ]
 
         for name, action in cases:
@@ -280,6 +279,21 @@ def main():
                 break
             reason = [l for l in logged.splitlines() if p.local in l]
             print("ok: %s: server %s; log: %s" % (name, how, reason[-1].strip() if reason else ""), flush=True)
+
+        # An enum value no registry defines is not malformed input: it goes to the driver, which answers as it
+        # would natively (a program built against newer headers than the server's asks about newer formats).
+        p = Peer(port)
+        try:
+            after_instance(bad_enum)(p)
+            f = p.next_frame(20)
+            if f in ("eof", "timeout") or f[0] != FRAME_REPLY or struct.unpack_from("<I", f[1])[0] != 3:
+                fail("unknown enum value: no answer from the driver (%r)" % (f,))
+            else:
+                print("ok: unknown enum value: answered, session kept", flush=True)
+        except Exception as e:  # noqa: BLE001
+            fail("unknown enum value: %s" % e)
+        finally:
+            p.close()
 
         try:
             rc = ring.wait(timeout=90)

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "protocol/arena.h"
+#include "protocol/strided_array.h"
 #include "protocol/wire_decoder.h"
 #include "protocol/wire_encoder.h"
 #include "vk_structs_autogen.h"
@@ -75,5 +76,14 @@ struct StructCase {
 };
 
 const std::vector<StructCase>& all_cases();
+
+/// A command array laid out at the program's stride (registry stride="..."): run(count, stride) lays random
+/// elements `stride` bytes apart, packs, encodes and decodes them, and compares.
+struct StridedCase {
+    const char* name;
+    size_t element_size;
+    std::function<bool(Rng&, uint64_t count, uint64_t stride, std::string& why)> run;
+};
+const std::vector<StridedCase>& strided_cases();
 
 }  // namespace anarchy::protocol::gen_test

@@ -34,5 +34,23 @@ TEST(StructRoundtrip, EveryStructEveryCase) {
     std::printf("%zu structs, %zu encode/decode round trips\n", all_cases().size(), runs);
 }
 
+TEST(StridedArrays, EveryStridedCommandArrayRoundTrips) {
+    // vkCmdDrawMultiEXT and vkCmdDrawMultiIndexedEXT today; a registry update that adds one is covered by itself.
+    ASSERT_GE(strided_cases().size(), 2u);
+    for (const StridedCase& c : strided_cases()) {
+        const uint64_t size = c.element_size;
+        // Packed, padded like zink's 12-byte draws at 16, 4-byte aligned gaps, twice the element, and a zero
+        // stride (every draw the same element).
+        for (uint64_t stride : {size, size + 4, size + 12, 2 * size, uint64_t(0)}) {
+            for (uint64_t count : {uint64_t(1), uint64_t(7)}) {
+                Rng rng(stride * 131 + count);
+                std::string why;
+                EXPECT_TRUE(c.run(rng, count, stride, why)) << c.name << " stride " << stride << " count " << count
+                                                            << ": " << why;
+            }
+        }
+    }
+}
+
 }  // namespace
 }  // namespace anarchy::protocol::gen_test

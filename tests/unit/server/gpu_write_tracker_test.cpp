@@ -77,7 +77,7 @@ protected:
 
     /// A tracker with two host-visible allocations of 1 MiB and one device-local allocation.
     std::unique_ptr<GpuWriteTracker> make(bool tracking = true) {
-        auto t = std::make_unique<GpuWriteTracker>(vk_, tracking);
+        auto t = std::make_unique<GpuWriteTracker>(devices_, tracking);
         t->on_host_visible_memory(kHostMem, 1 << 20);
         t->on_host_visible_memory(kHostMem2, 1 << 20);
         return t;
@@ -117,6 +117,7 @@ protected:
 
     FakeGpu gpu_;
     DispatchTable vk_{};
+    DeviceTables devices_{vk_};  // no device registered: every handle gets vk_
 };
 
 TEST_F(GpuWriteTrackerTest, CopyIntoBufferAtOffsetBindingIsExactlyThatRange) {
@@ -398,7 +399,7 @@ TEST_F(GpuWriteTrackerTest, EnvironmentSwitchesTrackingOff) {
     std::string saved = old ? old : "";
     setenv("ANARCHY_GPU_WRITE_TRACKING", "0", 1);
     EXPECT_FALSE(GpuWriteTracker::tracking_from_environment());
-    EXPECT_FALSE(GpuWriteTracker(vk_).tracking());
+    EXPECT_FALSE(GpuWriteTracker(devices_).tracking());
     setenv("ANARCHY_GPU_WRITE_TRACKING", "1", 1);
     EXPECT_TRUE(GpuWriteTracker::tracking_from_environment());
     unsetenv("ANARCHY_GPU_WRITE_TRACKING");
