@@ -12,6 +12,8 @@ rm -rf "$out"
 mkdir -p "$out/kit/lib" "$out/kit/bench"
 bins=("$build/anarchy" "$build/libanarchy_vulkan.so" "$build/tests/programs/anarchy_testprog" "$build/src/demo/anarchy_demo_scene")
 for b in "$build"/bench/anarchy_*; do [ -x "$b" ] && bins+=("$b"); done
+# vulkaninfo (Debian's vulkan-tools) for bench/extension_report.py.
+command -v vulkaninfo >/dev/null && bins+=("$(command -v vulkaninfo)")
 for b in "${bins[@]}"; do
   [ -e "$b" ] || continue
   cp "$b" "$out/kit/"
@@ -29,6 +31,7 @@ done | sort -u | while read -r lib; do
   strip --strip-unneeded "$out/kit/lib/$(basename "$lib")" 2>/dev/null || true
 done
 cp "$root"/bench/*.py "$root"/tests/integration/harness.py "$out/kit/bench/" 2>/dev/null || true
+cp "$build/generated/vk_schema_autogen.cpp" "$out/kit/bench/" 2>/dev/null || true
 sed "s#\"library_path\": \"[^\"]*\"#\"library_path\": \"./libanarchy_vulkan.so\"#" "$build/anarchy_icd.json" > "$out/kit/anarchy_icd.json"
 tar -C "$out" -cf - kit | xz -T2 -6 > "$out/kit.tar.xz"
 rm -rf "$out/kit"
