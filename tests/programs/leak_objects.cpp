@@ -4,8 +4,10 @@
 // a pipeline layout and pipeline, a render pass and framebuffer, a command pool with command buffers, a set
 // layout and a descriptor pool with sets, a fence, binary and timeline semaphores, an event, a query pool), uses
 // them for one compute dispatch and one render pass, and destroys none of them: the context then destroys the
-// device and the instance only, with the last submission still in flight until its vkDeviceWaitIdle.
-// leak_objects_exit does the same and exits without destroying the device or the instance at all.
+// device and the instance only, with the last submission still in flight until its vkDeviceWaitIdle. Before
+// that, a second device is created, left with a buffer, an image and mapped memory the program has written, and
+// destroyed while the first goes on submitting (the written bytes must not follow the memory anywhere).
+// leak_objects_exit does the same and exits without destroying the first device or the instance at all.
 // Output: a text report of what the GPU computed (tests/integration/leaked_objects.py).
 #include "memory_util.h"
 #include "programs.h"
@@ -59,9 +61,57 @@ VkBuffer leak_buffer(TestContext& ctx, VkDeviceSize size, VkBufferUsageFlags usa
     return buffer;
 }
 
+/// A second device on the same queue family, left with a buffer, an image and host-visible memory mapped and
+/// written, then destroyed. Returns how many objects it had left.
+uint32_t leak_on_second_device(TestContext& ctx) {
+    const float priority = 1.0f;
+    VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+    queue_info.queueFamilyIndex = ctx.queue_family();
+    queue_info.queueCount = 1;
+    queue_info.pQueuePriorities = &priority;
+    VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+    info.queueCreateInfoCount = 1;
+    info.pQueueCreateInfos = &queue_info;
+    VkDevice device;
+    VK_CHECK(vkCreateDevice(ctx.physical_device(), &info, nullptr, &device));
+    VkBufferCreateInfo buffer_info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+    buffer_info.size = 256 * 1024;
+    buffer_info.usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT;
+    VkBuffer buffer;
+    VK_CHECK(vkCreateBuffer(device, &buffer_info, nullptr, &buffer));
+    VkMemoryRequirements requirements;
+    vkGetBufferMemoryRequirements(device, buffer, &requirements);
+    VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+    alloc.allocationSize = requirements.size;
+    alloc.memoryTypeIndex = ctx.find_memory_type(
+        requirements.memoryTypeBits, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+    VkDeviceMemory memory;
+    VK_CHECK(vkAllocateMemory(device, &alloc, nullptr, &memory));
+    VK_CHECK(vkBindBufferMemory(device, buffer, memory, 0));
+    void* mapped;
+    VK_CHECK(vkMapMemory(device, memory, 0, VK_WHOLE_SIZE, 0, &mapped));
+    Rng rng(0x5ec0dull);
+    auto* bytes = static_cast<uint8_t*>(mapped);
+    for (VkDeviceSize i = 0; i < buffer_info.size; i += 97) bytes[i] = rng.byte();  // written, never submitted
+    VkImageCreateInfo image_info{VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO};
+    image_info.imageType = VK_IMAGE_TYPE_2D;
+    image_info.format = VK_FORMAT_R8G8B8A8_UNORM;
+    image_info.extent = {16, 16, 1};
+    image_info.mipLevels = 1;
+    image_info.arrayLayers = 1;
+    image_info.samples = VK_SAMPLE_COUNT_1_BIT;
+    image_info.tiling = VK_IMAGE_TILING_OPTIMAL;
+    image_info.usage = VK_IMAGE_USAGE_SAMPLED_BIT;
+    VkImage image;
+    VK_CHECK(vkCreateImage(device, &image_info, nullptr, &image));
+    vkDestroyDevice(device, nullptr);
+    return 3;
+}
+
 }  // namespace
 
 Output run_leak_objects(TestContext& ctx) {
+    const uint32_t second_device_leaks = leak_on_second_device(ctx);
     VkDevice device = ctx.device();
     const VkDeviceSize bytes = VkDeviceSize(kCount) * 4;
     const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
@@ -307,7 +357,8 @@ Output run_leak_objects(TestContext& ctx) {
         uint64_t(query_pool), uint64_t(command_pool)};
     uint32_t live = 0;
     for (uint64_t handle : leaked) live += handle != 0;
-    report.line("left behind: %u objects, 2 descriptor sets, 2 command buffers", live);
+    report.line("left behind: %u objects, 2 descriptor sets, 2 command buffers; %u on a second device", live,
+                second_device_leaks);
     return report.bytes();
 }
 
