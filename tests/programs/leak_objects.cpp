@@ -309,6 +309,13 @@ Output run_leak_objects(TestContext& ctx) {
     require(wrong == 0, "leak_objects: " + std::to_string(wrong) + " words of the dispatch are wrong");
     report.line("dispatch: %u words, fnv1a %08x", kCount, fnv1a(words, bytes));
     report.line("event after the dispatch: %s", vkGetEventStatus(device, event) == VK_EVENT_SET ? "set" : "reset");
+    // Waited for too: lavapipe may signal the fence before the timeline semaphore of the same batch.
+    const uint64_t first_value = 1;
+    VkSemaphoreWaitInfo wait_info{VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO};
+    wait_info.semaphoreCount = 1;
+    wait_info.pSemaphores = &timeline;
+    wait_info.pValues = &first_value;
+    VK_CHECK(vkWaitSemaphores(device, &wait_info, UINT64_MAX));
     uint64_t value = 0;
     VK_CHECK(vkGetSemaphoreCounterValue(device, timeline, &value));
     report.line("timeline semaphore: %llu", (unsigned long long)value);
