@@ -6,7 +6,9 @@ dead device, and abort, taking every other session with it.
 Default: `anarchy_testprog leak_objects` (every common kind of object left to vkDestroyDevice and
 vkDestroyInstance) and `leak_objects_exit` (the same, then exits with the device never destroyed) run natively and
 remotely, one after the other: each must exit as natively with the same output, the server must log what it
-retired and stay up, and a normal program run afterwards must still be served correctly.
+retired and stay up, and a normal program run afterwards must still be served correctly. Then, remotely only,
+`wait_across_destroy` destroys a device while two of its threads wait on the device's fence and semaphore: the
+server must answer both waits (VK_ERROR_DEVICE_LOST) before the device goes.
 
 --at-once: leak_objects, crash_mid_frame (dies by SIGKILL with GPU work in flight and a fence waited on) and a
 normal program run at once on one server: the leaking and the normal program complete as natively, the crashing
@@ -80,6 +82,16 @@ def sequential(runner, server, failures):
         if not server.alive():
             failures.append(f'the server died after {name}')
             return
+    rc, out, err = runner.run('wait_across_destroy', server.address)
+    expected = (b'fence wait across vkDestroyDevice: VK_ERROR_DEVICE_LOST\n'
+                b'timeline semaphore wait across vkDestroyDevice: VK_ERROR_DEVICE_LOST\n')
+    if rc != 0 or out != expected:
+        failures.append(f'wait_across_destroy: remote {describe(rc)}, output {out!r}: {err.strip()[-1500:]}')
+    else:
+        print('wait_across_destroy: both waits answered VK_ERROR_DEVICE_LOST when their device was destroyed')
+    if not server.alive():
+        failures.append('the server died after wait_across_destroy')
+        return
     served_afterwards(runner, server, failures)
 
 

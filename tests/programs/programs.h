@@ -37,6 +37,7 @@ Output run_crash_after_map(TestContext& ctx);
 Output run_soak_waits(TestContext& ctx);
 Output run_leak_objects(TestContext& ctx);
 Output run_crash_mid_frame(TestContext& ctx);
+Output run_wait_across_destroy(TestContext& ctx);
 
 inline constexpr Program kPrograms[] = {
     {"graphics", run_graphics, "256x256 RGBA (PAM) of the scene, 4x MSAA resolved, dynamic rendering"},
@@ -63,6 +64,7 @@ inline constexpr Program kPrograms[] = {
     {"leak_objects", run_leak_objects, "text: a dispatch's results; every object left to vkDestroyDevice"},
     {"leak_objects_exit", run_leak_objects, "text: as leak_objects, then exits with the device never destroyed", true},
     {"crash_mid_frame", run_crash_mid_frame, "nothing: dies by SIGKILL with GPU work in flight and a fence waited on"},
+    {"wait_across_destroy", run_wait_across_destroy, "text: remote only: waits answered when their device is destroyed"},
 };
 
 }  // namespace anarchy::testprog
