@@ -63,16 +63,6 @@ void ObjectTable::remove_children(VkObjectType type, uint64_t handle) {
     }
 }
 
-std::vector<std::pair<uint64_t, ObjectEntry>> ObjectTable::newest_first() const {
-    std::vector<std::pair<uint64_t, ObjectEntry>> all;
-    {
-        std::lock_guard<std::mutex> lock(mu_);
-        all.assign(by_id_.begin(), by_id_.end());
-    }
-    std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.second.order > b.second.order; });
-    return all;
-}
-
 namespace {
 
 /// Objects other objects are created from (the first parameter of their create command).
