@@ -85,6 +85,8 @@ VKAPI_ATTR VkResult VKAPI_CALL EnumerateDeviceExtensionProperties(VkPhysicalDevi
 VKAPI_ATTR void VKAPI_CALL DestroyDevice(VkDevice device, const VkAllocationCallbacks* pAllocator) {
     if (!device) return;
     auto* dev = object_of<DeviceObject>(device);
+    // Memory the program left allocated goes with the device on the server: its pending writes have nowhere to go.
+    dev->rt->retire_shadows_of(device);
     gen_cmd::vkDestroyDevice(device, pAllocator);
     dev->rt->flush();
     {

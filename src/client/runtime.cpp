@@ -370,6 +370,19 @@ void Runtime::remove_shadow(uint64_t id) {
     shadows_.erase(it);
 }
 
+void Runtime::retire_shadows_of(VkDevice device) {
+    std::lock_guard<std::mutex> flush_lock(memory_flush_mu_);
+    std::lock_guard<std::mutex> lock(shadows_mu_);
+    for (auto it = shadows_.begin(); it != shadows_.end();) {
+        if (it->second->device == device) {
+            retired_shadows_.push_back(std::move(it->second));
+            it = shadows_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
 bool Runtime::flush_memory_writes() {
     std::lock_guard<std::mutex> flush_lock(memory_flush_mu_);
     std::vector<std::shared_ptr<ShadowMemory>> list;

@@ -76,6 +76,10 @@ public:
     /// Shared: another thread may free the memory while a flush or an update still uses its shadow.
     std::shared_ptr<ShadowMemory> shadow(uint64_t id);
     void remove_shadow(uint64_t id);
+    /// Stops flushing the shadows of memory a device still had when destroyed: the server retires that memory with
+    /// the device, so no later write may name it. They stay mapped until the instance goes, as a program may still
+    /// hold the pointers.
+    void retire_shadows_of(VkDevice device);
     /// Fetches a page-aligned range of stale pages of memory `id` (the tracker's handler thread calls it when the
     /// program touches one): a FetchMemory call whose reply the receiver thread applies (merged: what is written
     /// wins) before this returns. False when the memory is gone or the connection failed.
@@ -121,6 +125,7 @@ private:
 
     std::mutex shadows_mu_;
     std::map<uint64_t, std::shared_ptr<ShadowMemory>> shadows_;
+    std::vector<std::shared_ptr<ShadowMemory>> retired_shadows_;  ///< of destroyed devices; guarded by shadows_mu_
     /// Held while collecting and queueing the program's writes, so two threads' flushes reach the server in the
     /// order their bytes were taken.
     std::mutex memory_flush_mu_;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "server/object_lifetime.h"
 #include "server/overrides.h"
 #include "server/physical_device.h"
 #include "server/session.h"
@@ -55,11 +56,15 @@ VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, co
 }
 
 void override_vkDestroyDevice(Session& s, VkDevice device, const VkAllocationCallbacks*) {
-    s.streamer().forget_device(device);
+    if (!device) return;
+    // What the program left alive (OpenGL through zink leaves images, views and memory) goes first, and so do the
+    // server's own waits, captures and fences on the device.
+    retire_children(s, VK_OBJECT_TYPE_DEVICE, reinterpret_cast<uint64_t>(device), "vkDestroyDevice");
     s.device_parents().erase(device);
-    s.gpu_writes().on_destroy_device(device);
-    s.vk(device).DestroyDevice(device, nullptr);
+    // The table goes first: its key is read from the device, which is gone after the call.
+    const DispatchTable t = s.vk(device);
     s.device_tables().remove(device);
+    t.DestroyDevice(device, nullptr);
 }
 
 }  // namespace anarchy::server

@@ -143,6 +143,7 @@ void override_vkFreeMemory(Session& s, VkDevice device, VkDeviceMemory memory, c
     s.gpu_writes().on_free_memory(memory);
     if (auto m = s.memories().find(memory)) {
         std::lock_guard<std::mutex> lock(m->mu);
+        m->freed = true;
         s.memories().remove(memory);
     }
     s.vk(device).FreeMemory(device, memory, nullptr);
@@ -263,7 +264,7 @@ uint32_t collect_memory_updates(Session& s, protocol::WireEncoder& out, VkDevice
         uint64_t id = s.objects().find_id(VK_OBJECT_TYPE_DEVICE_MEMORY, reinterpret_cast<uint64_t>(c.memory));
         if (!id) continue;
         std::lock_guard<std::mutex> lock(m->mu);
-        if (c.offset >= m->size) continue;
+        if (m->freed || c.offset >= m->size) continue;
         uint64_t size = std::min<uint64_t>(c.size, m->size - c.offset);
         if (m->client_mapped)
             send(*m, id, c.offset, size);

@@ -34,6 +34,8 @@ struct MirroredMemory {
     VkDeviceMemory memory = VK_NULL_HANDLE;
     bool coherent = true;
     uint64_t atom = 1;                   ///< nonCoherentAtomSize, for flush and invalidate ranges
+    /// Set (under mu) when the memory is freed: a waiter thread that found it just before must not read mapped.
+    bool freed = false;
 };
 
 /// A FetchMemory request waiting for its reply's memory updates (session thread). memory null: nothing to send

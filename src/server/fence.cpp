@@ -14,8 +14,9 @@ VkResult override_vkWaitForFences(Session& s, VkDevice device, uint32_t fenceCou
     if (now != VK_TIMEOUT || timeout == 0) return now;
     std::vector<VkFence> fences(pFences, pFences + fenceCount);
     WaitDeadline deadline(timeout);
-    s.defer_reply([&s, device, fences = std::move(fences), waitAll, deadline](uint64_t slice_ns, protocol::WireEncoder& out) {
-        if (s.closing()) {
+    s.defer_reply(device, [&s, device, fences = std::move(fences), waitAll, deadline](uint64_t slice_ns,
+                                                                                   protocol::WireEncoder& out) {
+        if (s.abandoned(device)) {
             out.i32(VK_ERROR_DEVICE_LOST);
             return true;
         }

@@ -2,6 +2,7 @@
 #include <cstring>
 #include <vector>
 
+#include "server/object_lifetime.h"
 #include "server/overrides.h"
 #include "server/session.h"
 
@@ -36,6 +37,14 @@ VkResult override_vkCreateInstance(Session& s, const VkInstanceCreateInfo* pCrea
         s.set_dispatch(t);
     }
     return r;
+}
+
+void override_vkDestroyInstance(Session& s, VkInstance instance, const VkAllocationCallbacks*) {
+    if (!instance) return;
+    // Devices the program left alive go first, with everything under them; the physical devices' ids go too.
+    retire_children(s, VK_OBJECT_TYPE_INSTANCE, reinterpret_cast<uint64_t>(instance), "vkDestroyInstance");
+    s.vk().DestroyInstance(instance, nullptr);
+    s.instance_versions().erase(instance);
 }
 
 }  // namespace anarchy::server

@@ -1,6 +1,7 @@
 #include "server/object_table.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace anarchy::server {
 
@@ -62,14 +63,36 @@ void ObjectTable::remove_children(VkObjectType type, uint64_t handle) {
     }
 }
 
-std::vector<std::pair<uint64_t, ObjectEntry>> ObjectTable::newest_first() const {
-    std::vector<std::pair<uint64_t, ObjectEntry>> all;
+namespace {
+
+/// Objects other objects are created from (the first parameter of their create command).
+bool is_dispatchable(VkObjectType type) {
+    return type == VK_OBJECT_TYPE_INSTANCE || type == VK_OBJECT_TYPE_PHYSICAL_DEVICE || type == VK_OBJECT_TYPE_DEVICE ||
+           type == VK_OBJECT_TYPE_QUEUE || type == VK_OBJECT_TYPE_COMMAND_BUFFER;
+}
+
+}  // namespace
+
+std::vector<std::pair<uint64_t, ObjectEntry>> ObjectTable::descendants(uint64_t owner) const {
+    std::vector<std::pair<uint64_t, ObjectEntry>> out;
     {
         std::lock_guard<std::mutex> lock(mu_);
-        all.assign(by_id_.begin(), by_id_.end());
+        // Owners are only ever dispatchable handles, so only those widen the search: a non-dispatchable handle
+        // may share its value with an unrelated dispatchable one.
+        std::unordered_set<uint64_t> owners{owner};
+        std::unordered_set<uint64_t> taken;
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (const auto& [id, e] : by_id_) {
+                if (taken.count(id) || !owners.count(e.owner)) continue;
+                taken.insert(id);
+                out.emplace_back(id, e);
+                if (is_dispatchable(e.type) && owners.insert(e.handle).second) grew = true;
+            }
+        }
     }
-    std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.second.order > b.second.order; });
-    return all;
+    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.second.order > b.second.order; });
+    return out;
 }
 
 std::vector<std::pair<uint64_t, ObjectEntry>> ObjectTable::of_type(VkObjectType type) const {

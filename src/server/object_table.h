@@ -39,8 +39,10 @@ public:
     bool entry(uint64_t id, ObjectEntry& out) const;
     /// Removes every object whose parent is (type, handle): what destroying or resetting a pool frees.
     void remove_children(VkObjectType type, uint64_t handle);
-    /// All live entries, newest first.
-    std::vector<std::pair<uint64_t, ObjectEntry>> newest_first() const;
+    /// Everything created from the dispatchable object `owner`, directly or through the dispatchable objects
+    /// created from it (an instance's physical devices, their devices, the devices' queues), newest first. With
+    /// owner 0: the session's instances and everything under them.
+    std::vector<std::pair<uint64_t, ObjectEntry>> descendants(uint64_t owner) const;
     std::vector<std::pair<uint64_t, ObjectEntry>> of_type(VkObjectType type) const;
     size_t size() const;
     void clear();

@@ -35,17 +35,18 @@ VkResult idle_queues(Session& s, VkDevice device, const std::vector<VkQueue>& qu
         }
         fences.push_back(f);
     }
-    s.defer_reply([&s, device, fences = std::move(fences), destroy_all, command](uint64_t slice_ns, protocol::WireEncoder& out) {
+    s.defer_reply(device, [&s, device, fences = std::move(fences), destroy_all, command](uint64_t slice_ns,
+                                                                                       protocol::WireEncoder& out) {
         VkResult r = VK_SUCCESS;
         if (!fences.empty()) {
-            // A closing session gives the GPU a last second, then answers; fences still in use are left to the
-            // device's destruction rather than destroyed under the GPU.
-            uint64_t t = s.closing() ? 1'000'000'000ull : slice_ns;
+            // A closing session or a device being destroyed gives the GPU a last second, then answers; fences
+            // still in use are left to the device's destruction rather than destroyed under the GPU.
+            uint64_t t = s.abandoned(device) ? 1'000'000'000ull : slice_ns;
             r = s.vk(device).WaitForFences(device, static_cast<uint32_t>(fences.size()), fences.data(), VK_TRUE, t);
-            if (r == VK_TIMEOUT && !s.closing()) return false;
+            if (r == VK_TIMEOUT && !s.abandoned(device)) return false;
         }
         if (r == VK_SUCCESS) destroy_all(fences);
-        if (s.closing()) r = VK_ERROR_DEVICE_LOST;
+        if (s.abandoned(device)) r = VK_ERROR_DEVICE_LOST;
         out.i32(s.sync_result(command, r));
         return true;
     });

@@ -14,9 +14,9 @@ VkResult override_vkWaitSemaphores(Session& s, VkDevice device, const VkSemaphor
     std::vector<uint64_t> values(pWaitInfo->pValues, pWaitInfo->pValues + pWaitInfo->semaphoreCount);
     VkSemaphoreWaitFlags flags = pWaitInfo->flags;
     WaitDeadline deadline(timeout);
-    s.defer_reply([&s, device, sems = std::move(sems), values = std::move(values), flags, deadline](
+    s.defer_reply(device, [&s, device, sems = std::move(sems), values = std::move(values), flags, deadline](
                       uint64_t slice_ns, protocol::WireEncoder& out) {
-        if (s.closing()) {
+        if (s.abandoned(device)) {
             out.i32(VK_ERROR_DEVICE_LOST);
             return true;
         }

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "protocol/memory_messages.h"
+#include "server/object_lifetime.h"
 #include "server/physical_device.h"
 #include "server/swapchain.h"
 #include "server/fault_hooks.h"
@@ -282,12 +283,13 @@ void Session::send_reply(uint32_t seq, const WireEncoder& body, bool with_memory
                       body.size_bytes());
 }
 
-void Session::defer_reply(std::function<bool(uint64_t, WireEncoder&)> step) {
+void Session::defer_reply(VkDevice device, std::function<bool(uint64_t, WireEncoder&)> step) {
     deferred_now_ = true;
     auto body = std::make_shared<WireEncoder>();
     PendingWait w;
     w.seq = current_seq_;
     w.wants_reply = current_wants_reply_;
+    w.device = reinterpret_cast<uint64_t>(device);
     // A wait that throws ends this session alone (decision 15): the connection closes, run() returns and cleans up.
     auto fail = [this](const char* what) {
         LOG_ERROR("session %llu: ending: a deferred wait failed: %s", (unsigned long long)number_, what);
@@ -316,6 +318,23 @@ void Session::defer_reply(std::function<bool(uint64_t, WireEncoder&)> step) {
         }
     };
     waits_.add(std::move(w));
+}
+
+bool Session::abandoned(VkDevice device) const {
+    if (closing_) return true;
+    std::lock_guard<std::mutex> lock(going_mu_);
+    return going_.count(device) != 0;
+}
+
+void Session::finish_waits(VkDevice device) {
+    {
+        std::lock_guard<std::mutex> lock(going_mu_);
+        going_.insert(device);
+    }
+    waits_.finish_device(reinterpret_cast<uint64_t>(device));
+    // Only the session thread adds waits, and it is the one destroying the device: none of it can come now.
+    std::lock_guard<std::mutex> lock(going_mu_);
+    going_.erase(device);
 }
 
 bool Session::handle_custom(uint32_t id, WireDecoder& d, WireEncoder* reply, std::string& why) {
@@ -357,26 +376,14 @@ void Session::cleanup() {
         objects_.clear();
         return;
     }
-    auto all = objects_.newest_first();
-    size_t freed = 0;
-    // Devices must be idle before their children go.
-    for (auto& [id, e] : all)
-        if (e.type == VK_OBJECT_TYPE_DEVICE) {
-            auto device = reinterpret_cast<VkDevice>(e.handle);
-            if (vk(device).DeviceWaitIdle) vk(device).DeviceWaitIdle(device);
-        }
-    gpu_writes_.release_all();  // its pooled fences go before their devices
+    // Every instance the program did not destroy, with all under it, children before their parents.
+    retire_children(*this, VK_OBJECT_TYPE_UNKNOWN, 0, "session end");
+    // Objects of no live instance (none should be): their parents are gone, so they are only forgotten.
+    if (size_t left = objects_.size())
+        LOG_WARN("session %llu: forgot %zu objects whose parents were gone", (unsigned long long)number_, left);
+    gpu_writes_.release_all();
     memories_.clear();
-    for (auto& [id, e] : all) {
-        if (e.parent_type != VK_OBJECT_TYPE_UNKNOWN) continue;  // freed with their pool
-        if (e.type == VK_OBJECT_TYPE_PHYSICAL_DEVICE || e.type == VK_OBJECT_TYPE_QUEUE) continue;
-        // A device's children go with its own table; the device itself too (its owner is a physical device).
-        const void* device = reinterpret_cast<const void*>(e.type == VK_OBJECT_TYPE_DEVICE ? e.handle : e.owner);
-        destroy_object(devices_.of(device), e.type, e.handle, e.owner);
-        ++freed;
-    }
     objects_.clear();
-    if (freed) LOG_INFO("session %llu: freed %zu objects it left behind", (unsigned long long)number_, freed);
 }
 
 }  // namespace anarchy::server

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -107,8 +108,13 @@ public:
     bool current_wants_reply() const { return current_wants_reply_; }
     /// Answers the current command later, from the session's wait pool: step(slice_ns, body) waits at most slice_ns
     /// and returns true once it has written the reply body, false to be called again. Memory updates are appended
-    /// when the body's leading VkResult is VK_SUCCESS.
-    void defer_reply(std::function<bool(uint64_t slice_ns, protocol::WireEncoder& body)> step);
+    /// when the body's leading VkResult is VK_SUCCESS. device: the one whose objects it waits on; the step must
+    /// answer at once when abandoned(device).
+    void defer_reply(VkDevice device, std::function<bool(uint64_t slice_ns, protocol::WireEncoder& body)> step);
+    /// True when a deferred wait on device must answer now: the session is ending or the device is being destroyed.
+    bool abandoned(VkDevice device) const;
+    /// Answers every deferred wait on a device about to be destroyed (on the session thread, before it goes).
+    void finish_waits(VkDevice device);
     /// The VkResult a synchronising command answers: r, or a failure of an earlier asynchronous call not yet
     /// reported (decision 4).
     /// Reported once, then forgotten; r itself when it is already an error.
@@ -164,6 +170,8 @@ private:
     DeviceTables devices_{vk_};  ///< reads vk_, so declared after it
     GpuWriteTracker gpu_writes_{devices_};
     WaitPool waits_;
+    mutable std::mutex going_mu_;
+    std::set<VkDevice> going_;  ///< devices whose waits finish_waits is answering; guarded by going_mu_
     uint64_t async_failures_ = 0;
     std::atomic<int32_t> pending_async_error_{0};  ///< first unreported failure of an async call (0: none)
     uint64_t next_server_id_ = 1;
@@ -176,7 +184,7 @@ private:
 bool dispatch_generated(Session& s, protocol::CommandId id, protocol::WireDecoder& d, protocol::WireEncoder* reply);
 /// Loads every command of the generated scope for an instance.
 void load_dispatch_table(DispatchTable& t, PFN_vkGetInstanceProcAddr gipa, VkInstance instance);
-/// Destroys one leftover object at session end.
+/// Destroys one object straight through the driver (retire_children, object_lifetime.h, decides what and when).
 void destroy_object(const DispatchTable& t, VkObjectType type, uint64_t handle, uint64_t owner);
 
 }  // namespace anarchy::server

@@ -28,11 +28,15 @@ void WaitPool::run() {
         PendingWait w = std::move(queue_.front());
         queue_.pop_front();
         uint64_t slice = queue_.empty() ? kLongSliceNs : kShortSliceNs;
+        auto running = running_.insert(w.device);
         lock.unlock();
         bool done = w.step(slice);
+        // The reply may read the device's memory (updates): it too must end before the device goes.
         if (done && w.finish) w.finish();
         lock.lock();
+        running_.erase(running);
         if (!done) queue_.push_back(std::move(w));
+        ran_.notify_all();
     }
 }
 
@@ -53,6 +57,27 @@ void WaitPool::stop() {
         left.swap(queue_);
     }
     for (auto& w : left) {
+        while (!w.step(0)) {
+        }
+        if (w.finish) w.finish();
+    }
+}
+
+void WaitPool::finish_device(uint64_t device) {
+    std::deque<PendingWait> mine;
+    {
+        std::unique_lock<std::mutex> lock(mu_);
+        ran_.wait(lock, [&] { return running_.count(device) == 0; });
+        for (auto it = queue_.begin(); it != queue_.end();) {
+            if (it->device == device) {
+                mine.push_back(std::move(*it));
+                it = queue_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+    for (auto& w : mine) {
         while (!w.step(0)) {
         }
         if (w.finish) w.finish();

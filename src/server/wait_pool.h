@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -38,6 +39,7 @@ private:
 struct PendingWait {
     uint32_t seq = 0;
     bool wants_reply = false;
+    uint64_t device = 0;  ///< the VkDevice whose objects it waits on (0: none), for WaitPool::finish_device
     std::function<bool(uint64_t slice_ns)> step;
     std::function<void()> finish;  ///< sends the reply; runs on a pool thread after step returned true
 };
@@ -62,6 +64,10 @@ public:
     /// Stops taking waits, lets each queued wait finish its current slice, and joins the threads. The steps must
     /// notice the session is closing (they then answer VK_ERROR_DEVICE_LOST at once).
     void stop();
+    /// Answers every wait on `device` before it is destroyed: lets a slice in progress end, then steps each of
+    /// its waits until it answers. The steps must notice the device is going (Session::abandoned); waits of
+    /// other devices carry on.
+    void finish_device(uint64_t device);
     size_t threads() const;
     size_t pending() const;
 
@@ -73,6 +79,8 @@ private:
     std::deque<PendingWait> queue_;  ///< guarded by mu_
     std::vector<std::thread> threads_;  ///< guarded by mu_
     size_t idle_ = 0;                ///< threads waiting for work; guarded by mu_
+    std::multiset<uint64_t> running_;  ///< devices of the waits threads are stepping or finishing; guarded by mu_
+    std::condition_variable ran_;    ///< notified when a thread puts a wait down
     bool stopping_ = false;          ///< guarded by mu_
 };
 

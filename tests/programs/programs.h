@@ -12,6 +12,7 @@ struct Program {
     const char* name;
     Output (*run)(TestContext& ctx);
     const char* output;  // what the output file holds, for --help
+    bool exits_without_teardown = false;  // writes its output and exits with the device and instance alive
 };
 
 Output run_graphics(TestContext& ctx);
@@ -34,6 +35,9 @@ Output run_free_mapped(TestContext& ctx);
 Output run_stale_fetch(TestContext& ctx);
 Output run_crash_after_map(TestContext& ctx);
 Output run_soak_waits(TestContext& ctx);
+Output run_leak_objects(TestContext& ctx);
+Output run_crash_mid_frame(TestContext& ctx);
+Output run_wait_across_destroy(TestContext& ctx);
 
 inline constexpr Program kPrograms[] = {
     {"graphics", run_graphics, "256x256 RGBA (PAM) of the scene, 4x MSAA resolved, dynamic rendering"},
@@ -57,6 +61,10 @@ inline constexpr Program kPrograms[] = {
     // Not in the byte-for-byte comparisons: for the failure and soak tests in tests/integration.
     {"crash_after_map", run_crash_after_map, "nothing: dies by SIGSEGV after mapping and writing memory"},
     {"soak_waits", run_soak_waits, "a line: ANARCHY_SOAK_CYCLES (default 1000) submit-and-wait cycles"},
+    {"leak_objects", run_leak_objects, "text: a dispatch's results; every object left to vkDestroyDevice"},
+    {"leak_objects_exit", run_leak_objects, "text: as leak_objects, then exits with the device never destroyed", true},
+    {"crash_mid_frame", run_crash_mid_frame, "nothing: dies by SIGKILL with GPU work in flight and a fence waited on"},
+    {"wait_across_destroy", run_wait_across_destroy, "text: remote only: waits answered when their device is destroyed"},
 };
 
 }  // namespace anarchy::testprog

@@ -59,6 +59,30 @@ TEST(WaitPool, AWaitThatNeverCompletesDoesNotBlockLaterOnes) {
     EXPECT_EQ(stuck_finished.load(), int(WaitPool::kMaxThreads + 2));
 }
 
+TEST(WaitPool, FinishingADeviceAnswersItsWaitsAndLeavesTheOthers) {
+    WaitPool pool;
+    std::atomic<bool> going{false}, never{false};
+    std::atomic<int> device_finished{0}, other_finished{0};
+    // Waits on device 1 give up once it is going (as Session::abandoned makes the real ones); device 2's never end.
+    for (int i = 0; i < 6; ++i) {
+        PendingWait w = gated_wait(going, device_finished);
+        w.device = 1;
+        pool.add(std::move(w));
+        PendingWait o = gated_wait(never, other_finished);
+        o.device = 2;
+        pool.add(std::move(o));
+    }
+    std::this_thread::sleep_for(20ms);
+    going = true;
+    pool.finish_device(1);
+    // Every wait on device 1 answered before finish_device returned: none is left running or queued.
+    EXPECT_EQ(device_finished.load(), 6);
+    EXPECT_EQ(other_finished.load(), 0);
+    never = true;
+    pool.stop();
+    EXPECT_EQ(other_finished.load(), 6);
+}
+
 TEST(WaitPool, WaitsAddedAfterStopAreAnsweredAtOnce) {
     WaitPool pool;
     pool.stop();
