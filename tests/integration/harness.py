@@ -119,9 +119,11 @@ def validation_messages(output):
     run to run (handles, addresses, counts) masked, so a native and a remote run's can be compared as sets."""
     found = set()
     for line in output.splitlines():
-        if '): msgNum: ' not in line:  # the layer's own stdout format: "VUID-...(ERROR / SPEC): msgNum: N - ..."
+        # The layer's own stdout format: "VUID-...(ERROR / SPEC): msgNum: N - ...", maybe after program output.
+        m = re.search(r'[A-Za-z][\w-]*\([A-Z]+ / [A-Z]+\): msgNum: .*', line)
+        if not m:
             continue
-        text = re.sub(r'0x[0-9a-fA-F]+', '<h>', line.strip())
+        text = re.sub(r'0x[0-9a-fA-F]+', '<h>', m.group(0).strip())
         text = re.sub(r'(?<![-\w])\d+', 'N', text)  # counts, sizes, frame numbers; VUID numbers stay
         found.add(text)
     return found

@@ -7,7 +7,8 @@ compared as sets with handles and counts masked. Both runs must exit with the sa
 
   vkcube    vkcube under Xvfb (swapchain, surface queries)
   programs  the project's offscreen test programs (tests/programs)
-  zink      glxgears through zink (GL on Vulkan) under Xvfb, ended by the gl_frame_dump shim
+  zink      glxgears through zink (GL on Vulkan) under Xvfb, ended by the gl_frame_dump shim, and glmark2's
+            validation scenes (zink's multi-draws and dynamic state)
   vkd3d     vkd3d-triangle (Direct3D 12 on Vulkan) under Xvfb, closed by the window_snapshot shim"""
 
 import argparse
@@ -16,6 +17,7 @@ import sys
 import tempfile
 
 import harness
+from zink_programs import GLMARK2_SCENES
 
 LAYER_ENV = {'VK_INSTANCE_LAYERS': 'VK_LAYER_KHRONOS_validation'}
 
@@ -57,6 +59,8 @@ def main():
         else:
             zink_env = dict(env, **harness.ZINK_ENV, LD_PRELOAD=args.gl_dump, ANARCHY_GL_DUMP_FRAME='30')
             runs.append(('glxgears (zink)', ['glxgears', '-geometry', '160x120'], zink_env))
+            glmark2 = ['glmark2', '--off-screen', '--validate'] + [a for scene in GLMARK2_SCENES for a in ('-b', scene)]
+            runs.append(('glmark2 (zink)', glmark2, dict(env, **harness.ZINK_ENV)))
         for name, argv, run_env in runs:
             native = harness.run_native(argv, timeout=120, extra_env=run_env)
             remote = harness.run_remote(args.build, server.address, argv, timeout=120, extra_env=run_env)
