@@ -44,7 +44,7 @@ def main():
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix=f'anarchy-validation-{args.what}-')
     failures = []
-    with harness.Xvfb(640, 480) as x, harness.Server(args.build, os.path.join(tmp, 'server.log')) as server:
+    with harness.Xvfb(640, 480) as x:
         env = dict(LAYER_ENV, DISPLAY=x.display, XDG_RUNTIME_DIR=tmp)
         runs = []  # (name, argv, env)
         if args.what == 'vkcube':
@@ -61,13 +61,29 @@ def main():
             runs.append(('glxgears (zink)', ['glxgears', '-geometry', '160x120'], zink_env))
             glmark2 = ['glmark2', '--off-screen', '--validate'] + [a for scene in GLMARK2_SCENES for a in ('-b', scene)]
             runs.append(('glmark2 (zink)', glmark2, dict(env, **harness.ZINK_ENV)))
-        for name, argv, run_env in runs:
-            native = harness.run_native(argv, timeout=120, extra_env=run_env)
-            remote = harness.run_remote(args.build, server.address, argv, timeout=120, extra_env=run_env)
-            compare(name, native, remote, failures, server)
-        later = server.serves_another_client(args.build)
-        if later:
-            failures.append(later)
+        # One server for all runs; one that a run brings down is reported and replaced, so the next run is still
+        # compared.
+        server = None
+        try:
+            for i, (name, argv, run_env) in enumerate(runs):
+                if server is None:
+                    server = harness.Server(args.build, os.path.join(tmp, f'server{i}.log'))
+                native = harness.run_native(argv, timeout=120, extra_env=run_env)
+                remote = harness.run_remote(args.build, server.address, argv, timeout=120, extra_env=run_env)
+                compare(name, native, remote, failures, server)
+                server.wait_sessions_ended()
+                if not server.alive():
+                    failures.append(f'{name}: the server died after it (exit status {server.proc.returncode}); '
+                                    f'its log ends:\n{server.log_tail()}')
+                    server.__exit__(None, None, None)
+                    server = None
+            if server:
+                later = server.serves_another_client(args.build)
+                if later:
+                    failures.append(later)
+        finally:
+            if server:
+                server.__exit__(None, None, None)
     for f in failures:
         print('FAIL', f)
     print('ok' if not failures else f'{len(failures)} failures')
