@@ -1,29 +1,44 @@
 // Instances: the server creates a plain instance for the session and loads its dispatch table from it.
+#include "server/instance.h"
+
 #include <cstring>
 #include <vector>
 
 #include "server/object_lifetime.h"
 #include "server/overrides.h"
 #include "server/session.h"
+#include "vk_schema_autogen.h"
 
 namespace anarchy::server {
+
+std::vector<const char*> host_instance_extensions(const char* const* requested, uint32_t count,
+                                                  const std::vector<VkExtensionProperties>& host) {
+    std::vector<const char*> keep;
+    for (uint32_t i = 0; i < count; ++i) {
+        const char* want = requested[i];
+        bool forwarded = false, present = false;
+        for (size_t k = 0; k < protocol::kForwardedExtensionCount; ++k) {
+            const protocol::ForwardedExtension& f = protocol::kForwardedExtensions[k];
+            forwarded |= !f.device && std::strcmp(f.name, want) == 0;
+        }
+        for (auto& e : host) present |= std::strcmp(e.extensionName, want) == 0;
+        if (forwarded && present) keep.push_back(want);
+    }
+    return keep;
+}
 
 VkResult override_vkCreateInstance(Session& s, const VkInstanceCreateInfo* pCreateInfo, const VkAllocationCallbacks*,
                                    VkInstance* pInstance) {
     VkInstanceCreateInfo ci = *pCreateInfo;
-    // Layers belong to the client; the server creates a plain instance with the extensions its loader has.
+    // Layers belong to the client; the server creates a plain instance with the forwarded extensions its loader has.
     ci.enabledLayerCount = 0;
     ci.ppEnabledLayerNames = nullptr;
     uint32_t n = 0;
     vkEnumerateInstanceExtensionProperties(nullptr, &n, nullptr);
     std::vector<VkExtensionProperties> have(n);
     vkEnumerateInstanceExtensionProperties(nullptr, &n, have.data());
-    std::vector<const char*> keep;
-    for (uint32_t i = 0; i < pCreateInfo->enabledExtensionCount; ++i) {
-        const char* want = pCreateInfo->ppEnabledExtensionNames[i];
-        for (uint32_t k = 0; k < n; ++k)
-            if (std::strcmp(have[k].extensionName, want) == 0) keep.push_back(want);
-    }
+    std::vector<const char*> keep =
+        host_instance_extensions(pCreateInfo->ppEnabledExtensionNames, pCreateInfo->enabledExtensionCount, have);
     ci.enabledExtensionCount = static_cast<uint32_t>(keep.size());
     ci.ppEnabledExtensionNames = keep.data();
     VkResult r = vkCreateInstance(&ci, nullptr, pInstance);

@@ -1,11 +1,18 @@
 """Shared pieces of the integration tests: a loopback server and running programs natively or remotely."""
 
 import os
+import re
 import socket
 import subprocess
 import time
 
 LAVAPIPE = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json'
+
+# OpenGL through Mesa's zink on whatever Vulkan driver the loader picks (lavapipe natively, Anarchy remotely).
+# zink (Mesa 22.3) takes a CPU-type Vulkan device such as lavapipe, or a remote lavapipe, only when
+# LIBGL_ALWAYS_SOFTWARE is set (and then only a CPU one); without it zink finds no device and GLX reports "failed
+# to create drisw screen". A remote GPU would need the variable unset. EGL's surfaceless platform needs no X.
+ZINK_ENV = {'MESA_LOADER_DRIVER_OVERRIDE': 'zink', 'LIBGL_ALWAYS_SOFTWARE': '1'}
 
 
 def native_env():
@@ -49,6 +56,37 @@ class Server:
     def alive(self):
         return self.proc.poll() is None
 
+    def log_tail(self, lines=15):
+        """The last lines of the server's log, for failure reports."""
+        if not self.log_path:
+            return ''
+        self.log.flush()
+        with open(self.log_path, errors='replace') as f:
+            return ''.join(f.readlines()[-lines:])
+
+    def wait_sessions_ended(self, timeout=15):
+        """Waits until every session the log shows connected has ended (its cleanup done) or the server died."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.alive() and self.log_path:
+            self.log.flush()
+            with open(self.log_path, errors='replace') as f:
+                text = f.read()
+            if len(re.findall(r'session \d+: client .* connected', text)) <= text.count(': ended ('):
+                return
+            time.sleep(0.1)
+
+    def serves_another_client(self, build):
+        """None when a later client (the compute test program) still runs through this server, else why not."""
+        self.wait_sessions_ended()
+        if not self.alive():
+            return f'the server died (exit status {self.proc.returncode}); its log ends:\n{self.log_tail()}'
+        prog = os.path.join(build, 'tests', 'programs', 'anarchy_testprog')
+        out = os.path.join(os.path.dirname(self.log_path or '/tmp/x'), 'later_client.bin')
+        r = run_remote(build, self.address, [prog, 'compute', '--out', out], timeout=60)
+        if r.returncode != 0:
+            return f'a later client failed ({r.returncode}): {r.stderr.strip()[-1000:]}'
+        return None
+
     def __enter__(self):
         return self
 
@@ -61,16 +99,34 @@ class Server:
         self.log.close()
 
 
-def run_native(argv, timeout=300):
-    return subprocess.run(argv, env=native_env(), capture_output=True, text=True, timeout=timeout)
-
-
-def run_remote(build, address, argv, timeout=300, extra_env=None):
+def run_native(argv, timeout=300, extra_env=None):
     env = native_env()
     if extra_env:
         env.update(extra_env)
-    return subprocess.run([os.path.join(build, 'anarchy'), 'run', '--server', address, '--'] + argv,
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def run_remote(build, address, argv, timeout=300, extra_env=None, run_args=()):
+    env = native_env()
+    if extra_env:
+        env.update(extra_env)
+    return subprocess.run([os.path.join(build, 'anarchy'), 'run', '--server', address, *run_args, '--'] + argv,
                           env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def validation_messages(output):
+    """The distinct messages of VK_LAYER_KHRONOS_validation in a program's output, with the parts that change from
+    run to run (handles, addresses, counts) masked, so a native and a remote run's can be compared as sets."""
+    found = set()
+    for line in output.splitlines():
+        # The layer's own stdout format: "VUID-...(ERROR / SPEC): msgNum: N - ...", maybe after program output.
+        m = re.search(r'[A-Za-z][\w-]*\([A-Z]+ / [A-Z]+\): msgNum: .*', line)
+        if not m:
+            continue
+        text = re.sub(r'0x[0-9a-fA-F]+', '<h>', m.group(0).strip())
+        text = re.sub(r'(?<![-\w])\d+', 'N', text)  # counts, sizes, frame numbers; VUID numbers stay
+        found.add(text)
+    return found
 
 
 class Xvfb:

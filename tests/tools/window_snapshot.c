@@ -1,8 +1,15 @@
 /* LD_PRELOAD shim for tests: when the program destroys an X window (xcb_destroy_window), first writes what the
  * window shows to $ANARCHY_SNAPSHOT as a binary PPM. The same shim runs in native and remote runs of a program,
- * so the two runs' last frames can be compared as the user saw them. */
+ * so the two runs' last frames can be compared as the user saw them.
+ *
+ * Programs that draw until their window is closed (the vkd3d demos) can be driven too:
+ *   ANARCHY_CLOSE_AFTER_FRAMES=N  the program's xcb event loop is handed WM_DELETE_WINDOW for its window (what a
+ *       window manager sends on close) after N frames: a program polling for events draws a frame each time none
+ *       is pending; one waiting for events is handed a synthetic Expose each time none is pending.
+ * With fake_clock.c beside it, a time-based animation shows the same last frame in every run. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,4 +53,84 @@ xcb_void_cookie_t xcb_destroy_window(xcb_connection_t* c, xcb_window_t window) {
     if (!real) real = (xcb_void_cookie_t(*)(xcb_connection_t*, xcb_window_t))dlsym(RTLD_NEXT, "xcb_destroy_window");
     snapshot(c, window);
     return real(c, window);
+}
+
+/* --- closing after N frames --- */
+
+static xcb_connection_t* app_conn;  /* the connection and window of the program's first top-level window */
+static xcb_window_t app_window;
+static long frames_drawn;
+static int close_sent;
+
+static long close_after_frames(void) {
+    static long n = -2;
+    if (n == -2) {
+        const char* v = getenv("ANARCHY_CLOSE_AFTER_FRAMES");
+        n = v && *v ? strtol(v, NULL, 10) : -1;
+    }
+    return n;
+}
+
+xcb_void_cookie_t xcb_create_window(xcb_connection_t* c, uint8_t depth, xcb_window_t wid, xcb_window_t parent,
+                                    int16_t x, int16_t y, uint16_t width, uint16_t height, uint16_t border_width,
+                                    uint16_t _class, xcb_visualid_t visual, uint32_t value_mask,
+                                    const void* value_list) {
+    static xcb_void_cookie_t (*real)(xcb_connection_t*, uint8_t, xcb_window_t, xcb_window_t, int16_t, int16_t,
+                                     uint16_t, uint16_t, uint16_t, uint16_t, xcb_visualid_t, uint32_t, const void*);
+    if (!real) real = dlsym(RTLD_NEXT, "xcb_create_window");
+    if (!app_conn) {
+        app_conn = c;
+        app_window = wid;
+    }
+    return real(c, depth, wid, parent, x, y, width, height, border_width, _class, visual, value_mask, value_list);
+}
+
+static xcb_atom_t intern(xcb_connection_t* c, const char* name) {
+    xcb_intern_atom_reply_t* r = xcb_intern_atom_reply(c, xcb_intern_atom(c, 0, strlen(name), name), NULL);
+    xcb_atom_t atom = r ? r->atom : XCB_NONE;
+    free(r);
+    return atom;
+}
+
+/* Events are freed by the program, so they are malloc'd at the size xcb itself allocates. */
+static xcb_generic_event_t* new_event(void) {
+    return calloc(1, sizeof(xcb_generic_event_t) + 32);
+}
+
+static xcb_generic_event_t* delete_window_event(void) {
+    xcb_client_message_event_t* e = (xcb_client_message_event_t*)new_event();
+    e->response_type = XCB_CLIENT_MESSAGE;
+    e->format = 32;
+    e->window = app_window;
+    e->type = intern(app_conn, "WM_PROTOCOLS");
+    e->data.data32[0] = intern(app_conn, "WM_DELETE_WINDOW");
+    close_sent = 1;
+    fprintf(stderr, "window_snapshot: closing the window after %ld frames\n", frames_drawn);
+    return (xcb_generic_event_t*)e;
+}
+
+static xcb_generic_event_t* (*real_poll)(xcb_connection_t*);
+
+xcb_generic_event_t* xcb_poll_for_event(xcb_connection_t* c) {
+    if (!real_poll) real_poll = dlsym(RTLD_NEXT, "xcb_poll_for_event");
+    xcb_generic_event_t* e = real_poll(c);
+    if (e || c != app_conn || close_after_frames() < 0 || close_sent) return e;
+    if (frames_drawn >= close_after_frames()) return delete_window_event();
+    ++frames_drawn;  // no event: the program draws an idle frame
+    return NULL;
+}
+
+xcb_generic_event_t* xcb_wait_for_event(xcb_connection_t* c) {
+    static xcb_generic_event_t* (*real)(xcb_connection_t*);
+    if (!real) real = dlsym(RTLD_NEXT, "xcb_wait_for_event");
+    if (!real_poll) real_poll = dlsym(RTLD_NEXT, "xcb_poll_for_event");
+    if (c != app_conn || close_after_frames() < 0 || close_sent) return real(c);
+    xcb_generic_event_t* e = real_poll(c);
+    if (e) return e;
+    if (frames_drawn >= close_after_frames()) return delete_window_event();
+    ++frames_drawn;
+    xcb_expose_event_t* ex = (xcb_expose_event_t*)new_event();
+    ex->response_type = XCB_EXPOSE;
+    ex->window = app_window;
+    return (xcb_generic_event_t*)ex;
 }
