@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
+#include <unordered_map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -59,6 +61,14 @@ struct DescriptorUpdateTemplate {
     VkPipelineBindPoint bind_point = VK_PIPELINE_BIND_POINT_GRAPHICS;  ///< push-descriptor templates only
 };
 
+/// What the server answered for one create info.
+struct CachedRequirements {
+    VkMemoryRequirements requirements{};
+    bool has_dedicated = false;  ///< a VkMemoryDedicatedRequirements was asked for too
+    VkBool32 prefers_dedicated = VK_FALSE;
+    VkBool32 requires_dedicated = VK_FALSE;
+};
+
 struct DeviceObject : DispatchableObject {
     PhysicalDeviceObject* physical_device = nullptr;
     std::mutex mu;  ///< guards the maps below
@@ -67,6 +77,10 @@ struct DeviceObject : DispatchableObject {
     VkPhysicalDeviceMemoryProperties memory_properties{};
     uint32_t first_queue_family = 0;  ///< of the first VkDeviceQueueCreateInfo
     std::map<uint64_t, std::shared_ptr<const DescriptorUpdateTemplate>> update_templates;  ///< by handle id
+    /// Memory requirements depend only on the create info (the specification guarantees identical results for
+    /// identical creation parameters), so each is asked for once per create info (memory_requirements.cpp).
+    std::unordered_map<uint64_t, std::string> resource_keys;  ///< buffer and image ids: their create info's bytes
+    std::unordered_map<std::string, CachedRequirements> requirements;  ///< by create info bytes
 };
 
 /// Returns the object behind a dispatchable handle.

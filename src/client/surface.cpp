@@ -244,8 +244,9 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormats2KHR(VkPhysicalDev
 
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfacePresentModesKHR(VkPhysicalDevice, VkSurfaceKHR,
                                                                        uint32_t* count, VkPresentModeKHR* modes) {
+    // FIFO_RELAXED is paced like FIFO: a frame that arrives late is shown at once, which the pacing does anyway.
     static const std::vector<VkPresentModeKHR> all = {VK_PRESENT_MODE_IMMEDIATE_KHR, VK_PRESENT_MODE_MAILBOX_KHR,
-                                                      VK_PRESENT_MODE_FIFO_KHR};
+                                                      VK_PRESENT_MODE_FIFO_KHR, VK_PRESENT_MODE_FIFO_RELAXED_KHR};
     return fill(all, count, modes);
 }
 

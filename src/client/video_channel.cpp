@@ -197,7 +197,7 @@ bool VideoChannel::handle(transport::Frame& f, std::string& why) {
         }
         std::lock_guard<std::mutex> lock(sc->mu);
         // FIFO images come back once their frame is displayed; the others as soon as the GPU copied them.
-        if (sc->mode != VK_PRESENT_MODE_FIFO_KHR || sc->no_frames || sc->surface->platform ==
+        if (!sc->fifo() || sc->no_frames || sc->surface->platform ==
                                                                           SurfaceObject::Platform::Headless) {
             if (sc->state[m.image_index] == ImageState::Presented) sc->state[m.image_index] = ImageState::Free;
             if (sc->no_frames && sc->presents_pending) --sc->presents_pending;
@@ -295,7 +295,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                 request_keyframe(h.swapchain);
             } else {
                 t.decode_us = frame.decode_us;
-                if (sc.mode == VK_PRESENT_MODE_FIFO_KHR && !headless) {
+                if (sc.fifo() && !headless) {
                     // FIFO: at most one frame per display refresh, none skipped.
                     auto now = Clock::now();
                     if (sc.next_display > now) std::this_thread::sleep_until(sc.next_display);
@@ -347,7 +347,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     if (!retired) stats_.record(t);
     std::lock_guard<std::mutex> lock(sc.mu);
     if (sc.presents_pending) --sc.presents_pending;
-    if (sc.mode == VK_PRESENT_MODE_FIFO_KHR && !headless && sc.state[h.image_index] == ImageState::Presented)
+    if (sc.fifo() && !headless && sc.state[h.image_index] == ImageState::Presented)
         sc.state[h.image_index] = ImageState::Free;
     sc.changed.notify_all();
 }

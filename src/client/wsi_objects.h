@@ -59,6 +59,8 @@ struct SwapchainState {
     VkFormat format = VK_FORMAT_UNDEFINED;
     VkExtent2D extent{};
     VkPresentModeKHR mode = VK_PRESENT_MODE_FIFO_KHR;
+    /// FIFO and FIFO_RELAXED: every frame shown, at most one per display refresh.
+    bool fifo() const { return mode == VK_PRESENT_MODE_FIFO_KHR || mode == VK_PRESENT_MODE_FIFO_RELAXED_KHR; }
     std::vector<uint64_t> images;  ///< image ids
     uint64_t memory = 0;           ///< one allocation backing every image
 

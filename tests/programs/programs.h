@@ -33,6 +33,7 @@ Output run_threads_writing(TestContext& ctx);
 Output run_map_cycles(TestContext& ctx);
 Output run_free_mapped(TestContext& ctx);
 Output run_stale_fetch(TestContext& ctx);
+Output run_requirements(TestContext& ctx);
 Output run_crash_after_map(TestContext& ctx);
 Output run_soak_waits(TestContext& ctx);
 Output run_leak_objects(TestContext& ctx);
@@ -58,6 +59,7 @@ inline constexpr Program kPrograms[] = {
     {"map_cycles", run_map_cycles, "200 checksums: map/write/unmap cycles, GPU writes seen by fresh maps"},
     {"free_mapped", run_free_mapped, "GPU copies of memory that was freed while mapped, then reused"},
     {"stale_fetch", run_stale_fetch, "bytes the host read of 8 MiB the GPU filled: a few, then all, then after writing"},
+    {"requirements", run_requirements, "text: memory requirements of buffers and images made again and again"},
     // Not in the byte-for-byte comparisons: for the failure and soak tests in tests/integration.
     {"crash_after_map", run_crash_after_map, "nothing: dies by SIGSEGV after mapping and writing memory"},
     {"soak_waits", run_soak_waits, "a line: ANARCHY_SOAK_CYCLES (default 1000) submit-and-wait cycles"},
