@@ -54,8 +54,21 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice physicalDevice, con
     }
 }
 
+namespace {
+/// Device extensions the client's own swapchains implement: swapchains with mutable formats (their images are
+/// created with MUTABLE_FORMAT and the format list) and incremental presents (the regions are a hint; whole frames
+/// are sent, which the extension allows).
+constexpr std::pair<const char*, uint32_t> kClientDeviceExtensions[] = {
+    {VK_KHR_SWAPCHAIN_EXTENSION_NAME, VK_KHR_SWAPCHAIN_SPEC_VERSION},
+    {VK_KHR_SWAPCHAIN_MUTABLE_FORMAT_EXTENSION_NAME, VK_KHR_SWAPCHAIN_MUTABLE_FORMAT_SPEC_VERSION},
+    {VK_KHR_INCREMENTAL_PRESENT_EXTENSION_NAME, VK_KHR_INCREMENTAL_PRESENT_SPEC_VERSION},
+};
+}  // namespace
+
 bool is_client_device_extension(const char* name) {
-    return std::strcmp(name, VK_KHR_SWAPCHAIN_EXTENSION_NAME) == 0;
+    for (auto& [ext, version] : kClientDeviceExtensions)
+        if (std::strcmp(name, ext) == 0) return true;
+    return false;
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL EnumerateDeviceExtensionProperties(VkPhysicalDevice pd, const char* layer,
@@ -68,10 +81,12 @@ VKAPI_ATTR VkResult VKAPI_CALL EnumerateDeviceExtensionProperties(VkPhysicalDevi
     r = gen_cmd::vkEnumerateDeviceExtensionProperties(pd, nullptr, &n, all.data());
     if (r < 0) return r;
     all.resize(n);
-    VkExtensionProperties swapchain{};
-    std::snprintf(swapchain.extensionName, sizeof swapchain.extensionName, "%s", VK_KHR_SWAPCHAIN_EXTENSION_NAME);
-    swapchain.specVersion = VK_KHR_SWAPCHAIN_SPEC_VERSION;
-    all.push_back(swapchain);
+    for (auto& [ext, version] : kClientDeviceExtensions) {
+        VkExtensionProperties p{};
+        std::snprintf(p.extensionName, sizeof p.extensionName, "%s", ext);
+        p.specVersion = version;
+        all.push_back(p);
+    }
     if (!out) {
         *count = uint32_t(all.size());
         return VK_SUCCESS;

@@ -104,8 +104,13 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapc
 
         // Images: what the program asked for, plus TRANSFER_SRC for the server's capture.
         VkImageCreateInfo ici{VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO};
+        VkImageFormatListCreateInfo formats{};  // mutable formats: the list alone, not what follows it in the chain
         for (auto* n = static_cast<const VkBaseInStructure*>(ci->pNext); n; n = n->pNext)
-            if (n->sType == VK_STRUCTURE_TYPE_IMAGE_FORMAT_LIST_CREATE_INFO) ici.pNext = n;  // mutable formats
+            if (n->sType == VK_STRUCTURE_TYPE_IMAGE_FORMAT_LIST_CREATE_INFO) {
+                formats = *reinterpret_cast<const VkImageFormatListCreateInfo*>(n);
+                formats.pNext = nullptr;
+                ici.pNext = &formats;
+            }
         if (ci->flags & VK_SWAPCHAIN_CREATE_MUTABLE_FORMAT_BIT_KHR) ici.flags |= VK_IMAGE_CREATE_MUTABLE_FORMAT_BIT;
         ici.imageType = VK_IMAGE_TYPE_2D;
         ici.format = ci->imageFormat;
