@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Direct3D 11 under Wine through DXVK, on the Linux Anarchy driver: tests/wine_programs/d3d11_triangle.exe (built
+with mingw-w64, HLSL compiled by Wine's builtin d3dcompiler_47) with DXVK 2.6.2's d3d11.dll and dxgi.dll beside it,
+in a fresh Wine prefix under a private Xvfb. DXVK reaches Vulkan through Wine's winevulkan, a Unix-side library
+that calls the Linux Vulkan loader inside the Wine process, so the Linux environment decides the driver: lavapipe
+natively, the Anarchy driver through `anarchy run`. Both runs exit 0 and the last frame each reads back from its
+back buffer is the same byte for byte, as is its window (an `xwd -root` crop at the client origin the program
+prints, taken while it holds the window up); the server saw the remote run's session and its 256x256 swapchain,
+and serves a later client.
+
+Exits 77 (ctest's skip) only when the DXVK tarball is absent."""
+
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+import harness
+
+DXVK_SHA256 = 'aea089216b09573cefc5a8ef6cc03ed64720f00bed2c45a17ebaced89e2c8e24'
+SKIP = 77
+
+
+def wine_env(base, prefix, display):
+    env = dict(base)
+    env.update({
+        'WINEPREFIX': prefix,
+        'DISPLAY': display,
+        'WINEARCH': 'win64',
+        'WINEDEBUG': '-all',
+        # DXVK's DLLs (beside the .exe) over Wine's builtin ones; no Mono/Gecko installers at wineboot; a crash exits
+        # instead of waiting in winedbg.
+        'WINEDLLOVERRIDES': 'd3d11,dxgi=n;mscoree,mshtml=;winedbg.exe=d',
+        'DXVK_LOG_LEVEL': 'info',
+        'DXVK_LOG_PATH': 'none',
+        'DXVK_STATE_CACHE': '0',
+    })
+    env.pop('WAYLAND_DISPLAY', None)
+    return env
+
+
+def make_prefix(prefix, env):
+    """A fresh 64-bit prefix with XRandR off (Xvfb's 0 Hz mode would make DXGI divide by zero)."""
+    r = subprocess.run(['wineboot', '-i'], env=env, capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        sys.exit(f'wineboot -i failed ({r.returncode}):\n{r.stderr[-2000:]}')
+    r = subprocess.run(['wine', 'reg', 'add', r'HKCU\Software\Wine\X11 Driver', '/v', 'UseXRandR', '/d', 'N', '/f'],
+                       env=env, capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        sys.exit(f'wine reg add UseXRandR failed ({r.returncode}):\n{r.stderr[-2000:]}')
+
+
+def unpack_dxvk(tarball, dest):
+    with open(tarball, 'rb') as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    if digest != DXVK_SHA256:
+        sys.exit(f'{tarball}: SHA-256 {digest}, expected {DXVK_SHA256}')
+    with tarfile.open(tarball) as t:
+        for name in ('d3d11.dll', 'dxgi.dll'):
+            member = t.getmember(f'dxvk-2.6.2-d3d11/x64/{name}')
+            with t.extractfile(member) as src, open(os.path.join(dest, name), 'wb') as out:
+                shutil.copyfileobj(src, out)
+
+
+def read_xwd_rgb(data, x0, y0, width, height):
+    """RGB bytes of a rectangle of an XWD dump (ZPixmap, 24 or 32 bits per pixel, as Xvfb's root window is)."""
+    header = struct.unpack('>25I', data[:100])
+    header_size, pixmap_format, byte_order, bpp, bytes_per_line = header[0], header[2], header[7], header[11], header[12]
+    red_mask, green_mask, blue_mask, ncolors = header[14], header[15], header[16], header[19]
+    if pixmap_format != 2 or bpp not in (24, 32):
+        raise ValueError(f'unsupported XWD: format {pixmap_format}, {bpp} bits per pixel')
+    pixels = data[header_size + 12 * ncolors:]
+    step = bpp // 8
+    shifts = [(m, (m & -m).bit_length() - 1) for m in (red_mask, green_mask, blue_mask)]
+    out = bytearray()
+    for y in range(y0, y0 + height):
+        row = pixels[y * bytes_per_line:(y + 1) * bytes_per_line]
+        for x in range(x0, x0 + width):
+            v = int.from_bytes(row[x * step:(x + 1) * step], 'little' if byte_order == 0 else 'big')
+            out += bytes((v & m) >> sh for m, sh in shifts)
+    return bytes(out)
+
+
+def run_holding(cmd, env, cwd, display, image, log_base, timeout=90):
+    """Runs the program with "hold": once it has written its image and shows the window, the window is grabbed
+    (retried for a few seconds: a presented frame reaches the X window asynchronously) until it equals the image,
+    then its standard input is closed to let it exit. (exit status, output, window RGB or None)."""
+    out_path, err_path = log_base + '.out', log_base + '.err'
+    with open(out_path, 'w') as out, open(err_path, 'w') as err:
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.PIPE, stdout=out, stderr=err)
+    window = None
+    try:
+        deadline = time.time() + timeout
+        origin = None
+        while time.time() < deadline and proc.poll() is None:
+            with open(out_path, errors='replace') as f:
+                origin = re.search(r'^holding: client origin (-?\d+) (-?\d+)$', f.read(), re.M)
+            if origin:
+                break
+            time.sleep(0.1)
+        if origin:
+            x0, y0 = int(origin.group(1)), int(origin.group(2))
+            expected = harness.read_ppm(image)[2] if os.path.exists(image) else None
+            grab_deadline = time.time() + 8
+            while True:
+                dump = subprocess.run(['xwd', '-root', '-silent', '-display', display], capture_output=True,
+                                      timeout=30).stdout
+                window = read_xwd_rgb(dump, x0, y0, 256, 256)
+                if window == expected or time.time() > grab_deadline:
+                    break
+                time.sleep(0.25)
+        proc.stdin.close()
+        proc.wait(timeout=max(10, deadline - time.time()))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    with open(out_path, errors='replace') as f, open(err_path, errors='replace') as g:
+        output = f.read() + g.read()
+    return proc.returncode, output, window
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', required=True)
+    ap.add_argument('--program', default='', help='d3d11_triangle.exe (empty: mingw-w64 was not found)')
+    ap.add_argument('--dxvk', required=True, help='dxvk-2.6.2-d3d11-x64.tar.gz')
+    ap.add_argument('--frames', default='8')
+    args = ap.parse_args()
+    if not os.path.exists(args.dxvk):
+        print(f'SKIP: no DXVK tarball at {args.dxvk} (../shared/third_party/README.md)')
+        sys.exit(SKIP)
+    if not args.program or not os.path.exists(args.program):
+        sys.exit('no d3d11_triangle.exe: the build found no x86_64-w64-mingw32-g++-posix (Debian: mingw-w64)')
+    for tool in ('wine', 'wineboot', 'wineserver'):
+        if not shutil.which(tool):
+            sys.exit(f'no {tool} on PATH (Debian: wine, wine64)')
+
+    started = time.time()
+    tmp = tempfile.mkdtemp(prefix='anarchy-d3d11-wine-')
+    app = os.path.join(tmp, 'app')
+    os.makedirs(app)
+    shutil.copy(args.program, app)
+    unpack_dxvk(args.dxvk, app)
+    exe = os.path.basename(args.program)
+    prefix = os.path.join(tmp, 'prefix')
+    server_log = os.path.join(tmp, 'server.log')
+    timings = {}
+    with harness.Xvfb(640, 480) as x:
+        base = wine_env(os.environ, prefix, x.display)
+        try:
+            t = time.time()
+            make_prefix(prefix, base)
+            timings['prefix'] = time.time() - t
+            with harness.Server(args.build, server_log) as server:
+                shots = {}
+                outputs = {}
+                windows = {}
+                for mode in ('native', 'remote'):
+                    shots[mode] = os.path.join(app, f'{mode}.ppm')
+                    # Relative paths: the program runs in app/, which Wine maps to Z:\...\app.
+                    argv = ['wine', exe, f'{mode}.ppm', args.frames, 'hold']
+                    t = time.time()
+                    if mode == 'native':
+                        env = harness.native_env()
+                        env.update(base)
+                    else:
+                        env = dict(base)
+                        env['VK_ICD_FILENAMES'] = env['VK_DRIVER_FILES'] = harness.LAVAPIPE
+                        argv = [os.path.join(args.build, 'anarchy'), 'run', '--server', server.address, '--'] + argv
+                    rc, output, windows[mode] = run_holding(argv, env, app, x.display, shots[mode],
+                                                            os.path.join(tmp, mode))
+                    timings[mode] = time.time() - t
+                    outputs[mode] = output
+                    adapter = re.search(r'^adapter: .*$', output, re.M)
+                    print(f'--- {mode}: exit {rc} in {timings[mode]:.1f} s; '
+                          f'{adapter.group(0) if adapter else "no adapter line"}')
+                    if rc != 0 or not os.path.exists(shots[mode]):
+                        print(outputs[mode][-6000:])
+                        if mode == 'remote':
+                            print(f'--- server {"alive" if server.alive() else "dead"}, its log ends:\n'
+                                  f'{server.log_tail(30)}')
+                        sys.exit(f'{mode} run failed with exit status {rc}'
+                                 f'{"" if os.path.exists(shots[mode]) else " and wrote no image"}')
+                # DXVK really ran on the Anarchy driver: the only driver the remote run's loader saw was Anarchy's,
+                # DXVK found a device there, and the server had a session for it.
+                with open(server_log, errors='replace') as f:
+                    log = f.read()
+                if not re.search(r'session \d+: client .* connected', log) or 'swapchain 256x256' not in log:
+                    sys.exit(f'the server log shows no session with a 256x256 swapchain for the remote run:\n'
+                             f'{log[-2000:]}')
+                if 'Device : ' not in outputs['remote']:
+                    sys.exit(f'DXVK printed no device in the remote run:\n{outputs["remote"][-3000:]}')
+                later = server.serves_another_client(args.build)
+                if later:
+                    sys.exit(later)
+        finally:
+            subprocess.run(['wineserver', '-k'], env=base, capture_output=True, timeout=30)
+    nw, nh, npix = harness.read_ppm(shots['native'])
+    rw, rh, rpix = harness.read_ppm(shots['remote'])
+    if (nw, nh) != (rw, rh):
+        sys.exit(f'image sizes differ: native {nw}x{nh}, remote {rw}x{rh}')
+    if npix != rpix:
+        sys.exit(f'the remote image differs from the native one (PSNR {harness.psnr(npix, rpix):.2f} dB); '
+                 f'both in {app}')
+    for mode in ('native', 'remote'):
+        if windows[mode] != npix:
+            psnr = harness.psnr(npix, windows[mode]) if windows[mode] else 0
+            sys.exit(f'the {mode} window does not show the read-back image (PSNR {psnr:.2f} dB); both in {app}')
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f'{nw}x{nh} back buffer and window identical to native; prefix {timings["prefix"]:.1f} s, native '
+          f'{timings["native"]:.1f} s, remote {timings["remote"]:.1f} s, total {time.time() - started:.1f} s; ok')
+
+
+if __name__ == '__main__':
+    main()
