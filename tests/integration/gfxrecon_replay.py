@@ -5,7 +5,8 @@ repeats the captured calls exactly (the same objects, the same leaks), so it rea
 did, without the program's own timing.
 
   vkcube    vkcube, 20 frames
-  zink      glxgears through zink (GL on Vulkan), 30 frames, the fake_clock shim fixing its animation"""
+  zink      glxgears through zink (GL on Vulkan), 30 frames, the fake_clock shim fixing its animation
+  vkd3d     vkd3d-gears (Direct3D 12 on Vulkan), 30 frames, the window closed by the window_snapshot shim"""
 
 import argparse
 import os
@@ -14,14 +15,15 @@ import tempfile
 
 import harness
 
-SCREENSHOTS = {'vkcube': '5,19', 'zink': '10,29'}
+SCREENSHOTS = {'vkcube': '5,19', 'zink': '10,29', 'vkd3d': '10,25'}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', required=True)
     ap.add_argument('--gl-dump', help='gl_frame_dump LD_PRELOAD library (zink)')
-    ap.add_argument('--clock', help='fake_clock LD_PRELOAD library (zink)')
+    ap.add_argument('--clock', help='fake_clock LD_PRELOAD library (zink, vkd3d)')
+    ap.add_argument('--shim', help='window_snapshot LD_PRELOAD library (vkd3d: closes the window after 30 frames)')
     ap.add_argument('what', choices=sorted(SCREENSHOTS))
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix=f'anarchy-gfxrecon-{args.what}-')
@@ -33,6 +35,10 @@ def main():
                        GFXRECON_CAPTURE_FILE_TIMESTAMP='false')
         if args.what == 'vkcube':
             argv = ['vkcube', '--c', '20', '--width', '160', '--height', '120']
+        elif args.what == 'vkd3d':
+            argv = ['vkd3d-gears']
+            capture.update(LD_PRELOAD=f'{args.shim} {args.clock}', ANARCHY_CLOSE_AFTER_FRAMES='30',
+                           ANARCHY_FAKE_CLOCK='20000')
         else:
             argv = ['glxgears', '-geometry', '160x120']
             capture.update(harness.ZINK_ENV, LD_PRELOAD=f'{args.gl_dump} {args.clock}', ANARCHY_FAKE_CLOCK='20000',
