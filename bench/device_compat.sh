@@ -10,7 +10,7 @@ port=7412
 VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd "$b/anarchy" serve --listen 127.0.0.1:$port >"$out/server.log" 2>&1 &
 server=$!
 sleep 1
-progs=$("$b/tests/programs/anarchy_testprog" 2>&1 | awk '/^  [a-z_]+ /{print $1}' | grep -v -e crash_after_map -e soak_waits)
+progs=$("$b/tests/programs/anarchy_testprog" 2>&1 | awk '/^  [a-z_]+ /{print $1}' | grep -v -e crash_after_map -e soak_waits -e crash_mid_frame -e wait_across_destroy)
 for p in $progs; do
   VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd timeout 120 "$b/tests/programs/anarchy_testprog" "$p" --out "$run/native_$p.bin" >/dev/null 2>"$run/native_$p.err"
   n=$?
