@@ -1249,22 +1249,25 @@ def depends_met(expr, have):
 
 def drop_unmet_dependencies(registry_dir, advertised, cfg):
     """An extension is advertised only if what it depends on is too (VK_NV_ray_tracing_invocation_reorder needs
-    ray tracing pipelines): repeated until nothing more drops. WSI extensions the client implements itself count
-    as present. Returns (kept, [(name, reason)])."""
+    ray tracing pipelines): repeated until nothing more drops. Surfaces and swapchains are the client's own, so an
+    extension of them (one that depends on VK_KHR_surface or VK_KHR_swapchain) is dropped too: the server's driver
+    may have it, but only the client could implement it. Returns (kept, [(name, reason)])."""
     depends = {e.get('name'): e.get('depends') for e in etree.parse(os.path.join(registry_dir, 'vk.xml'))
                .findall('extensions/extension')}
-    client_side = {k for k in cfg['generated_not_advertised'] if not k.startswith('_')}
-    client_side |= {'VK_KHR_xcb_surface', 'VK_KHR_xlib_surface', 'VK_KHR_wayland_surface', 'VK_KHR_win32_surface'}
+    wsi = {'VK_KHR_surface', 'VK_KHR_swapchain'}
     kept = list(advertised)
     dropped = []
     while True:
-        have = {n for n, _ in kept} | client_side
+        have = {n for n, _ in kept} - wsi
         bad = [(n, t) for n, t in kept if depends.get(n) and not depends_met(depends[n], have)]
         if not bad:
             return kept, dropped
         for n, t in bad:
             kept.remove((n, t))
-            dropped.append((n, f'depends on {depends[n]}, which is not forwarded'))
+            if depends_met(depends[n], have | wsi | {k for k in cfg['generated_not_advertised']}):
+                dropped.append((n, "extends the client's surfaces or swapchains: not implemented on the client"))
+            else:
+                dropped.append((n, f'depends on {depends[n]}, which is not forwarded'))
 
 
 def check_stride_parameters(model, cfg):
