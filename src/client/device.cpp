@@ -62,6 +62,8 @@ constexpr std::pair<const char*, uint32_t> kClientDeviceExtensions[] = {
     {VK_KHR_SWAPCHAIN_EXTENSION_NAME, VK_KHR_SWAPCHAIN_SPEC_VERSION},
     {VK_KHR_SWAPCHAIN_MUTABLE_FORMAT_EXTENSION_NAME, VK_KHR_SWAPCHAIN_MUTABLE_FORMAT_SPEC_VERSION},
     {VK_KHR_INCREMENTAL_PRESENT_EXTENSION_NAME, VK_KHR_INCREMENTAL_PRESENT_SPEC_VERSION},
+    {VK_KHR_PRESENT_ID_EXTENSION_NAME, VK_KHR_PRESENT_ID_SPEC_VERSION},
+    {VK_KHR_PRESENT_WAIT_EXTENSION_NAME, VK_KHR_PRESENT_WAIT_SPEC_VERSION},
 };
 }  // namespace
 
@@ -69,6 +71,18 @@ bool is_client_device_extension(const char* name) {
     for (auto& [ext, version] : kClientDeviceExtensions)
         if (std::strcmp(name, ext) == 0) return true;
     return false;
+}
+
+// The server's driver answers; the features of the client's own swapchain extensions are the client's. Their
+// structures are not generated, so they never travel (the encoder skips them) and are filled here.
+VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceFeatures2(VkPhysicalDevice physicalDevice, VkPhysicalDeviceFeatures2* pFeatures) {
+    gen_cmd::vkGetPhysicalDeviceFeatures2(physicalDevice, pFeatures);
+    for (auto* n = static_cast<VkBaseOutStructure*>(pFeatures->pNext); n; n = n->pNext) {
+        if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_ID_FEATURES_KHR)
+            reinterpret_cast<VkPhysicalDevicePresentIdFeaturesKHR*>(n)->presentId = VK_TRUE;
+        else if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_WAIT_FEATURES_KHR)
+            reinterpret_cast<VkPhysicalDevicePresentWaitFeaturesKHR*>(n)->presentWait = VK_TRUE;
+    }
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL EnumerateDeviceExtensionProperties(VkPhysicalDevice pd, const char* layer,

@@ -24,6 +24,18 @@ bool format_is_presentable(VkPhysicalDevice pd, VkFormat format);
 
 using Clock = std::chrono::steady_clock;
 
+void SwapchainState::complete_presents(uint64_t through) {
+    while (!program_present_ids.empty() && program_present_ids.front().first <= through) {
+        presented_id = std::max(presented_id, program_present_ids.front().second);
+        program_present_ids.pop_front();
+    }
+    changed.notify_all();
+}
+
+void SwapchainState::complete_oldest_present() {
+    if (!program_present_ids.empty()) complete_presents(program_present_ids.front().first);
+}
+
 void SwapchainState::free_image(uint32_t index) {
     std::lock_guard<std::mutex> lock(mu);
     if (index < state.size()) state[index] = ImageState::Free;
@@ -302,6 +314,9 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
         std::vector<VkResult> results(info->swapchainCount, VK_SUCCESS);
         std::vector<std::pair<SwapchainState*, uint64_t>> sent;  // swapchain, present id
         static std::atomic<uint64_t> next_present_id{1};
+        const VkPresentIdKHR* program_ids = nullptr;  // VK_KHR_present_id
+        for (auto* n = static_cast<const VkBaseInStructure*>(info->pNext); n; n = n->pNext)
+            if (n->sType == VK_STRUCTURE_TYPE_PRESENT_ID_KHR) program_ids = reinterpret_cast<const VkPresentIdKHR*>(n);
         for (uint32_t i = 0; i < info->swapchainCount; ++i) {
             auto& sc = *swapchain_of(info->pSwapchains[i])->state;
             uint32_t index = info->pImageIndices[i];
@@ -320,6 +335,9 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
             ++sc.presents_pending;
             uint64_t pid = next_present_id++;
             sc.present_times[pid] = now;
+            if (program_ids && program_ids->pPresentIds && i < program_ids->swapchainCount &&
+                program_ids->pPresentIds[i])
+                sc.program_present_ids.emplace_back(pid, program_ids->pPresentIds[i]);
             sent.emplace_back(&sc, pid);
             if (sc.retired) results[i] = VK_ERROR_OUT_OF_DATE_KHR;
             else if (sc.window_extent && sc.window_extent->width != 0xFFFFFFFFu &&
@@ -350,6 +368,31 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
         return overall;
     } catch (const std::exception& ex) {
         LOG_ERROR("vkQueuePresentKHR: %s", ex.what());
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+}
+
+// VK_KHR_present_wait: a present is complete when its frame was shown in the window (or passed by a newer one, as
+// MAILBOX does), which the video channel reports; presentIds only grow, so waiting for N means "N or later".
+VKAPI_ATTR VkResult VKAPI_CALL WaitForPresentKHR(VkDevice device, VkSwapchainKHR swapchain, uint64_t presentId,
+                                                 uint64_t timeout) {
+    try {
+        Runtime* rt = runtime_of(device);
+        auto& sc = *swapchain_of(swapchain)->state;
+        std::unique_lock<std::mutex> lock(sc.mu);
+        auto done = [&] { return sc.presented_id >= presentId || sc.lost || sc.retired || rt->lost(); };
+        if (timeout == UINT64_MAX) {
+            // Wake now and then to notice a lost connection, which does not notify this swapchain.
+            while (!sc.changed.wait_for(lock, std::chrono::milliseconds(100), done)) {
+            }
+        } else if (!sc.changed.wait_for(lock, std::chrono::nanoseconds(std::min<uint64_t>(timeout, INT64_MAX)), done)) {
+            return VK_TIMEOUT;
+        }
+        if (sc.presented_id >= presentId) return VK_SUCCESS;
+        if (rt->lost()) return VK_ERROR_DEVICE_LOST;
+        return sc.lost ? VK_ERROR_SURFACE_LOST_KHR : VK_ERROR_OUT_OF_DATE_KHR;
+    } catch (const std::exception& ex) {
+        LOG_ERROR("vkWaitForPresentKHR: %s", ex.what());
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
 }

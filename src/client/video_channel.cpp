@@ -200,7 +200,10 @@ bool VideoChannel::handle(transport::Frame& f, std::string& why) {
         if (!sc->fifo() || sc->no_frames || sc->surface->platform ==
                                                                           SurfaceObject::Platform::Headless) {
             if (sc->state[m.image_index] == ImageState::Presented) sc->state[m.image_index] = ImageState::Free;
-            if (sc->no_frames && sc->presents_pending) --sc->presents_pending;
+            if (sc->no_frames && sc->presents_pending) {
+                --sc->presents_pending;
+                sc->complete_oldest_present();
+            }
             sc->changed.notify_all();
         }
         return true;
@@ -347,6 +350,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     if (!retired) stats_.record(t);
     std::lock_guard<std::mutex> lock(sc.mu);
     if (sc.presents_pending) --sc.presents_pending;
+    sc.complete_presents(h.present_id);
     if (sc.fifo() && !headless && sc.state[h.image_index] == ImageState::Presented)
         sc.state[h.image_index] = ImageState::Free;
     sc.changed.notify_all();

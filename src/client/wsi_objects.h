@@ -73,6 +73,14 @@ struct SwapchainState {
     uint64_t presents_pending = 0;  ///< presented, not yet displayed or dropped
     std::optional<VkExtent2D> window_extent;  ///< learnt when the last frame was drawn
     std::map<uint64_t, std::chrono::steady_clock::time_point> present_times;  ///< by present id
+    /// VK_KHR_present_id: (our present id, the program's presentId) of presents not yet completed, oldest first.
+    std::deque<std::pair<uint64_t, uint64_t>> program_present_ids;
+    uint64_t presented_id = 0;  ///< VK_KHR_present_wait: the highest program presentId whose present completed
+    /// Our presents up to `through` are done (shown, or passed by a newer frame): their presentIds count as
+    /// presented. Call with mu held; wakes vkWaitForPresentKHR.
+    void complete_presents(uint64_t through);
+    /// The oldest pending present is done (no frames travel: images come back on release only).
+    void complete_oldest_present();
 
     /// Held by the display thread while it draws a frame into the surface: vkDestroySwapchainKHR takes it after
     /// retiring the swapchain, so the surface (which the program may destroy next) is never used afterwards.

@@ -16,9 +16,10 @@ import time
 
 import harness
 
-# lavapipe (Mesa 22.3) has no VK_EXT_headless_surface, so `headless` runs through the remote driver only.
+# lavapipe (Mesa 22.3) has no VK_EXT_headless_surface and no VK_KHR_present_wait, so `headless` and
+# `present_wait` run through the remote driver only.
 NATIVE_SCENARIOS = ['fifo', 'mailbox', 'resize', 'zero', 'recreate', 'readback']
-REMOTE_SCENARIOS = NATIVE_SCENARIOS + ['headless']
+REMOTE_SCENARIOS = NATIVE_SCENARIOS + ['headless', 'present_wait']
 
 
 def check(cond, message):

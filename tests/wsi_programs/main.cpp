@@ -34,6 +34,7 @@ constexpr Scenario kScenarios[] = {
     {"recreate", run_recreate, 10, "image queries, non-blocking acquires, 20 recreations, then N frames"},
     {"headless", run_headless, 120, "VK_EXT_headless_surface, 256x256 FIFO swapchain, N frames"},
     {"readback", run_readback, 30, "256x256 window, N frames of a fixed pattern, READY, then --hold S seconds"},
+    {"present_wait", run_present_wait, 60, "FIFO, N frames with present ids, each waited for (remote only here)"},
 };
 
 int usage(const char* argv0) {

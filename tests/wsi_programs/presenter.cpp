@@ -246,6 +246,8 @@ VkResult Presenter::submit_in_slot(FrameSlot& use, uint32_t image_index, VkSemap
     present.swapchainCount = 1;
     present.pSwapchains = &swapchain_;
     present.pImageIndices = &image_index;
+    VkPresentIdKHR ids{VK_STRUCTURE_TYPE_PRESENT_ID_KHR, nullptr, 1, &present_id_};
+    if (present_id_) present.pNext = &ids;
     VkResult per_swapchain = VK_RESULT_MAX_ENUM;
     present.pResults = &per_swapchain;
     const VkResult result = vkQueuePresentKHR(device_.queue(), &present);

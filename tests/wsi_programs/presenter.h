@@ -55,6 +55,8 @@ public:
     bool recreate();
     /// Changes the present mode; takes effect at the next recreate().
     void set_present_mode(VkPresentModeKHR mode) { config_.present_mode = mode; }
+    /// VK_KHR_present_id: the id the next presents carry (0: none).
+    void set_present_id(uint64_t id) { present_id_ = id; }
 
     VkSwapchainKHR swapchain() const { return swapchain_; }
     VkExtent2D extent() const { return extent_; }
@@ -73,6 +75,7 @@ public:
     void wait_frames();
 
 private:
+    uint64_t present_id_ = 0;
     struct FrameSlot {
         VkCommandBuffer cmd = VK_NULL_HANDLE;
         VkFence fence = VK_NULL_HANDLE;         // signalled when the slot's last submission completed

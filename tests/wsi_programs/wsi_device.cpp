@@ -36,7 +36,7 @@ bool has_device_extension(VkPhysicalDevice physical_device, const char* name) {
 
 }  // namespace
 
-WsiDevice::WsiDevice(Progress& progress, XcbWindow& window) : progress_(progress) {
+WsiDevice::WsiDevice(Progress& progress, XcbWindow& window, bool present_wait) : progress_(progress) {
     try {
         create_instance(VK_KHR_XCB_SURFACE_EXTENSION_NAME);
         progress_.step("vkCreateXcbSurfaceKHR");
@@ -45,7 +45,7 @@ WsiDevice::WsiDevice(Progress& progress, XcbWindow& window) : progress_(progress
         info.window = window.window();
         VK_CHECK(vkCreateXcbSurfaceKHR(instance_, &info, nullptr, &surface_));
         pick_device(&window);
-        create_device();
+        create_device(present_wait);
     } catch (...) {
         destroy();
         throw;
@@ -63,7 +63,7 @@ WsiDevice::WsiDevice(Progress& progress) : progress_(progress) {
         VkHeadlessSurfaceCreateInfoEXT info{VK_STRUCTURE_TYPE_HEADLESS_SURFACE_CREATE_INFO_EXT};
         VK_CHECK(create_headless(instance_, &info, nullptr, &surface_));
         pick_device(nullptr);
-        create_device();
+        create_device(false);
     } catch (...) {
         destroy();
         throw;
@@ -146,18 +146,32 @@ void WsiDevice::pick_device(XcbWindow* window) {
                              window ? " (surface support and xcb presentation support agree)" : ""));
 }
 
-void WsiDevice::create_device() {
+void WsiDevice::create_device(bool present_wait) {
+    VkPhysicalDevicePresentWaitFeaturesKHR wait_features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_WAIT_FEATURES_KHR};
+    VkPhysicalDevicePresentIdFeaturesKHR id_features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_ID_FEATURES_KHR,
+                                                     &wait_features};
+    if (present_wait) {
+        for (const char* name : {VK_KHR_PRESENT_ID_EXTENSION_NAME, VK_KHR_PRESENT_WAIT_EXTENSION_NAME})
+            if (!has_device_extension(physical_device_, name))
+                throw Unsupported(std::string("the device does not offer ") + name);
+        VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &id_features};
+        vkGetPhysicalDeviceFeatures2(physical_device_, &features);
+        if (!id_features.presentId || !wait_features.presentWait)
+            throw TestFailure("VK_KHR_present_id/VK_KHR_present_wait offered without their features");
+    }
     progress_.step("vkCreateDevice");
     const float priority = 1.0f;
     VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
     queue_info.queueFamilyIndex = queue_family_;
     queue_info.queueCount = 1;
     queue_info.pQueuePriorities = &priority;
-    const char* extensions[] = {VK_KHR_SWAPCHAIN_EXTENSION_NAME};
+    const char* extensions[] = {VK_KHR_SWAPCHAIN_EXTENSION_NAME, VK_KHR_PRESENT_ID_EXTENSION_NAME,
+                                VK_KHR_PRESENT_WAIT_EXTENSION_NAME};
     VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+    info.pNext = present_wait ? &id_features : nullptr;
     info.queueCreateInfoCount = 1;
     info.pQueueCreateInfos = &queue_info;
-    info.enabledExtensionCount = 1;
+    info.enabledExtensionCount = present_wait ? 3 : 1;
     info.ppEnabledExtensionNames = extensions;
     VK_CHECK(vkCreateDevice(physical_device_, &info, nullptr, &device_));
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);

@@ -22,8 +22,9 @@ struct HostBuffer {
 
 class WsiDevice {
 public:
-    /// Presents to `window` through VK_KHR_xcb_surface.
-    WsiDevice(Progress& progress, XcbWindow& window);
+    /// Presents to `window` through VK_KHR_xcb_surface. With `present_wait` the device also enables
+    /// VK_KHR_present_id and VK_KHR_present_wait with their features (Unsupported when they are not offered).
+    WsiDevice(Progress& progress, XcbWindow& window, bool present_wait = false);
     /// Presents to a VK_EXT_headless_surface; throws Unsupported when the instance lacks the extension.
     explicit WsiDevice(Progress& progress);
     ~WsiDevice();
@@ -49,7 +50,7 @@ public:
 private:
     void create_instance(const char* surface_extension);
     void pick_device(XcbWindow* window);
-    void create_device();
+    void create_device(bool present_wait);
     void destroy();
 
     Progress& progress_;
