@@ -306,11 +306,10 @@ def build_model(registry_dir, config):
     return model
 
 
-def command_requirements(registry_dir):
+def command_requirements(tree):
     """Where each command name (canonical or alias) comes from: {name: (core version as (major, minor) or None,
     set of extensions that add it)}. A device may call a name only if its API version reaches that core version
     or it enabled one of those extensions."""
-    tree = etree.parse(os.path.join(registry_dir, 'vk.xml'))
     reqs = {}
     for feat in tree.findall('feature'):
         if not for_vulkan(feat):
@@ -333,10 +332,9 @@ def command_requirements(registry_dir):
     return reqs
 
 
-def platform_commands(registry_dir, names):
+def platform_commands(tree, names):
     """Commands of platform extensions (outside the model) by name, with their platform macro and the headers
     their parameter types need. Returns (commands by name, sorted header list)."""
-    tree = etree.parse(os.path.join(registry_dir, 'vk.xml'))
     protect = {p.get('name'): p.get('protect') for p in tree.findall('platforms/platform')}
     macro_of = {}
     for ext in tree.findall('extensions/extension'):
