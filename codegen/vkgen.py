@@ -1105,6 +1105,10 @@ class Gen:
         out.append('}  // namespace anarchy::protocol::gen_test')
 
 
+# Platform macros (vk.xml <platforms>) of window systems that exist on Windows only.
+WINDOWS_PLATFORM_MACROS = {'VK_USE_PLATFORM_WIN32_KHR'}
+
+
 class EntryPointEmitter:
     """client_entry_points_autogen.cpp: the driver's one procedure table. Every entry point it hands out
     (generated encoders and hand-written overrides alike) is a noexcept wrapper that calls the implementation
@@ -1144,11 +1148,17 @@ class EntryPointEmitter:
 
     def emit(self, out):
         hand = [n for n in sorted(self.g.client_over)]
-        macros = sorted({self.platform[n].protect for n in hand if n in self.platform and self.platform[n].protect})
-        for mac in macros:
-            out.append(f'#define {mac}')
-        for h in self.headers:
-            out.append(f'#include <{h}>')
+        # Each platform's window system commands are compiled where that platform is: Win32 on Windows, the others
+        # (xcb, xlib, wayland) elsewhere. The rest of the file is the same everywhere.
+        for windows in (True, False):
+            mine = [self.platform[n] for n in hand if n in self.platform and self.platform[n].protect and
+                    (self.platform[n].protect in WINDOWS_PLATFORM_MACROS) == windows]
+            out.append('#ifdef _WIN32' if windows else '#else')
+            for mac in sorted({c.protect for c in mine}):
+                out.append(f'#define {mac}')
+            for h in sorted({h for c in mine for h in c.headers}):
+                out.append(f'#include <{h}>')
+        out.append('#endif')
         out.append('#include <vulkan/vulkan.h>')
         out.append('#include <string_view>\n#include <unordered_map>')
         out.append('#include "client/command_writer.h"\n#include "client/entry_point_guard.h"\n#include "client_commands_autogen.h"')

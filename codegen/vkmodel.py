@@ -352,10 +352,8 @@ def platform_commands(tree, names):
             continue
         c = Command(proto.find('name').text, elem)
         c.protect = macro_of.get(c.name)
-        for p in c.params:
-            h = requires.get(p.type)
-            if h and h != 'vk_platform':
-                headers.add(h)
+        c.headers = sorted({requires[p.type] for p in c.params if requires.get(p.type, 'vk_platform') != 'vk_platform'})
+        headers.update(c.headers)
         found[c.name] = c
     return found, sorted(headers)
 

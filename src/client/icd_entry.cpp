@@ -3,7 +3,11 @@
 
 #include "client/entry_point_guard.h"
 
+#ifdef _WIN32
+#define ANARCHY_EXPORT extern "C"  // exported by anarchy_vulkan.def, under these plain names
+#else
 #define ANARCHY_EXPORT extern "C" __attribute__((visibility("default")))
+#endif
 
 namespace anarchy::client {
 

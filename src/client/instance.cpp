@@ -3,10 +3,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "client/command_writer.h"
+#include "client/config_file.h"
 #include "client/entry_points.h"
 #include "client/objects.h"
 #include "client/runtime.h"
@@ -33,9 +35,13 @@ std::vector<VkExtensionProperties> instance_extensions() {
     // Surfaces are the client's (surface.cpp): the window system extensions are answered here.
     const std::pair<const char*, uint32_t> wsi[] = {
         {VK_KHR_SURFACE_EXTENSION_NAME, VK_KHR_SURFACE_SPEC_VERSION},
+#ifdef _WIN32
+        {"VK_KHR_win32_surface", 6},
+#else
         {"VK_KHR_xcb_surface", 6},
         {"VK_KHR_xlib_surface", 6},
         {"VK_KHR_wayland_surface", 6},
+#endif
         {VK_EXT_HEADLESS_SURFACE_EXTENSION_NAME, VK_EXT_HEADLESS_SURFACE_SPEC_VERSION},
         {VK_KHR_GET_SURFACE_CAPABILITIES_2_EXTENSION_NAME, VK_KHR_GET_SURFACE_CAPABILITIES_2_SPEC_VERSION},
     };
@@ -89,12 +95,17 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* pCreat
         std::call_once(log_once, [] {
             log_set_component("anarchy");
             log_set_default_level(LogLevel::Warn);
+            // Windows programs rarely have a visible stderr: errors also go to a file there.
+            if (std::string folder = client_log_folder(); !folder.empty() && ensure_folder(folder))
+                log_set_file(folder + "\\anarchy.log");
         });
-        const char* address = std::getenv("ANARCHY_SERVER");
-        if (!address || !*address) {
-            std::fprintf(stderr, "anarchy: ANARCHY_SERVER is not set (expected HOST:PORT of `anarchy serve`)\n");
+        std::optional<std::string> server = client_setting("ANARCHY_SERVER", "server");
+        if (!server) {
+            LOG_ERROR("no Anarchy server configured: set ANARCHY_SERVER=HOST:PORT or run `anarchy connect HOST:PORT` "
+                      "(which writes %s)", config_file_paths().empty() ? "?" : config_file_paths().front().c_str());
             return VK_ERROR_INITIALIZATION_FAILED;
         }
+        const char* address = server->c_str();
         auto supported = instance_extensions();
         for (uint32_t i = 0; i < pCreateInfo->enabledExtensionCount; ++i) {
             bool found = false;
@@ -104,7 +115,7 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* pCreat
         std::string err;
         auto rt = Runtime::connect(address, &err);
         if (!rt) {
-            std::fprintf(stderr, "anarchy: cannot reach the Anarchy server at %s: %s\n", address, err.c_str());
+            LOG_ERROR("cannot reach the Anarchy server at %s: %s", address, err.c_str());
             return VK_ERROR_INITIALIZATION_FAILED;
         }
         auto inst = std::make_unique<InstanceObject>();
@@ -120,7 +131,7 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* pCreat
         e.u64(inst->id);
         Reply reply;
         if (!w.call(reply)) {
-            std::fprintf(stderr, "anarchy: the Anarchy server at %s dropped the connection during vkCreateInstance\n", address);
+            LOG_ERROR("the Anarchy server at %s dropped the connection during vkCreateInstance", address);
             return VK_ERROR_INITIALIZATION_FAILED;
         }
         int32_t result = 0;

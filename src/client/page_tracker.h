@@ -1,7 +1,8 @@
-// Page-granular write tracking for mapped memory (Linux): which pages did the program write since the driver
+// Page-granular write tracking for mapped memory: which pages did the program write since the driver
 // last looked, found without scanning the mapping (DESIGN.md decision 8). Two backends behind one interface:
 // userfaultfd write-protect (preferred: also catches writes the kernel does for the program, e.g. read(2) into
 // mapped memory) and mprotect + a chaining SIGSEGV handler (works everywhere, but such kernel writes fail EFAULT).
+// Windows (page_tracker_win32.cpp) has the equivalent of the second: VirtualProtect + a vectored exception handler.
 #pragma once
 
 #include <atomic>
@@ -98,6 +99,8 @@ protected:
     uint64_t mapped_size_;
 };
 
+/// Userfaultfd exists on Linux only; Mprotect is "protect the pages and catch the write fault" on every platform
+/// (VirtualProtect and a vectored exception handler on Windows).
 enum class PageTrackerBackend { Userfaultfd, Mprotect };
 
 class PageTracker {
@@ -132,6 +135,9 @@ inline uint64_t mapped_size_for(uint64_t size) {
 /// Pins the library holding this code (RTLD_NODELETE) so a loader's dlclose of the ICD cannot unmap the code
 /// a signal handler or handler thread runs.
 void pin_library();
+/// `size` bytes (at least one page) of zero pages that cost memory only where written: the runtime's snapshots.
+uint8_t* allocate_zero_pages(uint64_t size);
+void free_zero_pages(uint8_t* pages, uint64_t size);
 /// True in a child forked after the tracker started: see page_tracker.cpp for what fork does to regions.
 bool in_forked_child(int creator_pid);
 std::unique_ptr<PageTracker> make_userfaultfd_tracker(std::string* error);

@@ -2,8 +2,6 @@
 #include "client/video_channel.h"
 #include "client/command_writer.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -29,7 +27,7 @@ constexpr size_t kDirectSendBytes = 256 << 10;  // pieces this large skip the ba
 }
 
 ShadowMemory::~ShadowMemory() {
-    if (snapshot) munmap(snapshot, size ? size : 1);
+    page_tracker_detail::free_zero_pages(snapshot, size);
 }
 
 std::unique_ptr<Runtime> Runtime::connect(const std::string& address, std::string* error) {
@@ -329,8 +327,8 @@ ShadowMemory* Runtime::add_shadow(uint64_t id, uint64_t size, VkDevice device) {
         LOG_ERROR("host-visible allocation of %llu bytes: no shadow memory: %s", (unsigned long long)size, err.c_str());
         return nullptr;
     }
-    void* snap = mmap(nullptr, size ? size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (snap == MAP_FAILED) {
+    uint8_t* snap = page_tracker_detail::allocate_zero_pages(size);
+    if (!snap) {
         LOG_ERROR("host-visible allocation of %llu bytes: no snapshot memory", (unsigned long long)size);
         return nullptr;
     }
@@ -344,7 +342,7 @@ ShadowMemory* Runtime::add_shadow(uint64_t id, uint64_t size, VkDevice device) {
     m->id = id;
     m->size = size;
     m->region = std::move(region);
-    m->snapshot = static_cast<uint8_t*>(snap);
+    m->snapshot = snap;
     m->device = device;
     std::lock_guard<std::mutex> lock(shadows_mu_);
     ShadowMemory* raw = m.get();

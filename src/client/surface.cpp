@@ -1,13 +1,8 @@
-// VK_KHR_surface and the xcb, xlib, wayland and headless surfaces: implemented here, on the client, because the
-// windows are the client's. Capabilities, formats and present modes come from the window and from what the
-// server's device can render to.
-#define VK_USE_PLATFORM_XCB_KHR
-#define VK_USE_PLATFORM_XLIB_KHR
-#define VK_USE_PLATFORM_WAYLAND_KHR
-#include <xcb/xcb.h>
-#include <X11/Xlib.h>
-#include <wayland-client.h>
-#include <vulkan/vulkan.h>
+// VK_KHR_surface and the headless surface: implemented here, on the client, because the windows are the client's.
+// Capabilities, formats and present modes come from the window and from what the server's device can render to.
+// Each window system's surfaces are in a file of its platform: surface_linux.cpp (xcb, xlib, wayland),
+// surface_win32.cpp (win32).
+#include <vulkan/vulkan_core.h>
 
 #include <algorithm>
 #include <cstring>
@@ -16,10 +11,6 @@
 #include "client/entry_points.h"
 #include "client/objects.h"
 #include "client/runtime.h"
-#include "client/wsi/wayland_window_target.h"
-#include "client/wsi/xcb_window_target.h"
-#include "client/wsi/xlib_window_target.h"
-#include "client/wsi/x11_surface_queries.h"
 #include "client/wsi_objects.h"
 #include "client_commands_autogen.h"
 #include "common/log.h"
@@ -29,20 +20,7 @@ namespace anarchy::client {
 std::shared_ptr<wsi::WindowTarget> SurfaceObject::window_target() {
     std::lock_guard<std::mutex> lock(mu);
     if (target || platform == Platform::Headless || !target_error.empty()) return target;
-    wsi::TargetResult made;
-    switch (platform) {
-    case Platform::Xcb:
-        made = wsi::make_xcb_target(static_cast<xcb_connection_t*>(connection), static_cast<xcb_window_t>(window));
-        break;
-    case Platform::Xlib:
-        made = wsi::make_xlib_target(static_cast<Display*>(connection), static_cast<Window>(window));
-        break;
-    case Platform::Wayland:
-        made = wsi::make_wayland_target(static_cast<wl_display*>(connection), reinterpret_cast<wl_surface*>(window));
-        break;
-    case Platform::Headless:
-        break;
-    }
+    wsi::TargetResult made = make_window_target(*this);
     if (made.target) {
         target = std::move(made.target);
         LOG_INFO("presenting through %s", target->name());
@@ -66,18 +44,6 @@ namespace {
 
 SurfaceObject* surface_of(VkSurfaceKHR s) { return reinterpret_cast<SurfaceObject*>(s); }
 
-VkResult make_surface(SurfaceObject::Platform platform, void* connection, uint64_t window, VkSurfaceKHR* out) {
-    try {
-        auto s = std::make_unique<SurfaceObject>();
-        s->platform = platform;
-        s->connection = connection;
-        s->window = window;
-        *out = reinterpret_cast<VkSurfaceKHR>(s.release());
-        return VK_SUCCESS;
-    } catch (const std::exception&) {
-        return VK_ERROR_OUT_OF_HOST_MEMORY;
-    }
-}
 
 /// Swapchain formats in the order Mesa's X11 and Wayland WSI report them, kept when the server's device can
 /// render to them and copy from them.
@@ -106,6 +72,22 @@ VkResult fill(const std::vector<T>& all, uint32_t* count, T* out) {
     return n < all.size() ? VK_INCOMPLETE : VK_SUCCESS;
 }
 
+
+}  // namespace
+
+VkResult make_surface(SurfaceObject::Platform platform, void* connection, uint64_t window, VkSurfaceKHR* out) {
+    try {
+        auto s = std::make_unique<SurfaceObject>();
+        s->platform = platform;
+        s->connection = connection;
+        s->window = window;
+        *out = reinterpret_cast<VkSurfaceKHR>(s.release());
+        return VK_SUCCESS;
+    } catch (const std::exception&) {
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+}
+
 bool queue_family_can_present(VkPhysicalDevice pd, uint32_t family) {
     uint32_t n = 0;
     gen_cmd::vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, nullptr);
@@ -114,8 +96,6 @@ bool queue_family_can_present(VkPhysicalDevice pd, uint32_t family) {
     // The server captures presented images with a copy and a compute pass on the presenting queue.
     return family < n && (props[family].queueFlags & (VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT));
 }
-
-}  // namespace
 
 /// The usage flags a swapchain image may have on this device (used by capabilities and swapchain creation).
 VkImageUsageFlags swapchain_usage_flags(VkPhysicalDevice pd) {
@@ -133,21 +113,6 @@ bool format_is_presentable(VkPhysicalDevice pd, VkFormat format) {
     return std::find(formats.begin(), formats.end(), format) != formats.end();
 }
 
-VKAPI_ATTR VkResult VKAPI_CALL CreateXcbSurfaceKHR(VkInstance, const VkXcbSurfaceCreateInfoKHR* info,
-                                                   const VkAllocationCallbacks*, VkSurfaceKHR* out) {
-    return make_surface(SurfaceObject::Platform::Xcb, info->connection, info->window, out);
-}
-
-VKAPI_ATTR VkResult VKAPI_CALL CreateXlibSurfaceKHR(VkInstance, const VkXlibSurfaceCreateInfoKHR* info,
-                                                    const VkAllocationCallbacks*, VkSurfaceKHR* out) {
-    return make_surface(SurfaceObject::Platform::Xlib, info->dpy, info->window, out);
-}
-
-VKAPI_ATTR VkResult VKAPI_CALL CreateWaylandSurfaceKHR(VkInstance, const VkWaylandSurfaceCreateInfoKHR* info,
-                                                       const VkAllocationCallbacks*, VkSurfaceKHR* out) {
-    return make_surface(SurfaceObject::Platform::Wayland, info->display, reinterpret_cast<uint64_t>(info->surface), out);
-}
-
 VKAPI_ATTR VkResult VKAPI_CALL CreateHeadlessSurfaceEXT(VkInstance, const VkHeadlessSurfaceCreateInfoEXT*,
                                                         const VkAllocationCallbacks*, VkSurfaceKHR* out) {
     return make_surface(SurfaceObject::Platform::Headless, nullptr, 0, out);
@@ -155,21 +120,6 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateHeadlessSurfaceEXT(VkInstance, const VkHead
 
 VKAPI_ATTR void VKAPI_CALL DestroySurfaceKHR(VkInstance, VkSurfaceKHR surface, const VkAllocationCallbacks*) {
     delete surface_of(surface);
-}
-
-VKAPI_ATTR VkBool32 VKAPI_CALL GetPhysicalDeviceXcbPresentationSupportKHR(VkPhysicalDevice pd, uint32_t family,
-                                                                          xcb_connection_t* c, xcb_visualid_t visual) {
-    return queue_family_can_present(pd, family) && wsi::x11_visual_supported(c, visual);
-}
-
-VKAPI_ATTR VkBool32 VKAPI_CALL GetPhysicalDeviceXlibPresentationSupportKHR(VkPhysicalDevice pd, uint32_t family,
-                                                                           Display* dpy, VisualID visual) {
-    return queue_family_can_present(pd, family) && wsi::xlib_visual_supported(dpy, visual);
-}
-
-VKAPI_ATTR VkBool32 VKAPI_CALL GetPhysicalDeviceWaylandPresentationSupportKHR(VkPhysicalDevice pd, uint32_t family,
-                                                                              wl_display*) {
-    return queue_family_can_present(pd, family);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceSupportKHR(VkPhysicalDevice pd, uint32_t family,

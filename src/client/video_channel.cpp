@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "client/config_file.h"
 #include "client/wsi/hud_overlay.h"
 #include "common/log.h"
 #include "protocol/arena.h"
@@ -25,14 +26,17 @@ uint32_t micros(Clock::duration d) {
 
 protocol::StreamSettings settings_from_environment(const std::string& address) {
     protocol::StreamSettings s;
-    const char* codec = std::getenv("ANARCHY_CODEC");
-    if (codec && *codec) {
-        s.codec = codec;
+    if (std::optional<std::string> codec = client_setting("ANARCHY_CODEC", "codec")) {
+        s.codec = *codec;
     } else {
         // Lossless where bandwidth is plentiful (same machine), a video codec over a real link.
         bool loopback = address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
                         address.rfind("[::1]", 0) == 0;
         s.codec = loopback ? "lz4-delta" : "h264";
+    }
+    if (auto kind = video::parse_codec_kind(s.codec); kind && !video::codec_built(*kind)) {
+        LOG_WARN("video: this driver cannot decode %s (built without video decoders); using lz4-delta", s.codec.c_str());
+        s.codec = "lz4-delta";
     }
     if (const char* b = std::getenv("ANARCHY_BITRATE")) s.bitrate_kbps = uint32_t(std::strtoul(b, nullptr, 10));
     if (const char* q = std::getenv("ANARCHY_QUALITY")) s.quality = int32_t(std::strtol(q, nullptr, 10));

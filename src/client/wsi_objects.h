@@ -27,10 +27,10 @@ struct DeviceObject;
 
 /// A VkSurfaceKHR: which window the program draws into. Platform handles are the program's own.
 struct SurfaceObject {
-    enum class Platform { Xcb, Xlib, Wayland, Headless };
+    enum class Platform { Xcb, Xlib, Wayland, Win32, Headless };
     Platform platform = Platform::Headless;
-    void* connection = nullptr;  ///< xcb_connection_t*, Display* or wl_display*
-    uint64_t window = 0;         ///< xcb_window_t, Window, or wl_surface* (as an integer)
+    void* connection = nullptr;  ///< xcb_connection_t*, Display*, wl_display* or HINSTANCE
+    uint64_t window = 0;         ///< xcb_window_t, Window, wl_surface* or HWND (as an integer)
 
     std::mutex mu;  ///< guards target
     /// Created on first use; shared with the swapchain presenting into it.
@@ -42,6 +42,13 @@ struct SurfaceObject {
     /// The window's size now: nullopt when the window is gone; kUndefinedExtent where the platform has none.
     std::optional<VkExtent2D> current_extent();
 };
+
+/// A new surface of `platform` (surface.cpp), for the platforms' vkCreate*SurfaceKHR.
+VkResult make_surface(SurfaceObject::Platform platform, void* connection, uint64_t window, VkSurfaceKHR* out);
+/// Whether the server's queue family can present (capture) at all, whatever the window.
+bool queue_family_can_present(VkPhysicalDevice pd, uint32_t family);
+/// The window target of a surface of this platform's window systems (surface_linux.cpp, surface_win32.cpp).
+wsi::TargetResult make_window_target(const SurfaceObject& surface);
 
 /// Per-image state of an emulated swapchain.
 enum class ImageState : uint8_t {

@@ -18,6 +18,7 @@ struct LogState {
     std::string categories;  // empty: all categories
     std::mutex mu;
     bool env_read = false;
+    FILE* file = nullptr;  // a copy of every line (log_set_file), never closed
 
     void read_env() {
         if (env_read) return;
@@ -77,10 +78,22 @@ void log_write(LogLevel level, const char* category, const char* fmt, ...) {
     va_end(ap);
     LogState& s = state();
     std::lock_guard<std::mutex> lock(s.mu);
-    if (category)
-        std::fprintf(stderr, "[%s %s %s] %s\n", s.component.c_str(), tags[static_cast<int>(level)], category, msg);
-    else
-        std::fprintf(stderr, "[%s %s] %s\n", s.component.c_str(), tags[static_cast<int>(level)], msg);
+    for (FILE* out : {stderr, s.file}) {
+        if (!out) continue;
+        if (category)
+            std::fprintf(out, "[%s %s %s] %s\n", s.component.c_str(), tags[static_cast<int>(level)], category, msg);
+        else
+            std::fprintf(out, "[%s %s] %s\n", s.component.c_str(), tags[static_cast<int>(level)], msg);
+        if (out != stderr) std::fflush(out);
+    }
+}
+
+bool log_set_file(const std::string& path) {
+    LogState& s = state();
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.file) return true;
+    s.file = std::fopen(path.c_str(), "a");
+    return s.file != nullptr;
 }
 
 }  // namespace anarchy

@@ -14,6 +14,9 @@ enum class LogLevel { Error = 0, Warn = 1, Info = 2, Debug = 3, Trace = 4 };
 void log_set_default_level(LogLevel level);
 /// Sets the prefix every line starts with, e.g. "anarchy-server".
 void log_set_component(const std::string& name);
+/// Also appends every line to the file at `path` (once; later calls keep the first file). False if it cannot be
+/// opened. The Windows driver logs to %LocalAppData%\Anarchy, where a program's stderr is usually nowhere.
+bool log_set_file(const std::string& path);
 bool log_enabled(LogLevel level, const char* category = nullptr);
 void log_write(LogLevel level, const char* category, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -42,7 +42,12 @@ CodecStatus BgraPacker::pack(const FrameView& frame, uint8_t* dst) {
             for (uint32_t y = 0; y < frame.height; ++y)
                 copy_row_rgba(frame.planes[0] + size_t(y) * frame.strides[0], dst + y * row_bytes, frame.width);
             return CodecStatus::success();
-        case PixelFormat::I420: return to_bgra_.convert_i420(frame, dst);
+        case PixelFormat::I420:
+#if ANARCHY_HAVE_LIBAV
+            return to_bgra_.convert_i420(frame, dst);
+#else
+            return CodecStatus::failure(CodecError::InvalidArgument, "I420 frames need FFmpeg, which this build lacks");
+#endif
     }
     return CodecStatus::failure(CodecError::InvalidArgument, "unknown pixel format");
 }

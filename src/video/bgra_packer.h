@@ -4,12 +4,14 @@
 #include <cstdint>
 
 #include "video/codec_status.h"
-#include "video/yuv_to_bgra.h"
 #include "video/frame_view.h"
+#if ANARCHY_HAVE_LIBAV
+#include "video/yuv_to_bgra.h"
+#endif
 
 namespace anarchy::video {
 
-/// Packs frames into BGRA; keeps a converter for I420 input.
+/// Packs frames into BGRA; keeps a converter for I420 input (builds without FFmpeg refuse I420).
 class BgraPacker {
 public:
     /// Writes frame.width * frame.height * 4 bytes to dst. The alpha byte is forced to 255: swapchain alpha is
@@ -17,7 +19,9 @@ public:
     CodecStatus pack(const FrameView& frame, uint8_t* dst);
 
 private:
+#if ANARCHY_HAVE_LIBAV
     YuvToBgra to_bgra_;
+#endif
 };
 
 /// Sets the alpha byte of count BGRA pixels to 255.

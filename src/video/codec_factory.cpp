@@ -4,8 +4,10 @@
 #include <string>
 
 #include "common/log.h"
+#if ANARCHY_HAVE_LIBAV
 #include "video/av_decoder.h"
 #include "video/av_encoder.h"
+#endif
 #include "video/lz4_codec.h"
 #include "video/lz4_delta_codec.h"
 #include "video/raw_codec.h"
@@ -36,7 +38,7 @@ std::string size_problem(uint32_t width, uint32_t height) {
 
 // Orders candidates as the override lists them, or keeps the default order without one. Names in the override
 // that are not candidates are reported.
-std::vector<std::string> ordered(const std::vector<std::string>& defaults, const std::vector<std::string>& only,
+[[maybe_unused]] std::vector<std::string> ordered(const std::vector<std::string>& defaults, const std::vector<std::string>& only,
                                  std::vector<std::string>& failures) {
     if (only.empty()) return defaults;
     std::vector<std::string> out;
@@ -77,6 +79,7 @@ EncoderCreation create_lossless_encoder(const EncoderSettings& s) {
     return c;
 }
 
+#if ANARCHY_HAVE_LIBAV
 EncoderCreation create_video_encoder(const EncoderSettings& s) {
     EncoderCreation c;
     const std::string codec = to_string(s.codec);
@@ -120,6 +123,8 @@ EncoderCreation create_video_encoder(const EncoderSettings& s) {
     return c;
 }
 
+#endif
+
 DecoderCreation create_lossless_decoder(const DecoderSettings& s) {
     DecoderCreation c;
     const std::string name = to_string(s.codec);
@@ -136,6 +141,7 @@ DecoderCreation create_lossless_decoder(const DecoderSettings& s) {
     return c;
 }
 
+#if ANARCHY_HAVE_LIBAV
 DecoderCreation create_video_decoder(const DecoderSettings& s) {
     DecoderCreation c;
     const std::string codec = to_string(s.codec);
@@ -166,6 +172,21 @@ DecoderCreation create_video_decoder(const DecoderSettings& s) {
     c.reason = codec + ": no decoder works: " + (failures.empty() ? "no backends" : join(failures, "; "));
     return c;
 }
+#else
+// Built without FFmpeg (the Windows client): video codecs are refused with the reason, so the caller can say so
+// and pick a lossless codec.
+EncoderCreation create_video_encoder(const EncoderSettings& s) {
+    EncoderCreation c;
+    c.reason = std::string(to_string(s.codec)) + ": this build has no video encoders (built without FFmpeg)";
+    return c;
+}
+
+DecoderCreation create_video_decoder(const DecoderSettings& s) {
+    DecoderCreation c;
+    c.reason = std::string(to_string(s.codec)) + ": this build has no video decoders (built without FFmpeg)";
+    return c;
+}
+#endif
 
 }  // namespace
 
@@ -203,6 +224,15 @@ DecoderCreation create_decoder(CodecKind codec, uint32_t width, uint32_t height)
     s.width = width;
     s.height = height;
     return create_decoder(s);
+}
+
+bool codec_built(CodecKind codec) {
+#if ANARCHY_HAVE_LIBAV
+    (void)codec;
+    return true;
+#else
+    return !is_video_codec(codec);
+#endif
 }
 
 }  // namespace anarchy::video

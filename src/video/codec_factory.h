@@ -44,4 +44,7 @@ DecoderCreation create_decoder(const DecoderSettings& settings);
 /// Same, with prefer_hardware and no backend override.
 DecoderCreation create_decoder(CodecKind codec, uint32_t width, uint32_t height);
 
+/// Whether this build has decoders of `codec` at all (the Windows client has the lossless codecs only).
+bool codec_built(CodecKind codec);
+
 }  // namespace anarchy::video

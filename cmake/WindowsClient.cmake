@@ -1,0 +1,91 @@
+# The Windows client build, included by the top-level CMakeLists.txt when cross-compiling with mingw-w64
+# (cmake/toolchain-mingw64.cmake or toolchain-mingw32.cmake; scripts/build-windows.sh runs it). It builds the
+# same sources as the Linux client, with the one-file-per-platform parts (sockets, page tracking, windows) taken
+# for Windows: anarchy_vulkan.dll and its manifest, anarchy.exe, and the offscreen test programs.
+
+# LZ4 1.9.4 (what Debian 12's liblz4 is), compiled from the release's lib/: the pinned copy in
+# ../shared/third_party when present, else the official release.
+set(_lz4_local "${ANARCHY_THIRD_PARTY_DIR}/lz4-1.9.4.tar.gz")
+if(EXISTS "${_lz4_local}")
+  set(_lz4_url "${_lz4_local}")
+else()
+  message(STATUS "LZ4: no ${_lz4_local}; downloading the official release v1.9.4")
+  set(_lz4_url "https://github.com/lz4/lz4/archive/refs/tags/v1.9.4.tar.gz")
+endif()
+FetchContent_Declare(lz4_source URL "${_lz4_url}" DOWNLOAD_EXTRACT_TIMESTAMP TRUE
+  URL_HASH SHA256=e911b65bbfc9277015d0c1793bfbec3f38c31c5b1e53577bb921aa4f45861fc4)
+FetchContent_GetProperties(lz4_source)
+if(NOT lz4_source_POPULATED)
+  FetchContent_Populate(lz4_source)
+endif()
+add_library(anarchy_lz4 STATIC ${lz4_source_SOURCE_DIR}/lib/lz4.c)
+target_include_directories(anarchy_lz4 PUBLIC ${lz4_source_SOURCE_DIR}/lib)
+set(ANARCHY_LZ4 anarchy_lz4)
+
+# The headers only (from VulkanHeaders.cmake); the Windows driver never links a Vulkan library.
+add_library(Vulkan::Headers INTERFACE IMPORTED)
+target_include_directories(Vulkan::Headers INTERFACE ${ANARCHY_VULKAN_INCLUDE_DIR})
+
+# Windows 10's APIs; no min/max macros; UTF-16 entry points named explicitly (...W).
+add_compile_definitions(_WIN32_WINNT=0x0A00 WINVER=0x0A00 NOMINMAX WIN32_LEAN_AND_MEAN __USE_MINGW_ANSI_STDIO=1)
+# The same warnings as on Linux; -Wno-cast-function-type for GetProcAddress's FARPROC.
+add_compile_options(-Wno-cast-function-type)
+
+# The Khronos loader (vulkan-1.dll and its import library) from the pinned Vulkan-Loader 1.3.239: what the test
+# programs link and what runs them under Wine. It builds against Debian's 1.3.239 headers and registry (the
+# version it was released with), copied into a private prefix so /usr/include never reaches the mingw compiler.
+set(ANARCHY_WINDOWS_LOADER ON CACHE BOOL "Build the Khronos loader (vulkan-1.dll) for the test programs")
+if(ANARCHY_WINDOWS_LOADER)
+  include(ExternalProject)
+  set(_loader_local "${ANARCHY_THIRD_PARTY_DIR}/Vulkan-Loader-1.3.239.tar.gz")
+  if(EXISTS "${_loader_local}")
+    set(_loader_url "${_loader_local}")
+  else()
+    message(STATUS "Vulkan-Loader: no ${_loader_local}; downloading the official release v1.3.239")
+    set(_loader_url "https://github.com/KhronosGroup/Vulkan-Loader/archive/refs/tags/v1.3.239.tar.gz")
+  endif()
+  set(_headers_prefix "${CMAKE_BINARY_DIR}/loader-headers")
+  set(_headers_cmake "${_headers_prefix}/lib/x86_64-linux-gnu/cmake/VulkanHeaders")  # its relative paths expect this depth
+  find_path(_debian_vulkan_headers vulkan/vulkan_core.h PATHS /usr/include NO_CMAKE_FIND_ROOT_PATH NO_DEFAULT_PATH)
+  find_path(_debian_vulkan_cmake VulkanHeadersConfig.cmake PATHS /usr/lib/x86_64-linux-gnu/cmake/VulkanHeaders
+            NO_CMAKE_FIND_ROOT_PATH NO_DEFAULT_PATH)
+  if(NOT _debian_vulkan_headers OR NOT _debian_vulkan_cmake OR NOT EXISTS /usr/share/vulkan/registry/vk.xml)
+    message(FATAL_ERROR "Building vulkan-1.dll needs Debian's libvulkan-dev (headers, CMake config, registry); "
+                        "or pass -DANARCHY_WINDOWS_LOADER=OFF")
+  endif()
+  file(COPY /usr/include/vulkan /usr/include/vk_video DESTINATION "${_headers_prefix}/include")
+  file(COPY /usr/share/vulkan/registry DESTINATION "${_headers_prefix}/share/vulkan")
+  file(COPY "${_debian_vulkan_cmake}/" DESTINATION "${_headers_cmake}")
+  set(_loader_dir "${CMAKE_BINARY_DIR}/vulkan-loader")
+  ExternalProject_Add(vulkan_loader
+    URL "${_loader_url}"
+    URL_HASH SHA256=20c4465260b1b169283b0f35c0e76c8a93bd4c33d887a34668b2a20709e3e913
+    DOWNLOAD_EXTRACT_TIMESTAMP TRUE
+    PREFIX "${_loader_dir}"
+    CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${CMAKE_TOOLCHAIN_FILE} -DCMAKE_BUILD_TYPE=Release
+               -DUSE_MASM=OFF -DENABLE_WERROR=OFF -DBUILD_TESTS=OFF
+               -DVulkanHeaders_DIR=${_headers_cmake} -DCMAKE_FIND_ROOT_PATH=/usr/${ANARCHY_MINGW_TRIPLE}|${_headers_prefix}
+    LIST_SEPARATOR |
+    INSTALL_COMMAND ${CMAKE_COMMAND} -E copy <BINARY_DIR>/loader/vulkan-1.dll ${CMAKE_BINARY_DIR}/vulkan-1.dll
+    BUILD_BYPRODUCTS <BINARY_DIR>/loader/libvulkan-1.dll.a ${CMAKE_BINARY_DIR}/vulkan-1.dll)
+  ExternalProject_Get_Property(vulkan_loader BINARY_DIR)
+  add_library(Vulkan::Vulkan SHARED IMPORTED)
+  set_target_properties(Vulkan::Vulkan PROPERTIES
+    IMPORTED_LOCATION "${CMAKE_BINARY_DIR}/vulkan-1.dll"
+    IMPORTED_IMPLIB "${BINARY_DIR}/loader/libvulkan-1.dll.a")
+  target_link_libraries(Vulkan::Vulkan INTERFACE Vulkan::Headers)
+  add_dependencies(Vulkan::Vulkan vulkan_loader)
+endif()
+
+enable_testing()
+add_subdirectory(codegen)
+add_subdirectory(src/common)
+add_subdirectory(src/protocol)
+add_subdirectory(src/transport)
+add_subdirectory(src/video)
+add_subdirectory(src/client/wsi)
+add_subdirectory(src/client)
+if(ANARCHY_WINDOWS_LOADER)
+  find_program(GLSLANG_VALIDATOR glslangValidator REQUIRED)
+  add_subdirectory(tests/programs)
+endif()

@@ -1,0 +1,129 @@
+#include "client/wsi/win32_window_target.h"
+
+#include <windows.h>
+
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "client/wsi/pixel_rows.h"
+#include "common/log.h"
+
+namespace anarchy::client::wsi {
+namespace {
+
+/// Buffers handed out by acquire_buffer: decoded into, then drawn. Two let one be decoded while the other is
+/// drawn by a caller that overlaps them.
+constexpr uint32_t kBuffers = 2;
+
+class Win32WindowTarget final : public WindowTarget {
+public:
+    explicit Win32WindowTarget(HWND hwnd) : hwnd_(hwnd) {}
+
+    const char* name() const override { return "win32 SetDIBitsToDevice"; }
+    PixelInfo pixel_info() const override { return {24, false}; }
+    bool zero_copy() const override { return false; }
+
+    std::optional<Extent2D> current_extent() override {
+        if (!::IsWindow(hwnd_)) return std::nullopt;
+        // A minimised window has a 0x0 client area: swapchains answer OUT_OF_DATE until it comes back.
+        RECT r{};
+        if (::IsIconic(hwnd_) || !::GetClientRect(hwnd_, &r)) return Extent2D{0, 0};
+        return Extent2D{static_cast<uint32_t>(r.right - r.left), static_cast<uint32_t>(r.bottom - r.top)};
+    }
+
+    PresentResult present(const uint8_t* bgra, uint32_t width, uint32_t height, uint32_t stride) override {
+        if (!bgra || width == 0 || height == 0 || width > kMaxFrameSide || height > kMaxFrameSide ||
+            stride < width * 4 || stride % 4 != 0)
+            return {WsiStatus::InvalidArgument, std::nullopt};
+        return draw(bgra, width, height, stride);
+    }
+
+    AcquireResult acquire_buffer(uint32_t width, uint32_t height) override {
+        if (width == 0 || height == 0 || width > kMaxFrameSide || height > kMaxFrameSide)
+            return {WsiStatus::InvalidArgument, {}};
+        std::lock_guard<std::mutex> lock(mu_);
+        for (uint32_t i = 0; i < kBuffers; ++i) {
+            Buffer& b = buffers_[i];
+            if (b.held) continue;
+            size_t bytes = size_t(width) * height * 4;
+            try {
+                if (b.pixels.size() < bytes) b.pixels.resize(bytes);
+            } catch (const std::bad_alloc&) {
+                return {WsiStatus::OutOfMemory, {}};
+            }
+            b.held = true;
+            return {WsiStatus::Ok, {b.pixels.data(), width, height, width * 4, i}};
+        }
+        return {WsiStatus::Busy, {}};
+    }
+
+    PresentResult present_buffer(const FrameBuffer& buffer) override {
+        if (!owns(buffer)) return {WsiStatus::InvalidArgument, std::nullopt};
+        PresentResult r = draw(buffer.pixels, buffer.width, buffer.height, buffer.stride);
+        release(buffer);
+        return r;
+    }
+
+    void discard_buffer(const FrameBuffer& buffer) override {
+        if (owns(buffer)) release(buffer);
+    }
+
+    uint32_t buffer_count() const override {
+        std::lock_guard<std::mutex> lock(mu_);
+        uint32_t n = 0;
+        for (const Buffer& b : buffers_) n += b.pixels.empty() ? 0 : 1;
+        return n;
+    }
+
+private:
+    struct Buffer {
+        std::vector<uint8_t> pixels;
+        bool held = false;
+    };
+
+    bool owns(const FrameBuffer& b) const {
+        std::lock_guard<std::mutex> lock(mu_);
+        return b.slot < kBuffers && buffers_[b.slot].held && b.pixels == buffers_[b.slot].pixels.data();
+    }
+
+    void release(const FrameBuffer& b) {
+        std::lock_guard<std::mutex> lock(mu_);
+        buffers_[b.slot].held = false;
+    }
+
+    /// Draws the frame at the client area's top-left corner, unscaled (pixels outside are clipped by GDI).
+    PresentResult draw(const uint8_t* bgra, uint32_t width, uint32_t height, uint32_t stride) {
+        if (!::IsWindow(hwnd_)) return {WsiStatus::SurfaceLost, std::nullopt};
+        BITMAPINFO info{};
+        info.bmiHeader.biSize = sizeof info.bmiHeader;
+        info.bmiHeader.biWidth = static_cast<LONG>(stride / 4);  // rows are stride apart; extra pixels are clipped
+        info.bmiHeader.biHeight = -static_cast<LONG>(height);    // top-down rows
+        info.bmiHeader.biPlanes = 1;
+        info.bmiHeader.biBitCount = 32;
+        info.bmiHeader.biCompression = BI_RGB;                    // B,G,R,X bytes: the frames' layout
+        HDC dc = ::GetDC(hwnd_);
+        if (!dc) return {WsiStatus::SurfaceLost, std::nullopt};
+        int lines = ::SetDIBitsToDevice(dc, 0, 0, width, height, 0, 0, 0, height, bgra, &info, DIB_RGB_COLORS);
+        ::ReleaseDC(hwnd_, dc);
+        if (lines == 0) {
+            LOG_WARN("win32: SetDIBitsToDevice drew nothing (error %lu)", ::GetLastError());
+            return {WsiStatus::Error, std::nullopt};
+        }
+        return {WsiStatus::Ok, current_extent()};
+    }
+
+    HWND hwnd_;
+    mutable std::mutex mu_;
+    Buffer buffers_[kBuffers];
+};
+
+}  // namespace
+
+TargetResult make_win32_target(uint64_t hwnd) {
+    HWND h = reinterpret_cast<HWND>(static_cast<uintptr_t>(hwnd));
+    if (!h || !::IsWindow(h)) return {WsiStatus::SurfaceLost, nullptr};
+    return {WsiStatus::Ok, std::make_unique<Win32WindowTarget>(h)};
+}
+
+}  // namespace anarchy::client::wsi
