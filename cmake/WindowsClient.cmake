@@ -85,7 +85,29 @@ add_subdirectory(src/transport)
 add_subdirectory(src/video)
 add_subdirectory(src/client/wsi)
 add_subdirectory(src/client)
+add_subdirectory(src/cli)
 if(ANARCHY_WINDOWS_LOADER)
   find_program(GLSLANG_VALIDATOR glslangValidator REQUIRED)
   add_subdirectory(tests/programs)
+endif()
+
+# The installer (packaging/windows/anarchy.nsi): anarchy-setup.exe, built by Debian's makensis when present.
+# ANARCHY_WINDOWS_32BIT_BUILD names a build folder of the 32-bit driver (cmake/toolchain-mingw32.cmake) to include.
+find_program(ANARCHY_MAKENSIS makensis)
+set(ANARCHY_WINDOWS_32BIT_BUILD "" CACHE PATH "Build folder of the 32-bit driver to put in the installer")
+if(ANARCHY_MAKENSIS)
+  set(_nsis_args -V2 -DVERSION=${PROJECT_VERSION} -DBUILD_DIR=${CMAKE_BINARY_DIR}
+                 -DOUT_FILE=${CMAKE_BINARY_DIR}/anarchy-setup.exe)
+  set(_nsis_deps anarchy_vulkan anarchy)
+  if(ANARCHY_WINDOWS_32BIT_BUILD)
+    list(APPEND _nsis_args -DBUILD32_DIR=${ANARCHY_WINDOWS_32BIT_BUILD})
+  endif()
+  add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/anarchy-setup.exe
+    COMMAND ${ANARCHY_MAKENSIS} ${_nsis_args} ${PROJECT_SOURCE_DIR}/packaging/windows/anarchy.nsi
+    DEPENDS ${_nsis_deps} ${PROJECT_SOURCE_DIR}/packaging/windows/anarchy.nsi
+    COMMENT "Building the Windows installer anarchy-setup.exe"
+    VERBATIM)
+  add_custom_target(anarchy_installer ALL DEPENDS ${CMAKE_BINARY_DIR}/anarchy-setup.exe)
+else()
+  message(STATUS "no makensis (Debian: nsis): the installer anarchy-setup.exe is not built")
 endif()

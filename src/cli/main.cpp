@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/connect_command.h"
 #include "cli/demo_command.h"
 #include "cli/run_command.h"
 #include "common/log.h"
@@ -45,6 +46,14 @@ int main(int argc, char** argv) {
     run->add_flag("--hud", stream.hud, "Draw frames per second and latency on the window (as ANARCHY_HUD=1)");
     run->add_option("--stats", stream.stats, "Write a CSV row per frame to FILE; print p50/p99 per stage at exit");
     run->add_option("program", program, "PROGRAM ARGS... (after --)")->required();
+
+    anarchy::cli::ConnectOptions connect;
+    bool no_check = false;
+    auto* connect_cmd = app.add_subcommand("connect", "Use the Anarchy server at HOST:PORT for every program (config file)");
+    connect_cmd->add_option("server", connect.server, "HOST:PORT of `anarchy serve`")->required();
+    connect_cmd->add_option("--codec", connect.codec, "Frame codec to ask for")
+        ->check(CLI::IsMember({"raw", "lz4", "lz4-delta", "h264", "hevc", "av1"}));
+    connect_cmd->add_flag("--no-check", no_check, "Write the setting without checking that the server answers");
 
     anarchy::cli::DemoOptions demo_opts;
     auto* demo = app.add_subcommand("demo", "Render the bundled scene natively and through a loopback server");
@@ -89,6 +98,10 @@ int main(int argc, char** argv) {
         anarchy::cli::add_stream_environment(stream, env);
         if (!stream.stats.empty()) return anarchy::cli::run_and_summarise(program, env, stream.stats);
         return anarchy::cli::exec_with_environment(program, env);
+    }
+    if (*connect_cmd) {
+        connect.check = !no_check;
+        return anarchy::cli::run_connect(connect);
     }
     if (*demo) {
         std::signal(SIGPIPE, SIG_IGN);

@@ -93,8 +93,8 @@ std::string client_log_folder() {
 
 bool ensure_folder(const std::string& path) {
     std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::u8path(path), ec);
-    return std::filesystem::is_directory(std::filesystem::u8path(path), ec);
+    std::filesystem::create_directories(std::filesystem::path(path), ec);
+    return std::filesystem::is_directory(std::filesystem::path(path), ec);
 }
 
 }  // namespace anarchy::client

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""The Windows client under Wine, against a Linux `anarchy serve` on loopback, as a person installs and uses it:
+
+1. a fresh Wine prefix (under a private Xvfb) with Wine's own Vulkan driver unregistered, so the Khronos loader
+   (vulkan-1.dll, built with mingw from ../shared/third_party, beside the program) can only find Anarchy;
+2. anarchy-setup.exe /S /SERVER=HOST:PORT: the driver is registered under HKLM\\SOFTWARE\\Khronos\\Vulkan\\Drivers
+   and the server written to %ProgramData%\\Anarchy\\anarchy.conf, nothing in the environment;
+3. the project's offscreen test programs built for Windows (anarchy_testprog.exe) write outputs byte-identical
+   to the Linux programs run natively on lavapipe;
+4. a server that cannot be reached fails vkCreateInstance (the driver answers VK_ERROR_INITIALIZATION_FAILED,
+   which the loader, having no other driver, reports as VK_ERROR_INCOMPATIBLE_DRIVER) and leaves a line in
+   %LocalAppData%\\Anarchy\\anarchy.log;
+5. uninstall.exe /S leaves no registry value, no key and no file behind.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import harness
+from wine import make_prefix, wine_env
+
+DRIVERS_KEY = r'HKLM\SOFTWARE\Khronos\Vulkan\Drivers'
+INSTALL_DIR = r'C:\Program Files\Anarchy'
+
+
+def wine(args, env, timeout=120, cwd=None):
+    return subprocess.run(['wine'] + args, env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                          errors='replace')
+
+
+def drivers(env):
+    """The values under the Drivers key (empty when the key is absent)."""
+    r = wine(['reg', 'query', DRIVERS_KEY], env)
+    return [line.split('    ')[1].strip() for line in r.stdout.splitlines() if 'REG_DWORD' in line]
+
+
+def unix_path(prefix, windows_path):
+    drive, rest = windows_path.split(':', 1)
+    return os.path.join(prefix, f'drive_{drive.lower()}', *rest.strip('\\').split('\\'))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', required=True, help='the Linux build (anarchy serve, native test programs)')
+    ap.add_argument('--windows-build', required=True, help='the Windows client build (anarchy-setup.exe ...)')
+    ap.add_argument('--programs', required=True, help='comma-separated test programs')
+    args = ap.parse_args()
+    win = args.windows_build
+    needed = ['anarchy-setup.exe', 'vulkan-1.dll', os.path.join('tests', 'programs', 'anarchy_testprog.exe')]
+    missing = [n for n in needed if not os.path.exists(os.path.join(win, n))]
+    if missing:
+        sys.exit(f'the Windows client build {win} lacks {", ".join(missing)} (scripts/build-windows.sh)')
+    for tool in ('wine', 'wineboot', 'wineserver', 'Xvfb'):
+        if not shutil.which(tool):
+            sys.exit(f'no {tool} on PATH (scripts/packages.txt installs it)')
+
+    tmp = tempfile.mkdtemp(prefix='anarchy-windows-client-')
+    app = os.path.join(tmp, 'app')
+    os.makedirs(app)
+    for name in ('vulkan-1.dll', os.path.join('tests', 'programs', 'anarchy_testprog.exe'), 'anarchy-setup.exe'):
+        shutil.copy(os.path.join(win, name), app)
+    os.chmod(os.path.join(app, 'anarchy-setup.exe'), 0o755)
+    prefix = os.path.join(tmp, 'prefix')
+    failures = []
+    with harness.Xvfb(640, 480) as x:
+        env = wine_env(os.environ, prefix, x.display)
+        # The Khronos loader beside the program, not Wine's (which would reach the Linux loader instead).
+        env['WINEDLLOVERRIDES'] = 'vulkan-1=n;mscoree,mshtml=;winedbg.exe=d'
+        for name in ('ANARCHY_SERVER', 'ANARCHY_CODEC', 'VK_ICD_FILENAMES', 'VK_DRIVER_FILES'):
+            env.pop(name, None)
+        try:
+            t = time.time()
+            make_prefix(prefix, env)
+            # Wine registers its own driver (winevulkan.json) there; a Windows machine without a local GPU driver
+            # would have nothing but ours.
+            wine(['reg', 'delete', DRIVERS_KEY, '/f'], env)
+            print(f'--- fresh prefix in {time.time() - t:.1f} s')
+            with harness.Server(args.build, os.path.join(tmp, 'server.log')) as server:
+                t = time.time()
+                r = wine(['anarchy-setup.exe', '/S', f'/SERVER={server.address}'], env, cwd=app)
+                subprocess.run(['wineserver', '-w'], env=env, timeout=120)
+                values = drivers(env)
+                print(f'--- installed in {time.time() - t:.1f} s (exit {r.returncode}); drivers: {values}')
+                manifest = INSTALL_DIR + r'\anarchy_icd.json'
+                if r.returncode != 0 or values != [manifest]:
+                    sys.exit(f'the installer did not register {manifest} alone: {values}\n{r.stdout}{r.stderr}')
+                conf = unix_path(prefix, r'C:\ProgramData\Anarchy\anarchy.conf')
+                with open(conf) as f:
+                    if f'server = {server.address}' not in f.read():
+                        sys.exit(f'{conf} does not name the server {server.address}')
+
+                for program in args.programs.split(','):
+                    native_out = os.path.join(tmp, f'native_{program}.bin')
+                    remote_out = os.path.join(app, f'windows_{program}.bin')
+                    rn = harness.run_native([os.path.join(args.build, 'tests', 'programs', 'anarchy_testprog'),
+                                             program, '--out', native_out])
+                    t = time.time()
+                    rw = wine(['anarchy_testprog.exe', program, '--out', f'windows_{program}.bin'], env, cwd=app,
+                              timeout=300)
+                    took = time.time() - t
+                    if rn.returncode != 0:
+                        failures.append(f'{program}: the native run failed ({rn.returncode}): {rn.stdout[-1500:]}')
+                    elif rw.returncode != 0 or not os.path.exists(remote_out):
+                        failures.append(f'{program}: the Windows run failed ({rw.returncode}):\n'
+                                        f'{rw.stdout[-1500:]}{rw.stderr[-1500:]}\n{server.log_tail(10)}')
+                    else:
+                        with open(native_out, 'rb') as a, open(remote_out, 'rb') as b:
+                            same = a.read() == b.read()
+                        print(f'--- {program}: Windows run in {took:.1f} s, output '
+                              f'{"identical" if same else "DIFFERENT"}')
+                        if not same:
+                            failures.append(f'{program}: the Windows output differs from the native one')
+                if not server.alive():
+                    sys.exit(f'the server died:\n{server.log_tail(30)}')
+
+            # The server is gone now: the driver must say so, in the program's result and in its log file.
+            log = unix_path(prefix, r'C:\users\%s\AppData\Local\Anarchy\anarchy.log' % os.environ.get('USER', 'root'))
+            r = wine(['anarchy_testprog.exe', 'graphics', '--out', 'unreachable.bin'], env, cwd=app, timeout=120)
+            text = open(log, errors='replace').read() if os.path.exists(log) else ''
+            print(f'--- server unreachable: exit {r.returncode}; log: {text.strip().splitlines()[-1:]}')
+            said = r.stdout + r.stderr
+            if r.returncode == 0 or not ('vkCreateInstance returned VK_ERROR_INCOMPATIBLE_DRIVER' in said or
+                                         'vkCreateInstance returned VK_ERROR_INITIALIZATION_FAILED' in said):
+                failures.append(f'unreachable server: expected vkCreateInstance to fail, got exit '
+                                f'{r.returncode}:\n{said[-3000:]}')
+            if 'cannot reach the Anarchy server' not in text:
+                failures.append(f'unreachable server: {log} has no "cannot reach" line:\n{text[-1500:]}')
+
+            t = time.time()
+            r = wine([INSTALL_DIR + r'\uninstall.exe', '/S'], env)
+            subprocess.run(['wineserver', '-w'], env=env, timeout=120)  # the uninstaller finishes in a copy of itself
+            left = drivers(env)
+            key = wine(['reg', 'query', DRIVERS_KEY], env)
+            files = os.listdir(unix_path(prefix, INSTALL_DIR)) if os.path.exists(unix_path(prefix, INSTALL_DIR)) else []
+            print(f'--- uninstalled in {time.time() - t:.1f} s: drivers {left}, key '
+                  f'{"present" if key.returncode == 0 else "gone"}, files {files}')
+            if left or key.returncode == 0 or files:
+                failures.append(f'uninstall left drivers {left}, key present {key.returncode == 0}, files {files}')
+        finally:
+            subprocess.run(['wineserver', '-k'], env=env, capture_output=True, timeout=30)
+    if failures:
+        sys.exit('\n'.join(failures))
+    shutil.rmtree(tmp, ignore_errors=True)
+    print('PASS')
+
+
+if __name__ == '__main__':
+    main()
