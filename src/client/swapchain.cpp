@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <type_traits>
 
 #include "client/command_writer.h"
 #include "client/entry_points.h"
@@ -46,7 +47,14 @@ namespace {
 
 SwapchainObject* swapchain_of(VkSwapchainKHR h) { return reinterpret_cast<SwapchainObject*>(h); }
 
-uint64_t id_of(const void* handle) { return reinterpret_cast<uint64_t>(handle); }
+/// A non-dispatchable handle's id: the handle is the id (a pointer-sized value on 64-bit, uint64_t on 32-bit).
+template <typename Handle>
+uint64_t id_of(Handle handle) {
+    if constexpr (std::is_pointer_v<Handle>)
+        return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(handle));
+    else
+        return static_cast<uint64_t>(handle);
+}
 
 /// A queue of the device for commands that need one (signalling at acquire).
 QueueObject* any_queue(DeviceObject* dev) {
