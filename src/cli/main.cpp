@@ -81,12 +81,18 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(0.0, 3600.0));
 
-    int control_fd = 3;
-    uint64_t worker_session = 0;
+    bool no_spare = false;
+    serve->add_flag("--no-spare-worker", no_spare,
+                    "Start each session's worker when the client comes (by default one worker waits ready, its "
+                    "driver loaded)");
+
+    int control_fd = 3, status_fd = 4;
+    bool warm_up = false;
     auto* worker = app.add_subcommand("serve-worker", "One session's worker process (started by `anarchy serve`)");
     worker->group("");  // not for people
     worker->add_option("--control-fd", control_fd, "The server's channel")->capture_default_str();
-    worker->add_option("--session", worker_session, "The session's number (for ps and logs)");
+    worker->add_option("--status-fd", status_fd, "The status page the server's watchdog reads")->capture_default_str();
+    worker->add_flag("--warm-up", warm_up, "Load the Vulkan driver before the session comes");
 
     std::string server_addr;
     std::vector<std::string> program;
@@ -123,7 +129,7 @@ int main(int argc, char** argv) {
     if (*worker) {
         anarchy::log_set_component("anarchy worker " + std::to_string(getpid()));
         std::signal(SIGPIPE, SIG_IGN);
-        int status = anarchy::server::run_session_worker(control_fd);
+        int status = anarchy::server::run_session_worker(control_fd, status_fd, warm_up);
         // The session is cleaned up; skip the driver's and libraries' exit handlers (a driver's own may hang).
         std::fflush(nullptr);
         _exit(status);
@@ -139,6 +145,7 @@ int main(int argc, char** argv) {
         so.worker_max_files = worker_files;
         so.max_sessions = max_sessions;
         so.stop_grace = std::chrono::milliseconds(static_cast<int64_t>(stop_grace * 1000));
+        so.spare_worker = !no_spare;
         if (pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
             std::fprintf(stderr, "anarchy serve: pipe: %s\n", std::strerror(errno));
             return 1;

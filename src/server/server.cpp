@@ -42,6 +42,10 @@ bool Server::start(std::string* error) {
     co.max_frame_bytes = kMaxHandshakeFrameBytes;
     listener_ = transport::tcp_listen(options_.listen, co, error);
     if (!listener_) return false;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        refill_spare_locked();
+    }
     supervisor_ = std::thread([this] { supervise(); });
     return true;
 }
@@ -192,8 +196,16 @@ void Server::run_in_worker(transport::Connection& conn, uint64_t number, uint64_
     start.peer = s.peer;
     start.unread = std::move(s.unread);
     start.max_open_files = options_.worker_max_files;
-    auto process = WorkerProcess::start(options_.worker_executable, start, own.fd, &err);
-    if (!process) {
+    std::unique_ptr<WorkerProcess> process;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::string how;
+        if (spare_ && !spare_->reap(&how)) process = std::move(spare_);
+        spare_.reset();
+    }
+    // Without a spare the worker starts now, cold: the session's own vkCreateInstance loads the driver.
+    if (!process) process = WorkerProcess::spawn(options_.worker_executable, false, &err);
+    if (!process || !process->hand_over(start, own.fd, &err)) {
         LOG_ERROR("session %llu: ended (no worker: %s)", (unsigned long long)number, err.c_str());
         return;
     }
@@ -202,6 +214,19 @@ void Server::run_in_worker(transport::Connection& conn, uint64_t number, uint64_
     // stop() may have swept the workers while this one started: it gets the same order.
     if (stopping_) process->kill(SIGTERM);
     workers_.push_back({std::move(process), number, token});
+    refill_spare_locked();
+}
+
+void Server::refill_spare_locked() {
+    if (options_.session_mode != SessionMode::Process || !options_.spare_worker || stopping_ || spare_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_spare_) return;
+    std::string err;
+    spare_ = WorkerProcess::spawn(options_.worker_executable, true, &err);
+    if (!spare_) {
+        LOG_WARN("cannot start a spare worker (%s); trying again in a second", err.c_str());
+        next_spare_ = now + std::chrono::seconds(1);
+    }
 }
 
 void Server::attach_video(uint64_t token, transport::Connection& conn) {
@@ -275,6 +300,14 @@ void Server::supervise() {
         join_finished_threads();
         std::lock_guard<std::mutex> lock(mu_);
         reap_workers_locked();
+        if (std::string how; spare_ && spare_->reap(&how)) {
+            // Its warm-up failed (a driver that crashes on vkCreateInstance?): no session was lost.
+            LOG_WARN("the spare worker %d %s; starting another in a second", static_cast<int>(spare_->pid()),
+                     how.c_str());
+            spare_.reset();
+            next_spare_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        }
+        refill_spare_locked();
         const uint64_t now = monotonic_ns();
         const uint64_t limit_ns = static_cast<uint64_t>(options_.driver_timeout.count()) * 1000000u;
         for (auto& w : workers_) {
@@ -322,9 +355,11 @@ void Server::stop() {
         supervisor_cv_.notify_all();
         if (supervisor_.joinable()) supervisor_.join();
 
-        // Handshakes end now; sessions are asked to end; workers are told to end theirs.
+        // Handshakes end now; sessions are asked to end; workers are told to end theirs; the spare goes.
+        std::unique_ptr<WorkerProcess> spare;
         {
             std::lock_guard<std::mutex> lock(mu_);
+            spare = std::move(spare_);
             for (auto& p : pending_) p->conn->close();
             for (auto& t : threaded_) t.session->stop();
             for (auto& w : workers_) w.process->kill(SIGTERM);
@@ -338,6 +373,7 @@ void Server::stop() {
         }
         for (auto& p : threads)
             if (p->thread.joinable()) p->thread.join();
+        spare.reset();  // killed and reaped: it serves nobody
 
         // Workers have the grace period to end their sessions, then are killed.
         const auto grace_end = std::chrono::steady_clock::now() + options_.stop_grace;

@@ -44,6 +44,9 @@ struct ServerOptions {
     uint32_t max_sessions = 64;
     /// On stop(): how long workers have to end their sessions after SIGTERM before they are killed.
     std::chrono::milliseconds stop_grace{3000};
+    /// Keep one worker started, its driver loaded, for the next session (process mode): a session then starts
+    /// about as fast as one on a thread. Off: each worker starts when its client comes.
+    bool spare_worker = true;
 };
 
 /// The largest frame a client may send before its handshake is answered (a Hello is a few dozen bytes).
@@ -98,6 +101,8 @@ private:
     void supervise();
     /// Reaps exited workers and logs how each ended (holding mu_).
     void reap_workers_locked();
+    /// Starts a spare worker if there should be one and is none (holding mu_).
+    void refill_spare_locked();
     void join_finished_threads();
     /// Refuses a client after its handshake with a reason, and closes it.
     static void refuse(transport::Connection& conn, const std::string& why);
@@ -110,6 +115,8 @@ private:
     std::list<std::unique_ptr<Pending>> pending_;  ///< guarded by mu_
     std::list<Threaded> threaded_;                 ///< guarded by mu_
     std::list<Worker> workers_;                    ///< guarded by mu_
+    std::unique_ptr<WorkerProcess> spare_;         ///< guarded by mu_; started, not handed a session yet
+    std::chrono::steady_clock::time_point next_spare_;  ///< guarded by mu_; no spare before this (after a failure)
     std::thread accept_thread_;
     std::thread supervisor_;
     std::mutex supervisor_mu_;  ///< guards supervisor_stop_

@@ -97,13 +97,40 @@ void control_loop(int control, int done_fd, Session& session) {
     }
 }
 
+/// Loads the loader's drivers (and whatever they load: LLVM for lavapipe) before the session comes: most of a
+/// fresh process's first vkCreateInstance. The instance stays (empty, no device) so that the driver stays loaded
+/// for the session's own; it goes with the process.
+void warm_up_driver() {
+    VkInstanceCreateInfo info{};
+    info.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
+    VkInstance instance = VK_NULL_HANDLE;
+    if (VkResult r = vkCreateInstance(&info, nullptr, &instance); r != VK_SUCCESS)
+        LOG_WARN("worker warm-up: vkCreateInstance returned %d", r);
+}
+
 }  // namespace
 
-int run_session_worker(int control) {
+int run_session_worker(int control, int status_fd, bool warm_up) {
+    void* page = mmap(nullptr, kWorkerStatusBytes, PROT_READ | PROT_WRITE, MAP_SHARED, status_fd, 0);
+    ::close(status_fd);
+    if (page == MAP_FAILED) {
+        LOG_ERROR("worker: cannot map the status page: %s", std::strerror(errno));
+        return 2;
+    }
+    auto* status = static_cast<WorkerStatus*>(page);  // constructed by the server
+    if (warm_up) {
+        // The server's watchdog sees a warm-up that never ends, once it hands this worker a session.
+        write_worker_status(*status, WorkerActivity::WarmUp);
+        warm_up_driver();
+        write_worker_status(*status, WorkerActivity::Waiting);
+    }
+
     std::vector<uint8_t> bytes;
     std::vector<int> fds;
     std::string err;
-    if (receive_worker_message(control, bytes, fds, &err) != WorkerReceive::Ok) {
+    WorkerReceive got = receive_worker_message(control, bytes, fds, &err);
+    if (got == WorkerReceive::Closed) return 0;  // a spare the server no longer needs
+    if (got != WorkerReceive::Ok) {
         close_all(fds);
         LOG_ERROR("worker: %s", err.c_str());
         return 2;
@@ -111,20 +138,12 @@ int run_session_worker(int control) {
     protocol::WireDecoder d(bytes.data(), bytes.size(), nullptr);
     uint32_t kind = 0;
     WorkerStart start;
-    if (!d.u32(kind) || kind != static_cast<uint32_t>(WorkerMessage::Start) || !start.decode(d) || fds.size() != 2) {
+    if (!d.u32(kind) || kind != static_cast<uint32_t>(WorkerMessage::Start) || !start.decode(d) || fds.size() != 1) {
         close_all(fds);
         LOG_ERROR("worker: the server's first message is not a session");
         return 2;
     }
     const int socket_fd = fds[0];
-    void* page = mmap(nullptr, kWorkerStatusBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
-    ::close(fds[1]);
-    if (page == MAP_FAILED) {
-        ::close(socket_fd);
-        LOG_ERROR("worker: cannot map the status page: %s", std::strerror(errno));
-        return 2;
-    }
-    auto* status = static_cast<WorkerStatus*>(page);  // constructed by the server
     apply_limits(start);
 
     if (pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {

@@ -13,7 +13,7 @@ namespace anarchy::server {
 
 /// The kinds of message, first u32 of each. Server -> worker only: the worker's answer is its exit.
 enum class WorkerMessage : uint32_t {
-    Start = 1,  ///< WorkerStart, with the client's socket and the status page
+    Start = 1,  ///< WorkerStart, with the client's socket
     Video = 2,  ///< WorkerVideo, with the video channel's socket
 };
 

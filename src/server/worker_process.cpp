@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 #include <thread>
+#include <vector>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -21,8 +22,9 @@ namespace anarchy::server {
 
 namespace {
 
-/// The descriptor a worker finds its end of the socket pair on (see run_session_worker).
+/// The descriptors a worker finds its end of the socket pair and its status page on (see run_session_worker).
 constexpr int kWorkerControlFd = 3;
+constexpr int kWorkerStatusFd = 4;
 
 bool set_error(std::string* error, std::string text) {
     if (error) *error = std::move(text);
@@ -40,8 +42,8 @@ std::string signal_name(int sig) {
     return "signal " + std::to_string(sig);
 }
 
-std::unique_ptr<WorkerProcess> WorkerProcess::start(const std::string& executable, const WorkerStart& session,
-                                                    int socket_fd, std::string* error) {
+std::unique_ptr<WorkerProcess> WorkerProcess::spawn(const std::string& executable, bool warm_up,
+                                                    std::string* error) {
     std::unique_ptr<WorkerProcess> w(new WorkerProcess());
 
     // The status page: a memfd the worker maps too (a fresh process shares no anonymous memory with us).
@@ -58,7 +60,7 @@ std::unique_ptr<WorkerProcess> WorkerProcess::start(const std::string& executabl
         ::close(page_fd);
         return nullptr;
     }
-    w->status_ = new (page) WorkerStatus();
+    w->status_ = new (page) WorkerStatus();  // unmapped by the destructor
 
     int pair[2];
     if (!worker_socket_pair(pair, error)) {
@@ -66,19 +68,23 @@ std::unique_ptr<WorkerProcess> WorkerProcess::start(const std::string& executabl
         return nullptr;
     }
     w->control_ = pair[0];
-    // Above the descriptor it becomes in the worker, so dup2 always makes a copy without close-on-exec.
-    int child_end = fcntl(pair[1], F_DUPFD_CLOEXEC, kWorkerControlFd + 1);
+    // Above the descriptors they become in the worker, so dup2 always makes copies without close-on-exec.
+    int child_end = fcntl(pair[1], F_DUPFD_CLOEXEC, kWorkerStatusFd + 1);
     ::close(pair[1]);
-    if (child_end < 0) {
+    int child_page = fcntl(page_fd, F_DUPFD_CLOEXEC, kWorkerStatusFd + 1);
+    ::close(page_fd);
+    if (child_end < 0 || child_page < 0) {
         set_error(error, errno_text("fcntl"));
-        ::close(page_fd);
+        if (child_end >= 0) ::close(child_end);
+        if (child_page >= 0) ::close(child_page);
         return nullptr;
     }
 
-    // Every other descriptor of ours is close-on-exec: the worker starts with 0, 1, 2 and its channel only.
+    // Every other descriptor of ours is close-on-exec: the worker starts with 0, 1, 2, its channel and its page.
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, child_end, kWorkerControlFd);
+    posix_spawn_file_actions_adddup2(&actions, child_page, kWorkerStatusFd);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     sigset_t defaults, none;
@@ -91,28 +97,32 @@ std::unique_ptr<WorkerProcess> WorkerProcess::start(const std::string& executabl
     posix_spawnattr_setpgroup(&attr, 0);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
 
-    std::string number = std::to_string(session.number);
-    std::string fd_text = std::to_string(kWorkerControlFd);
-    // The session's number is for ps and the log only; the worker reads its orders from the channel.
-    const char* argv[] = {"anarchy", "serve-worker", "--control-fd", fd_text.c_str(), "--session", number.c_str(),
-                          nullptr};
-    int rc = posix_spawn(&w->pid_, executable.c_str(), &actions, &attr, const_cast<char* const*>(argv), environ);
+    const std::string control_text = std::to_string(kWorkerControlFd), page_text = std::to_string(kWorkerStatusFd);
+    std::vector<const char*> argv = {"anarchy", "serve-worker", "--control-fd", control_text.c_str(),
+                                     "--status-fd", page_text.c_str()};
+    if (warm_up) argv.push_back("--warm-up");
+    argv.push_back(nullptr);
+    int rc = posix_spawn(&w->pid_, executable.c_str(), &actions, &attr, const_cast<char* const*>(argv.data()),
+                         environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(child_end);
+    ::close(child_page);
     if (rc != 0) {
         w->pid_ = -1;
         set_error(error, "starting a worker (" + executable + "): " + std::strerror(rc));
-        ::close(page_fd);
         return nullptr;
     }
+    return w;
+}
 
+bool WorkerProcess::hand_over(const WorkerStart& session, int socket_fd, std::string* error) {
+    if (handed_over_) return set_error(error, "the worker already has a session");
+    if (exited_) return set_error(error, "the worker has exited");
+    handed_over_ = true;
     protocol::WireEncoder e;
     session.encode(e);
-    bool sent = send_worker_message(w->control_, e.bytes(), {socket_fd, page_fd}, error);
-    ::close(page_fd);
-    if (!sent) return nullptr;  // the destructor kills and reaps it
-    return w;
+    return send_worker_message(control_, e.bytes(), {socket_fd}, error);
 }
 
 WorkerProcess::~WorkerProcess() {

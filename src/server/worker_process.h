@@ -16,10 +16,12 @@ namespace anarchy::server {
 /// One running worker. Not thread-safe: the server calls it under its own lock.
 class WorkerProcess {
 public:
-    /// Starts `executable serve-worker` in a process group of its own and hands it the session and socket_fd
-    /// (which stays open here: the caller closes its copy). nullptr with *error.
-    static std::unique_ptr<WorkerProcess> start(const std::string& executable, const WorkerStart& session,
-                                                int socket_fd, std::string* error);
+    /// Starts `executable serve-worker` in a process group of its own. With warm_up it loads the Vulkan driver
+    /// (an instance created and destroyed) while it waits for its session, so that a session handed to it later
+    /// starts as fast as one in the server's own process. nullptr with *error.
+    static std::unique_ptr<WorkerProcess> spawn(const std::string& executable, bool warm_up, std::string* error);
+    /// Hands the worker its session and socket_fd (which stays open here: the caller closes its copy). Once only.
+    bool hand_over(const WorkerStart& session, int socket_fd, std::string* error);
     /// Kills and reaps a worker still running (waiting a few seconds at most).
     ~WorkerProcess();
     WorkerProcess(const WorkerProcess&) = delete;
@@ -45,6 +47,7 @@ private:
     WorkerProcess() = default;
 
     pid_t pid_ = -1;
+    bool handed_over_ = false;
     int control_ = -1;                ///< the server's end of the socket pair
     WorkerStatus* status_ = nullptr;  ///< the shared status page
     std::string kill_reason_;

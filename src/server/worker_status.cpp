@@ -17,6 +17,7 @@ std::string WorkerStatusSnapshot::describe() const {
     case WorkerActivity::Waiting: return "waiting for the client";
     case WorkerActivity::CleanUp: return "the session's clean-up";
     case WorkerActivity::Other: return "handling a frame";
+    case WorkerActivity::WarmUp: return "loading the driver (warm-up)";
     case WorkerActivity::Commands: break;
     }
     const char* name = protocol::command_name(last_command);
@@ -45,7 +46,7 @@ WorkerStatusSnapshot read_worker_status(const WorkerStatus& s) {
         const uint32_t before = s.changes.load(std::memory_order_acquire);
         out.since_ns = s.since_ns.load(std::memory_order_relaxed);
         uint32_t a = s.activity.load(std::memory_order_relaxed);
-        out.activity = a <= 3 ? static_cast<WorkerActivity>(a) : WorkerActivity::Other;
+        out.activity = a <= static_cast<uint32_t>(WorkerActivity::WarmUp) ? static_cast<WorkerActivity>(a) : WorkerActivity::Other;
         out.commands = s.commands.load(std::memory_order_relaxed);
         out.last_command = s.last_command.load(std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_acquire);

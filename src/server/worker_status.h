@@ -14,6 +14,7 @@ enum class WorkerActivity : uint32_t {
     Commands = 1,  ///< running a batch of commands (driver calls)
     CleanUp = 2,   ///< the session ended: destroying what the program left
     Other = 3,     ///< any other frame, or a receive that timed out
+    WarmUp = 4,    ///< a spare worker loading the driver before it has a session
 };
 
 /// The shared page's layout. Written by the worker's session thread only; read by the server at any time.
