@@ -9,6 +9,9 @@ crash_and_hang  The server runs with ANARCHY_FAULT_SERVER_CRASH=vkCreateQueryPoo
                 for byte; the log says how each worker ended (SIGSEGV; the watchdog naming vkSignalSemaphore); a
                 later client is served; the server's own process never loaded a Vulkan driver; SIGTERM stops it
                 with exit status 0 and no worker left behind.
+limits          A frame header claiming 1 GiB before the handshake (two connections left open) is refused and the
+                server's memory stays small; with --worker-memory 400 a session that maps a 256 MiB ring (mapped_ring,
+                about 870 MiB resident on lavapipe) loses its worker, the log says why, and a later client is served.
 stop_while_hung The watchdog off (--driver-timeout 0) and a worker hung in vkSignalSemaphore: SIGTERM still stops
                 the server within its grace period (--stop-grace 1) plus a little, exit status 0, no worker left,
                 and the client gets an error instead of hanging.
@@ -160,6 +163,54 @@ def crash_and_hang(build, prog, tmp):
             fail(f'the server log does not say "{want}":\n{text[-3000:]}')
 
 
+def resident_kib(pid):
+    """VmRSS of a process and its children (the server and its workers), in KiB."""
+    total = 0
+    for p in {pid} | children_of(pid):
+        try:
+            with open(f'/proc/{p}/status') as f:
+                total += next(int(l.split()[1]) for l in f if l.startswith('VmRSS:'))
+        except (OSError, StopIteration):
+            pass
+    return total
+
+
+def limits(build, prog, tmp):
+    import socket
+    import struct
+    log = os.path.join(tmp, 'server_limits.log')
+    with harness.Server(build, log, serve_args=['--worker-memory', '400']) as server:
+        time.sleep(1)
+        before = resident_kib(server.proc.pid)
+        rogues = []
+        for _ in range(2):
+            s = socket.create_connection(('127.0.0.1', server.port))
+            s.sendall(struct.pack('<IHH', (1 << 30) - 1, 1, 0) + b'\0' * 4096)
+            rogues.append(s)
+        time.sleep(1.5)
+        after = resident_kib(server.proc.pid)
+        for s in rogues:
+            s.close()
+        if after > before + 64 * 1024:
+            fail(f'two 1 GiB headers before the handshake grew the server from {before // 1024} to {after // 1024} MiB')
+        else:
+            print(f'1 GiB headers before the handshake: refused, server and workers {before // 1024} -> '
+                  f'{after // 1024} MiB resident', flush=True)
+        results = {}
+        run_timed(build, server.address, [prog, 'mapped_ring', '--out', os.path.join(tmp, 'ring.bin')], results,
+                  'mapped_ring')
+        expect_session_lost('mapped_ring (past --worker-memory)', *results['mapped_ring'], limit=60)
+        later = server.serves_another_client(build)
+        if later:
+            fail(later)
+        else:
+            print('a later client (compute) was served', flush=True)
+    text = open(log, errors='replace').read()
+    for want in ('exceeds the limit', 'over --worker-memory'):
+        if want not in text:
+            fail(f'the server log does not say "{want}":\n{text[-3000:]}')
+
+
 def stop_while_hung(build, prog, tmp):
     log = os.path.join(tmp, 'server_hung.log')
     env = {'ANARCHY_FAULT_SERVER_HANG': 'vkSignalSemaphore'}
@@ -192,7 +243,7 @@ def stop_while_hung(build, prog, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', required=True)
-    ap.add_argument('case', choices=['crash_and_hang', 'stop_while_hung'])
+    ap.add_argument('case', choices=['crash_and_hang', 'limits', 'stop_while_hung'])
     args = ap.parse_args()
     prog = os.path.join(args.build, 'tests', 'programs', 'anarchy_testprog')
     tmp = tempfile.mkdtemp(prefix=f'anarchy-{args.case}-')
