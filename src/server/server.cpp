@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <random>
@@ -18,6 +19,9 @@ namespace {
 /// What a client may have sent after its Hello before the answer (it sends nothing; this bounds a rogue one).
 constexpr size_t kMaxUnreadAtHandover = 64 * 1024;
 constexpr auto kSupervisorTick = std::chrono::milliseconds(100);
+/// How long after a session starts its successor's spare worker is started: the spare's warm-up (the executable's
+/// libraries and the driver) would otherwise compete for the CPU with the session's own start on a small host.
+constexpr auto kSpareRefillDelay = std::chrono::seconds(2);
 
 uint64_t new_token() {
     std::random_device rd;
@@ -214,7 +218,7 @@ void Server::run_in_worker(transport::Connection& conn, uint64_t number, uint64_
     // stop() may have swept the workers while this one started: it gets the same order.
     if (stopping_) process->kill(SIGTERM);
     workers_.push_back({std::move(process), number, token});
-    refill_spare_locked();
+    next_spare_ = std::max(next_spare_, std::chrono::steady_clock::now() + kSpareRefillDelay);
 }
 
 void Server::refill_spare_locked() {

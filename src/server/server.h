@@ -45,7 +45,8 @@ struct ServerOptions {
     /// On stop(): how long workers have to end their sessions after SIGTERM before they are killed.
     std::chrono::milliseconds stop_grace{3000};
     /// Keep one worker started, its driver loaded, for the next session (process mode): a session then starts
-    /// about as fast as one on a thread. Off: each worker starts when its client comes.
+    /// about as fast as one on a thread. The next spare starts 2 s after a session does (so its warm-up does not
+    /// compete with that session's start). Off: each worker starts when its client comes.
     bool spare_worker = true;
 };
 
@@ -116,7 +117,7 @@ private:
     std::list<Threaded> threaded_;                 ///< guarded by mu_
     std::list<Worker> workers_;                    ///< guarded by mu_
     std::unique_ptr<WorkerProcess> spare_;         ///< guarded by mu_; started, not handed a session yet
-    std::chrono::steady_clock::time_point next_spare_;  ///< guarded by mu_; no spare before this (after a failure)
+    std::chrono::steady_clock::time_point next_spare_;  ///< guarded by mu_; no new spare before this
     std::thread accept_thread_;
     std::thread supervisor_;
     std::mutex supervisor_mu_;  ///< guards supervisor_stop_
