@@ -1,8 +1,14 @@
-// The anarchy command: serve, run, demo.
+// The anarchy command: serve, run, demo (and serve-worker, which the server starts for each session).
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
@@ -11,12 +17,29 @@
 #include "cli/run_command.h"
 #include "common/log.h"
 #include "server/server.h"
+#include "server/session_worker.h"
 
 namespace {
-anarchy::server::Server* g_server = nullptr;
-void on_signal(int) {
-    if (g_server) g_server->stop();
+
+// SIGINT and SIGTERM only write their number here (async-signal-safe); the main thread stops the server.
+int g_signal_pipe[2] = {-1, -1};
+void on_signal(int sig) {
+    const int saved = errno;
+    const unsigned char b = static_cast<unsigned char>(sig);
+    [[maybe_unused]] ssize_t n = ::write(g_signal_pipe[1], &b, 1);
+    errno = saved;
 }
+
+/// Blocks until SIGINT or SIGTERM; returns its number.
+int wait_for_stop_signal() {
+    for (;;) {
+        pollfd p{g_signal_pipe[0], POLLIN, 0};
+        if (::poll(&p, 1, -1) < 0 && errno != EINTR) return 0;
+        unsigned char b = 0;
+        if (::read(g_signal_pipe[0], &b, 1) == 1) return b;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -29,6 +52,48 @@ int main(int argc, char** argv) {
     auto* serve = app.add_subcommand("serve", "Run the server on the GPU host");
     serve->add_option("--listen", listen, "ADDR:PORT to listen on")->capture_default_str();
     serve->add_option("--device", device, "Index of the GPU to expose (-1: all)")->capture_default_str();
+    std::string session_mode = "process";
+    serve->add_option("--session-mode", session_mode,
+                      "process: each session in a worker process of its own (a driver crash or hang ends that "
+                      "session only); thread: every session in the server's process")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"process", "thread"}));
+    double driver_timeout = 30;
+    serve->add_option("--driver-timeout", driver_timeout,
+                      "Seconds a session may spend on one batch of commands (or its clean-up) before its worker is "
+                      "killed (0: never; waits the program asked for do not count)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 86400.0));
+    uint64_t worker_memory_mb = 0;
+    serve->add_option("--worker-memory", worker_memory_mb,
+                      "MiB of resident memory a worker may hold before it is killed (0: no limit)")
+        ->capture_default_str();
+    uint64_t worker_files = 4096;
+    serve->add_option("--worker-max-files", worker_files, "Open files a worker may hold (RLIMIT_NOFILE)")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t(64), uint64_t(1) << 20));
+    uint32_t max_sessions = 64;
+    serve->add_option("--max-sessions", max_sessions, "Sessions served at once")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 100000u));
+    double stop_grace = 3;
+    serve->add_option("--stop-grace", stop_grace,
+                      "Seconds workers have to end their sessions on SIGTERM/SIGINT before they are killed")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 3600.0));
+
+    bool no_spare = false;
+    serve->add_flag("--no-spare-worker", no_spare,
+                    "Start each session's worker when the client comes (by default one worker waits ready, its "
+                    "driver loaded)");
+
+    int control_fd = 3, status_fd = 4;
+    bool warm_up = false;
+    auto* worker = app.add_subcommand("serve-worker", "One session's worker process (started by `anarchy serve`)");
+    worker->group("");  // not for people
+    worker->add_option("--control-fd", control_fd, "The server's channel")->capture_default_str();
+    worker->add_option("--status-fd", status_fd, "The status page the server's watchdog reads")->capture_default_str();
+    worker->add_flag("--warm-up", warm_up, "Load the Vulkan driver before the session comes");
 
     std::string server_addr;
     std::vector<std::string> program;
@@ -70,22 +135,50 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
 
+    if (*worker) {
+        anarchy::log_set_component("anarchy worker " + std::to_string(getpid()));
+        std::signal(SIGPIPE, SIG_IGN);
+        int status = anarchy::server::run_session_worker(control_fd, status_fd, warm_up);
+        // The session is cleaned up; skip the driver's and libraries' exit handlers (a driver's own may hang).
+        std::fflush(nullptr);
+        _exit(status);
+    }
     if (*serve) {
         anarchy::server::ServerOptions so;
         so.listen = listen;
         so.device_index = device < 0 ? UINT32_MAX : static_cast<uint32_t>(device);
+        so.session_mode =
+            session_mode == "thread" ? anarchy::server::SessionMode::Thread : anarchy::server::SessionMode::Process;
+        so.driver_timeout = std::chrono::milliseconds(static_cast<int64_t>(driver_timeout * 1000));
+        so.worker_memory_bytes = worker_memory_mb << 20;
+        so.worker_max_files = worker_files;
+        so.max_sessions = max_sessions;
+        so.stop_grace = std::chrono::milliseconds(static_cast<int64_t>(stop_grace * 1000));
+        so.spare_worker = !no_spare;
+        if (pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+            std::fprintf(stderr, "anarchy serve: pipe: %s\n", std::strerror(errno));
+            return 1;
+        }
+        struct sigaction sa {};
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGINT, &sa, nullptr);
+        sigaction(SIGTERM, &sa, nullptr);
+        std::signal(SIGPIPE, SIG_IGN);
         anarchy::server::Server srv(so);
         std::string err;
         if (!srv.start(&err)) {
             std::fprintf(stderr, "anarchy serve: %s\n", err.c_str());
             return 1;
         }
-        g_server = &srv;
-        std::signal(SIGINT, on_signal);
-        std::signal(SIGTERM, on_signal);
-        std::signal(SIGPIPE, SIG_IGN);
-        LOG_INFO("listening on %s (port %u)", listen.c_str(), srv.port());
-        srv.serve();
+        LOG_INFO("listening on %s (port %u), sessions in %s", listen.c_str(), srv.port(),
+                 so.session_mode == anarchy::server::SessionMode::Process ? "worker processes" : "threads");
+        srv.serve_in_background();
+        int sig = wait_for_stop_signal();
+        LOG_INFO("stopping (%s)", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal");
+        srv.stop();
+        LOG_INFO("stopped");
         return 0;
     }
     if (*run) {

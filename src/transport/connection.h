@@ -102,4 +102,19 @@ std::unique_ptr<Connection> tcp_connect(const std::string& address, std::chrono:
 std::unique_ptr<Listener> tcp_listen(const std::string& address, const ConnectionOptions& options = {},
                                      std::string* error = nullptr);
 
+/// A TCP connection's socket given up by its Connection, to be adopted elsewhere (the server hands a client's
+/// socket to a worker process after the handshake).
+struct DetachedSocket {
+    intptr_t handle = -1;         ///< the OS socket, now owned by whoever holds this
+    std::string peer;             ///< as Connection::peer() said
+    std::vector<uint8_t> unread;  ///< bytes received but not yet returned by receive()
+};
+
+/// Takes the socket out of a connection made by tcp_connect or a TCP listener: its heartbeat stops, the link is
+/// not shut down, and the connection is closed without touching the socket. False with *error if c is not a TCP
+/// connection or is already closed.
+bool tcp_detach(Connection& c, DetachedSocket* out, std::string* error = nullptr);
+/// A Connection over a detached socket (maybe received from another process); its unread bytes come first.
+std::unique_ptr<Connection> tcp_adopt(DetachedSocket socket, const ConnectionOptions& options = {});
+
 }  // namespace anarchy::transport

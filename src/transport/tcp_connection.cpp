@@ -36,8 +36,10 @@ Clock::time_point from_ticks(int64_t n) { return Clock::time_point(Clock::durati
 
 class TcpConnection final : public Connection {
 public:
-    TcpConnection(net::Socket socket, std::string peer, const ConnectionOptions& options)
-        : sock_(std::move(socket)), peer_(std::move(peer)), opts_(options) {
+    TcpConnection(net::Socket socket, std::string peer, const ConnectionOptions& options,
+                  std::vector<uint8_t> unread = {})
+        : sock_(std::move(socket)), peer_(std::move(peer)), opts_(options), rbuf_(std::move(unread)) {
+        rend_ = rbuf_.size();
         last_send_ = last_recv_ = ticks(Clock::now());
         if (opts_.heartbeat_interval.count() > 0) heartbeat_ = std::thread([this] { heartbeat_loop(); });
     }
@@ -70,6 +72,9 @@ public:
         s.heartbeats_received = heartbeats_received_;
         return s;
     }
+
+    /// See tcp_detach.
+    bool detach(DetachedSocket& out, std::string* error);
 
 private:
     bool send_frame(FrameType type, const uint8_t* a, size_t an, const uint8_t* b, size_t bn, std::string* error);
@@ -185,6 +190,32 @@ bool TcpConnection::send_frame(FrameType type, const uint8_t* a, size_t an, cons
         payload_bytes_sent_ += size;
         if (compressed) ++compressed_frames_;
     }
+    return true;
+}
+
+bool TcpConnection::detach(DetachedSocket& out, std::string* error) {
+    {
+        // Once a reason is set, fail() (and so close() and the destructor) leave the socket alone.
+        std::lock_guard lock(reason_mu_);
+        if (!reason_.empty()) return set_error(error, reason_);
+        reason_ = "connection to " + peer_ + " was handed over";
+    }
+    open_ = false;
+    {
+        std::lock_guard lock(hb_mu_);
+        stop_ = true;
+    }
+    hb_cv_.notify_all();
+    {
+        std::lock_guard lock(join_mu_);
+        if (heartbeat_.joinable()) heartbeat_.join();
+    }
+    // No frame is half written or half read past this point.
+    std::scoped_lock lock(send_mu_, recv_mu_);
+    out.unread.assign(rbuf_.begin() + static_cast<ptrdiff_t>(rbegin_), rbuf_.begin() + static_cast<ptrdiff_t>(rend_));
+    rbegin_ = rend_ = 0;
+    out.peer = peer_;
+    out.handle = sock_.release();
     return true;
 }
 
@@ -370,6 +401,17 @@ std::unique_ptr<Connection> tcp_connect(const std::string& address, milliseconds
     if (!s.valid()) return nullptr;
     std::string peer = net::peer_address(s);
     return std::make_unique<TcpConnection>(std::move(s), peer.empty() ? address : peer, options);
+}
+
+bool tcp_detach(Connection& c, DetachedSocket* out, std::string* error) {
+    auto* tcp = dynamic_cast<TcpConnection*>(&c);
+    if (!tcp) return set_error(error, "not a TCP connection");
+    return tcp->detach(*out, error);
+}
+
+std::unique_ptr<Connection> tcp_adopt(DetachedSocket socket, const ConnectionOptions& options) {
+    net::Socket s(socket.handle);
+    return std::make_unique<TcpConnection>(std::move(s), std::move(socket.peer), options, std::move(socket.unread));
 }
 
 std::unique_ptr<Listener> tcp_listen(const std::string& address, const ConnectionOptions& options,

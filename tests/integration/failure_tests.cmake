@@ -22,3 +22,12 @@ foreach(pair "client_entry_point_exception:client_throw" "server_session_excepti
     COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/error_boundary.py --build ${CMAKE_BINARY_DIR} ${test_case})
   set_tests_properties(${test_name} PROPERTIES TIMEOUT 300)
 endforeach()
+
+# One worker process per session (decision 14): a worker that crashes (SIGSEGV) or hangs (the watchdog) ends its
+# own session only, a session running meanwhile completes, and SIGTERM stops the server whatever its workers do;
+# frames before the handshake stay small and --worker-memory ends a session that grows past it.
+foreach(test_case crash_and_hang limits stop_while_hung)
+  add_test(NAME worker_isolation_${test_case}
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/worker_isolation.py --build ${CMAKE_BINARY_DIR} ${test_case})
+  set_tests_properties(worker_isolation_${test_case} PROPERTIES TIMEOUT 180)
+endforeach()

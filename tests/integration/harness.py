@@ -33,14 +33,15 @@ def free_port():
 class Server:
     """`anarchy serve` on a free loopback port, stopped on exit."""
 
-    def __init__(self, build, log_path=None, extra_env=None):
+    def __init__(self, build, log_path=None, extra_env=None, serve_args=()):
         self.port = free_port()
         self.address = f'127.0.0.1:{self.port}'
         self.log_path = log_path
         self.log = open(log_path or os.devnull, 'w')
         env = native_env()
         env.update(extra_env or {})
-        self.proc = subprocess.Popen([os.path.join(build, 'anarchy'), 'serve', '--listen', self.address],
+        self.proc = subprocess.Popen([os.path.join(build, 'anarchy'), 'serve', '--listen', self.address,
+                                      *serve_args],
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 20
         while time.time() < deadline:

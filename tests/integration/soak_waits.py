@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Soak: `anarchy_testprog soak_waits` does many submit-and-wait cycles (vkQueueSubmit, vkWaitForFences,
 vkResetFences; every 1000th also vkQueueWaitIdle and vkDeviceWaitIdle) in one remote session, while this script
-samples the server's thread count and VmRSS from /proc/PID/status every second. Both must stay flat: threads
+samples the server's thread count and VmRSS from /proc/PID/status every second (the server's process and its
+session workers together). Both must stay flat: threads
 never above the baseline (taken 5 s in) + 4, VmRSS never above the baseline + 64 MiB. Prints every sample."""
 
 import argparse
@@ -16,7 +17,7 @@ import harness
 MIB = 1024 * 1024
 
 
-def server_status(pid):
+def process_status(pid):
     """(threads, VmRSS in bytes, VmSize in bytes, memory mappings) of process `pid`. Mappings and VmSize are shown,
     not judged: a thread that ended but was never joined leaves its stack mapped (and is no longer in Threads)."""
     threads = rss = size = 0
@@ -31,6 +32,24 @@ def server_status(pid):
     with open(f'/proc/{pid}/maps') as f:
         mappings = sum(1 for _ in f)
     return threads, rss, size, mappings
+
+
+def server_status(pid):
+    """process_status summed over the server's process and its children (the session's worker)."""
+    children = set()
+    for tid in os.listdir(f'/proc/{pid}/task'):
+        try:
+            with open(f'/proc/{pid}/task/{tid}/children') as f:
+                children.update(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    total = list(process_status(pid))
+    for child in children:
+        try:
+            total = [a + b for a, b in zip(total, process_status(child))]
+        except OSError:
+            pass  # a worker that just ended
+    return tuple(total)
 
 
 def main():
