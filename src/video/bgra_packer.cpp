@@ -27,6 +27,13 @@ void copy_row_rgba(const uint8_t* src, uint8_t* dst, uint32_t pixels) {
 
 }  // namespace
 
+void pack_row(PixelFormat format, const uint8_t* src, uint8_t* dst, uint32_t pixels) {
+    if (format == PixelFormat::Rgba8)
+        copy_row_rgba(src, dst, pixels);
+    else
+        copy_row_bgra(src, dst, pixels);
+}
+
 void force_opaque(uint8_t* bgra, size_t count) {
     for (size_t i = 0; i < count; ++i) bgra[4 * i + 3] = 0xff;
 }

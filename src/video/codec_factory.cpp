@@ -9,6 +9,8 @@
 #include "video/lz4_codec.h"
 #include "video/lz4_delta_codec.h"
 #include "video/raw_codec.h"
+#include "video/task_pool.h"
+#include "video/tiled_codec.h"
 
 namespace anarchy::video {
 namespace {
@@ -65,6 +67,20 @@ EncoderCreation create_lossless_encoder(const EncoderSettings& s) {
             c.encoder = make_lz4_encoder(s.width, s.height);
             c.reason = "lz4: LZ4 of every BGRA frame";
             break;
+        case CodecKind::Lz4Tiles: {
+            TiledEncoderOptions o;
+            o.width = s.width;
+            o.height = s.height;
+            o.keyframe_interval = s.keyframe_interval.value_or(2 * std::max<uint32_t>(s.fps, 1));
+            o.threads = s.threads ? s.threads : default_codec_threads();
+            c.encoder = make_tiled_encoder(o);
+            c.reason = "lz4-tiles: LZ4 of each changed " + std::to_string(o.tile_width) + "x" +
+                       std::to_string(o.tile_height) + " tile (or of its XOR with the previous frame) on " +
+                       std::to_string(o.threads) + (o.threads == 1 ? " thread" : " threads") + ", key frames " +
+                       (o.keyframe_interval ? "every " + std::to_string(o.keyframe_interval) + " frames and on request"
+                                            : std::string("on request only"));
+            break;
+        }
         default: {
             const uint32_t interval = s.keyframe_interval.value_or(2 * std::max<uint32_t>(s.fps, 1));
             c.encoder = make_lz4_delta_encoder(s.width, s.height, interval);
@@ -130,6 +146,13 @@ DecoderCreation create_lossless_decoder(const DecoderSettings& s) {
     switch (s.codec) {
         case CodecKind::Raw: c.decoder = make_raw_decoder(s.width, s.height); break;
         case CodecKind::Lz4: c.decoder = make_lz4_decoder(s.width, s.height); break;
+        case CodecKind::Lz4Tiles: {
+            const uint32_t threads = s.threads ? s.threads : default_codec_threads();
+            c.decoder = make_tiled_decoder(s.width, s.height, threads);
+            c.reason = name + ": decoding on the CPU (lossless), " + std::to_string(threads) +
+                       (threads == 1 ? " thread" : " threads");
+            return c;
+        }
         default: c.decoder = make_lz4_delta_decoder(s.width, s.height); break;
     }
     c.reason = name + ": decoding on the CPU (lossless)";

@@ -19,7 +19,7 @@ EncoderSettings settings(CodecKind kind) {
 }
 
 TEST(CodecFactory, LosslessEncodersNameThemselves) {
-    for (CodecKind k : {CodecKind::Raw, CodecKind::Lz4, CodecKind::Lz4Delta}) {
+    for (CodecKind k : {CodecKind::Raw, CodecKind::Lz4, CodecKind::Lz4Delta, CodecKind::Lz4Tiles}) {
         EncoderCreation c = create_encoder(settings(k));
         ASSERT_TRUE(c.encoder) << c.reason;
         EXPECT_EQ(std::string(c.encoder->name()), to_string(k));
