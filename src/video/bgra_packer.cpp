@@ -8,7 +8,16 @@ namespace {
 constexpr uint32_t kAlpha = 0xff000000u;  // byte 3 of a little-endian BGRA word
 
 void copy_row_bgra(const uint8_t* src, uint8_t* dst, uint32_t pixels) {
-    for (uint32_t x = 0; x < pixels; ++x) {
+    // Two pixels per 64-bit word: the compiler turns this into wide vector loads and stores.
+    constexpr uint64_t kAlpha2 = uint64_t(kAlpha) << 32 | kAlpha;
+    uint32_t x = 0;
+    for (; x + 2 <= pixels; x += 2) {
+        uint64_t v;
+        std::memcpy(&v, src + 4 * x, 8);
+        v |= kAlpha2;
+        std::memcpy(dst + 4 * x, &v, 8);
+    }
+    for (; x < pixels; ++x) {
         uint32_t v;
         std::memcpy(&v, src + 4 * x, 4);
         v |= kAlpha;

@@ -65,24 +65,21 @@ struct TileGrid {
     size_t bytes(uint32_t i) const { return size_t(w(i)) * h(i) * 4; }
 };
 
-// dst = a XOR b over size bytes (a multiple of 4); returns how many of the 8-byte words (and a 4-byte tail) are 0.
-size_t xor_count_equal(const uint8_t* a, const uint8_t* b, uint8_t* dst, size_t size, size_t* words) {
-    size_t equal = 0, n = 0, i = 0;
-    for (; i + 8 <= size; i += 8, ++n) {
+// Roughly what share of a tile is unchanged, in 1/64ths: compares one 8-byte word in each 64 bytes (the tile is in
+// cache from the gather, so this costs a small part of a full comparison).
+uint32_t unchanged_64ths(const uint8_t* a, const uint8_t* b, size_t size) {
+    size_t equal = 0, sampled = 0;
+    for (size_t i = 0; i + 8 <= size; i += 64, ++sampled) equal += load64(a + i) == load64(b + i);
+    return sampled ? uint32_t(equal * 64 / sampled) : 0;
+}
+
+void xor_bytes(const uint8_t* a, const uint8_t* b, uint8_t* dst, size_t size) {
+    size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
         const uint64_t x = load64(a + i) ^ load64(b + i);
         std::memcpy(dst + i, &x, 8);
-        equal += x == 0;
     }
-    for (; i < size; i += 4, ++n) {
-        uint32_t x, y;
-        std::memcpy(&x, a + i, 4);
-        std::memcpy(&y, b + i, 4);
-        x ^= y;
-        std::memcpy(dst + i, &x, 4);
-        equal += x == 0;
-    }
-    *words = n;
-    return equal;
+    for (; i < size; ++i) dst[i] = a[i] ^ b[i];
 }
 
 void xor_into(uint8_t* dst, const uint8_t* src, size_t size) {
@@ -236,11 +233,13 @@ private:
         } else {
             // Mostly unchanged: the XOR is mostly zeros and wins. Hardly anything unchanged (motion, scrolling):
             // the XOR is as busy as the pixels and usually loses. In between, try both.
-            size_t words = 0;
-            const size_t equal = xor_count_equal(cur, prev, scratch.delta.data(), bytes, &words);
-            const bool try_delta = equal * 16 >= words;
-            const bool try_plain = equal * 4 < words * 3;
-            if (try_delta) delta = compress(scratch.delta.data(), bytes, t.packed);
+            const uint32_t unchanged = unchanged_64ths(cur, prev, bytes);
+            const bool try_delta = unchanged >= 4;
+            const bool try_plain = unchanged < 48;
+            if (try_delta) {
+                xor_bytes(cur, prev, scratch.delta.data(), bytes);
+                delta = compress(scratch.delta.data(), bytes, t.packed);
+            }
             if (try_plain) {
                 std::vector<uint8_t>& into = try_delta ? scratch.packed : t.packed;
                 plain = compress(cur, bytes, into);
