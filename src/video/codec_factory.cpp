@@ -1,6 +1,9 @@
 #include "video/codec_factory.h"
 
 #include <algorithm>
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "common/log.h"
@@ -49,6 +52,28 @@ std::vector<std::string> ordered(const std::vector<std::string>& defaults, const
             failures.push_back(name + " is not a backend of this codec");
     }
     return out;
+}
+
+// Hardware encoders that are not there at all: no NVIDIA driver, or a GPU without an encoder block (H100, H200).
+// Finding that out loads CUDA and costs up to a second, which every new swapchain (a resize, say) would pay again;
+// failures that may pass (a session limit, memory) are not remembered.
+std::mutex absent_mu;
+std::map<std::string, std::string> absent_hardware;  // backend name -> the error it gave
+
+std::string hardware_known_absent(const std::string& name) {
+    std::lock_guard<std::mutex> lock(absent_mu);
+    auto it = absent_hardware.find(name);
+    return it == absent_hardware.end() ? std::string() : it->second;
+}
+
+void remember_if_absent(const std::string& name, const std::string& error) {
+    for (const char* sign : {"Cannot load", "unsupported device", "No capable devices", "not built into"}) {
+        if (error.find(sign) != std::string::npos) {
+            std::lock_guard<std::mutex> lock(absent_mu);
+            absent_hardware[name] = error;
+            return;
+        }
+    }
 }
 
 EncoderCreation create_lossless_encoder(const EncoderSettings& s) {
@@ -122,10 +147,17 @@ EncoderCreation create_video_encoder(const EncoderSettings& s) {
                 continue;
             }
         }
+        if (std::string absent = hardware_known_absent(name); !absent.empty()) {
+            failures.push_back(name + " unavailable (" + absent + "; found at an earlier try)");
+            continue;
+        }
         std::string error;
+        const auto opening = std::chrono::steady_clock::now();
         c.encoder = open_av_encoder(backend, backend_config, s.width, s.height, &error);
         if (!c.encoder) {
-            failures.push_back(name + " unavailable (" + error + ")");
+            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - opening);
+            if (backend.hardware) remember_if_absent(name, error);
+            failures.push_back(name + " unavailable (" + error + "; " + std::to_string(ms.count()) + " ms)");
             continue;
         }
         const char* kind = backend.hardware ? " (hardware)" : " (software)";
