@@ -35,8 +35,9 @@ int main(int argc, char** argv) {
     run->add_option("--server", server_addr, "HOST:PORT of `anarchy serve`")->required();
     anarchy::cli::StreamOptions stream;
     run->add_option("--codec", stream.codec,
-                    "Frame codec: raw, lz4, lz4-delta, h264, hevc, av1 (default: lz4-delta on loopback, h264 otherwise)")
-        ->check(CLI::IsMember({"raw", "lz4", "lz4-delta", "h264", "hevc", "av1"}));
+                    "Frame codec: raw, lz4, lz4-delta, lz4-tiles, h264, hevc, av1 (default: lz4-delta on loopback, h264 "
+                    "otherwise)")
+        ->check(CLI::IsMember({"raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "hevc", "av1"}));
     run->add_option("--bitrate", stream.bitrate_kbps, "Video bitrate in kbit/s (0: chosen from the resolution)")
         ->check(CLI::Range(0, 1000000));
     run->add_option("--quality", stream.quality, "Constant quality instead of a bitrate (CRF/CQ scale of the codec)")
@@ -56,8 +57,9 @@ int main(int argc, char** argv) {
                      "auto (a window when DISPLAY is set), none (offscreen), window, headless")
         ->capture_default_str()
         ->check(CLI::IsMember({"auto", "none", "window", "headless"}));
-    demo->add_option("--codec", demo_opts.codec, "Frame codec of the remote run (raw, lz4, lz4-delta, h264, hevc, av1)")
-        ->check(CLI::IsMember({"raw", "lz4", "lz4-delta", "h264", "hevc", "av1"}));
+    demo->add_option("--codec", demo_opts.codec,
+                     "Frame codec of the remote run (raw, lz4, lz4-delta, lz4-tiles, h264, hevc, av1)")
+        ->check(CLI::IsMember({"raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "hevc", "av1"}));
 
     CLI11_PARSE(app, argc, argv);
 
