@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
     run->add_option("--server", server_addr, "HOST:PORT of `anarchy serve`")->required();
     anarchy::cli::StreamOptions stream;
     run->add_option("--codec", stream.codec,
-                    "Frame codec: raw, lz4, lz4-delta, lz4-tiles, h264, hevc, av1 (default: lz4-delta on loopback, h264 "
+                    "Frame codec: raw, lz4, lz4-delta, lz4-tiles, h264, hevc, av1 (default: lz4-tiles on loopback, h264 "
                     "otherwise)")
         ->check(CLI::IsMember({"raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "hevc", "av1"}));
     run->add_option("--bitrate", stream.bitrate_kbps, "Video bitrate in kbit/s (0: chosen from the resolution)")

@@ -33,7 +33,7 @@ protocol::StreamSettings settings_from_environment(const std::string& address) {
         // Lossless where bandwidth is plentiful (same machine), a video codec over a real link.
         bool loopback = address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
                         address.rfind("[::1]", 0) == 0;
-        s.codec = loopback ? "lz4-delta" : "h264";
+        s.codec = loopback ? "lz4-tiles" : "h264";
     }
     if (const char* b = std::getenv("ANARCHY_BITRATE")) s.bitrate_kbps = uint32_t(std::strtoul(b, nullptr, 10));
     if (const char* q = std::getenv("ANARCHY_QUALITY")) s.quality = int32_t(std::strtol(q, nullptr, 10));

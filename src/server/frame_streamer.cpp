@@ -441,7 +441,7 @@ void FrameStreamer::open_encoder(Swapchain& sc) {
     if (sc.encoder || sc.encoder_failed) return;
     auto s = settings(kSettingsWait);
     video::EncoderSettings es;
-    es.codec = s ? *video::parse_codec_kind(s->codec) : video::CodecKind::Lz4Delta;
+    es.codec = s ? *video::parse_codec_kind(s->codec) : video::CodecKind::Lz4Tiles;
     es.width = sc.extent.width;
     es.height = sc.extent.height;
     // No periodic key frames: video encoders keep an infinite GOP and sweep an intra refresh wave instead (NVENC,
