@@ -44,8 +44,9 @@ constexpr uint64_t kPrime1 = 0x9E3779B185EBCA87ull;
 constexpr uint64_t kPrime2 = 0xC2B2AE3D27D4EB4Full;
 uint64_t mix(uint64_t acc, uint64_t v) { return rotl(acc + v * kPrime2, 31) * kPrime1; }
 
-// The tiles of a frame: a row-major grid, every tile stored in a slot of tile_width * tile_height pixels (edge tiles
-// use the start of theirs), so each tile's pixels are contiguous for LZ4 and memcmp.
+// The tiles of a frame: a row-major grid, every tile stored in a slot as large as the largest tile (edge tiles use the
+// start of theirs), so each tile's pixels are contiguous for LZ4 and memcmp. A slot is never larger than the frame:
+// a packet that names 1024x1024 tiles for a 16384x1 frame costs no more memory than the frame.
 struct TileGrid {
     uint32_t width = 0, height = 0;
     uint32_t tile_width = 0, tile_height = 0;
@@ -56,7 +57,7 @@ struct TileGrid {
         : width(w), height(h), tile_width(tw), tile_height(th), columns((w + tw - 1) / tw), rows((h + th - 1) / th) {}
 
     uint32_t count() const { return columns * rows; }
-    size_t slot_bytes() const { return size_t(tile_width) * tile_height * 4; }
+    size_t slot_bytes() const { return size_t(std::min(tile_width, width)) * std::min(tile_height, height) * 4; }
     size_t frame_bytes() const { return slot_bytes() * count(); }
     uint32_t x0(uint32_t i) const { return (i % columns) * tile_width; }
     uint32_t y0(uint32_t i) const { return (i / columns) * tile_height; }
