@@ -1,12 +1,19 @@
 // Frame codec benchmark: for each codec the factory can open and each size, encodes a moving synthetic scene and
 // decodes it again, then prints encode and decode time per frame (p50, p99), bytes per frame and PSNR.
 //
-//   codec_bench [--frames N] [--codecs raw,lz4,lz4-delta,h264,hevc,av1] [--sizes 1280x720,1920x1080,2560x1600]
-//               [--software]
+//   codec_bench [--frames N] [--codecs raw,lz4,lz4-delta,lz4-tiles,h264,hevc,av1]
+//               [--sizes 1280x720,1920x1080,2560x1600] [--threads N] [--scene pan|discs] [--software]
+//
+// --threads sets the encoder's and decoder's threads (lz4-tiles, and the libavcodec encoders); 0, the default, is
+// the factory's default. --scene pan (the default) moves the camera, so every pixel changes every frame; discs keeps
+// the camera still and moves only the two discs, so most of each frame is unchanged, like a desktop or a menu.
 //
 // Video codecs get I420 input, as the server's compute shader produces it; the BGRA->I420 conversion happens
 // before the clock starts. Settings are the factory's defaults: 60 fps, automatic bitrate, key frame every 2 s.
 // p99 of 60 frames is the slowest frame, which for video codecs is usually the first (a key frame).
+// Decoding goes into a separate picture through Decoder::decode_into, as the client decodes into a window's shared
+// memory: lz4-tiles writes there directly, the other decoders decode into a picture of their own and copy it, which
+// is the copy the client's present made before.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -33,7 +40,7 @@ struct Size {
 // scene, at a cost of a few memcpys per frame so generating 2560x1600 frames doesn't dominate the run.
 class Scene {
 public:
-    Scene(uint32_t width, uint32_t height) : width_(width), height_(height), pan_width_(width * 2) {
+    Scene(uint32_t width, uint32_t height, bool pan) : width_(width), height_(height), pan_width_(width * 2), pan_(pan) {
         backdrop_.resize(size_t(pan_width_) * height * 4);
         uint32_t seed = 12345;
         for (uint32_t y = 0; y < height; ++y) {
@@ -57,7 +64,7 @@ public:
     // Fills frame (width * height * 4 bytes) with time step t.
     void render(uint32_t t, std::vector<uint8_t>& frame) const {
         frame.resize(size_t(width_) * height_ * 4);
-        const uint32_t offset = (t * 6) % (pan_width_ - width_);
+        const uint32_t offset = pan_ ? (t * 6) % (pan_width_ - width_) : 0;
         for (uint32_t y = 0; y < height_; ++y)
             std::memcpy(frame.data() + size_t(y) * width_ * 4,
                         backdrop_.data() + (size_t(y) * pan_width_ + offset) * 4, size_t(width_) * 4);
@@ -82,6 +89,7 @@ private:
     }
 
     uint32_t width_, height_, pan_width_;
+    bool pan_;
     std::vector<uint8_t> backdrop_;
 };
 
@@ -153,7 +161,7 @@ struct Row {
     std::string note;
 };
 
-Row run(CodecKind kind, Size size, int frames, bool prefer_hardware, const Scene& scene) {
+Row run(CodecKind kind, Size size, int frames, bool prefer_hardware, uint32_t threads, const Scene& scene) {
     Row row;
     row.codec = to_string(kind);
     row.size = std::to_string(size.width) + "x" + std::to_string(size.height);
@@ -162,6 +170,7 @@ Row run(CodecKind kind, Size size, int frames, bool prefer_hardware, const Scene
     settings.width = size.width;
     settings.height = size.height;
     settings.prefer_hardware = prefer_hardware;
+    settings.threads = threads;
     EncoderCreation enc = create_encoder(settings);
     std::printf("  %s %s: %s\n", row.codec.c_str(), row.size.c_str(), enc.reason.c_str());
     if (!enc.encoder) {
@@ -173,6 +182,7 @@ Row run(CodecKind kind, Size size, int frames, bool prefer_hardware, const Scene
     dec_settings.width = size.width;
     dec_settings.height = size.height;
     dec_settings.prefer_hardware = prefer_hardware;
+    dec_settings.threads = threads;
     DecoderCreation dec = create_decoder(dec_settings);
     std::printf("  %s %s: %s\n", row.codec.c_str(), row.size.c_str(), dec.reason.c_str());
     if (!dec.decoder) {
@@ -190,6 +200,8 @@ Row run(CodecKind kind, Size size, int frames, bool prefer_hardware, const Scene
     int psnr_frames = 0;
     EncodedFrame packet;
     DecodedFrame picture;
+    picture.bgra.resize(size_t(size.width) * size.height * 4);  // stands for the window's buffer
+    const PictureTarget window{picture.bgra.data(), size_t(size.width) * 4};
     for (int t = 0; t < frames; ++t) {
         scene.render(uint32_t(t), bgra);
         FrameView view = FrameView::packed(PixelFormat::Bgra8, bgra.data(), size.width, size.height);
@@ -205,7 +217,7 @@ Row run(CodecKind kind, Size size, int frames, bool prefer_hardware, const Scene
         enc_ms.push_back(ms_since(start));
         bytes += double(packet.bytes.size());
         start = Clock::now();
-        if (CodecStatus s = dec.decoder->decode(packet.bytes.data(), packet.bytes.size(), picture); !s) {
+        if (CodecStatus s = dec.decoder->decode_into(packet.bytes.data(), packet.bytes.size(), window, picture); !s) {
             row.note = "decode failed: " + s.message();
             return row;
         }
@@ -233,7 +245,9 @@ int main(int argc, char** argv) {
     anarchy::log_set_default_level(anarchy::LogLevel::Warn);
     int frames = 60;
     bool prefer_hardware = true;
-    std::vector<std::string> codecs = {"raw", "lz4", "lz4-delta", "h264", "hevc", "av1"};
+    uint32_t threads = 0;
+    bool pan = true;
+    std::vector<std::string> codecs = {"raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "hevc", "av1"};
     std::vector<Size> sizes = {{1280, 720}, {1920, 1080}, {2560, 1600}};
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -247,29 +261,41 @@ int main(int argc, char** argv) {
                 unsigned w = 0, h = 0;
                 if (std::sscanf(s.c_str(), "%ux%u", &w, &h) == 2 && w && h) sizes.push_back({w, h});
             }
+        } else if (arg == "--threads" && i + 1 < argc) {
+            threads = uint32_t(std::max(0, std::atoi(argv[++i])));
+        } else if (arg == "--scene" && i + 1 < argc) {
+            const std::string scene = argv[++i];
+            if (scene != "pan" && scene != "discs") {
+                std::fprintf(stderr, "unknown scene %s (pan, discs)\n", scene.c_str());
+                return 2;
+            }
+            pan = scene == "pan";
         } else if (arg == "--software") {
             prefer_hardware = false;
         } else {
             std::fprintf(stderr,
-                         "usage: %s [--frames N] [--codecs raw,lz4,...] [--sizes WxH,...] [--software]\n", argv[0]);
+                         "usage: %s [--frames N] [--codecs raw,lz4,...] [--sizes WxH,...] [--threads N] "
+                         "[--scene pan|discs] [--software]\n",
+                         argv[0]);
             return 2;
         }
     }
 
     std::vector<Row> rows;
     for (Size size : sizes) {
-        const Scene scene(size.width, size.height);
+        const Scene scene(size.width, size.height, pan);
         for (const std::string& name : codecs) {
             const auto kind = parse_codec_kind(name);
             if (!kind) {
                 std::fprintf(stderr, "unknown codec %s\n", name.c_str());
                 return 2;
             }
-            rows.push_back(run(*kind, size, frames, prefer_hardware, scene));
+            rows.push_back(run(*kind, size, frames, prefer_hardware, threads, scene));
         }
     }
 
-    std::printf("\n%d frames per row, 60 fps settings, automatic bitrate; times in ms per frame\n\n", frames);
+    std::printf("\n%d frames per row, scene %s, threads %s, 60 fps settings, automatic bitrate; times in ms per frame\n\n",
+                frames, pan ? "pan" : "discs", threads ? std::to_string(threads).c_str() : "default");
     std::printf("| codec | size | encoder | decoder | enc p50 | enc p99 | dec p50 | dec p99 | bytes/frame | Mbit/s @60 | PSNR dB |\n");
     std::printf("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const Row& r : rows) {

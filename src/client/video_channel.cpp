@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include "client/config_file.h"
@@ -32,11 +33,11 @@ protocol::StreamSettings settings_from_environment(const std::string& address) {
         // Lossless where bandwidth is plentiful (same machine), a video codec over a real link.
         bool loopback = address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
                         address.rfind("[::1]", 0) == 0;
-        s.codec = loopback ? "lz4-delta" : "h264";
+        s.codec = loopback ? "lz4-tiles" : "h264";
     }
     if (auto kind = video::parse_codec_kind(s.codec); kind && !video::codec_built(*kind)) {
-        LOG_WARN("video: this driver cannot decode %s (built without video decoders); using lz4-delta", s.codec.c_str());
-        s.codec = "lz4-delta";
+        LOG_WARN("video: this driver cannot decode %s (built without video decoders); using lz4-tiles", s.codec.c_str());
+        s.codec = "lz4-tiles";
     }
     if (const char* b = std::getenv("ANARCHY_BITRATE")) s.bitrate_kbps = uint32_t(std::strtoul(b, nullptr, 10));
     if (const char* q = std::getenv("ANARCHY_QUALITY")) s.quality = int32_t(std::strtol(q, nullptr, 10));
@@ -59,7 +60,9 @@ std::unique_ptr<VideoChannel> VideoChannel::open(const std::string& address, uin
     mine.session_token = token;
     if (!transport::client_handshake(*ch->conn_, mine, &theirs, error)) return nullptr;
     protocol::WireEncoder e;
-    protocol::encode(e, settings_from_environment(address));
+    const protocol::StreamSettings settings = settings_from_environment(address);
+    ch->codec_ = settings.codec;
+    protocol::encode(e, settings);
     if (!ch->conn_->send(transport::FrameType::Control, e.bytes(), error)) return nullptr;
     const char* hud = std::getenv("ANARCHY_HUD");
     ch->hud_ = hud && std::strcmp(hud, "0") != 0 && *hud;
@@ -95,8 +98,20 @@ void VideoChannel::close() {
 }
 
 void VideoChannel::add(const std::shared_ptr<SwapchainState>& sc) {
-    std::lock_guard<std::mutex> lock(mu_);
-    swapchains_[sc->id] = sc;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        swapchains_[sc->id] = sc;
+    }
+    // Opening a hardware decoder costs a CUDA or VA context (0.4 s with NVDEC on an H200): the display thread does
+    // it now, while the server opens its encoder and the program renders, not when the first frame waits for it.
+    Arrived a;
+    a.sc = sc;
+    a.prepare = true;
+    {
+        std::lock_guard<std::mutex> lock(queue_mu_);
+        queue_.push_back(std::move(a));
+    }
+    queue_cv_.notify_one();
 }
 
 void VideoChannel::remove(uint64_t swapchain) {
@@ -157,6 +172,12 @@ void VideoChannel::display_loop() {
             if (queue_.empty()) return;
             a = std::move(queue_.front());
             queue_.pop_front();
+        }
+        if (a.prepare) {
+            const auto codec = video::parse_codec_kind(codec_);
+            std::lock_guard<std::mutex> displaying(a.sc->display_mu);
+            if (codec) ensure_decoder(*a.sc, uint32_t(*codec), a.sc->extent.width, a.sc->extent.height);
+            continue;
         }
         on_frame(*a.sc, a.header, a.frame.payload.data() + a.offset, a.size, a.received);
     }
@@ -251,6 +272,25 @@ void VideoChannel::request_keyframe(uint64_t swapchain) {
     conn_->send(transport::FrameType::Control, e.bytes());
 }
 
+void VideoChannel::ensure_decoder(SwapchainState& sc, uint32_t codec_number, uint32_t width, uint32_t height) {
+    const auto codec = video::CodecKind(codec_number);
+    if (sc.decoder && sc.decoder->codec() == codec && sc.decoder->width() == width && sc.decoder->height() == height)
+        return;
+    video::DecoderSettings ds;
+    ds.codec = codec;
+    ds.width = width;
+    ds.height = height;
+    if (const char* hw = std::getenv("ANARCHY_HW_DECODE")) ds.prefer_hardware = std::strcmp(hw, "0") != 0;
+    const auto opening = Clock::now();
+    auto made = video::create_decoder(ds);
+    if (!made.decoder)
+        LOG_ERROR("no decoder for the stream: %s", made.reason.c_str());
+    else
+        LOG_INFO("video: decoder for swapchain %llu opened in %.1f ms", (unsigned long long)sc.id,
+                 micros(Clock::now() - opening) / 1e3);
+    sc.decoder = std::move(made.decoder);
+}
+
 void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size,
                             Clock::time_point received) {
     FrameTiming t;
@@ -262,7 +302,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     t.keyframe = h.flags & protocol::kFrameKeyframe;
     t.dropped = h.flags & protocol::kFrameDropped;
     t.server = h.times;
-    t.codec = h.codec <= uint32_t(video::CodecKind::Av1) ? video::to_string(video::CodecKind(h.codec)) : "?";
+    t.codec = h.codec <= uint32_t(video::kLastCodecKind) ? video::to_string(video::CodecKind(h.codec)) : "?";
     Clock::time_point presented_at = received;
     {
         std::lock_guard<std::mutex> lock(sc.mu);
@@ -286,17 +326,26 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     }
     const bool headless = retired || sc.surface->platform == SurfaceObject::Platform::Headless;
     if (!t.dropped && !retired) {
-        auto codec = video::CodecKind(h.codec);
-        if (!sc.decoder || sc.decoder->codec() != codec || sc.decoder->width() != h.width ||
-            sc.decoder->height() != h.height) {
-            auto made = video::create_decoder(codec, h.width, h.height);
-            if (!made.decoder) LOG_ERROR("no decoder for the stream: %s", made.reason.c_str());
-            sc.decoder = std::move(made.decoder);
-        }
+        ensure_decoder(sc, h.codec, h.width, h.height);
         video::DecodedFrame frame;
         if (sc.decoder) {
-            video::CodecStatus st = sc.decoder->decode(data, size, frame);
+            // Decode straight into one of the window's buffers (its MIT-SHM segment or wl_shm pool) where the
+            // target hands one out: lz4-tiles then writes each tile there with no full-frame copy in between.
+            auto target = headless ? nullptr : sc.surface->window_target();
+            wsi::FrameBuffer window_buffer;
+            bool into_window = false;
+            if (target) {
+                auto a = target->acquire_buffer(h.width, h.height);
+                into_window = a.ok();
+                if (into_window) window_buffer = a.buffer;
+            }
+            video::CodecStatus st =
+                into_window ? sc.decoder->decode_into(data, size,
+                                                      video::PictureTarget{window_buffer.pixels, window_buffer.stride},
+                                                      frame)
+                            : sc.decoder->decode(data, size, frame);
             if (!st.ok()) {
+                if (into_window) target->discard_buffer(window_buffer);
                 LOG_WARN("frame %llu could not be decoded (%s); asking for a key frame",
                          (unsigned long long)h.present_id, st.message().c_str());
                 request_keyframe(h.swapchain);
@@ -308,7 +357,8 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                     if (sc.next_display > now) std::this_thread::sleep_until(sc.next_display);
                     sc.next_display = std::max(now, sc.next_display) + refresh_interval_;
                 }
-                auto target = headless ? nullptr : sc.surface->window_target();
+                uint8_t* pixels = into_window ? window_buffer.pixels : frame.bgra.data();
+                const uint32_t stride = into_window ? window_buffer.stride : frame.width * 4;
                 auto start = Clock::now();
                 const uint32_t since_arrival = micros(start - received);
                 t.wait_us = since_arrival > t.decode_us ? since_arrival - t.decode_us : 0;
@@ -325,10 +375,11 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                                   h.times.encode_us / 1e3, t.transfer_us / 1e3, t.decode_us / 1e3);
                     wsi::HudOverlay hud(wsi::HudStyle{frame.width >= 1600 ? 2u : 1u});
                     hud.set_text(std::string(line1) + "\n" + line2);
-                    hud.draw(frame.bgra.data(), frame.width, frame.height, frame.width * 4);
+                    hud.draw(pixels, frame.width, frame.height, stride);
                 }
                 if (target) {
-                    auto r = target->present(frame.bgra.data(), frame.width, frame.height, frame.width * 4);
+                    auto r = into_window ? target->present_buffer(window_buffer)
+                                         : target->present(pixels, frame.width, frame.height, stride);
                     std::lock_guard<std::mutex> lock(sc.mu);
                     if (r.status == wsi::WsiStatus::SurfaceLost) sc.lost = true;
                     if (r.window_extent) sc.window_extent = VkExtent2D{r.window_extent->width, r.window_extent->height};

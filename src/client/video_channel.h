@@ -43,9 +43,12 @@ private:
     void on_frame(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size,
                   std::chrono::steady_clock::time_point received);
     void request_keyframe(uint64_t swapchain);
+    /// Opens a decoder for the stream unless the swapchain has one that fits (display thread, sc.display_mu held).
+    void ensure_decoder(SwapchainState& sc, uint32_t codec, uint32_t width, uint32_t height);
     void mark_all_lost();
 
     std::unique_ptr<transport::Connection> conn_;
+    std::string codec_;  ///< the codec asked of the server, to open decoders before the first frame
     std::thread receiver_;
     std::thread display_;
     /// Frames received, waiting for the display thread (bounded by the swapchains' image counts: the server
@@ -57,6 +60,7 @@ private:
         size_t offset = 0;  ///< where the payload starts in frame
         size_t size = 0;
         std::chrono::steady_clock::time_point received;
+        bool prepare = false;  ///< no frame: open the swapchain's decoder ahead of its first frame
     };
     std::mutex queue_mu_;
     std::condition_variable queue_cv_;

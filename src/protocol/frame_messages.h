@@ -25,7 +25,7 @@ enum class VideoMessage : uint32_t {
 
 /// What the client asks for; sent once when the channel opens.
 struct StreamSettings {
-    std::string codec = "lz4-delta";  ///< raw, lz4, lz4-delta, h264, hevc, av1
+    std::string codec = "lz4-tiles";  ///< raw, lz4, lz4-delta, lz4-tiles, h264, hevc, av1
     uint32_t bitrate_kbps = 0;        ///< 0: chosen from the resolution
     int32_t quality = -1;             ///< codec-specific quality (CRF/QP-like), -1: default
     uint32_t prefer_hardware = 1;     ///< try NVENC first

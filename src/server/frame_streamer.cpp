@@ -179,7 +179,15 @@ bool FrameStreamer::create_swapchain(VkDevice device, uint64_t id, VkFormat form
         *why = "swapchain id already in use";
         return false;
     }
+    // Opening an encoder can take a second (NVENC's CUDA context, or finding out there is no NVENC): the worker
+    // does it now, while the program renders its first frame, rather than on that frame's way to the screen.
+    Job prepare;
+    prepare.sc = sc;
+    prepare.prepare = true;
+    ++sc->in_flight;
+    jobs_.push_back(std::move(prepare));
     swapchains_[id] = std::move(sc);
+    cv_.notify_all();
     return true;
 }
 
@@ -390,8 +398,8 @@ void FrameStreamer::work_loop() {
             // this swapchain and drop the older ones, so that every pass encodes one frame.
             const auto mode = job.sc->mode;
             if (mode != VK_PRESENT_MODE_FIFO_KHR && mode != VK_PRESENT_MODE_FIFO_RELAXED_KHR) {
-                for (auto it = jobs_.begin(); it != jobs_.end();) {
-                    if (it->sc != job.sc) {
+                for (auto it = jobs_.begin(); it != jobs_.end() && !job.prepare;) {
+                    if (it->sc != job.sc || it->prepare) {
                         ++it;
                         continue;
                     }
@@ -406,7 +414,10 @@ void FrameStreamer::work_loop() {
             std::lock_guard<std::mutex> lock(mu_);
             --old.sc->in_flight;
         }
-        process(job, 0);
+        if (job.prepare)
+            open_encoder(*job.sc);
+        else
+            process(job, 0);
         {
             std::lock_guard<std::mutex> lock(mu_);
             --job.sc->in_flight;
@@ -424,6 +435,37 @@ void FrameStreamer::drop(Job& job) {
             LOG_WARN("session %llu: dropped capture failed: %s", (unsigned long long)session_.number(), w.error.c_str());
     }
     send_release_and_drop(job);
+}
+
+void FrameStreamer::open_encoder(Swapchain& sc) {
+    if (sc.encoder || sc.encoder_failed) return;
+    auto s = settings(kSettingsWait);
+    video::EncoderSettings es;
+    es.codec = s ? *video::parse_codec_kind(s->codec) : video::CodecKind::Lz4Tiles;
+    es.width = sc.extent.width;
+    es.height = sc.extent.height;
+    // No periodic key frames: video encoders keep an infinite GOP and sweep an intra refresh wave instead (NVENC,
+    // libx264), lossless ones send a key frame only when the client asks for one after an error. A periodic key
+    // frame is a spike of several times a frame's size, which a one-frame VBV either starves or lets through late.
+    es.keyframe_interval = 0;
+    if (s) {
+        es.bitrate_kbps = s->bitrate_kbps;
+        if (s->quality >= 0) es.quality = s->quality;
+        es.prefer_hardware = s->prefer_hardware != 0;
+    }
+    auto made = video::create_encoder(es);
+    protocol::EncoderChosen chosen;
+    chosen.swapchain = sc.id;
+    chosen.ok = made.encoder != nullptr;
+    chosen.description = "swapchain " + std::to_string(sc.extent.width) + "x" + std::to_string(sc.extent.height) +
+                         ": " + made.reason;
+    if (made.encoder) LOG_INFO("session %llu: %s", (unsigned long long)session_.number(), chosen.description.c_str());
+    else LOG_ERROR("session %llu: %s", (unsigned long long)session_.number(), chosen.description.c_str());
+    sc.encoder = std::move(made.encoder);
+    sc.encoder_failed = !sc.encoder;
+    protocol::WireEncoder e;
+    protocol::encode(e, chosen);
+    send(transport::FrameType::Video, e);
 }
 
 void FrameStreamer::process(Job& job, uint32_t) {
@@ -455,31 +497,7 @@ void FrameStreamer::process(Job& job, uint32_t) {
     }
 
     Swapchain& sc = *job.sc;
-    if (!sc.encoder && !sc.encoder_failed) {
-        auto s = settings(kSettingsWait);
-        video::EncoderSettings es;
-        es.codec = s ? *video::parse_codec_kind(s->codec) : video::CodecKind::Lz4Delta;
-        es.width = sc.extent.width;
-        es.height = sc.extent.height;
-        if (s) {
-            es.bitrate_kbps = s->bitrate_kbps;
-            if (s->quality >= 0) es.quality = s->quality;
-            es.prefer_hardware = s->prefer_hardware != 0;
-        }
-        auto made = video::create_encoder(es);
-        protocol::EncoderChosen chosen;
-        chosen.swapchain = sc.id;
-        chosen.ok = made.encoder != nullptr;
-        chosen.description = "swapchain " + std::to_string(sc.extent.width) + "x" + std::to_string(sc.extent.height) +
-                             ": " + made.reason;
-        if (made.encoder) LOG_INFO("session %llu: %s", (unsigned long long)session_.number(), chosen.description.c_str());
-        else LOG_ERROR("session %llu: %s", (unsigned long long)session_.number(), chosen.description.c_str());
-        sc.encoder = std::move(made.encoder);
-        sc.encoder_failed = !sc.encoder;
-        protocol::WireEncoder e;
-        protocol::encode(e, chosen);
-        send(transport::FrameType::Video, e);
-    }
+    open_encoder(sc);
     protocol::FrameHeader h = header_of(job);
     const auto& view = w.view;
     h.times.capture_us = uint32_t(view.duration_us);

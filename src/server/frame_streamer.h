@@ -77,6 +77,7 @@ private:
         capture::FrameCapturer* capturer = nullptr;
         capture::CaptureTicket ticket;
         bool captured = false;  ///< false: dropped at submit, only the release and a dropped notice go out
+        bool prepare = false;   ///< no frame: open the swapchain's encoder ahead of its first frame
         PresentEntry entry;
         std::chrono::steady_clock::time_point received;
     };
@@ -89,6 +90,8 @@ private:
     void guarded(void (FrameStreamer::*loop)());
     void work_loop();
     void process(Job& job, uint32_t queued_us);
+    /// Opens the swapchain's encoder if it has none yet and tells the client which one (worker thread).
+    void open_encoder(Swapchain& sc);
     void send(transport::FrameType type, const protocol::WireEncoder& e, const uint8_t* extra = nullptr,
               size_t extra_size = 0);
     /// The header every message about this job's frame starts from.

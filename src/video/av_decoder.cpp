@@ -13,6 +13,7 @@ extern "C" {
 #include "common/log.h"
 #include "video/av_log_bridge.h"
 #include "video/frame_packet_header.h"
+#include "video/task_pool.h"
 #include "video/yuv_to_bgra.h"
 
 namespace anarchy::video {
@@ -69,7 +70,7 @@ public:
         ctx_->flags |= AV_CODEC_FLAG_LOW_DELAY;
         ctx_->flags2 |= AV_CODEC_FLAG2_FAST;
         ctx_->thread_type = FF_THREAD_SLICE;
-        ctx_->thread_count = int(std::min(std::max(1u, std::thread::hardware_concurrency()), 8u));
+        ctx_->thread_count = int(default_codec_threads());
         // Treat bitstream damage as an error instead of concealing it: a concealed picture would be shown as if it
         // were right, where the client should ask for a key frame instead.
         ctx_->err_recognition = AV_EF_EXPLODE | AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_BUFFER;

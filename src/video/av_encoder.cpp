@@ -17,6 +17,7 @@ extern "C" {
 #include "video/av_log_bridge.h"
 #include "video/color_converter.h"
 #include "video/frame_packet_header.h"
+#include "video/task_pool.h"
 
 namespace anarchy::video {
 namespace {
@@ -252,8 +253,7 @@ AvEncoderConfig make_av_encoder_config(const EncoderSettings& settings) {
     c.intra_refresh = settings.keyframe_interval && *settings.keyframe_interval == 0;
     // With intra refresh the interval is the refresh period: a full sweep each second.
     c.keyframe_interval = c.intra_refresh ? c.fps : settings.keyframe_interval.value_or(two_seconds);
-    const uint32_t cores = std::max(1u, std::thread::hardware_concurrency());
-    c.threads = settings.threads ? settings.threads : std::min(cores, 8u);
+    c.threads = settings.threads ? settings.threads : default_codec_threads();
     return c;
 }
 

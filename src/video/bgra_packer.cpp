@@ -8,7 +8,16 @@ namespace {
 constexpr uint32_t kAlpha = 0xff000000u;  // byte 3 of a little-endian BGRA word
 
 void copy_row_bgra(const uint8_t* src, uint8_t* dst, uint32_t pixels) {
-    for (uint32_t x = 0; x < pixels; ++x) {
+    // Two pixels per 64-bit word: the compiler turns this into wide vector loads and stores.
+    constexpr uint64_t kAlpha2 = uint64_t(kAlpha) << 32 | kAlpha;
+    uint32_t x = 0;
+    for (; x + 2 <= pixels; x += 2) {
+        uint64_t v;
+        std::memcpy(&v, src + 4 * x, 8);
+        v |= kAlpha2;
+        std::memcpy(dst + 4 * x, &v, 8);
+    }
+    for (; x < pixels; ++x) {
         uint32_t v;
         std::memcpy(&v, src + 4 * x, 4);
         v |= kAlpha;
@@ -26,6 +35,13 @@ void copy_row_rgba(const uint8_t* src, uint8_t* dst, uint32_t pixels) {
 }
 
 }  // namespace
+
+void pack_row(PixelFormat format, const uint8_t* src, uint8_t* dst, uint32_t pixels) {
+    if (format == PixelFormat::Rgba8)
+        copy_row_rgba(src, dst, pixels);
+    else
+        copy_row_bgra(src, dst, pixels);
+}
 
 void force_opaque(uint8_t* bgra, size_t count) {
     for (size_t i = 0; i < count; ++i) bgra[4 * i + 3] = 0xff;

@@ -24,6 +24,9 @@ private:
 #endif
 };
 
+/// Copies one row of pixels of a packed BGRA or RGBA picture (not I420) as BGRA with A = 255.
+void pack_row(PixelFormat format, const uint8_t* src, uint8_t* dst, uint32_t pixels);
+
 /// Sets the alpha byte of count BGRA pixels to 255.
 void force_opaque(uint8_t* bgra, size_t count);
 

@@ -1,6 +1,9 @@
 #include "video/codec_factory.h"
 
 #include <algorithm>
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "common/log.h"
@@ -11,6 +14,8 @@
 #include "video/lz4_codec.h"
 #include "video/lz4_delta_codec.h"
 #include "video/raw_codec.h"
+#include "video/task_pool.h"
+#include "video/tiled_codec.h"
 
 namespace anarchy::video {
 namespace {
@@ -51,6 +56,28 @@ std::string size_problem(uint32_t width, uint32_t height) {
     return out;
 }
 
+// Hardware encoders that are not there at all: no NVIDIA driver, or a GPU without an encoder block (H100, H200).
+// Finding that out loads CUDA and costs up to a second, which every new swapchain (a resize, say) would pay again;
+// failures that may pass (a session limit, memory) are not remembered.
+std::mutex absent_mu;
+std::map<std::string, std::string> absent_hardware;  // backend name -> the error it gave
+
+std::string hardware_known_absent(const std::string& name) {
+    std::lock_guard<std::mutex> lock(absent_mu);
+    auto it = absent_hardware.find(name);
+    return it == absent_hardware.end() ? std::string() : it->second;
+}
+
+void remember_if_absent(const std::string& name, const std::string& error) {
+    for (const char* sign : {"Cannot load", "unsupported device", "No capable devices", "not built into"}) {
+        if (error.find(sign) != std::string::npos) {
+            std::lock_guard<std::mutex> lock(absent_mu);
+            absent_hardware[name] = error;
+            return;
+        }
+    }
+}
+
 EncoderCreation create_lossless_encoder(const EncoderSettings& s) {
     EncoderCreation c;
     const std::string name = to_string(s.codec);
@@ -67,6 +94,20 @@ EncoderCreation create_lossless_encoder(const EncoderSettings& s) {
             c.encoder = make_lz4_encoder(s.width, s.height);
             c.reason = "lz4: LZ4 of every BGRA frame";
             break;
+        case CodecKind::Lz4Tiles: {
+            TiledEncoderOptions o;
+            o.width = s.width;
+            o.height = s.height;
+            o.keyframe_interval = s.keyframe_interval.value_or(2 * std::max<uint32_t>(s.fps, 1));
+            o.threads = s.threads ? s.threads : default_codec_threads();
+            c.encoder = make_tiled_encoder(o);
+            c.reason = "lz4-tiles: LZ4 of each changed " + std::to_string(o.tile_width) + "x" +
+                       std::to_string(o.tile_height) + " tile (or of its XOR with the previous frame) on " +
+                       std::to_string(o.threads) + (o.threads == 1 ? " thread" : " threads") + ", key frames " +
+                       (o.keyframe_interval ? "every " + std::to_string(o.keyframe_interval) + " frames and on request"
+                                            : std::string("on request only"));
+            break;
+        }
         default: {
             const uint32_t interval = s.keyframe_interval.value_or(2 * std::max<uint32_t>(s.fps, 1));
             c.encoder = make_lz4_delta_encoder(s.width, s.height, interval);
@@ -109,10 +150,17 @@ EncoderCreation create_video_encoder(const EncoderSettings& s) {
                 continue;
             }
         }
+        if (std::string absent = hardware_known_absent(name); !absent.empty()) {
+            failures.push_back(name + " unavailable (" + absent + "; found at an earlier try)");
+            continue;
+        }
         std::string error;
+        const auto opening = std::chrono::steady_clock::now();
         c.encoder = open_av_encoder(backend, backend_config, s.width, s.height, &error);
         if (!c.encoder) {
-            failures.push_back(name + " unavailable (" + error + ")");
+            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - opening);
+            if (backend.hardware) remember_if_absent(name, error);
+            failures.push_back(name + " unavailable (" + error + "; " + std::to_string(ms.count()) + " ms)");
             continue;
         }
         const char* kind = backend.hardware ? " (hardware)" : " (software)";
@@ -135,6 +183,13 @@ DecoderCreation create_lossless_decoder(const DecoderSettings& s) {
     switch (s.codec) {
         case CodecKind::Raw: c.decoder = make_raw_decoder(s.width, s.height); break;
         case CodecKind::Lz4: c.decoder = make_lz4_decoder(s.width, s.height); break;
+        case CodecKind::Lz4Tiles: {
+            const uint32_t threads = s.threads ? s.threads : default_codec_threads();
+            c.decoder = make_tiled_decoder(s.width, s.height, threads);
+            c.reason = name + ": decoding on the CPU (lossless), " + std::to_string(threads) +
+                       (threads == 1 ? " thread" : " threads");
+            return c;
+        }
         default: c.decoder = make_lz4_delta_decoder(s.width, s.height); break;
     }
     c.reason = name + ": decoding on the CPU (lossless)";

@@ -9,7 +9,7 @@ struct KindName {
 };
 constexpr KindName kKindNames[] = {
     {CodecKind::Raw, "raw"},   {CodecKind::Lz4, "lz4"},   {CodecKind::Lz4Delta, "lz4-delta"},
-    {CodecKind::H264, "h264"}, {CodecKind::Hevc, "hevc"}, {CodecKind::Av1, "av1"},
+    {CodecKind::Lz4Tiles, "lz4-tiles"}, {CodecKind::H264, "h264"}, {CodecKind::Hevc, "hevc"}, {CodecKind::Av1, "av1"},
 };
 
 }  // namespace

@@ -20,6 +20,13 @@ struct DecodedFrame {
     uint32_t decode_us = 0;  ///< measured wall time of decode(), colour conversion included
 };
 
+/// Caller memory a picture is decoded straight into, e.g. a window's shared-memory buffer: width() x height()
+/// BGRA pixels, rows `stride` bytes apart.
+struct PictureTarget {
+    uint8_t* pixels = nullptr;
+    size_t stride = 0;
+};
+
 /// A frame decoder for one stream. Not thread-safe: one thread at a time per instance.
 class Decoder {
 public:
@@ -27,7 +34,7 @@ public:
     Decoder(const Decoder&) = delete;
     Decoder& operator=(const Decoder&) = delete;
 
-    /// Backend name: "raw", "lz4", "lz4-delta", "h264", "libdav1d", "hevc (cuda)", ...
+    /// Backend name: "raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "libdav1d", "hevc (cuda)", ...
     virtual const char* name() const = 0;
     /// The hardware device type doing the work ("cuda", "vaapi", "vdpau"), or "" for software decoding.
     virtual const char* hardware_name() const { return ""; }
@@ -39,18 +46,30 @@ public:
     /// Decodes one packet produced by the matching encoder into out. On error out is unspecified, the decoder
     /// waits for a key frame again, and the caller should ask the encoder for one.
     CodecStatus decode(const uint8_t* data, size_t size, DecodedFrame& out);
+    /// Same, but the picture goes to target instead of out.bgra, which is left as it is (out gets the other
+    /// fields). Backends that can write there directly do (lz4-tiles: no full-frame copy in between); the others
+    /// decode into a picture of their own and copy its rows. On error the target holds an unspecified picture.
+    CodecStatus decode_into(const uint8_t* data, size_t size, const PictureTarget& target, DecodedFrame& out);
 
 protected:
     Decoder(CodecKind codec, uint32_t width, uint32_t height) : codec_(codec), width_(width), height_(height) {}
     /// Backend part of decode(): data is non-null and size within bounds; fill out.bgra (resized) and keyframe.
     virtual CodecStatus decode_packet(const uint8_t* data, size_t size, DecodedFrame& out) = 0;
+    /// Backend part of decode_into(): as decode_packet(), with the picture written to target (checked: pixels set,
+    /// stride at least width() * 4); set out.keyframe. The default decodes into a picture of its own and copies it.
+    virtual CodecStatus decode_packet_into(const uint8_t* data, size_t size, const PictureTarget& target,
+                                           DecodedFrame& out);
     /// Forget the reference state so that only a key frame is accepted next.
     virtual void reset_after_error() {}
 
 private:
+    template <typename Backend>
+    CodecStatus run_decode(const uint8_t* data, size_t size, DecodedFrame& out, Backend backend);
+
     CodecKind codec_;
     uint32_t width_;
     uint32_t height_;
+    DecodedFrame scratch_;  ///< the default decode_packet_into's picture
 };
 
 /// The largest packet a decoder of this size accepts: uncompressed BGRA plus the worst LZ4 expansion and headers.

@@ -26,7 +26,7 @@ struct EncoderSettings {
     /// Frames between key frames; unset: 2 s worth. 0: intra refresh where the backend has it (a video backend
     /// without it keeps 2 s worth and says so in the factory's reason); for lz4-delta, key frames on request only.
     std::optional<uint32_t> keyframe_interval;
-    uint32_t threads = 0;  ///< software encoder threads; 0: min(hardware threads, 8)
+    uint32_t threads = 0;  ///< software encoder and lz4-tiles threads; 0: default_codec_threads() (task_pool.h)
     /// Non-empty: try only these backends (names as Encoder::name() gives them), in this order. For tests.
     std::vector<std::string> backends;
 };
@@ -48,7 +48,7 @@ public:
     Encoder(const Encoder&) = delete;
     Encoder& operator=(const Encoder&) = delete;
 
-    /// Backend name: "raw", "lz4", "lz4-delta", "libx264", "h264_nvenc", "libaom-av1", ...
+    /// Backend name: "raw", "lz4", "lz4-delta", "lz4-tiles", "libx264", "h264_nvenc", "libaom-av1", ...
     virtual const char* name() const = 0;
     /// True when the work runs on a GPU's encoder block.
     virtual bool is_hardware() const { return false; }

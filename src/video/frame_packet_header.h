@@ -1,10 +1,13 @@
 // The header in front of every packet of every codec. 36 bytes, little-endian:
 //   u32 magic "ANVF", u8 version, u8 codec kind, u8 flags, u8 reserved (0),
 //   u32 width, u32 height, u32 sequence, u32 reference sequence, u32 first row, u32 row count, u32 payload bytes.
-// For the lossless codecs the payload covers rows [first row, first row + row count) of the BGRA frame; for video
+// For raw, lz4 and lz4-delta the payload covers rows [first row, first row + row count) of the BGRA frame (lz4-tiles:
+// its tiles, see tiled_codec.h, and the rows are the band they cover); for video
 // codecs it is one access unit of the elementary stream (Annex B for H.264/HEVC, OBUs for AV1) and the rows are the
 // whole frame. Decoders learn from it, before any codec library sees a byte, that a packet is cut short, belongs
 // to another stream, or depends on a frame they never got (a frame dropped because the newest one wins).
+// Versions: 1 the first; 2 adds codec kind 6, lz4-tiles (tiled_codec.h), whose payload starts with a layout version
+// of its own. A decoder accepts its own version only: both ends are built from one tree.
 #pragma once
 
 #include <cstddef>
@@ -17,7 +20,7 @@ namespace anarchy::video {
 
 inline constexpr size_t kFramePacketHeaderBytes = 36;
 inline constexpr uint32_t kFramePacketMagic = 0x46564e41;  // "ANVF" read as little-endian u32
-inline constexpr uint8_t kFramePacketVersion = 1;
+inline constexpr uint8_t kFramePacketVersion = 2;
 /// Flag bit 0: a key frame, complete in itself.
 inline constexpr uint8_t kFramePacketKeyframe = 1;
 

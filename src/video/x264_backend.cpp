@@ -1,5 +1,8 @@
-// libx264: the software H.264 encoder. "zerolatency" turns off lookahead, B-frames and frame threads (it uses
-// sliced threads instead), so every frame comes back as a packet from the same call.
+// libx264: the software H.264 encoder, set up as Sunshine does for low latency: preset superfast, tune zerolatency
+// (no lookahead, no B-frames, sliced threads instead of frame threads, so every frame comes back as a packet from
+// the same call and all cores work on each frame: one slice per thread, EncoderSettings::threads), a VBV of one
+// frame and max_b_frames 0 (set for every backend in av_encoder.cpp), and intra refresh instead of periodic key
+// frames when the stream asks for keyframe_interval 0, as the frame streamer does.
 #include "video/av_encoder_backend.h"
 
 namespace anarchy::video {

@@ -19,7 +19,7 @@ EncoderSettings settings(CodecKind kind) {
 }
 
 TEST(CodecFactory, LosslessEncodersNameThemselves) {
-    for (CodecKind k : {CodecKind::Raw, CodecKind::Lz4, CodecKind::Lz4Delta}) {
+    for (CodecKind k : {CodecKind::Raw, CodecKind::Lz4, CodecKind::Lz4Delta, CodecKind::Lz4Tiles}) {
         EncoderCreation c = create_encoder(settings(k));
         ASSERT_TRUE(c.encoder) << c.reason;
         EXPECT_EQ(std::string(c.encoder->name()), to_string(k));
@@ -70,6 +70,21 @@ TEST(CodecFactory, NvencFailureTextComesFromFfmpeg) {
     EXPECT_TRUE(contains(c.reason, "h264_nvenc unavailable (")) << c.reason;
     EXPECT_TRUE(contains(c.reason, "no encoder works")) << c.reason;
     EXPECT_GT(c.reason.size(), std::string("h264: no encoder works: h264_nvenc unavailable ()").size() + 8) << c.reason;
+}
+
+// Finding out that there is no NVENC loads CUDA (0.6 s on an H200, on the first frame's path before the encoder
+// was opened ahead of it): a second encoder in the same process must not pay that again.
+TEST(CodecFactory, AnAbsentHardwareEncoderIsRememberedWithItsReason) {
+    EncoderCreation first = create_encoder(settings(CodecKind::H264));
+    ASSERT_TRUE(first.encoder) << first.reason;
+    if (first.encoder->is_hardware()) return;  // NVENC is there
+    const bool absent = contains(first.reason, "Cannot load") || contains(first.reason, "unsupported device") ||
+                        contains(first.reason, "No capable devices") || contains(first.reason, "not built into");
+    if (!absent) return;  // a failure that may pass is not remembered
+    EncoderCreation second = create_encoder(settings(CodecKind::H264));
+    ASSERT_TRUE(second.encoder) << second.reason;
+    EXPECT_TRUE(contains(second.reason, "h264_nvenc unavailable (")) << second.reason;
+    EXPECT_TRUE(contains(second.reason, "found at an earlier try")) << second.reason;
 }
 
 TEST(CodecFactory, PreferHardwareOffSkipsNvencAndSaysSo) {

@@ -1,4 +1,4 @@
-// raw, lz4 and lz4-delta: exact round trips, delta behaviour, and rejection of bad packets.
+// raw, lz4, lz4-delta and lz4-tiles: exact round trips, delta behaviour, and rejection of bad packets.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -51,7 +51,7 @@ TEST_P(LosslessRoundTrip, ChangingFramesComeBackByteForByte) {
         EXPECT_EQ(packet.codec, kind);
         EXPECT_EQ(packet.width, w);
         EXPECT_EQ(packet.height, h);
-        EXPECT_EQ(packet.keyframe, t == 0 || kind != CodecKind::Lz4Delta);
+        EXPECT_EQ(packet.keyframe, t == 0 || (kind != CodecKind::Lz4Delta && kind != CodecKind::Lz4Tiles));
         const CodecStatus s = dec->decode(packet.bytes.data(), packet.bytes.size(), picture);
         ASSERT_TRUE(s) << s.message();
         EXPECT_EQ(picture.width, w);
@@ -143,7 +143,7 @@ TEST_P(LosslessRoundTrip, RejectsWrongSizes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllLossless, LosslessRoundTrip,
-                         ::testing::Combine(::testing::Values(CodecKind::Raw, CodecKind::Lz4, CodecKind::Lz4Delta),
+                         ::testing::Combine(::testing::Values(CodecKind::Raw, CodecKind::Lz4, CodecKind::Lz4Delta, CodecKind::Lz4Tiles),
                                             ::testing::Values(97u), ::testing::Values(61u)),
                          [](const auto& info) {
                              std::string n = to_string(std::get<0>(info.param));
@@ -153,7 +153,7 @@ INSTANTIATE_TEST_SUITE_P(AllLossless, LosslessRoundTrip,
                                     std::to_string(std::get<2>(info.param));
                          });
 INSTANTIATE_TEST_SUITE_P(AllLosslessVga, LosslessRoundTrip,
-                         ::testing::Combine(::testing::Values(CodecKind::Raw, CodecKind::Lz4, CodecKind::Lz4Delta),
+                         ::testing::Combine(::testing::Values(CodecKind::Raw, CodecKind::Lz4, CodecKind::Lz4Delta, CodecKind::Lz4Tiles),
                                             ::testing::Values(320u), ::testing::Values(240u)),
                          [](const auto& info) {
                              std::string n = to_string(std::get<0>(info.param));

@@ -1,0 +1,91 @@
+#include "video/task_pool.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace anarchy::video {
+
+TaskPool::TaskPool(uint32_t threads) {
+    const uint32_t helpers = std::max(threads, 1u) - 1;
+    helpers_.reserve(helpers);
+    for (uint32_t i = 0; i < helpers; ++i) helpers_.emplace_back([this, i] { helper_loop(i + 1); });
+}
+
+TaskPool::~TaskPool() {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        stopping_ = true;
+    }
+    start_.notify_all();
+    for (std::thread& t : helpers_) t.join();
+}
+
+void TaskPool::run(uint32_t count, const std::function<void(uint32_t, uint32_t)>& fn) {
+    if (count == 0) return;
+    if (helpers_.empty() || count == 1) {
+        for (uint32_t i = 0; i < count; ++i) fn(i, 0);
+        return;
+    }
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        job_ = &fn;
+        count_ = count;
+        next_.store(0, std::memory_order_relaxed);
+        failure_ = nullptr;
+        busy_ = uint32_t(helpers_.size());
+        ++generation_;
+    }
+    start_.notify_all();
+    work(0);
+    std::exception_ptr failure;
+    {
+        // Every helper must have left the job before fn (the caller's) goes out of scope.
+        std::unique_lock<std::mutex> lock(mu_);
+        done_.wait(lock, [&] { return busy_ == 0; });
+        job_ = nullptr;
+        failure = failure_;
+    }
+    if (failure) std::rethrow_exception(failure);
+}
+
+void TaskPool::work(uint32_t worker) {
+    for (;;) {
+        const uint32_t i = next_.fetch_add(1, std::memory_order_relaxed);
+        if (i >= count_) return;
+        try {
+            (*job_)(i, worker);
+        } catch (...) {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (!failure_) failure_ = std::current_exception();
+        }
+    }
+}
+
+void TaskPool::helper_loop(uint32_t worker) {
+    uint64_t seen = 0;
+    for (;;) {
+        {
+            std::unique_lock<std::mutex> lock(mu_);
+            start_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+            if (stopping_) return;
+            seen = generation_;
+        }
+        work(worker);
+        bool last;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            last = --busy_ == 0;
+        }
+        if (last) done_.notify_one();
+    }
+}
+
+uint32_t default_codec_threads() {
+    if (const char* v = std::getenv("ANARCHY_CODEC_THREADS")) {
+        const long n = std::strtol(v, nullptr, 10);
+        if (n >= 1 && n <= 64) return uint32_t(n);
+    }
+    return std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+}
+
+}  // namespace anarchy::video

@@ -1,0 +1,326 @@
+// lz4-tiles: byte-exact round trips on random, still, scrolling and partly changed frames, sizes that are not
+// multiples of the tile, damaged tiles caught by their checksums, the same bytes whatever the thread count, and
+// decoding straight into a caller's picture.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "test_scene.h"
+#include "video/codec_factory.h"
+#include "video/frame_packet_header.h"
+#include "video/tiled_codec.h"
+
+namespace anarchy::video {
+namespace {
+
+std::unique_ptr<Encoder> tiled_encoder(uint32_t w, uint32_t h, uint32_t threads, uint32_t tile = 128,
+                                       uint32_t keyframe_interval = 0) {
+    TiledEncoderOptions o;
+    o.width = w;
+    o.height = h;
+    o.tile_width = o.tile_height = tile;
+    o.threads = threads;
+    o.keyframe_interval = keyframe_interval;
+    return make_tiled_encoder(o);
+}
+
+FrameView view_of(const std::vector<uint8_t>& pixels, uint32_t w, uint32_t h) {
+    return FrameView::packed(PixelFormat::Bgra8, pixels.data(), w, h);
+}
+
+std::vector<uint8_t> random_frame(uint32_t w, uint32_t h, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::vector<uint8_t> f(size_t(w) * h * 4);
+    for (size_t i = 0; i < f.size(); i += 4) {
+        const uint32_t v = rng();
+        std::memcpy(&f[i], &v, 4);
+        f[i + 3] = 255;
+    }
+    return f;
+}
+
+// The number of tiles a packet carries (the payload's tile count).
+uint32_t tiles_in(const EncodedFrame& p) {
+    const uint8_t* c = p.bytes.data() + kFramePacketHeaderBytes + 8;
+    return c[0] | c[1] << 8 | c[2] << 16 | uint32_t(c[3]) << 24;
+}
+
+// Encodes each frame and decodes it again, checking every picture byte for byte.
+void round_trip(Encoder& enc, Decoder& dec, const std::vector<std::vector<uint8_t>>& frames, uint32_t w, uint32_t h,
+                std::vector<EncodedFrame>* packets = nullptr) {
+    DecodedFrame picture;
+    for (size_t t = 0; t < frames.size(); ++t) {
+        EncodedFrame p;
+        ASSERT_TRUE(enc.encode(view_of(frames[t], w, h), p)) << t;
+        const CodecStatus s = dec.decode(p.bytes.data(), p.bytes.size(), picture);
+        ASSERT_TRUE(s) << "frame " << t << ": " << s.message();
+        ASSERT_EQ(picture.bgra, frames[t]) << "frame " << t;
+        if (packets) packets->push_back(std::move(p));
+    }
+}
+
+TEST(TiledCodec, TheFactoryMakesItAndNamesItsThreads) {
+    EncoderSettings s;
+    s.codec = CodecKind::Lz4Tiles;
+    s.width = 200;
+    s.height = 100;
+    s.threads = 3;
+    EncoderCreation e = create_encoder(s);
+    ASSERT_TRUE(e.encoder) << e.reason;
+    EXPECT_EQ(std::string(e.encoder->name()), "lz4-tiles");
+    EXPECT_NE(e.reason.find("3 threads"), std::string::npos) << e.reason;
+    DecoderSettings d;
+    d.codec = CodecKind::Lz4Tiles;
+    d.width = 200;
+    d.height = 100;
+    d.threads = 2;
+    DecoderCreation dc = create_decoder(d);
+    ASSERT_TRUE(dc.decoder) << dc.reason;
+    EXPECT_EQ(std::string(dc.decoder->name()), "lz4-tiles");
+    EXPECT_EQ(parse_codec_kind("lz4-tiles"), CodecKind::Lz4Tiles);
+}
+
+TEST(TiledCodec, RandomFramesRoundTrip) {
+    const uint32_t w = 300, h = 170;  // neither a multiple of 128
+    auto enc = tiled_encoder(w, h, 2);
+    auto dec = make_tiled_decoder(w, h, 2);
+    std::vector<std::vector<uint8_t>> frames;
+    for (uint32_t t = 0; t < 4; ++t) frames.push_back(random_frame(w, h, t));
+    std::vector<EncodedFrame> packets;
+    round_trip(*enc, *dec, frames, w, h, &packets);
+    // Noise does not shrink: stored, so a packet is the pixels plus headers and 16 bytes a tile.
+    for (const EncodedFrame& p : packets) EXPECT_LE(p.bytes.size(), size_t(w) * h * 4 + 36 + 12 + 6 * 16);
+}
+
+TEST(TiledCodec, StillFrameCarriesNoTiles) {
+    const uint32_t w = 320, h = 240;
+    auto enc = tiled_encoder(w, h, 2);
+    auto dec = make_tiled_decoder(w, h, 2);
+    const auto frame = test::make_scene_bgra(w, h, 3);
+    std::vector<EncodedFrame> packets;
+    round_trip(*enc, *dec, {frame, frame, frame}, w, h, &packets);
+    EXPECT_TRUE(packets[0].keyframe);
+    EXPECT_EQ(tiles_in(packets[0]), 3u * 2u);
+    for (size_t i = 1; i < packets.size(); ++i) {
+        EXPECT_FALSE(packets[i].keyframe);
+        EXPECT_EQ(tiles_in(packets[i]), 0u);
+        EXPECT_EQ(packets[i].bytes.size(), kFramePacketHeaderBytes + 12);
+    }
+}
+
+TEST(TiledCodec, ScrollingFramesRoundTrip) {
+    const uint32_t w = 333, h = 201;
+    auto enc = tiled_encoder(w, h, 3, 64);
+    auto dec = make_tiled_decoder(w, h, 3);
+    // A tall page scrolled up 7 rows a frame: every tile changes, and the XOR is no help.
+    const uint32_t page_h = h + 7 * 8;
+    const auto page = test::make_scene_bgra(w, page_h, 1);
+    std::vector<std::vector<uint8_t>> frames;
+    for (uint32_t t = 0; t < 8; ++t)
+        frames.emplace_back(page.begin() + size_t(7 * t) * w * 4, page.begin() + size_t(7 * t + h) * w * 4);
+    round_trip(*enc, *dec, frames, w, h);
+}
+
+TEST(TiledCodec, PartlyChangedFrameCarriesOnlyItsTiles) {
+    const uint32_t w = 640, h = 360;  // 5 x 3 tiles of 128, the bottom row 104 high
+    auto enc = tiled_encoder(w, h, 2);
+    auto dec = make_tiled_decoder(w, h, 2);
+    auto first = test::make_scene_bgra(w, h, 2);
+    auto second = first;
+    for (uint32_t y = 130; y < 140; ++y)  // a cursor inside tile (1, 1)
+        for (uint32_t x = 140; x < 150; ++x) second[(size_t(y) * w + x) * 4] ^= 0x33;
+    auto third = second;
+    for (uint32_t y = 300; y < 360; ++y)  // a widget along the bottom edge, across tiles (3, 2) and (4, 2)
+        for (uint32_t x = 500; x < 640; ++x) third[(size_t(y) * w + x) * 4 + 1] += 9;
+    std::vector<EncodedFrame> packets;
+    round_trip(*enc, *dec, {first, second, third}, w, h, &packets);
+    EXPECT_EQ(tiles_in(packets[1]), 1u);
+    EXPECT_LT(packets[1].bytes.size(), 500u);  // the XOR of a 64 KiB tile: mostly zeros
+    EXPECT_EQ(tiles_in(packets[2]), 2u);
+    FramePacketHeader hd;
+    ASSERT_TRUE(read_frame_packet_header(packets[1].bytes.data(), packets[1].bytes.size(), CodecKind::Lz4Tiles, w, h, hd));
+    EXPECT_EQ(hd.first_row, 128u);
+    EXPECT_EQ(hd.row_count, 128u);
+}
+
+TEST(TiledCodec, SizesThatAreNotMultiplesOfTheTile) {
+    for (const auto& [w, h, tile] : std::vector<std::tuple<uint32_t, uint32_t, uint32_t>>{
+             {1, 1, 32}, {31, 33, 32}, {33, 17, 32}, {129, 129, 128}, {97, 61, 32}, {250, 97, 64}, {1000, 3, 128}}) {
+        SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h) + " tile " + std::to_string(tile));
+        auto enc = tiled_encoder(w, h, 2, tile);
+        auto dec = make_tiled_decoder(w, h, 2);
+        ASSERT_TRUE(enc && dec);
+        std::vector<std::vector<uint8_t>> frames;
+        for (uint32_t t = 0; t < 4; ++t) frames.push_back(test::make_scene_bgra(w, h, t));
+        frames.push_back(random_frame(w, h, 9));
+        frames.push_back(frames.back());
+        round_trip(*enc, *dec, frames, w, h);
+    }
+}
+
+TEST(TiledCodec, TileSizesOutsideTheRangeAreRefused) {
+    EXPECT_FALSE(tiled_encoder(100, 100, 1, kMinTileSide - 1));
+    EXPECT_FALSE(tiled_encoder(100, 100, 1, kMaxTileSide + 1));
+}
+
+// A damaged tile is an error, never a wrong picture: every single-byte change to a packet either fails to decode
+// or (in bytes that do not matter, like a key frame's reference field) decodes to the right picture.
+TEST(TiledCodec, DamagedTilesAreDetected) {
+    const uint32_t w = 150, h = 90;
+    auto enc = tiled_encoder(w, h, 2, 32);
+    const auto key_frame = test::make_scene_bgra(w, h, 4);
+    auto next_frame = key_frame;
+    for (size_t i = 0; i < next_frame.size() / 3; i += 4) next_frame[i] += 5;
+    EncodedFrame key, delta;
+    ASSERT_TRUE(enc->encode(view_of(key_frame, w, h), key));
+    ASSERT_TRUE(enc->encode(view_of(next_frame, w, h), delta));
+    ASSERT_FALSE(delta.keyframe);
+
+    // One byte in the middle of the first tile's data: the checksum catches it.
+    const size_t first_data = kFramePacketHeaderBytes + 12 + size_t(tiles_in(key)) * 16;
+    auto bad = key.bytes;
+    bad[first_data + 5] ^= 0x40;
+    auto dec = make_tiled_decoder(w, h, 2);
+    DecodedFrame picture;
+    const CodecStatus s = dec->decode(bad.data(), bad.size(), picture);
+    EXPECT_EQ(s.error(), CodecError::CorruptData);
+    EXPECT_NE(s.message().find("checksum"), std::string::npos) << s.message();
+    // The decoder wants a key frame after that, and recovers with one.
+    EXPECT_EQ(dec->decode(delta.bytes.data(), delta.bytes.size(), picture).error(), CodecError::MissingReference);
+    ASSERT_TRUE(dec->decode(key.bytes.data(), key.bytes.size(), picture));
+    ASSERT_TRUE(dec->decode(delta.bytes.data(), delta.bytes.size(), picture));
+    EXPECT_EQ(picture.bgra, next_frame);
+
+    std::mt19937 rng(7);
+    for (int i = 0; i < 400; ++i) {
+        const bool on_delta = i & 1;
+        auto damaged = on_delta ? delta.bytes : key.bytes;
+        const size_t at = rng() % damaged.size();
+        damaged[at] ^= uint8_t(1 + rng() % 255);
+        auto d = make_tiled_decoder(w, h, 2);
+        if (on_delta) {
+            ASSERT_TRUE(d->decode(key.bytes.data(), key.bytes.size(), picture));
+        }
+        if (d->decode(damaged.data(), damaged.size(), picture)) {
+            EXPECT_EQ(picture.bgra, on_delta ? next_frame : key_frame) << "byte " << at << " changed, not noticed";
+        }
+    }
+}
+
+TEST(TiledCodec, DeltaWithoutItsReferenceIsRejected) {
+    const uint32_t w = 97, h = 61;
+    auto enc = tiled_encoder(w, h, 1, 32);
+    std::vector<EncodedFrame> p(3);
+    for (uint32_t t = 0; t < p.size(); ++t) {
+        const auto f = test::make_scene_bgra(w, h, t);
+        ASSERT_TRUE(enc->encode(view_of(f, w, h), p[t]));
+    }
+    DecodedFrame picture;
+    auto late = make_tiled_decoder(w, h, 1);
+    EXPECT_EQ(late->decode(p[1].bytes.data(), p[1].bytes.size(), picture).error(), CodecError::MissingReference);
+    auto lossy = make_tiled_decoder(w, h, 1);
+    ASSERT_TRUE(lossy->decode(p[0].bytes.data(), p[0].bytes.size(), picture));
+    EXPECT_EQ(lossy->decode(p[2].bytes.data(), p[2].bytes.size(), picture).error(), CodecError::MissingReference);
+    enc->request_keyframe();
+    EncodedFrame key;
+    const auto next = test::make_scene_bgra(w, h, 5);
+    ASSERT_TRUE(enc->encode(view_of(next, w, h), key));
+    EXPECT_TRUE(key.keyframe);
+    ASSERT_TRUE(lossy->decode(key.bytes.data(), key.bytes.size(), picture));
+    EXPECT_EQ(picture.bgra, next);
+}
+
+TEST(TiledCodec, PeriodicKeyFrames) {
+    auto enc = tiled_encoder(97, 61, 1, 32, 3);
+    std::vector<bool> keys;
+    EncodedFrame p;
+    for (uint32_t t = 0; t < 7; ++t) {
+        const auto f = test::make_scene_bgra(97, 61, t);
+        ASSERT_TRUE(enc->encode(view_of(f, 97, 61), p));
+        keys.push_back(p.keyframe);
+    }
+    EXPECT_EQ(keys, (std::vector<bool>{true, false, false, true, false, false, true}));
+}
+
+// Threads change the speed, never the bytes: packets from 1, 2 and 5 threads are identical, and decoders with
+// different thread counts produce identical pictures.
+TEST(TiledCodec, ThreadCountDoesNotChangeTheOutput) {
+    const uint32_t w = 421, h = 263;
+    std::vector<std::vector<uint8_t>> frames;
+    for (uint32_t t = 0; t < 5; ++t) frames.push_back(test::make_scene_bgra(w, h, t));
+    frames.push_back(random_frame(w, h, 3));
+    frames.push_back(frames[2]);
+    std::vector<std::vector<EncodedFrame>> runs;
+    for (uint32_t threads : {1u, 2u, 5u}) {
+        auto enc = tiled_encoder(w, h, threads, 64);
+        auto dec = make_tiled_decoder(w, h, 6 - threads);
+        runs.emplace_back();
+        round_trip(*enc, *dec, frames, w, h, &runs.back());
+    }
+    for (size_t r = 1; r < runs.size(); ++r)
+        for (size_t t = 0; t < frames.size(); ++t) EXPECT_EQ(runs[r][t].bytes, runs[0][t].bytes) << r << " " << t;
+}
+
+// decode_into writes the picture into the caller's rows and nothing past them (a window's buffer with padded rows).
+TEST(TiledCodec, DecodesStraightIntoACallersPicture) {
+    const uint32_t w = 200, h = 75, stride = w * 4 + 64;
+    auto enc = tiled_encoder(w, h, 2, 32);
+    auto dec = make_tiled_decoder(w, h, 2);
+    std::vector<uint8_t> target(size_t(stride) * h, 0xab);
+    for (uint32_t t = 0; t < 3; ++t) {
+        const auto f = test::make_scene_bgra(w, h, t);
+        EncodedFrame p;
+        ASSERT_TRUE(enc->encode(view_of(f, w, h), p));
+        DecodedFrame info;
+        ASSERT_TRUE(dec->decode_into(p.bytes.data(), p.bytes.size(), PictureTarget{target.data(), stride}, info));
+        EXPECT_TRUE(info.bgra.empty());
+        EXPECT_EQ(info.keyframe, t == 0);
+        for (uint32_t y = 0; y < h; ++y) {
+            ASSERT_EQ(std::memcmp(target.data() + size_t(y) * stride, f.data() + size_t(y) * w * 4, w * 4), 0) << y;
+            for (uint32_t x = w * 4; x < stride; ++x) ASSERT_EQ(target[size_t(y) * stride + x], 0xab);
+        }
+    }
+    DecodedFrame info;
+    EXPECT_EQ(dec->decode_into(nullptr, 0, PictureTarget{target.data(), w * 4 - 4}, info).error(),
+              CodecError::InvalidArgument);
+}
+
+// Every other decoder gets decode_into too, through a copy of its own picture.
+TEST(TiledCodec, OtherDecodersDecodeIntoACallersPictureToo) {
+    const uint32_t w = 97, h = 61, stride = w * 4 + 12;
+    for (CodecKind kind : {CodecKind::Raw, CodecKind::Lz4, CodecKind::Lz4Delta}) {
+        EncoderSettings s;
+        s.codec = kind;
+        s.width = w;
+        s.height = h;
+        auto enc = create_encoder(s).encoder;
+        auto dec = create_decoder(kind, w, h).decoder;
+        ASSERT_TRUE(enc && dec);
+        const auto f = test::make_scene_bgra(w, h, 1);
+        EncodedFrame p;
+        ASSERT_TRUE(enc->encode(view_of(f, w, h), p));
+        std::vector<uint8_t> target(size_t(stride) * h);
+        DecodedFrame info;
+        ASSERT_TRUE(dec->decode_into(p.bytes.data(), p.bytes.size(), PictureTarget{target.data(), stride}, info));
+        for (uint32_t y = 0; y < h; ++y)
+            ASSERT_EQ(std::memcmp(target.data() + size_t(y) * stride, f.data() + size_t(y) * w * 4, w * 4), 0);
+    }
+}
+
+TEST(TiledCodec, ChecksumSeesEveryByte) {
+    std::vector<uint8_t> a(1000);
+    for (size_t i = 0; i < a.size(); ++i) a[i] = uint8_t(i * 7);
+    const uint32_t base = tile_checksum(a.data(), a.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+        a[i] ^= 1;
+        EXPECT_NE(tile_checksum(a.data(), a.size()), base) << i;
+        a[i] ^= 1;
+    }
+    EXPECT_NE(tile_checksum(a.data(), a.size() - 4), base);
+}
+
+}  // namespace
+}  // namespace anarchy::video
