@@ -232,6 +232,9 @@ bool Session::handle_frame(const transport::Frame& f, std::string& why) {
             const char* name = protocol::command_name(id);
             why = std::string(name ? name : "custom command " + std::to_string(id)) + ": unknown exception";
         }
+        // Now rather than at the next command: a huge block (a query result of 1 GiB) goes back at once, not
+        // whenever the client next speaks.
+        arena_.reset();
         if (!handled) return false;
         p += size;
         left -= size;
