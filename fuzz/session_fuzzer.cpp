@@ -2,8 +2,20 @@
 // The input is what a client sends, as it goes on the wire: frames of {u32 length, u16 type, u16 flags, payload}
 // (ANARCHY_RECORD_DIR records real sessions in this form; they are the seeds). Every byte after the framing
 // reaches the session's decoder exactly as a socket would deliver it.
+//
+// The replay is paced like the client it was recorded from: the next frame comes once every reply the earlier
+// frames asked for has gone out, and once the session's devices are idle. Without that, a recorded session
+// replayed at full speed destroys objects its GPU work still uses (the client waited for a fence first): that is
+// Vulkan misuse reaching the driver, which only a worker process per session contains (issue 11, item 1), and it
+// would stop the fuzzer on its first seed. Misuse within one frame is still found.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <mutex>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -11,6 +23,7 @@
 
 #include <vulkan/vulkan.h>
 
+#include "protocol/messages.h"
 #include "server/session.h"
 #include "transport/connection.h"
 #include "transport/frame_codec.h"
@@ -27,9 +40,11 @@ constexpr size_t kMaxFrameBytes = size_t(4) << 20;
 class ReplayConnection final : public transport::Connection {
 public:
     explicit ReplayConnection(std::vector<transport::Frame> frames) : frames_(std::move(frames)) {}
-    bool send(transport::FrameType, const uint8_t*, size_t, std::string* error) override { return alive(error); }
-    bool send_parts(transport::FrameType, const uint8_t*, size_t, const uint8_t*, size_t, std::string* error) override {
-        return alive(error);
+    /// Runs on the session's thread before each frame after the first (the devices' idle wait).
+    void between_frames(std::function<void()> f) { between_ = std::move(f); }
+    bool send(transport::FrameType type, const uint8_t*, size_t, std::string* error) override { return sent(type, error); }
+    bool send_parts(transport::FrameType type, const uint8_t*, size_t, const uint8_t*, size_t, std::string* error) override {
+        return sent(type, error);
     }
     bool receive(transport::Frame& out, std::chrono::milliseconds, std::string* error, bool* timed_out) override {
         if (timed_out) *timed_out = false;
@@ -38,7 +53,18 @@ public:
             if (error) *error = "end of input";
             return false;
         }
+        if (next_ > 0) {
+            // Deferred replies come from the session's wait pool; a wait that never ends is the session's
+            // business (it ends when the input does), so this gives up after a while.
+            std::unique_lock lock(mu_);
+            if (!cv_.wait_for(lock, std::chrono::seconds(5), [&] { return replies_ >= replies_wanted_ || !open_; }))
+                std::fprintf(stderr, "replay: %llu of %llu replies after 5 s\n", (unsigned long long)replies_,
+                             (unsigned long long)replies_wanted_);
+            lock.unlock();
+            if (between_) between_();
+        }
         out = std::move(frames_[next_++]);
+        if (out.type == transport::FrameType::Commands) replies_wanted_ += replies_asked(out.payload);
         return true;
     }
     void close() override { open_ = false; }
@@ -47,13 +73,39 @@ public:
     transport::ConnectionStats stats() const override { return {}; }
 
 private:
-    bool alive(std::string* error) {
-        if (!open_ && error) *error = "closed";
-        return open_;
+    bool sent(transport::FrameType type, std::string* error) {
+        if (!open_) {
+            if (error) *error = "closed";
+            return false;
+        }
+        if (type == transport::FrameType::Reply) {
+            std::lock_guard lock(mu_);
+            ++replies_;
+            cv_.notify_all();
+        }
+        return true;
+    }
+    /// Commands in a batch that ask for a reply (their header's kWantsReply bit).
+    static uint64_t replies_asked(const std::vector<uint8_t>& p) {
+        uint64_t n = 0;
+        for (size_t at = 0; p.size() - at >= 8;) {
+            uint32_t id = 0, size = 0;
+            std::memcpy(&id, p.data() + at, 4);
+            std::memcpy(&size, p.data() + at + 4, 4);
+            if (size > p.size() - at - 8) break;
+            n += (id & protocol::kWantsReply) ? 1 : 0;
+            at += 8 + size;
+        }
+        return n;
     }
     std::vector<transport::Frame> frames_;
     size_t next_ = 0;
-    bool open_ = true;
+    std::atomic<bool> open_{true};
+    std::function<void()> between_;
+    std::mutex mu_;  // guards replies_ (waiter threads send replies)
+    std::condition_variable cv_;
+    uint64_t replies_ = 0;
+    uint64_t replies_wanted_ = 0;  // session thread only
 };
 
 /// Splits the input into frames with the transport's own decoder; stops at the first frame it refuses.
@@ -93,7 +145,14 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static uint64_t number = 0;
     auto conn = std::make_unique<ReplayConnection>(parse_frames(data, size));
+    ReplayConnection* replay = conn.get();
     server::Session session(std::move(conn), ++number, server::SessionOptions{});
+    replay->between_frames([&session] {
+        for (auto& [id, e] : session.objects().of_type(VK_OBJECT_TYPE_DEVICE)) {
+            auto device = reinterpret_cast<VkDevice>(e.handle);
+            if (auto idle = session.vk(device).DeviceWaitIdle) idle(device);
+        }
+    });
     session.run();
     return 0;
 }
