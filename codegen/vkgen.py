@@ -184,6 +184,24 @@ class Gen:
         opt = 'true' if optional else 'false'
         out.append(f'{indent}{{ uint64_t h_ = 0; if (!d.{fn}({ot}, h_, {opt})) return false; {target} = reinterpret_cast<{t}>(h_); }}')
 
+    def may_be_absent(self, s, m):
+        """True when the registry lets this pointer be NULL whatever its count says: optional="true" on the pointer
+        itself, noautovalidity (the spec checks it by hand: dynamic state, descriptor types), or a member that only
+        counts under a condition (overrides.json conditional_members)."""
+        return m.is_optional() or m.noautovalidity or bool(self.cond.get(f'{s.name}.{m.name}'))
+
+    def absent_check(self, s, m, full, n, indent='    '):
+        """C++ that ends the decode when a pointer the registry requires arrived absent while its count is not 0:
+        the driver would read count elements through NULL (decision 13)."""
+        if self.may_be_absent(s, m):
+            return []
+        return [f'{indent}if (!{full} && {n} != 0) return d.fail("{self.where(s, m)} is absent while its count is " + std::to_string({n}));']
+
+    @staticmethod
+    def where(s, m):
+        """How a failure names a member (VkSubmitInfo::pWaitSemaphores) or a command's parameter (pSubmits)."""
+        return m.name if s.name.startswith('vk') else f'{s.name}::{m.name}'
+
     def dec_member(self, s, m, out, v='v.'):
         k = self.kind(m.type)
         t = resolve(self.m, m.type)
@@ -222,6 +240,8 @@ class Gen:
             return
         if m.ptr == 1 and t == 'char' and m.len and m.len[0] == 'null-terminated':
             out.append(f'    if (!d.string({full})) return false;')
+            if not self.may_be_absent(s, m):
+                out.append(f'    if (!{full}) return d.fail("{self.where(s, m)} is required");')
             return
         if m.ptr == 2 and t == 'char':
             n = self.len_expr(m, v)
@@ -230,6 +250,7 @@ class Gen:
             out.append(f'        auto* a_ = d.alloc_array<const char*>(n_); if (!a_) return false;')
             out.append(f'        for (uint64_t i = 0; i < n_; ++i) if (!d.string(a_[i])) return false;')
             out.append(f'        {full} = a_; }} }}')
+            out.extend(self.absent_check(s, m, full, n))
             return
         if k == 'void':
             n = self.len_expr(m, v)
@@ -237,6 +258,7 @@ class Gen:
             out.append(f'      if (n_ != 0 && n_ != {n}) return d.fail("{s.name}::{m.name} holds " + std::to_string(n_) + " bytes, its size says otherwise");')
             out.append(f'      if (n_ == 0 && {n} != 0) b_ = nullptr;')
             out.append(f'      {full} = const_cast<void*>(b_); }}')
+            out.extend(self.absent_check(s, m, full, n))
             if not m.const:
                 pass
             return
@@ -244,7 +266,16 @@ class Gen:
         if m.len:
             n = self.len_expr(m, v)
             out.append(f'    {{ bool p_ = false; if (!d.presence(p_)) return false; {full} = nullptr; if (p_) {{')
-            minsz = 1
+            # The fewest bytes an element takes on the wire: a count the message cannot hold is refused before
+            # the arena is asked for count elements.
+            if k == 'struct':
+                minsz = '5' if self.m.structs[t].stype else '1'  # sType and the pNext chain's end
+            elif k == 'handle':
+                minsz = '8'
+            elif k == 'enum' or t == 'size_t':
+                minsz = '4' if k == 'enum' else '8'
+            else:
+                minsz = f'sizeof({ctype})'
             out.append(f'        uint64_t n_ = {n}; if (n_ > d.remaining() / {minsz}) return d.fail("{s.name}::{m.name} count " + std::to_string(n_) + " larger than the message");')
             out.append(f'        auto* a_ = d.alloc_array<{ctype}>(n_); if (!a_ && n_) return false;')
             if k == 'struct':
@@ -260,6 +291,7 @@ class Gen:
             else:
                 out.append(f'        if (n_ && !d.raw(a_, n_ * sizeof(*a_))) return false;')
             out.append(f'        {full} = a_; }} }}')
+            out.extend(self.absent_check(s, m, full, n))
             return
         out.append(f'    {{ bool p_ = false; if (!d.presence(p_)) return false; {full} = nullptr; if (p_) {{')
         out.append(f'        auto* a_ = d.alloc_array<{ctype}>(1); if (!a_) return false;')
@@ -270,6 +302,10 @@ class Gen:
         else:
             out.append(f'        if (!d.raw(a_, sizeof(*a_))) return false;')
         out.append(f'        {full} = a_; }} }}')
+        if not self.may_be_absent(s, m) and not s.name.startswith('vk'):
+            # Commands check their own required pointers (dec_param_server); a member the registry requires
+            # would be dereferenced by the driver.
+            out.append(f'    if (!{full}) return d.fail("{self.where(s, m)} is required");')
 
     def emit_structs(self, hdr, src):
         m = self.m
@@ -764,9 +800,18 @@ class Gen:
             handled.append(c.name)
             out.append(f'static bool {c.name}(Session& s, WireDecoder& d, WireEncoder* reply_) {{')
             out.append('    [[maybe_unused]] constexpr int depth_ = 0;')
-            for r, p in roles:
+            for i, (r, p) in enumerate(roles):
                 self.dec_param_server(c, p, r, out)
+                if i == 0 and self.device_level(c):
+                    # Every later handle must belong to the command's device (Session::resolve checks).
+                    if resolve(self.m, p.type) == 'VkDevice':
+                        out.append(f'    s.expect_device({p.name});')
+                    else:
+                        out.append(f'    s.expect_device_of(id_{p.name});')
             out.append('    if (!d.ok()) return false;')
+            # Bytes the parameters did not account for mean the client and server disagree on the layout: nothing
+            # decoded can be trusted, so the driver never sees it.
+            out.append(f'    if (d.remaining() != 0) return d.fail(std::to_string(d.remaining()) + " bytes left after the last parameter");')
             for p, sp in self.strided_params(c):
                 t = resolve(self.m, p.type)
                 out.append(f'    if ({sp.name} != sizeof({t})) return d.fail("{c.name}: {p.name} must arrive packed ({sp.name} " + std::to_string({sp.name}) + ")");')
@@ -941,8 +986,11 @@ class Gen:
                 out.append(f'    r.bytes(&{full}, sizeof({full}));')
             return
         cond = self.cond.get(f'{s.name}.{m.name}')
+        # Pointers the registry requires are always filled (the decoder refuses them absent); the others are
+        # sometimes left NULL, and deep structures end in NULLs.
+        required = not self.may_be_absent(s, m)
         if m.ptr == 1 and t == 'char' and m.len and m.len[0] == 'null-terminated':
-            out.append(f'    {full} = r.below(4) ? r.string(a) : nullptr;')
+            out.append(f'    {full} = {"true" if required else "r.below(4)"} ? r.string(a) : nullptr;')
             return
         if m.ptr == 2 and t == 'char':
             n = self.len_expr(m, 'v.')
@@ -955,7 +1003,7 @@ class Gen:
         if m.len:
             n = self.len_expr(m, 'v.')
             ct = t
-            out.append(f'    if (depth < 3 && r.below(5)) {{ auto* arr = a.alloc_array<{ct}>({n} + 1);')
+            out.append(f'    if ({"true" if required else "depth < 3 && r.below(5)"}) {{ auto* arr = a.alloc_array<{ct}>({n} + 1);')
             if k == 'struct':
                 out.append(f'        for (uint64_t i = 0; i < {n}; ++i) fill_{t}(r, a, arr[i], depth + 1);')
             elif k == 'handle':
@@ -967,7 +1015,7 @@ class Gen:
                 out.append(f'        r.bytes(arr, sizeof(*arr) * {n});')
             out.append(f'        {full} = arr; }} else {full} = nullptr;')
             return
-        out.append(f'    if (depth < 3 && r.below(2)) {{ auto* x = a.alloc_array<{t}>(1);')
+        out.append(f'    if ({"true" if required else "depth < 3 && r.below(2)"}) {{ auto* x = a.alloc_array<{t}>(1);')
         if k == 'struct':
             out.append(f'        fill_{t}(r, a, *x, depth + 1);')
         elif k == 'handle':

@@ -33,6 +33,8 @@ void Arena::reset() {
         blocks_.clear();
         blocks_.push_back(std::move(keep));
     }
+    // One command that needed a huge block (a query result of 1 GiB) must not hold it for the rest of the session.
+    if (!blocks_.empty() && blocks_.back().size > kKeepBytes) blocks_.clear();
     if (!blocks_.empty()) blocks_.back().pos = 0;
     used_ = 0;
 }

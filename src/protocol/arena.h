@@ -20,9 +20,17 @@ public:
     }
     void reset();
     size_t used() const { return used_; }
+    /// Bytes the arena holds from the heap, used or not.
+    size_t reserved() const {
+        size_t n = 0;
+        for (const Block& b : blocks_) n += b.size;
+        return n;
+    }
 
     /// No single decode may need more than this (guards against hostile counts).
     static constexpr size_t kMaxBytes = size_t(1) << 31;
+    /// reset() keeps a block up to this size for the next decode, and frees larger ones.
+    static constexpr size_t kKeepBytes = size_t(16) << 20;
 
 private:
     struct Block {

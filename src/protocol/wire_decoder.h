@@ -15,6 +15,8 @@ public:
     virtual ~HandleDecoder() = default;
     /// Resolves id (of VkObjectType object_type) to a raw handle; false if unknown, dead or of another type.
     virtual bool resolve(uint32_t object_type, uint64_t id, uint64_t& out) = 0;
+    /// Why the last resolve() refused, when it knows better than "unknown, destroyed or mistyped" (empty if not).
+    virtual std::string refusal() const { return {}; }
 };
 
 /// A cursor over received bytes. Never reads past the end; never asserts on bad input.
@@ -158,8 +160,11 @@ public:
             return true;
         }
         if (!handles_) { out = id; return true; }
-        if (!handles_->resolve(object_type, id, out))
-            return fail("unknown, destroyed or mistyped object id " + std::to_string(id) + " (expected object type " + std::to_string(object_type) + ")");
+        if (!handles_->resolve(object_type, id, out)) {
+            std::string why = handles_->refusal();
+            return fail(!why.empty() ? why : "unknown, destroyed or mistyped object id " + std::to_string(id) +
+                                                  " (expected object type " + std::to_string(object_type) + ")");
+        }
         return true;
     }
     /// Like handle(), for members the spec says may be ignored: an unknown id becomes null instead of an error.

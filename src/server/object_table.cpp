@@ -27,6 +27,15 @@ bool ObjectTable::resolve(uint64_t id, VkObjectType type, uint64_t& handle) cons
     return true;
 }
 
+bool ObjectTable::resolve(uint64_t id, VkObjectType type, uint64_t& handle, uint64_t& owner) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || it->second.type != type) return false;
+    handle = it->second.handle;
+    owner = it->second.owner;
+    return true;
+}
+
 uint64_t ObjectTable::find_id(VkObjectType type, uint64_t handle) const {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = by_handle_.find(Key{type, handle});

@@ -32,6 +32,8 @@ public:
     void add(uint64_t id, const ObjectEntry& e);
     /// The host handle for id if it is alive and of the type; false otherwise.
     bool resolve(uint64_t id, VkObjectType type, uint64_t& handle) const;
+    /// Like resolve(), also giving the object's owner (ObjectEntry::owner).
+    bool resolve(uint64_t id, VkObjectType type, uint64_t& handle, uint64_t& owner) const;
     /// Finds the id registered for a host handle of a type (0 if none).
     uint64_t find_id(VkObjectType type, uint64_t handle) const;
     void remove(uint64_t id);

@@ -55,7 +55,27 @@ std::string Session::object_type_name(VkObjectType type) {
 }
 
 bool Session::resolve(uint32_t object_type, uint64_t id, uint64_t& out) {
-    return objects_.resolve(id, static_cast<VkObjectType>(object_type), out);
+    const auto type = static_cast<VkObjectType>(object_type);
+    uint64_t owner = 0;
+    if (!objects_.resolve(id, type, out, owner)) {
+        refusal_ = "unknown, destroyed or mistyped object id " + std::to_string(id) + " (expected " +
+                   object_type_name(type) + ")";
+        return false;
+    }
+    // A device's children may only be used with that device: a driver given another device's object reads
+    // memory of the wrong device (natively the program would crash; here it must end only this session).
+    if (decode_device_ != 0 && owner != decode_device_ && type != VK_OBJECT_TYPE_DEVICE &&
+        objects_.find_id(VK_OBJECT_TYPE_DEVICE, owner) != 0) {
+        refusal_ = "object id " + std::to_string(id) + " (" + object_type_name(type) +
+                   ") belongs to another device than the command's";
+        return false;
+    }
+    return true;
+}
+
+void Session::expect_device_of(uint64_t id) {
+    ObjectEntry e;
+    decode_device_ = objects_.entry(id, e) ? e.owner : 0;
 }
 
 void Session::register_object(uint64_t id, VkObjectType type, uint64_t handle, uint64_t owner, VkObjectType parent_type,
@@ -212,6 +232,9 @@ bool Session::handle_frame(const transport::Frame& f, std::string& why) {
             const char* name = protocol::command_name(id);
             why = std::string(name ? name : "custom command " + std::to_string(id)) + ": unknown exception";
         }
+        // Now rather than at the next command: a huge block (a query result of 1 GiB) goes back at once, not
+        // whenever the client next speaks.
+        arena_.reset();
         if (!handled) return false;
         p += size;
         left -= size;
@@ -240,6 +263,7 @@ bool Session::handle_command(uint32_t id, uint32_t seq, bool wants_reply, WireDe
             return false;
         }
         deferred_now_ = false;
+        decode_device_ = 0;
         server_fault_throw_point(id);
         ok = dispatch_generated(*this, static_cast<protocol::CommandId>(id), d, rp);
         deferred = deferred_now_;

@@ -77,6 +77,7 @@ public:
     std::map<VkInstance, uint32_t>& instance_versions() { return instance_versions_; }
     ObjectTable& objects() { return objects_; }
     bool resolve(uint32_t object_type, uint64_t id, uint64_t& out) override;
+    std::string refusal() const override { return refusal_; }
     template <typename T>
     bool decode_handle(protocol::WireDecoder& d, VkObjectType type, bool optional, uint64_t& id, T& out) {
         if (!d.u64(id)) return false;
@@ -86,12 +87,15 @@ public:
             return true;
         }
         uint64_t raw = 0;
-        if (!objects_.resolve(id, type, raw))
-            return d.fail("unknown, destroyed or mistyped object id " + std::to_string(id) + " (expected " +
-                          object_type_name(type) + ")");
+        if (!resolve(type, id, raw)) return d.fail(refusal_);
         out = reinterpret_cast<T>(raw);
         return true;
     }
+    /// Every handle decoded from now until the next command must belong to this device (decision 3: handles
+    /// of the right parent). Generated device commands call it with their first parameter's device.
+    void expect_device(VkDevice device) { decode_device_ = reinterpret_cast<uint64_t>(device); }
+    /// The same for a queue's or command buffer's device, by its id.
+    void expect_device_of(uint64_t id);
     void register_object(uint64_t id, VkObjectType type, uint64_t handle, uint64_t owner, VkObjectType parent_type,
                          uint64_t parent);
     void register_object(uint64_t id, VkObjectType type, uint64_t handle, uint64_t owner, int parent_type, uint64_t parent) {
@@ -159,6 +163,8 @@ private:
     uint32_t current_seq_ = 0;
     bool current_wants_reply_ = false;
     bool deferred_now_ = false;
+    uint64_t decode_device_ = 0;  ///< the device the current command's handles must belong to (0: any); session thread
+    std::string refusal_;         ///< why resolve() last refused; session thread
     std::atomic<bool> closing_{false};
     std::mutex instance_mu_;
     HostMemories memories_;

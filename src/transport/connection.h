@@ -40,6 +40,9 @@ struct ConnectionOptions {
     size_t compress_threshold = 4096;
     /// Frames larger than this (after decompression) are refused: the stream is treated as corrupt.
     size_t max_frame_bytes = size_t(1) << 30;
+    /// Until the handshake succeeds (lift_handshake_limit), frames larger than this are refused: a hello is a
+    /// few dozen bytes, and a stranger must not make the server reserve max_frame_bytes (decision 13).
+    size_t max_frame_bytes_before_handshake = size_t(64) << 10;
 };
 
 /// Counters for benchmarks and --stats.
@@ -78,6 +81,8 @@ public:
     virtual std::string peer() const = 0;
     /// A snapshot of the counters.
     virtual ConnectionStats stats() const = 0;
+    /// The peer passed the handshake: frames up to max_frame_bytes are accepted from now on.
+    virtual void lift_handshake_limit() {}
 };
 
 /// Accepts incoming connections.

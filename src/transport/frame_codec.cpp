@@ -70,6 +70,13 @@ bool decode_payload(const FrameHeader& h, const uint8_t* data, size_t max_frame_
                             std::to_string(max_frame_bytes);
         return false;
     }
+    // LZ4 expands a block at most about 255 times: a claim beyond that is a lie, and is refused before the
+    // output buffer is sized by it.
+    if (original / 255 > h.length) {
+        if (error) *error = "compressed frame of " + std::to_string(h.length) + " bytes claims " +
+                            std::to_string(original) + " bytes, more than LZ4 can expand to";
+        return false;
+    }
     if (original == 0) {
         if (error) *error = "compressed frame claims 0 bytes (never sent compressed)";
         return false;

@@ -111,6 +111,7 @@ bool client_handshake(Connection& c, const PeerInfo& mine, PeerInfo* server, std
         return set_error(error, c.peer() + " is not an Anarchy server (" + why + ")");
     // The server checks too; checking here as well covers a server that accepts what it should not.
     if (std::string m = mismatch(mine, theirs); !m.empty()) return set_error(error, m);
+    c.lift_handshake_limit();
     if (server) *server = std::move(theirs);
     return true;
 }
@@ -136,6 +137,7 @@ bool server_handshake(Connection& c, const PeerInfo& mine, PeerInfo* client, std
     }
     if (!c.send(FrameType::HelloAck, encode_hello(mine), &why))
         return set_error(error, "cannot answer the handshake of " + c.peer() + ": " + why);
+    c.lift_handshake_limit();
     if (client) *client = std::move(theirs);
     return true;
 }

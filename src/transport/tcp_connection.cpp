@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -36,14 +38,23 @@ Clock::time_point from_ticks(int64_t n) { return Clock::time_point(Clock::durati
 
 class TcpConnection final : public Connection {
 public:
+    /// `unread`: bytes already read from the socket by a previous owner (tcp_adopt); `handshake_done`: that owner
+    /// completed the handshake, so frames of any size up to max_frame_bytes are accepted from the start.
     TcpConnection(net::Socket socket, std::string peer, const ConnectionOptions& options,
-                  std::vector<uint8_t> unread = {})
-        : sock_(std::move(socket)), peer_(std::move(peer)), opts_(options), rbuf_(std::move(unread)) {
+                  std::vector<uint8_t> unread = {}, bool handshake_done = false)
+        : sock_(std::move(socket)), peer_(std::move(peer)), opts_(options),
+          receive_limit_(handshake_done ? options.max_frame_bytes
+                                        : std::min(options.max_frame_bytes, options.max_frame_bytes_before_handshake)),
+          rbuf_(std::move(unread)) {
         rend_ = rbuf_.size();
         last_send_ = last_recv_ = ticks(Clock::now());
+        if (const char* dir = std::getenv("ANARCHY_RECORD_DIR"); dir && *dir) record_to(dir);
         if (opts_.heartbeat_interval.count() > 0) heartbeat_ = std::thread([this] { heartbeat_loop(); });
     }
-    ~TcpConnection() override { close(); }
+    ~TcpConnection() override {
+        close();
+        if (record_) std::fclose(record_);
+    }
 
     bool send(FrameType type, const uint8_t* data, size_t size, std::string* error) override {
         return send_frame(type, data, size, nullptr, 0, error);
@@ -60,6 +71,7 @@ public:
     }
     bool is_open() const override { return open_; }
     std::string peer() const override { return peer_; }
+    void lift_handshake_limit() override { receive_limit_ = opts_.max_frame_bytes; }
     ConnectionStats stats() const override {
         ConnectionStats s;
         s.frames_sent = frames_sent_;
@@ -87,10 +99,14 @@ private:
     }
     /// Makes room for at least want more bytes after rend_.
     void reserve_read(size_t want);
+    /// Starts writing every frame this side sends, as it goes on the wire, to a new file in dir.
+    void record_to(const std::string& dir);
 
     net::Socket sock_;  // closed only by the destructor, so no call can race with descriptor reuse
     const std::string peer_;
     const ConnectionOptions opts_;
+    std::atomic<size_t> receive_limit_;  ///< largest frame accepted now (small until the handshake)
+    std::FILE* record_ = nullptr;        ///< ANARCHY_RECORD_DIR: sent frames are appended here; under send_mu_
     std::atomic<bool> open_{true};
     std::atomic<int64_t> last_send_, last_recv_;  // steady-clock ticks
 
@@ -181,6 +197,11 @@ bool TcpConnection::send_frame(FrameType type, const uint8_t* a, size_t an, cons
     // A peer that takes nothing for dead_after is as good as dead (decision 13: never hang the program).
     if (!net::write_all(sock_, bufs, 3, opts_.dead_after, &why))
         return set_error(error, fail("sending to " + peer_ + " failed: " + why));
+    if (record_ && type != FrameType::Ping) {
+        for (const net::Buffer& b : bufs)
+            if (b.size) std::fwrite(b.data, 1, b.size, record_);
+        std::fflush(record_);
+    }
     last_send_ = ticks(Clock::now());
     bytes_sent_ += kFrameHeaderBytes + h.length;
     if (type == FrameType::Ping) {
@@ -245,12 +266,12 @@ bool TcpConnection::receive(Frame& out, milliseconds timeout, std::string* error
         if (avail >= kFrameHeaderBytes) {
             const FrameHeader h = decode_frame_header(rbuf_.data() + rbegin_);
             std::string why;
-            if (!check_frame_header(h, opts_.max_frame_bytes, &why))
+            const size_t limit = receive_limit_;
+            if (!check_frame_header(h, limit, &why))
                 return set_error(error, fail("bad frame from " + peer_ + ": " + why));
             need = kFrameHeaderBytes + h.length;
             if (avail >= need) {
-                if (!decode_payload(h, rbuf_.data() + rbegin_ + kFrameHeaderBytes, opts_.max_frame_bytes,
-                                    out.payload, &why))
+                if (!decode_payload(h, rbuf_.data() + rbegin_ + kFrameHeaderBytes, limit, out.payload, &why))
                     return set_error(error, fail("bad frame from " + peer_ + ": " + why));
                 rbegin_ += need;
                 if (rbegin_ == rend_ && rbuf_.size() > kKeepReadBuffer) {
@@ -292,7 +313,9 @@ bool TcpConnection::receive(Frame& out, milliseconds timeout, std::string* error
             continue;
         }
 
-        reserve_read(need - avail);
+        // The buffer grows with what has arrived (at most doubling), never to what a header merely claims: a peer
+        // that announces 1 GiB and sends 10 bytes costs 64 KiB, not 1 GiB of zeroed pages.
+        reserve_read(std::min(need - avail, std::max(kReadChunk, avail)));
         size_t got = 0;
         switch (net::read_some(sock_, rbuf_.data() + rend_, rbuf_.size() - rend_, &got, &why)) {
         case net::IoStatus::Ok:
@@ -308,6 +331,15 @@ bool TcpConnection::receive(Frame& out, milliseconds timeout, std::string* error
             return set_error(error, fail("receiving from " + peer_ + " failed: " + why));
         }
     }
+}
+
+void TcpConnection::record_to(const std::string& dir) {
+    // One file per connection (a program has a command and a video connection); the fuzzers read them as seeds.
+    static std::atomic<unsigned> counter{0};
+    const auto now = std::chrono::system_clock::now().time_since_epoch().count();
+    const std::string path = dir + "/session-" + std::to_string(now) + "-" + std::to_string(counter++) + ".frames";
+    record_ = std::fopen(path.c_str(), "wb");
+    if (!record_) LOG_WARN("ANARCHY_RECORD_DIR: cannot write %s", path.c_str());
 }
 
 void TcpConnection::heartbeat_loop() {
@@ -411,7 +443,9 @@ bool tcp_detach(Connection& c, DetachedSocket* out, std::string* error) {
 
 std::unique_ptr<Connection> tcp_adopt(DetachedSocket socket, const ConnectionOptions& options) {
     net::Socket s(socket.handle);
-    return std::make_unique<TcpConnection>(std::move(s), std::move(socket.peer), options, std::move(socket.unread));
+    // Sockets are handed over after the handshake (the server gives a client's socket to its session's worker).
+    return std::make_unique<TcpConnection>(std::move(s), std::move(socket.peer), options, std::move(socket.unread),
+                                           true);
 }
 
 std::unique_ptr<Listener> tcp_listen(const std::string& address, const ConnectionOptions& options,

@@ -220,5 +220,46 @@ TEST(WireDecoder, UnknownEnumValuePassesToTheDriver) {
     EXPECT_EQ(d.unknown_enum_values(), 1u);
 }
 
+TEST(WireDecoder, AbsentArrayWithACountIsRefused) {
+    // The registry requires pWaitSemaphores when waitSemaphoreCount is not 0: the driver would read through NULL.
+    VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    si.waitSemaphoreCount = 2;
+    WireEncoder e;
+    gen::enc_VkSubmitInfo(e, si);
+    Arena a;
+    WireDecoder d(e.bytes().data(), e.size_bytes(), &a);
+    VkSubmitInfo out{};
+    EXPECT_FALSE(gen::dec_VkSubmitInfo(d, out));
+    EXPECT_EQ(d.error(), "VkSubmitInfo::pWaitSemaphores is absent while its count is 2");
+}
+
+TEST(WireDecoder, AbsentOptionalArrayWithACountPasses) {
+    // pImmutableSamplers is optional and noautovalidity: NULL with a count is valid Vulkan.
+    VkDescriptorSetLayoutBinding b{};
+    b.descriptorType = VK_DESCRIPTOR_TYPE_SAMPLER;
+    b.descriptorCount = 3;
+    WireEncoder e;
+    gen::enc_VkDescriptorSetLayoutBinding(e, b);
+    Arena a;
+    WireDecoder d(e.bytes().data(), e.size_bytes(), &a);
+    VkDescriptorSetLayoutBinding out{};
+    EXPECT_TRUE(gen::dec_VkDescriptorSetLayoutBinding(d, out)) << d.error();
+    EXPECT_EQ(out.pImmutableSamplers, nullptr);
+}
+
+TEST(Arena, HugeBlocksGoBackOnReset) {
+    // One command that needed 256 MiB (a query result) must not keep it for the rest of the session.
+    Arena a;
+    ASSERT_NE(a.alloc(256 << 20), nullptr);
+    EXPECT_GE(a.reserved(), size_t(256) << 20);
+    a.reset();
+    EXPECT_EQ(a.reserved(), 0u);
+    // Ordinary blocks stay for the next decode.
+    ASSERT_NE(a.alloc(1000), nullptr);
+    const size_t small = a.reserved();
+    a.reset();
+    EXPECT_EQ(a.reserved(), small);
+}
+
 }  // namespace
 }  // namespace anarchy::protocol

@@ -85,6 +85,16 @@ TEST(FrameCodec, CorruptCompressedPayloadsFailWithoutCrashing) {
     EXPECT_GT(rejected, 1000);
 }
 
+TEST(FrameCodec, ClaimBeyondWhatLz4CanExpandIsRejected) {
+    // 9 bytes of block cannot become 1 MiB: refused before a buffer of that size is made.
+    const std::vector<uint8_t> bad = {0, 0, 0x10, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    std::vector<uint8_t> out;
+    std::string error;
+    EXPECT_FALSE(decode_payload({13, 4, kFlagLz4}, bad.data(), 1 << 30, out, &error));
+    EXPECT_NE(error.find("more than LZ4 can expand to"), std::string::npos) << error;
+    EXPECT_EQ(out.capacity(), 0u);
+}
+
 TEST(FrameCodec, ZeroClaimedSizeIsRejected) {
     const std::vector<uint8_t> bad = {0, 0, 0, 0, 0};
     std::vector<uint8_t> out;

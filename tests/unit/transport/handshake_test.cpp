@@ -109,6 +109,34 @@ TEST(Handshake, NonAnarchyBytesFailTheServerSide) {
     EXPECT_NE(error.find("bad frame"), std::string::npos) << error;
 }
 
+TEST(Handshake, LargeFramesAreRefusedBeforeTheHandshake) {
+    Pair p = connect_pair({}, {}, /*handshake_limit=*/true);
+    ASSERT_TRUE(p.client && p.server);
+    ASSERT_TRUE(p.client->send(FrameType::Hello, random_bytes(1 << 20, 5)));
+    std::string error;
+    EXPECT_FALSE(server_handshake(*p.server, info(1), nullptr, &error, 10s));
+    EXPECT_NE(error.find("exceeds the limit of 65536"), std::string::npos) << error;
+}
+
+TEST(Handshake, LargeFramesFlowAfterTheHandshake) {
+    Pair p = connect_pair({}, {}, /*handshake_limit=*/true);
+    ASSERT_TRUE(p.client && p.server);
+    Outcome s;
+    p.threads.emplace_back([&] { s.ok = server_handshake(*p.server, info(1), &s.other, &s.error, 10s); });
+    std::string error;
+    ASSERT_TRUE(client_handshake(*p.client, info(1), nullptr, &error, 10s)) << error;
+    p.join();
+    ASSERT_TRUE(s.ok) << s.error;
+    const auto big = random_bytes(1 << 20, 6);
+    ASSERT_TRUE(p.client->send(FrameType::Commands, big));
+    ASSERT_TRUE(p.server->send(FrameType::Reply, big));
+    Frame f;
+    ASSERT_TRUE(p.server->receive(f, 10s, &error)) << error;
+    EXPECT_EQ(f.payload, big);
+    ASSERT_TRUE(p.client->receive(f, 10s, &error)) << error;
+    EXPECT_EQ(f.payload, big);
+}
+
 TEST(Handshake, ClientTimesOutOnASilentServer) {
     Pair p = connect_pair();
     ASSERT_TRUE(p.client && p.server);

@@ -39,8 +39,10 @@ struct Pair {
     }
 };
 
-/// Connects a client to a fresh listener on 127.0.0.1; check both pointers before use.
-inline Pair connect_pair(const ConnectionOptions& client_options = {}, const ConnectionOptions& server_options = {}) {
+/// Connects a client to a fresh listener on 127.0.0.1; check both pointers before use. Unless handshake_limit,
+/// both sides take full-sized frames at once, as after a handshake.
+inline Pair connect_pair(const ConnectionOptions& client_options = {}, const ConnectionOptions& server_options = {},
+                         bool handshake_limit = false) {
     Pair p;
     std::string error;
     p.listener = tcp_listen("127.0.0.1:0", server_options, &error);
@@ -53,6 +55,8 @@ inline Pair connect_pair(const ConnectionOptions& client_options = {}, const Con
     if (!p.client) p.listener->close();
     t.join();
     EXPECT_TRUE(p.server) << accept_error;
+    if (!handshake_limit && p.client) p.client->lift_handshake_limit();
+    if (!handshake_limit && p.server) p.server->lift_handshake_limit();
     return p;
 }
 
