@@ -106,6 +106,13 @@ private:
         if (!dc) return {WsiStatus::SurfaceLost, std::nullopt};
         int lines = ::SetDIBitsToDevice(dc, 0, 0, width, height, 0, 0, 0, height, bgra, &info, DIB_RGB_COLORS);
         ::ReleaseDC(hwnd_, dc);
+        // This thread draws while the program's thread owns the window and may not be pumping messages (a game
+        // waiting on its next frame). Windows composites the drawing at once; Wine copies a window's drawing to X
+        // when some thread of the process looks at its messages, so this thread looks (it has no windows, and
+        // nothing is removed from any queue).
+        ::GdiFlush();
+        MSG none;
+        ::PeekMessageW(&none, nullptr, 0, 0, PM_NOREMOVE);
         if (lines == 0) {
             LOG_WARN("win32: SetDIBitsToDevice drew nothing (error %lu)", ::GetLastError());
             return {WsiStatus::Error, std::nullopt};
