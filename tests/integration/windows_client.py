@@ -7,10 +7,11 @@
    and the server written to %ProgramData%\\Anarchy\\anarchy.conf, nothing in the environment;
 3. the project's offscreen test programs built for Windows (anarchy_testprog.exe) write outputs byte-identical
    to the Linux programs run natively on lavapipe;
-4. a server that cannot be reached fails vkCreateInstance (the driver answers VK_ERROR_INITIALIZATION_FAILED,
+4. a server killed while a program runs makes the program end with a Vulkan error (not hang or crash);
+5. a server that cannot be reached fails vkCreateInstance (the driver answers VK_ERROR_INITIALIZATION_FAILED,
    which the loader, having no other driver, reports as VK_ERROR_INCOMPATIBLE_DRIVER) and leaves a line in
    %LocalAppData%\\Anarchy\\anarchy.log;
-5. uninstall.exe /S leaves no registry value, no key and no file behind.
+6. uninstall.exe /S leaves no registry value, no key and no file behind.
 """
 
 import argparse
@@ -117,6 +118,31 @@ def main():
                             failures.append(f'{program}: the Windows output differs from the native one')
                 if not server.alive():
                     sys.exit(f'the server died:\n{server.log_tail(30)}')
+
+            # A server killed mid-run: the program ends by itself with a Vulkan error, as on Linux
+            # (server_killed.py), instead of hanging or crashing.
+            with harness.Server(args.build, os.path.join(tmp, 'victim.log')) as victim:
+                kill_env = dict(env, ANARCHY_SERVER=victim.address, ANARCHY_SOAK_CYCLES='100000000')
+                with open(os.path.join(tmp, 'killed.out'), 'w') as out:
+                    proc = subprocess.Popen(['wine', 'anarchy_testprog.exe', 'soak_waits', '--out', 'killed.bin'],
+                                            env=kill_env, cwd=app, stdout=out, stderr=subprocess.STDOUT)
+                deadline = time.time() + 120
+                while time.time() < deadline and proc.poll() is None and 'connected' not in victim.log_tail(50):
+                    time.sleep(0.2)
+                time.sleep(2)
+                victim.proc.kill()
+                t = time.time()
+                try:
+                    rc = proc.wait(timeout=90)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    rc = None
+                said = open(os.path.join(tmp, 'killed.out'), errors='replace').read()
+                last = [line for line in said.splitlines() if 'VK_ERROR_' in line][-1:]
+                print(f'--- server killed mid-run: the program ended in {time.time() - t:.1f} s with exit {rc}: {last}')
+                if rc is None or rc == 0 or 'VK_ERROR_' not in said:
+                    failures.append(f'server killed mid-run: expected the program to end with a Vulkan error, got '
+                                    f'exit {rc}:\n{said[-2000:]}')
 
             # The server is gone now: the driver must say so, in the program's result and in its log file.
             log = unix_path(prefix, r'C:\users\%s\AppData\Local\Anarchy\anarchy.log' % os.environ.get('USER', 'root'))
