@@ -1,4 +1,5 @@
-// Fences: waits run on the session's wait pool so the session keeps serving meanwhile.
+// Fences: waits run on the session's wait pool so the session keeps serving meanwhile; a fence destroyed under a
+// wait goes once the wait has answered.
 #include <vector>
 
 #include "server/overrides.h"
@@ -14,9 +15,11 @@ VkResult override_vkWaitForFences(Session& s, VkDevice device, uint32_t fenceCou
     if (now != VK_TIMEOUT || timeout == 0) return now;
     std::vector<VkFence> fences(pFences, pFences + fenceCount);
     WaitDeadline deadline(timeout);
-    s.defer_reply(device, [&s, device, fences = std::move(fences), waitAll, deadline](uint64_t slice_ns,
-                                                                                   protocol::WireEncoder& out) {
-        if (s.abandoned(device)) {
+    auto hold = s.holds().hold_handles(fences);
+    s.defer_reply(device, [&s, device, fences = std::move(fences), waitAll, deadline, hold](uint64_t slice_ns,
+                                                                                         protocol::WireEncoder& out) {
+        // The device going, or a fence destroyed under the wait (natively undefined): the GPU is lost to it.
+        if (s.abandoned(device) || hold->cancelled()) {
             out.i32(VK_ERROR_DEVICE_LOST);
             return true;
         }
@@ -28,6 +31,11 @@ VkResult override_vkWaitForFences(Session& s, VkDevice device, uint32_t fenceCou
         return true;
     });
     return kReplyDeferred;
+}
+
+void override_vkDestroyFence(Session& s, VkDevice device, VkFence fence, const VkAllocationCallbacks*) {
+    auto destroy = s.vk(device).DestroyFence;
+    s.holds().destroy_or_park(reinterpret_cast<uint64_t>(fence), [=] { destroy(device, fence, nullptr); });
 }
 
 }  // namespace anarchy::server

@@ -201,6 +201,20 @@ void FrameStreamer::destroy_swapchain(uint64_t id) {
     cv_.wait_for(lock, std::chrono::seconds(5), [&] { return sc->in_flight == 0 || stopping_; });
 }
 
+void FrameStreamer::forget_image(VkImage image) {
+    std::vector<uint64_t> ids;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (auto& [id, sc] : swapchains_)
+            if (std::find(sc->images.begin(), sc->images.end(), image) != sc->images.end()) ids.push_back(id);
+    }
+    for (uint64_t id : ids) {
+        LOG_WARN("session %llu: an image of swapchain %llu destroyed before the swapchain: presenting it ends here",
+                 (unsigned long long)session_.number(), (unsigned long long)id);
+        destroy_swapchain(id);
+    }
+}
+
 void FrameStreamer::forget_device(VkDevice device) {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, std::chrono::seconds(5), [&] {

@@ -50,6 +50,9 @@ public:
     /// Captures each entry's image after `waits` on `queue` (the session thread owns the queue).
     bool present(VkQueue queue, uint32_t family, const std::vector<VkSemaphore>& waits,
                  const std::vector<PresentEntry>& entries, std::string* why);
+    /// An image is being destroyed: a swapchain presenting it stops first (as destroy_swapchain), so no capture
+    /// reads a destroyed image (our client destroys the swapchain first; a misbehaving one may not).
+    void forget_image(VkImage image);
     /// Stops capture on a device about to be destroyed (frees its capturers after their frames are done).
     void forget_device(VkDevice device);
     /// Ends the worker and the video channel; called before the session destroys its objects.

@@ -54,7 +54,10 @@ VkResult override_vkBindImageMemory2(Session& s, VkDevice device, uint32_t bindI
 }
 
 void override_vkDestroyImage(Session& s, VkDevice device, VkImage image, const VkAllocationCallbacks*) {
-    if (image) s.gpu_writes().on_destroy_image(image);
+    if (image) {
+        s.streamer().forget_image(image);
+        s.gpu_writes().on_destroy_image(image);
+    }
     s.vk(device).DestroyImage(device, image, nullptr);
 }
 

@@ -14,9 +14,10 @@ VkResult override_vkWaitSemaphores(Session& s, VkDevice device, const VkSemaphor
     std::vector<uint64_t> values(pWaitInfo->pValues, pWaitInfo->pValues + pWaitInfo->semaphoreCount);
     VkSemaphoreWaitFlags flags = pWaitInfo->flags;
     WaitDeadline deadline(timeout);
-    s.defer_reply(device, [&s, device, sems = std::move(sems), values = std::move(values), flags, deadline](
+    auto hold = s.holds().hold_handles(sems);
+    s.defer_reply(device, [&s, device, sems = std::move(sems), values = std::move(values), flags, deadline, hold](
                       uint64_t slice_ns, protocol::WireEncoder& out) {
-        if (s.abandoned(device)) {
+        if (s.abandoned(device) || hold->cancelled()) {
             out.i32(VK_ERROR_DEVICE_LOST);
             return true;
         }
@@ -30,6 +31,11 @@ VkResult override_vkWaitSemaphores(Session& s, VkDevice device, const VkSemaphor
         return true;
     });
     return kReplyDeferred;
+}
+
+void override_vkDestroySemaphore(Session& s, VkDevice device, VkSemaphore semaphore, const VkAllocationCallbacks*) {
+    auto destroy = s.vk(device).DestroySemaphore;
+    s.holds().destroy_or_park(reinterpret_cast<uint64_t>(semaphore), [=] { destroy(device, semaphore, nullptr); });
 }
 
 }  // namespace anarchy::server

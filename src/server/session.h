@@ -24,6 +24,7 @@
 #include "server/gpu_write_tracker.h"
 #include "server/device_memory.h"
 #include "server/device_tables.h"
+#include "server/object_holds.h"
 #include "server/object_table.h"
 #include "server/wait_pool.h"
 #include "server_dispatch_table_autogen.h"
@@ -119,6 +120,9 @@ public:
     bool abandoned(VkDevice device) const;
     /// Answers every deferred wait on a device about to be destroyed (on the session thread, before it goes).
     void finish_waits(VkDevice device);
+    /// What deferred work holds alive: a wait holds what it waits on; destroying a held object cancels the wait
+    /// and parks the destroy until the wait has answered (object_holds.h).
+    ObjectHolds& holds() { return holds_; }
     /// The VkResult a synchronising command answers: r, or a failure of an earlier asynchronous call not yet
     /// reported (decision 4).
     /// Reported once, then forgotten; r itself when it is already an error.
@@ -175,6 +179,7 @@ private:
     std::map<VkInstance, uint32_t> instance_versions_;
     DeviceTables devices_{vk_};  ///< reads vk_, so declared after it
     GpuWriteTracker gpu_writes_{devices_};
+    ObjectHolds holds_;  ///< before waits_ and streamer_, whose work holds objects: it outlives them
     WaitPool waits_;
     mutable std::mutex going_mu_;
     std::set<VkDevice> going_;  ///< devices whose waits finish_waits is answering; guarded by going_mu_

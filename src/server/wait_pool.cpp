@@ -33,6 +33,8 @@ void WaitPool::run() {
         bool done = w.step(slice);
         // The reply may read the device's memory (updates): it too must end before the device goes.
         if (done && w.finish) w.finish();
+        // A finished wait lets go of what it held now, outside the lock (a parked destroy may run here).
+        if (done) w = PendingWait{};
         lock.lock();
         running_.erase(running);
         if (!done) queue_.push_back(std::move(w));

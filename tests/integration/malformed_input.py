@@ -422,6 +422,50 @@ def main():
         finally:
             p.close()
 
+        # Objects destroyed while a wait on them is pending (natively undefined; a client that does not wait for
+        # replies can do it): the wait answers VK_ERROR_DEVICE_LOST at once, the destroy waits for the waiter to let
+        # go, and the session goes on. Waiter threads once kept waiting on the freed fence.
+        p = Peer(port)
+        try:
+            def destroy_during_waits(p):
+                make_devices(p, (DEV,))
+                forever = (1 << 64) - 1
+                return (create_fence(DEV, FENCE) +
+                        cmd("vkCreateQueryPool", struct.pack("<Q", DEV) + b"\x01" +
+                            struct.pack("<IBIiII", 11, 0, 0, 0, 1, 0) + struct.pack("<Q", POOL)) +
+                        cmd("vkWaitForFences", struct.pack("<QI", DEV, 1) + b"\x01" + struct.pack("<QIQ", FENCE, 1, forever),
+                            seq=40) +
+                        # A query never issued, waited for: never available.
+                        cmd("vkGetQueryPoolResults", struct.pack("<QQIIQQI", DEV, POOL, 0, 1, 8, 8, 2), seq=41))
+            after_instance(destroy_during_waits)(p)
+            time.sleep(0.5)
+            early = p.next_frame(0.2)
+            if early not in ("timeout",):
+                raise RuntimeError("the waits answered before anything was destroyed: %r" % (early,))
+            p.send(frame(FRAME_COMMANDS, cmd("vkDestroyFence", struct.pack("<QQ", DEV, FENCE)) +
+                         cmd("vkDestroyQueryPool", struct.pack("<QQ", DEV, POOL)) +
+                         cmd("vkDeviceWaitIdle", struct.pack("<Q", DEV), seq=42)))
+            answers = {}
+            deadline = time.monotonic() + 10
+            while len(answers) < 3 and time.monotonic() < deadline:
+                f = p.next_frame(deadline - time.monotonic())
+                if f in ("eof", "timeout") or f[0] != FRAME_REPLY:
+                    raise RuntimeError("after the destroys: %r (answers so far %r)" % (f, answers))
+                seq, flags, result = struct.unpack_from("<IIi", f[1])
+                answers[seq] = result
+            want = {40: -4, 41: -4, 42: 0}
+            if answers != want:
+                fail("destroy during a wait: answers %r, expected %r (VK_ERROR_DEVICE_LOST for both waits)" % (answers, want))
+            elif server.poll() is not None:
+                fail("destroy during a wait: the server died (exit %s)" % server.returncode)
+            else:
+                print("ok: destroy during a wait: both waits answered VK_ERROR_DEVICE_LOST, the session goes on",
+                      flush=True)
+        except Exception as e:  # noqa: BLE001
+            fail("destroy during a wait: %s" % e)
+        finally:
+            p.close()
+
         # An enum value no registry defines is not malformed input: it goes to the driver, which answers as it
         # would natively (a program built against newer headers than the server's asks about newer formats).
         p = Peer(port)
