@@ -333,8 +333,9 @@ def command_requirements(tree):
 
 
 def platform_commands(tree, names):
-    """Commands of platform extensions (outside the model) by name, with their platform macro and the headers
-    their parameter types need. Returns (commands by name, sorted header list)."""
+    """Commands outside the model (platform extensions', and the client's own of extensions not generated) by
+    name, with their aliases, platform macro and the headers their parameter types need. Returns (commands by
+    name, sorted header list)."""
     protect = {p.get('name'): p.get('protect') for p in tree.findall('platforms/platform')}
     macro_of = {}
     for ext in tree.findall('extensions/extension'):
@@ -355,6 +356,10 @@ def platform_commands(tree, names):
         c.headers = sorted({requires[p.type] for p in c.params if requires.get(p.type, 'vk_platform') != 'vk_platform'})
         headers.update(c.headers)
         found[c.name] = c
+    # Their aliases (vkReleaseSwapchainImagesEXT for vkReleaseSwapchainImagesKHR) reach the same function.
+    for elem in tree.findall('commands/command'):
+        if elem.get('alias') in found:
+            found[elem.get('alias')].aliases.append(elem.get('name'))
     return found, sorted(headers)
 
 

@@ -56,14 +56,20 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice physicalDevice, con
 
 namespace {
 /// Device extensions the client's own swapchains implement: swapchains with mutable formats (their images are
-/// created with MUTABLE_FORMAT and the format list) and incremental presents (the regions are a hint; whole frames
-/// are sent, which the extension allows).
+/// created with MUTABLE_FORMAT and the format list), incremental presents (the regions are a hint; whole frames
+/// are sent, which the extension allows), present ids and waits, swapchain_maintenance1, FIFO_LATEST_READY.
 constexpr std::pair<const char*, uint32_t> kClientDeviceExtensions[] = {
     {VK_KHR_SWAPCHAIN_EXTENSION_NAME, VK_KHR_SWAPCHAIN_SPEC_VERSION},
     {VK_KHR_SWAPCHAIN_MUTABLE_FORMAT_EXTENSION_NAME, VK_KHR_SWAPCHAIN_MUTABLE_FORMAT_SPEC_VERSION},
     {VK_KHR_INCREMENTAL_PRESENT_EXTENSION_NAME, VK_KHR_INCREMENTAL_PRESENT_SPEC_VERSION},
     {VK_KHR_PRESENT_ID_EXTENSION_NAME, VK_KHR_PRESENT_ID_SPEC_VERSION},
     {VK_KHR_PRESENT_WAIT_EXTENSION_NAME, VK_KHR_PRESENT_WAIT_SPEC_VERSION},
+    // Present fences, per-present mode switches and releasing acquired images (swapchain.cpp).
+    {VK_KHR_SWAPCHAIN_MAINTENANCE_1_EXTENSION_NAME, VK_KHR_SWAPCHAIN_MAINTENANCE_1_SPEC_VERSION},
+    {VK_EXT_SWAPCHAIN_MAINTENANCE_1_EXTENSION_NAME, VK_EXT_SWAPCHAIN_MAINTENANCE_1_SPEC_VERSION},
+    // A present mode of the client's surfaces (surface.cpp).
+    {VK_KHR_PRESENT_MODE_FIFO_LATEST_READY_EXTENSION_NAME, VK_KHR_PRESENT_MODE_FIFO_LATEST_READY_SPEC_VERSION},
+    {VK_EXT_PRESENT_MODE_FIFO_LATEST_READY_EXTENSION_NAME, VK_EXT_PRESENT_MODE_FIFO_LATEST_READY_SPEC_VERSION},
 };
 }  // namespace
 
@@ -82,6 +88,11 @@ VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceFeatures2(VkPhysicalDevice physicalD
             reinterpret_cast<VkPhysicalDevicePresentIdFeaturesKHR*>(n)->presentId = VK_TRUE;
         else if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_WAIT_FEATURES_KHR)
             reinterpret_cast<VkPhysicalDevicePresentWaitFeaturesKHR*>(n)->presentWait = VK_TRUE;
+        else if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SWAPCHAIN_MAINTENANCE_1_FEATURES_KHR)
+            reinterpret_cast<VkPhysicalDeviceSwapchainMaintenance1FeaturesKHR*>(n)->swapchainMaintenance1 = VK_TRUE;
+        else if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_MODE_FIFO_LATEST_READY_FEATURES_KHR)
+            reinterpret_cast<VkPhysicalDevicePresentModeFifoLatestReadyFeaturesKHR*>(n)->presentModeFifoLatestReady =
+                VK_TRUE;
     }
 }
 

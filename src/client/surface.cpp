@@ -160,9 +160,30 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2KHR(VkPhysic
                                                                         const VkPhysicalDeviceSurfaceInfo2KHR* info,
                                                                         VkSurfaceCapabilities2KHR* caps) {
     VkResult r = GetPhysicalDeviceSurfaceCapabilitiesKHR(pd, info->surface, &caps->surfaceCapabilities);
+    if (r != VK_SUCCESS) return r;
+    const auto& sc = caps->surfaceCapabilities;
     for (auto* n = static_cast<VkBaseOutStructure*>(caps->pNext); n; n = n->pNext) {
-        if (n->sType == VK_STRUCTURE_TYPE_SURFACE_PROTECTED_CAPABILITIES_KHR)
+        if (n->sType == VK_STRUCTURE_TYPE_SURFACE_PROTECTED_CAPABILITIES_KHR) {
             reinterpret_cast<VkSurfaceProtectedCapabilitiesKHR*>(n)->supportsProtected = VK_FALSE;
+        } else if (n->sType == VK_STRUCTURE_TYPE_SURFACE_PRESENT_SCALING_CAPABILITIES_KHR) {
+            // VK_KHR_surface_maintenance1: frames are shown at the swapchain's size; no scaling to offer.
+            auto* s = reinterpret_cast<VkSurfacePresentScalingCapabilitiesKHR*>(n);
+            s->supportedPresentScaling = 0;
+            s->supportedPresentGravityX = 0;
+            s->supportedPresentGravityY = 0;
+            s->minScaledImageExtent = sc.minImageExtent;
+            s->maxScaledImageExtent = sc.maxImageExtent;
+        } else if (n->sType == VK_STRUCTURE_TYPE_SURFACE_PRESENT_MODE_COMPATIBILITY_KHR) {
+            // Every mode switches to every other: the mode only decides how frames are paced and dropped.
+            auto* c = reinterpret_cast<VkSurfacePresentModeCompatibilityKHR*>(n);
+            const auto& all = supported_present_modes();
+            if (!c->pPresentModes) {
+                c->presentModeCount = uint32_t(all.size());
+            } else {
+                c->presentModeCount = std::min<uint32_t>(c->presentModeCount, uint32_t(all.size()));
+                std::copy(all.begin(), all.begin() + c->presentModeCount, c->pPresentModes);
+            }
+        }
     }
     return r;
 }
@@ -192,12 +213,19 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormats2KHR(VkPhysicalDev
     return k < n ? VK_INCOMPLETE : VK_SUCCESS;
 }
 
+const std::vector<VkPresentModeKHR>& supported_present_modes() {
+    // FIFO_RELAXED is paced like FIFO: a frame that arrives late is shown at once, which the pacing does anyway.
+    // FIFO_LATEST_READY (VK_KHR_present_mode_fifo_latest_ready) shows the newest frame ready at a refresh and drops
+    // the older ones, as MAILBOX does here.
+    static const std::vector<VkPresentModeKHR> all = {VK_PRESENT_MODE_IMMEDIATE_KHR, VK_PRESENT_MODE_MAILBOX_KHR,
+                                                      VK_PRESENT_MODE_FIFO_KHR, VK_PRESENT_MODE_FIFO_RELAXED_KHR,
+                                                      VK_PRESENT_MODE_FIFO_LATEST_READY_KHR};
+    return all;
+}
+
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfacePresentModesKHR(VkPhysicalDevice, VkSurfaceKHR,
                                                                        uint32_t* count, VkPresentModeKHR* modes) {
-    // FIFO_RELAXED is paced like FIFO: a frame that arrives late is shown at once, which the pacing does anyway.
-    static const std::vector<VkPresentModeKHR> all = {VK_PRESENT_MODE_IMMEDIATE_KHR, VK_PRESENT_MODE_MAILBOX_KHR,
-                                                      VK_PRESENT_MODE_FIFO_KHR, VK_PRESENT_MODE_FIFO_RELAXED_KHR};
-    return fill(all, count, modes);
+    return fill(supported_present_modes(), count, modes);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDevicePresentRectanglesKHR(VkPhysicalDevice, VkSurfaceKHR surface,

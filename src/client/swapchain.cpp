@@ -120,6 +120,19 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapc
         sc->format = ci->imageFormat;
         sc->extent = ci->imageExtent;
         sc->mode = ci->presentMode;
+        sc->modes = {ci->presentMode};
+        const auto& supported = supported_present_modes();
+        for (auto* n = static_cast<const VkBaseInStructure*>(ci->pNext); n; n = n->pNext)
+            if (n->sType == VK_STRUCTURE_TYPE_SWAPCHAIN_PRESENT_MODES_CREATE_INFO_KHR) {
+                // VK_KHR_swapchain_maintenance1: the modes later presents may switch to.
+                auto* m = reinterpret_cast<const VkSwapchainPresentModesCreateInfoKHR*>(n);
+                sc->modes.assign(m->pPresentModes, m->pPresentModes + m->presentModeCount);
+            }
+        for (VkPresentModeKHR m : sc->modes)
+            if (std::find(supported.begin(), supported.end(), m) == supported.end()) {
+                LOG_ERROR("vkCreateSwapchainKHR: present mode %d is not one the surface reports", int(m));
+                return VK_ERROR_INITIALIZATION_FAILED;
+            }
         const uint32_t count = std::max(ci->minImageCount, 2u);
 
         // Images: what the program asked for, plus TRANSFER_SRC for the server's capture.
@@ -183,6 +196,7 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapc
         for (uint32_t i = 0; i < count; ++i)
             gen_cmd::vkBindImageMemory(device, reinterpret_cast<VkImage>(sc->images[i]), mem, stride * i);
         sc->state.assign(count, ImageState::Free);
+        sc->returns_on_display.assign(count, false);
 
         channel->add(sc);
         CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::SwapchainCreate), false);
@@ -322,9 +336,16 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
         std::vector<VkResult> results(info->swapchainCount, VK_SUCCESS);
         std::vector<std::pair<SwapchainState*, uint64_t>> sent;  // swapchain, present id
         static std::atomic<uint64_t> next_present_id{1};
-        const VkPresentIdKHR* program_ids = nullptr;  // VK_KHR_present_id
-        for (auto* n = static_cast<const VkBaseInStructure*>(info->pNext); n; n = n->pNext)
+        const VkPresentIdKHR* program_ids = nullptr;                 // VK_KHR_present_id
+        const VkSwapchainPresentFenceInfoKHR* fences = nullptr;      // VK_KHR_swapchain_maintenance1
+        const VkSwapchainPresentModeInfoKHR* mode_changes = nullptr;  // VK_KHR_swapchain_maintenance1
+        for (auto* n = static_cast<const VkBaseInStructure*>(info->pNext); n; n = n->pNext) {
             if (n->sType == VK_STRUCTURE_TYPE_PRESENT_ID_KHR) program_ids = reinterpret_cast<const VkPresentIdKHR*>(n);
+            else if (n->sType == VK_STRUCTURE_TYPE_SWAPCHAIN_PRESENT_FENCE_INFO_KHR)
+                fences = reinterpret_cast<const VkSwapchainPresentFenceInfoKHR*>(n);
+            else if (n->sType == VK_STRUCTURE_TYPE_SWAPCHAIN_PRESENT_MODE_INFO_KHR)
+                mode_changes = reinterpret_cast<const VkSwapchainPresentModeInfoKHR*>(n);
+        }
         for (uint32_t i = 0; i < info->swapchainCount; ++i) {
             auto& sc = *swapchain_of(info->pSwapchains[i])->state;
             uint32_t index = info->pImageIndices[i];
@@ -339,7 +360,18 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
                 results[i] = VK_ERROR_SURFACE_LOST_KHR;
                 continue;
             }
+            if (mode_changes && i < mode_changes->swapchainCount) {
+                VkPresentModeKHR m = mode_changes->pPresentModes[i];
+                if (std::find(sc.modes.begin(), sc.modes.end(), m) == sc.modes.end()) {
+                    LOG_ERROR("vkQueuePresentKHR: present mode %d was not given at swapchain creation", int(m));
+                    sc.state[index] = ImageState::Free;
+                    results[i] = VK_ERROR_OUT_OF_DATE_KHR;
+                    continue;
+                }
+                sc.mode = m;
+            }
             sc.state[index] = ImageState::Presented;
+            sc.returns_on_display[index] = sc.fifo();
             ++sc.presents_pending;
             uint64_t pid = next_present_id++;
             sc.present_times[pid] = now;
@@ -361,11 +393,20 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
             if (k >= sent.size()) break;
             auto& sc = *swapchain_of(info->pSwapchains[i])->state;
             if (sent[k].first != &sc) continue;
-            msg.entries.push_back({sc.id, info->pImageIndices[i], sent[k].second});
+            msg.entries.push_back({sc.id, info->pImageIndices[i], sent[k].second, uint32_t(sc.mode.load())});
             ++k;
         }
         msg.encode(w.enc());
         w.send();
+        // Present fences signal once the present no longer uses its semaphores and image: after the server's
+        // capture, which it submitted to this queue while handling the present. An empty submission after it on
+        // the same queue signals then (fences of failed presents too: the program may wait on them).
+        if (fences && fences->pFences)
+            for (uint32_t i = 0; i < fences->swapchainCount && i < info->swapchainCount; ++i)
+                if (fences->pFences[i]) {
+                    VkResult r = gen_cmd::vkQueueSubmit(queue, 0, nullptr, fences->pFences[i]);
+                    if (r < 0) return r;
+                }
         if (!rt->flush()) return VK_ERROR_DEVICE_LOST;
         VkResult overall = VK_SUCCESS;
         for (uint32_t i = 0; i < info->swapchainCount; ++i) {
@@ -376,6 +417,23 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
         return overall;
     } catch (const std::exception& ex) {
         LOG_ERROR("vkQueuePresentKHR: %s", ex.what());
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+}
+
+// VK_KHR_swapchain_maintenance1: acquired images the program will not present go back to the swapchain.
+VKAPI_ATTR VkResult VKAPI_CALL ReleaseSwapchainImagesKHR(VkDevice, const VkReleaseSwapchainImagesInfoKHR* info) {
+    try {
+        auto& sc = *swapchain_of(info->swapchain)->state;
+        std::lock_guard<std::mutex> lock(sc.mu);
+        for (uint32_t i = 0; i < info->imageIndexCount; ++i) {
+            uint32_t index = info->pImageIndices[i];
+            if (index < sc.state.size() && sc.state[index] == ImageState::Acquired) sc.state[index] = ImageState::Free;
+        }
+        sc.changed.notify_all();
+        return VK_SUCCESS;
+    } catch (const std::exception& ex) {
+        LOG_ERROR("vkReleaseSwapchainImagesKHR: %s", ex.what());
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
 }

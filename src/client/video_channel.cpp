@@ -222,8 +222,8 @@ bool VideoChannel::handle(transport::Frame& f, std::string& why) {
         }
         std::lock_guard<std::mutex> lock(sc->mu);
         // FIFO images come back once their frame is displayed; the others as soon as the GPU copied them.
-        if (!sc->fifo() || sc->no_frames || sc->surface->platform ==
-                                                                          SurfaceObject::Platform::Headless) {
+        if (!sc->returns_on_display[m.image_index] || sc->no_frames ||
+            sc->surface->platform == SurfaceObject::Platform::Headless) {
             if (sc->state[m.image_index] == ImageState::Presented) sc->state[m.image_index] = ImageState::Free;
             if (sc->no_frames && sc->presents_pending) {
                 --sc->presents_pending;
@@ -406,7 +406,8 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     std::lock_guard<std::mutex> lock(sc.mu);
     if (sc.presents_pending) --sc.presents_pending;
     sc.complete_presents(h.present_id);
-    if (sc.fifo() && !headless && sc.state[h.image_index] == ImageState::Presented)
+    if (h.image_index < sc.returns_on_display.size() && sc.returns_on_display[h.image_index] && !headless &&
+        sc.state[h.image_index] == ImageState::Presented)
         sc.state[h.image_index] = ImageState::Free;
     sc.changed.notify_all();
 }

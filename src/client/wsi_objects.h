@@ -2,6 +2,7 @@
 // ordinary images on the server. Frames come back on the runtime's video channel (video_channel.h).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -47,6 +48,8 @@ struct SurfaceObject {
 VkResult make_surface(SurfaceObject::Platform platform, void* connection, uint64_t window, VkSurfaceKHR* out);
 /// Whether the server's queue family can present (capture) at all, whatever the window.
 bool queue_family_can_present(VkPhysicalDevice pd, uint32_t family);
+/// The present modes every surface offers; a swapchain may switch between any of them (surface_maintenance1).
+const std::vector<VkPresentModeKHR>& supported_present_modes();
 /// The window target of a surface of this platform's window systems (surface_linux.cpp, surface_win32.cpp).
 wsi::TargetResult make_window_target(const SurfaceObject& surface);
 
@@ -65,15 +68,27 @@ struct SwapchainState {
     SurfaceObject* surface = nullptr;
     VkFormat format = VK_FORMAT_UNDEFINED;
     VkExtent2D extent{};
-    VkPresentModeKHR mode = VK_PRESENT_MODE_FIFO_KHR;
-    /// FIFO and FIFO_RELAXED: every frame shown, at most one per display refresh.
-    bool fifo() const { return mode == VK_PRESENT_MODE_FIFO_KHR || mode == VK_PRESENT_MODE_FIFO_RELAXED_KHR; }
+    /// Set at creation and by presents that switch modes (VK_KHR_swapchain_maintenance1); read by the video
+    /// channel's threads.
+    std::atomic<VkPresentModeKHR> mode{VK_PRESENT_MODE_FIFO_KHR};
+    /// The modes presents may switch between (VkSwapchainPresentModesCreateInfoKHR; the creation mode alone
+    /// without it).
+    std::vector<VkPresentModeKHR> modes;
+    /// FIFO and FIFO_RELAXED: every frame shown, at most one per display refresh. FIFO_LATEST_READY shows the
+    /// newest frame ready at each refresh, as MAILBOX does here.
+    bool fifo() const {
+        VkPresentModeKHR m = mode.load();
+        return m == VK_PRESENT_MODE_FIFO_KHR || m == VK_PRESENT_MODE_FIFO_RELAXED_KHR;
+    }
     std::vector<uint64_t> images;  ///< image ids
     uint64_t memory = 0;           ///< one allocation backing every image
 
     std::mutex mu;  ///< guards everything below
     std::condition_variable changed;
     std::vector<ImageState> state;
+    /// Per image: presented in a FIFO mode, so it comes back once its frame is displayed, not when the GPU copied
+    /// it (the mode may change between presents).
+    std::vector<bool> returns_on_display;
     bool retired = false;    ///< replaced through oldSwapchain, or destroyed
     bool lost = false;       ///< the connection or the window is gone
     bool no_frames = false;  ///< the server has no encoder for it: images return on release only

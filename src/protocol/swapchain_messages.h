@@ -74,6 +74,8 @@ struct QueuePresentMessage {
         uint64_t swapchain = 0;
         uint32_t image_index = 0;
         uint64_t present_id = 0;  ///< the client's number for this present (latency measurement)
+        /// The swapchain's present mode from this present on (VK_KHR_swapchain_maintenance1 lets it change).
+        uint32_t present_mode = 0;
     };
     uint64_t queue = 0;
     uint32_t queue_family = 0;
@@ -90,6 +92,7 @@ struct QueuePresentMessage {
             e.u64(en.swapchain);
             e.u32(en.image_index);
             e.u64(en.present_id);
+            e.u32(en.present_mode);
         }
     }
     [[nodiscard]] bool decode(WireDecoder& d) {
@@ -98,10 +101,11 @@ struct QueuePresentMessage {
         wait_semaphores.resize(waits);
         for (auto& s : wait_semaphores)
             if (!d.u64(s)) return false;
-        if (!d.count(n, 20)) return false;
+        if (!d.count(n, 24)) return false;
         entries.resize(n);
         for (auto& en : entries)
-            if (!d.u64(en.swapchain) || !d.u32(en.image_index) || !d.u64(en.present_id)) return false;
+            if (!d.u64(en.swapchain) || !d.u32(en.image_index) || !d.u64(en.present_id) || !d.u32(en.present_mode))
+                return false;
         return true;
     }
 };

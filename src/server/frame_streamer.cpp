@@ -294,6 +294,7 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
             *why = "present of an image index past the swapchain's images";
             return false;
         }
+        sc->mode = entry.present_mode;
         Job job;
         job.sc = sc;
         job.entry = entry;
@@ -320,8 +321,7 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
                 }
                 // Newest frame wins: where the program does not wait for the display, an older frame still
                 // waiting for the encoder gives up its slot rather than hold the program back.
-                if (sc->mode != VK_PRESENT_MODE_FIFO_KHR && sc->mode != VK_PRESENT_MODE_FIFO_RELAXED_KHR &&
-                    drop_oldest_queued(sc))
+                if (!sc->every_frame() && drop_oldest_queued(sc))
                     continue;
                 std::unique_lock<std::mutex> lock(mu_);
                 cv_.wait_for(lock, std::chrono::milliseconds(5));
@@ -410,8 +410,7 @@ void FrameStreamer::work_loop() {
             jobs_.pop_front();
             // Newest frame wins where the program does not wait for the display: take the newest queued frame of
             // this swapchain and drop the older ones, so that every pass encodes one frame.
-            const auto mode = job.sc->mode;
-            if (mode != VK_PRESENT_MODE_FIFO_KHR && mode != VK_PRESENT_MODE_FIFO_RELAXED_KHR) {
+            if (!job.sc->every_frame()) {
                 for (auto it = jobs_.begin(); it != jobs_.end() && !job.prepare;) {
                     if (it->sc != job.sc || it->prepare) {
                         ++it;
@@ -502,7 +501,7 @@ void FrameStreamer::process(Job& job, uint32_t) {
 
     // Encode no frames the client could not show yet: it is still busy with earlier ones (non-FIFO: FIFO is bounded
     // by its images, which come back only as frames are displayed).
-    if (job.sc->mode != VK_PRESENT_MODE_FIFO_KHR && job.sc->mode != VK_PRESENT_MODE_FIFO_RELAXED_KHR) {
+    if (!job.sc->every_frame()) {
         if (job.sc->frames_sent - job.sc->frames_handled >= kMaxUnshown) {
             job.capturer->release(job.ticket);
             send_dropped(header_of(job));

@@ -33,6 +33,7 @@ struct PresentEntry {
     uint64_t swapchain = 0;
     uint32_t image_index = 0;
     uint64_t present_id = 0;
+    VkPresentModeKHR present_mode = VK_PRESENT_MODE_FIFO_KHR;  ///< in effect from this present on
 };
 
 class FrameStreamer {
@@ -64,7 +65,14 @@ private:
         VkDevice device = VK_NULL_HANDLE;
         VkFormat format = VK_FORMAT_UNDEFINED;
         VkExtent2D extent{};
-        VkPresentModeKHR mode = VK_PRESENT_MODE_FIFO_KHR;
+        /// Set by each present (VK_KHR_swapchain_maintenance1 switches modes); read by the worker thread.
+        std::atomic<VkPresentModeKHR> mode{VK_PRESENT_MODE_FIFO_KHR};
+        /// FIFO and FIFO_RELAXED show every frame; the other modes (FIFO_LATEST_READY too) let a newer frame
+        /// replace one not yet encoded.
+        bool every_frame() const {
+            VkPresentModeKHR m = mode.load();
+            return m == VK_PRESENT_MODE_FIFO_KHR || m == VK_PRESENT_MODE_FIFO_RELAXED_KHR;
+        }
         std::vector<VkImage> images;
         std::unique_ptr<video::Encoder> encoder;  ///< worker thread only
         bool encoder_failed = false;              ///< worker thread only

@@ -79,7 +79,8 @@ bool handle_queue_present(Session& s, protocol::WireDecoder& d) {
         if (!resolve_id(s, d, msg.wait_semaphores[i], VK_OBJECT_TYPE_SEMAPHORE, false, waits[i])) return false;
     std::vector<PresentEntry> entries;
     entries.reserve(msg.entries.size());
-    for (const auto& en : msg.entries) entries.push_back(PresentEntry{en.swapchain, en.image_index, en.present_id});
+    for (const auto& en : msg.entries) entries.push_back(PresentEntry{en.swapchain, en.image_index, en.present_id,
+                                                                    static_cast<VkPresentModeKHR>(en.present_mode)});
     std::string err;
     if (!s.streamer().present(queue, msg.queue_family, waits, entries, &err)) return d.fail(err);
     return true;

@@ -68,8 +68,12 @@ def main():
     # Property/feature structures that belong to excluded extensions.
     structs = ['VkPhysicalDeviceExternalMemoryHostPropertiesEXT', 'VkPhysicalDevicePushDescriptorPropertiesKHR',
                'VkPhysicalDeviceSynchronization2FeaturesKHR', 'VkPhysicalDeviceDrmPropertiesEXT',
-               # the client's own swapchain extensions (present ids and waits), whatever the server's driver has
-               'VkPhysicalDevicePresentIdFeaturesKHR', 'VkPhysicalDevicePresentWaitFeaturesKHR']
+               # the client's own swapchain extensions (present ids and waits, swapchain_maintenance1,
+               # FIFO_LATEST_READY), whatever the server's driver has
+               'VkPhysicalDevicePresentIdFeaturesKHR', 'VkPhysicalDevicePresentWaitFeaturesKHR',
+               'VkPhysicalDeviceSwapchainMaintenance1FeaturesEXT', 'VkPhysicalDeviceSwapchainMaintenance1FeaturesKHR',
+               'VkPhysicalDevicePresentModeFifoLatestReadyFeaturesEXT',
+               'VkPhysicalDevicePresentModeFifoLatestReadyFeaturesKHR']
     native = harness.run_native(['vulkaninfo'])
     if native.returncode != 0:
         print('native vulkaninfo failed:', native.stderr)

@@ -19,7 +19,7 @@ import harness
 # lavapipe (Mesa 22.3) has no VK_EXT_headless_surface and no VK_KHR_present_wait, so `headless` and
 # `present_wait` run through the remote driver only.
 NATIVE_SCENARIOS = ['fifo', 'mailbox', 'resize', 'zero', 'recreate', 'readback']
-REMOTE_SCENARIOS = NATIVE_SCENARIOS + ['headless', 'present_wait']
+REMOTE_SCENARIOS = NATIVE_SCENARIOS + ['headless', 'present_wait', 'swapchain_maintenance1']
 
 
 def check(cond, message):

@@ -17,7 +17,7 @@ namespace anarchy::wsitest {
 void run_present_wait(Progress& progress, const ScenarioOptions& options) {
     XcbWindow window(320, 240, "anarchy_wsi_test present_wait");
     announce_window(window);
-    WsiDevice device(progress, window, true);
+    WsiDevice device(progress, window, WsiDevice::Extras::PresentWait);
     progress.pass("VK_KHR_present_id and VK_KHR_present_wait enabled with their features");
     auto wait_for_present =
         reinterpret_cast<PFN_vkWaitForPresentKHR>(vkGetDeviceProcAddr(device.device(), "vkWaitForPresentKHR"));

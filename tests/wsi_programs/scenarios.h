@@ -25,6 +25,7 @@ void run_recreate(Progress& progress, const ScenarioOptions& options);
 void run_headless(Progress& progress, const ScenarioOptions& options);
 void run_readback(Progress& progress, const ScenarioOptions& options);
 void run_present_wait(Progress& progress, const ScenarioOptions& options);
+void run_swapchain_maintenance1(Progress& progress, const ScenarioOptions& options);
 
 // Helpers the scenarios share (scenario_common.cpp).
 

@@ -36,16 +36,16 @@ bool has_device_extension(VkPhysicalDevice physical_device, const char* name) {
 
 }  // namespace
 
-WsiDevice::WsiDevice(Progress& progress, XcbWindow& window, bool present_wait) : progress_(progress) {
+WsiDevice::WsiDevice(Progress& progress, XcbWindow& window, Extras extras) : progress_(progress) {
     try {
-        create_instance(VK_KHR_XCB_SURFACE_EXTENSION_NAME);
+        create_instance(VK_KHR_XCB_SURFACE_EXTENSION_NAME, extras);
         progress_.step("vkCreateXcbSurfaceKHR");
         VkXcbSurfaceCreateInfoKHR info{VK_STRUCTURE_TYPE_XCB_SURFACE_CREATE_INFO_KHR};
         info.connection = window.connection();
         info.window = window.window();
         VK_CHECK(vkCreateXcbSurfaceKHR(instance_, &info, nullptr, &surface_));
         pick_device(&window);
-        create_device(present_wait);
+        create_device(extras);
     } catch (...) {
         destroy();
         throw;
@@ -54,7 +54,7 @@ WsiDevice::WsiDevice(Progress& progress, XcbWindow& window, bool present_wait) :
 
 WsiDevice::WsiDevice(Progress& progress) : progress_(progress) {
     try {
-        create_instance(VK_EXT_HEADLESS_SURFACE_EXTENSION_NAME);
+        create_instance(VK_EXT_HEADLESS_SURFACE_EXTENSION_NAME, Extras::None);
         progress_.step("vkCreateHeadlessSurfaceEXT");
         // The loader need not export extension commands: look it up like any application would.
         auto create_headless = reinterpret_cast<PFN_vkCreateHeadlessSurfaceEXT>(
@@ -63,7 +63,7 @@ WsiDevice::WsiDevice(Progress& progress) : progress_(progress) {
         VkHeadlessSurfaceCreateInfoEXT info{VK_STRUCTURE_TYPE_HEADLESS_SURFACE_CREATE_INFO_EXT};
         VK_CHECK(create_headless(instance_, &info, nullptr, &surface_));
         pick_device(nullptr);
-        create_device(false);
+        create_device(Extras::None);
     } catch (...) {
         destroy();
         throw;
@@ -85,19 +85,23 @@ void WsiDevice::destroy() {
     instance_ = VK_NULL_HANDLE;
 }
 
-void WsiDevice::create_instance(const char* surface_extension) {
+void WsiDevice::create_instance(const char* surface_extension, Extras extras) {
     progress_.step("vkCreateInstance");
-    for (const char* name : {VK_KHR_SURFACE_EXTENSION_NAME, surface_extension})
+    std::vector<const char*> extensions = {VK_KHR_SURFACE_EXTENSION_NAME, surface_extension};
+    if (extras == Extras::SwapchainMaintenance1) {
+        extensions.push_back(VK_KHR_GET_SURFACE_CAPABILITIES_2_EXTENSION_NAME);
+        extensions.push_back(VK_EXT_SURFACE_MAINTENANCE_1_EXTENSION_NAME);
+    }
+    for (const char* name : extensions)
         if (!has_instance_extension(name)) throw Unsupported(std::string("the Vulkan instance does not offer ") + name);
 
     VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
     app.pApplicationName = "anarchy_wsi_test";
     app.apiVersion = VK_API_VERSION_1_1;
-    const char* extensions[] = {VK_KHR_SURFACE_EXTENSION_NAME, surface_extension};
     VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
     info.pApplicationInfo = &app;
-    info.enabledExtensionCount = 2;
-    info.ppEnabledExtensionNames = extensions;
+    info.enabledExtensionCount = uint32_t(extensions.size());
+    info.ppEnabledExtensionNames = extensions.data();
     VK_CHECK(vkCreateInstance(&info, nullptr, &instance_));
 }
 
@@ -146,18 +150,32 @@ void WsiDevice::pick_device(XcbWindow* window) {
                              window ? " (surface support and xcb presentation support agree)" : ""));
 }
 
-void WsiDevice::create_device(bool present_wait) {
+void WsiDevice::create_device(Extras extras) {
     VkPhysicalDevicePresentWaitFeaturesKHR wait_features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_WAIT_FEATURES_KHR};
     VkPhysicalDevicePresentIdFeaturesKHR id_features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_ID_FEATURES_KHR,
                                                      &wait_features};
-    if (present_wait) {
-        for (const char* name : {VK_KHR_PRESENT_ID_EXTENSION_NAME, VK_KHR_PRESENT_WAIT_EXTENSION_NAME})
-            if (!has_device_extension(physical_device_, name))
-                throw Unsupported(std::string("the device does not offer ") + name);
-        VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &id_features};
+    VkPhysicalDeviceSwapchainMaintenance1FeaturesEXT maintenance_features{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SWAPCHAIN_MAINTENANCE_1_FEATURES_EXT};
+    std::vector<const char*> extensions = {VK_KHR_SWAPCHAIN_EXTENSION_NAME};
+    void* chain = nullptr;
+    if (extras == Extras::PresentWait) {
+        extensions.push_back(VK_KHR_PRESENT_ID_EXTENSION_NAME);
+        extensions.push_back(VK_KHR_PRESENT_WAIT_EXTENSION_NAME);
+        chain = &id_features;
+    } else if (extras == Extras::SwapchainMaintenance1) {
+        extensions.push_back(VK_EXT_SWAPCHAIN_MAINTENANCE_1_EXTENSION_NAME);
+        chain = &maintenance_features;
+    }
+    for (const char* name : extensions)
+        if (!has_device_extension(physical_device_, name))
+            throw Unsupported(std::string("the device does not offer ") + name);
+    if (chain) {
+        VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, chain};
         vkGetPhysicalDeviceFeatures2(physical_device_, &features);
-        if (!id_features.presentId || !wait_features.presentWait)
+        if (extras == Extras::PresentWait && (!id_features.presentId || !wait_features.presentWait))
             throw TestFailure("VK_KHR_present_id/VK_KHR_present_wait offered without their features");
+        if (extras == Extras::SwapchainMaintenance1 && !maintenance_features.swapchainMaintenance1)
+            throw TestFailure("VK_EXT_swapchain_maintenance1 offered without its feature");
     }
     progress_.step("vkCreateDevice");
     const float priority = 1.0f;
@@ -165,14 +183,12 @@ void WsiDevice::create_device(bool present_wait) {
     queue_info.queueFamilyIndex = queue_family_;
     queue_info.queueCount = 1;
     queue_info.pQueuePriorities = &priority;
-    const char* extensions[] = {VK_KHR_SWAPCHAIN_EXTENSION_NAME, VK_KHR_PRESENT_ID_EXTENSION_NAME,
-                                VK_KHR_PRESENT_WAIT_EXTENSION_NAME};
     VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
-    info.pNext = present_wait ? &id_features : nullptr;
+    info.pNext = chain;
     info.queueCreateInfoCount = 1;
     info.pQueueCreateInfos = &queue_info;
-    info.enabledExtensionCount = present_wait ? 3 : 1;
-    info.ppEnabledExtensionNames = extensions;
+    info.enabledExtensionCount = uint32_t(extensions.size());
+    info.ppEnabledExtensionNames = extensions.data();
     VK_CHECK(vkCreateDevice(physical_device_, &info, nullptr, &device_));
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
 }

@@ -22,9 +22,14 @@ struct HostBuffer {
 
 class WsiDevice {
 public:
-    /// Presents to `window` through VK_KHR_xcb_surface. With `present_wait` the device also enables
-    /// VK_KHR_present_id and VK_KHR_present_wait with their features (Unsupported when they are not offered).
-    WsiDevice(Progress& progress, XcbWindow& window, bool present_wait = false);
+    /// Extensions beyond VK_KHR_surface and VK_KHR_swapchain (Unsupported when they are not offered).
+    enum class Extras {
+        None,
+        PresentWait,           ///< VK_KHR_present_id and VK_KHR_present_wait with their features
+        SwapchainMaintenance1  ///< VK_EXT_surface_maintenance1 (and get_surface_capabilities2), swapchain_maintenance1
+    };
+    /// Presents to `window` through VK_KHR_xcb_surface.
+    WsiDevice(Progress& progress, XcbWindow& window, Extras extras = Extras::None);
     /// Presents to a VK_EXT_headless_surface; throws Unsupported when the instance lacks the extension.
     explicit WsiDevice(Progress& progress);
     ~WsiDevice();
@@ -48,9 +53,9 @@ public:
     void destroy_buffer(HostBuffer& buffer);
 
 private:
-    void create_instance(const char* surface_extension);
+    void create_instance(const char* surface_extension, Extras extras);
     void pick_device(XcbWindow* window);
-    void create_device(bool present_wait);
+    void create_device(Extras extras);
     void destroy();
 
     Progress& progress_;
