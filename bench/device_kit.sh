@@ -3,7 +3,7 @@
 # anarchy binaries and benchmarks, every shared library they load that is not the C library itself, the
 # lavapipe-free Vulkan loader, and the bench scripts. On the other machine:
 #   tar xJf kit.tar.xz; export LD_LIBRARY_PATH=$PWD/kit/lib; kit/anarchy serve ...
-# Usage: bench/device_kit.sh BUILD_DIR OUT_DIR
+# Usage: [ANARCHY_FUZZ_DIR=build-asan/fuzz] bench/device_kit.sh BUILD_DIR OUT_DIR
 set -euo pipefail
 build=${1:?build dir}
 out=${2:?output dir}
@@ -30,6 +30,15 @@ done | sort -u | while read -r lib; do
   cp -L "$lib" "$out/kit/lib/"
   strip --strip-unneeded "$out/kit/lib/$(basename "$lib")" 2>/dev/null || true
 done
+# The libFuzzer targets of a sanitizer build (ANARCHY_FUZZ_DIR=build-asan/fuzz), for bench/device_fuzz.sh: their
+# libraries are the anarchy binaries' (the sanitizer runtime is linked in); symbols stay for the crash reports.
+if [ -n "${ANARCHY_FUZZ_DIR:-}" ]; then
+  mkdir -p "$out/kit/fuzz"
+  for t in session frames; do
+    cp "$ANARCHY_FUZZ_DIR/anarchy_fuzz_$t" "$out/kit/fuzz/"
+    strip --strip-debug "$out/kit/fuzz/anarchy_fuzz_$t"
+  done
+fi
 cp "$root"/bench/*.py "$root"/tests/integration/harness.py "$out/kit/bench/" 2>/dev/null || true
 cp "$build/generated/vk_schema_autogen.cpp" "$out/kit/bench/" 2>/dev/null || true
 sed "s#\"library_path\": \"[^\"]*\"#\"library_path\": \"./libanarchy_vulkan.so\"#" "$build/anarchy_icd.json" > "$out/kit/anarchy_icd.json"

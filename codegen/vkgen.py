@@ -102,10 +102,34 @@ class Gen:
             seen.add(m.name)
         return True
 
+    def selected_union(self, m):
+        """The union a member selects into by another member's value (Struct.selected), or None."""
+        t = resolve(self.m, m.type)
+        u = self.m.structs.get(t)
+        return u if u is not None and u.is_union and u.selected and m.selector and m.ptr == 0 and not m.array else None
+
+    def selector_switch(self, s, m, sel_prefix, out, each):
+        """A switch on the selector member's value with one case per union member; each(union, member) emits the
+        case's lines. Values no member is selected by carry nothing (as natively, the union is then not read)."""
+        u = self.selected_union(m)
+        names = [x.name for x in s.members]
+        if m.selector not in names or names.index(m.selector) > names.index(m.name):
+            raise SystemExit(f'{s.name}.{m.name}: its selector {m.selector} must come before it')
+        out.append(f'    switch (static_cast<int64_t>({sel_prefix}{m.selector})) {{')
+        for um in u.members:
+            labels = ' '.join(f'case {val}:' for val in um.selection.split(','))
+            out.append(f'    {labels} {{')
+            each(u, um)
+            out.append('        break; }')
+        out.append('    default: break;\n    }')
+
     def enc_member(self, s, m, out, v='v.'):
         k = self.kind(m.type)
         t = resolve(self.m, m.type)
         full = v + m.name
+        if self.selected_union(m):
+            self.selector_switch(s, m, v, out, lambda u, um: self.enc_member(u, um, out, v=full + '.'))
+            return
         cond = self.cond.get(f'{s.name}.{m.name}')
         if m.name == 'sType':
             out.append(f'    e.u32(static_cast<uint32_t>({full}));')
@@ -206,6 +230,9 @@ class Gen:
         k = self.kind(m.type)
         t = resolve(self.m, m.type)
         full = v + m.name
+        if self.selected_union(m):
+            self.selector_switch(s, m, v, out, lambda u, um: self.dec_member(u, um, out, v=full + '.'))
+            return
         cond = self.cond.get(f'{s.name}.{m.name}')
         lenient = m.noautovalidity or bool(cond)
         if m.name == 'sType':
@@ -948,10 +975,13 @@ class Gen:
         out.append('}  // namespace anarchy::server')
 
     # ---- tests ---------------------------------------------------------------------------------------
-    def fill_member(self, s, m, out, counts):
+    def fill_member(self, s, m, out, counts, v='v.'):
         k = self.kind(m.type)
         t = resolve(self.m, m.type)
-        full = 'v.' + m.name
+        full = v + m.name
+        if self.selected_union(m):
+            self.selector_switch(s, m, v, out, lambda u, um: self.fill_member(u, um, out, {}, v=full + '.'))
+            return
         if m.name == 'sType':
             out.append(f'    {full} = {s.stype};')
             return
@@ -993,7 +1023,7 @@ class Gen:
             out.append(f'    {full} = {"true" if required else "r.below(4)"} ? r.string(a) : nullptr;')
             return
         if m.ptr == 2 and t == 'char':
-            n = self.len_expr(m, 'v.')
+            n = self.len_expr(m, v)
             out.append(f'    {{ auto** arr = static_cast<const char**>(a.alloc(sizeof(char*) * ({n} + 1))); for (uint64_t i = 0; i < {n}; ++i) arr[i] = r.string(a); {full} = arr; }}')
             return
         if k == 'void':
@@ -1024,10 +1054,13 @@ class Gen:
             out.append('        r.bytes(x, sizeof(*x));')
         out.append(f'        {full} = x; }} else {full} = nullptr;')
 
-    def eq_member(self, s, m, out):
+    def eq_member(self, s, m, out, x='x.', y='y.'):
         k = self.kind(m.type)
         t = resolve(self.m, m.type)
-        A, B = 'x.' + m.name, 'y.' + m.name
+        A, B = x + m.name, y + m.name
+        if self.selected_union(m):
+            self.selector_switch(s, m, x, out, lambda u, um: self.eq_member(u, um, out, x=A + '.', y=B + '.'))
+            return
         cond = self.cond.get(f'{s.name}.{m.name}')
         if m.name == 'pNext':
             out.append(f'    if (!eq_chain({A}, {B})) return false;')

@@ -77,6 +77,8 @@ class Struct:
         self.forwardable = True
         self.why_not = ''
         self.aliases = []
+        # A union only ever used through a selector member (classify): the selected member alone travels.
+        self.selected = False
 
 
 class Command:
@@ -460,11 +462,38 @@ def classify(model, config):
                 return f'length expression {m.len[0]} for {m.name}'
         return None
 
+    # Unions a structure member selects a member of by another member's value (selector="type" on the member,
+    # selection="VK_..." on the union's members): only the selected member travels, so pointers and handles in
+    # them are fine. A union also used without a selector stays a union of plain values or is not forwardable.
+    selected, unselected = set(), set()
+    for owner in model.structs.values():
+        for m in owner.members:
+            t = resolve(model, m.type)
+            if t in model.structs and model.structs[t].is_union:
+                (selected if m.selector and not owner.is_union else unselected).add(t)
+    for c in model.commands.values():
+        for p in c.params:
+            t = resolve(model, p.type)
+            if t in model.structs and model.structs[t].is_union:
+                unselected.add(t)
+    for name in selected - unselected:
+        model.structs[name].selected = True
+
     changed = True
     for s in model.structs.values():
         if s.name in config.get('unforwardable_structs', {}):
             s.forwardable = False
             s.why_not = config['unforwardable_structs'][s.name]
+            continue
+        if s.is_union and s.selected:
+            for m in s.members:
+                p = member_problem(m, s)
+                if p is None and (not m.selection or (m.ptr >= 1 and m.len)):
+                    p = f'member {m.name} has no selection value or is an array'
+                if p:
+                    s.forwardable = False
+                    s.why_not = p
+                    break
             continue
         if s.is_union and s.name not in address_unions:
             if not is_plain(model, s.name):

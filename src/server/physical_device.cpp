@@ -99,7 +99,8 @@ void override_vkGetPhysicalDeviceProperties(Session& s, VkPhysicalDevice physica
 }
 
 // Features the protocol cannot carry are reported absent: host image copies (Vulkan 1.4's optional hostImageCopy,
-// VK_EXT_host_image_copy) read and write the program's own memory through host pointers.
+// VK_EXT_host_image_copy) read and write the program's own memory through host pointers; descriptor buffers'
+// capture and replay writes opaque data of a size only a device property gives (client descriptor_buffer.cpp).
 void override_vkGetPhysicalDeviceFeatures2(Session& s, VkPhysicalDevice physicalDevice,
                                            VkPhysicalDeviceFeatures2* pFeatures) {
     s.vk().GetPhysicalDeviceFeatures2(physicalDevice, pFeatures);
@@ -108,6 +109,8 @@ void override_vkGetPhysicalDeviceFeatures2(Session& s, VkPhysicalDevice physical
             reinterpret_cast<VkPhysicalDeviceVulkan14Features*>(p)->hostImageCopy = VK_FALSE;
         else if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_HOST_IMAGE_COPY_FEATURES)
             reinterpret_cast<VkPhysicalDeviceHostImageCopyFeatures*>(p)->hostImageCopy = VK_FALSE;
+        else if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT)
+            reinterpret_cast<VkPhysicalDeviceDescriptorBufferFeaturesEXT*>(p)->descriptorBufferCaptureReplay = VK_FALSE;
     }
 }
 
