@@ -42,6 +42,7 @@ compare_programs() {
       --out "$run/remote_$p.bin" >/dev/null 2>"$run/remote_$p.err"
     r=$?
     if [ $n -eq 0 ] && [ $r -eq 0 ] && cmp -s "$run/native_$p.bin" "$run/remote_$p.bin"; then verdict=identical
+    elif [ $n -eq 77 ] && [ $r -eq 77 ]; then verdict="unsupported by this driver, natively and remotely"
     else verdict="DIFFERENT (native exit $n, remote exit $r)"; fi
     echo "program $p: $verdict" | tee -a "$results"
     [ $r -ne 0 ] && tail -3 "$run/remote_$p.err"

@@ -51,6 +51,8 @@ class Gen:
         self.client_over = {k for k in cfg['client'] if not k.startswith('_')}
         self.server_over = {k for k in cfg['server'] if not k.startswith('_')}
         self.never = {k for k in cfg['never_forwarded'] if not k.startswith('_')}
+        self.inner_lens = {k: v for k, v in cfg.get('inner_lengths', {}).items() if not k.startswith('_')}
+        self.null_members = {k for k in cfg.get('null_members', {}) if not k.startswith('_')}
         self.sync_forced = {k for k in cfg['sync'] if not k.startswith('_')}
         self.structs = [self.m.structs[n] for n in self.m.struct_order
                         if self.m.structs[n].forwardable and not self.m.structs[n].is_union]
@@ -123,10 +125,23 @@ class Gen:
             out.append('        break; }')
         out.append('    default: break;\n    }')
 
+    def inner_len(self, s, m, v):
+        """The length of each array an array of pointers points to (ppGeometries: len="geometryCount,1";
+        ppBuildRangeInfos: overrides.json inner_lengths, an expression of the element index i)."""
+        if len(m.len) > 1 and m.len[1] != 'null-terminated':
+            inner = m.len[1]
+            return inner if inner.isdigit() else v + inner
+        expr = self.inner_lens.get(f'{s.name}.{m.name}')
+        if expr is None:
+            raise SystemExit(f'{s.name}.{m.name}: an array of pointers without an inner length (overrides.json inner_lengths)')
+        return v + expr
+
     def enc_member(self, s, m, out, v='v.'):
         k = self.kind(m.type)
         t = resolve(self.m, m.type)
         full = v + m.name
+        if f'{s.name}.{m.name}' in self.null_members:  # always NULL: valid only with a feature reported absent
+            return
         if self.selected_union(m):
             self.selector_switch(s, m, v, out, lambda u, um: self.enc_member(u, um, out, v=full + '.'))
             return
@@ -169,6 +184,19 @@ class Gen:
         if m.ptr == 2 and t == 'char':
             n = self.len_expr(m, v)
             out.append(f'    if (e.presence({full} && {n} ? {full} : nullptr)) for (uint64_t i = 0; i < {n}; ++i) e.string({full}[i]);')
+            return
+        if m.ptr == 2:
+            # An array of pointers to arrays: each inner array travels with its own presence byte.
+            n = self.len_expr(m, v)
+            inner = self.inner_len(s, m, v)
+            out.append(f'    if (e.presence({full} && {n} ? {full} : nullptr)) for (uint64_t i = 0; i < {n}; ++i) {{')
+            out.append(f'        const uint64_t m_ = {inner};')
+            out.append(f'        if (e.presence({full}[i] && m_ ? {full}[i] : nullptr)) {{')
+            if k == 'struct':
+                out.append(f'            for (uint64_t j = 0; j < m_; ++j) enc_{t}(e, {full}[i][j]);')
+            else:
+                out.append(f'            e.raw({full}[i], m_ * sizeof(*{full}[i]));')
+            out.append('        }\n    }')
             return
         guard = f'{full}'
         if cond:
@@ -230,6 +258,8 @@ class Gen:
         k = self.kind(m.type)
         t = resolve(self.m, m.type)
         full = v + m.name
+        if f'{s.name}.{m.name}' in self.null_members:  # always NULL: valid only with a feature reported absent
+            out.append(f'    {full} = nullptr;'); return
         if self.selected_union(m):
             self.selector_switch(s, m, v, out, lambda u, um: self.dec_member(u, um, out, v=full + '.'))
             return
@@ -276,6 +306,26 @@ class Gen:
             out.append(f'        uint64_t n_ = {n}; if (n_ > d.remaining() / 4) return d.fail("string array count larger than the message");')
             out.append(f'        auto* a_ = d.alloc_array<const char*>(n_); if (!a_) return false;')
             out.append(f'        for (uint64_t i = 0; i < n_; ++i) if (!d.string(a_[i])) return false;')
+            out.append(f'        {full} = a_; }} }}')
+            out.extend(self.absent_check(s, m, full, n))
+            return
+        if m.ptr == 2:
+            n = self.len_expr(m, v)
+            inner = self.inner_len(s, m, v)
+            minsz = ('5' if self.m.structs[t].stype else '1') if k == 'struct' else f'sizeof({t})'
+            out.append(f'    {{ bool p_ = false; if (!d.presence(p_)) return false; {full} = nullptr; if (p_) {{')
+            out.append(f'        uint64_t n_ = {n}; if (n_ > d.remaining()) return d.fail("{self.where(s, m)} count " + std::to_string(n_) + " larger than the message");')
+            out.append(f'        auto* a_ = d.alloc_array<const {t}*>(n_); if (!a_ && n_) return false;')
+            out.append(f'        for (uint64_t i = 0; i < n_; ++i) {{')
+            out.append(f'            bool q_ = false; if (!d.presence(q_)) return false; a_[i] = nullptr; if (!q_) continue;')
+            out.append(f'            uint64_t m_ = {inner}; if (m_ > d.remaining() / {minsz}) return d.fail("{self.where(s, m)}[" + std::to_string(i) + "] count " + std::to_string(m_) + " larger than the message");')
+            out.append(f'            auto* b_ = d.alloc_array<{t}>(m_); if (!b_ && m_) return false;')
+            if k == 'struct':
+                out.append(f'            for (uint64_t j = 0; j < m_; ++j) if (!dec_{t}(d, b_[j], depth_)) return false;')
+            else:
+                out.append(f'            if (m_ && !d.raw(b_, m_ * sizeof(*b_))) return false;')
+            out.append(f'            a_[i] = b_;')
+            out.append(f'        }}')
             out.append(f'        {full} = a_; }} }}')
             out.extend(self.absent_check(s, m, full, n))
             return
@@ -375,6 +425,10 @@ class Gen:
         for s in self.structs:
             if not self.member_order_ok(s):
                 raise SystemExit(f'{s.name}: a length member follows its array; the encoding assumes otherwise')
+            if s.raw_bytes:
+                src.append(f'void enc_{s.name}(WireEncoder& e, const {s.name}& v) {{ e.raw(&v, sizeof v); }}')
+                src.append(f'bool dec_{s.name}(WireDecoder& d, {s.name}& v, int) {{ return d.raw(&v, sizeof v) && d.ok(); }}')
+                continue
             src.append(f'void enc_{s.name}(WireEncoder& e, const {s.name}& v) {{')
             for mem in s.members:
                 self.enc_member(s, mem, src)
@@ -979,6 +1033,8 @@ class Gen:
         k = self.kind(m.type)
         t = resolve(self.m, m.type)
         full = v + m.name
+        if f'{s.name}.{m.name}' in self.null_members:  # always NULL: valid only with a feature reported absent
+            out.append(f'    {full} = nullptr;'); return
         if self.selected_union(m):
             self.selector_switch(s, m, v, out, lambda u, um: self.fill_member(u, um, out, {}, v=full + '.'))
             return
@@ -1026,6 +1082,18 @@ class Gen:
             n = self.len_expr(m, v)
             out.append(f'    {{ auto** arr = static_cast<const char**>(a.alloc(sizeof(char*) * ({n} + 1))); for (uint64_t i = 0; i < {n}; ++i) arr[i] = r.string(a); {full} = arr; }}')
             return
+        if m.ptr == 2:
+            n = self.len_expr(m, v)
+            inner = self.inner_len(s, m, v)
+            out.append(f'    if ({"true" if required else "depth < 3 && r.below(5)"}) {{ auto** arr = static_cast<const {t}**>(a.alloc(sizeof({t}*) * ({n} + 1)));')
+            out.append(f'        for (uint64_t i = 0; i < {n}; ++i) {{ const uint64_t m_ = {inner}; auto* b = a.alloc_array<{t}>(m_ + 1);')
+            if k == 'struct':
+                out.append(f'            for (uint64_t j = 0; j < m_; ++j) fill_{t}(r, a, b[j], depth + 1);')
+            else:
+                out.append(f'            r.bytes(b, sizeof(*b) * m_);')
+            out.append(f'            arr[i] = b; }}')
+            out.append(f'        {full} = arr; }} else {full} = nullptr;')
+            return
         if k == 'void':
             n = self.len_expr(m, 'v.')
             out.append(f'    {{ auto* b = static_cast<uint8_t*>(a.alloc({n} + 1)); r.bytes(b, {n}); {full} = b; }}')
@@ -1058,6 +1126,8 @@ class Gen:
         k = self.kind(m.type)
         t = resolve(self.m, m.type)
         A, B = x + m.name, y + m.name
+        if f'{s.name}.{m.name}' in self.null_members:  # always NULL: valid only with a feature reported absent
+            return
         if self.selected_union(m):
             self.selector_switch(s, m, x, out, lambda u, um: self.eq_member(u, um, out, x=A + '.', y=B + '.'))
             return
@@ -1085,6 +1155,16 @@ class Gen:
         if m.ptr == 2 and t == 'char':
             n = self.len_expr(m, 'x.')
             out.append(f'    for (uint64_t i = 0; i < {n}; ++i) if (!eq_str({A}[i], {B}[i])) return false;')
+            return
+        if m.ptr == 2:
+            n = self.len_expr(m, x)
+            inner = self.inner_len(s, m, x)
+            out.append(f'    if (({A} == nullptr || {n} == 0) != ({B} == nullptr || {n} == 0)) return false;')
+            out.append(f'    if ({A} && {n}) for (uint64_t i = 0; i < {n}; ++i) {{ const uint64_t m_ = {inner};')
+            if k == 'struct':
+                out.append(f'        for (uint64_t j = 0; j < m_; ++j) if (!eq_{t}({A}[i][j], {B}[i][j])) return false; }}')
+            else:
+                out.append(f'        if (m_ && std::memcmp({A}[i], {B}[i], m_ * sizeof(*{A}[i])) != 0) return false; }}')
             return
         n = self.len_expr(m, 'x.') if m.len else '1'
         guard = ''
@@ -1117,6 +1197,10 @@ class Gen:
                 if m.ptr and m.len and m.len[0] != 'null-terminated':
                     for ref in self.len_refs(m):
                         counts.add(ref)
+            if s.raw_bytes:
+                out.append(f'void fill_{s.name}(Rng& r, Arena&, {s.name}& v, int) {{ r.bytes(&v, sizeof v); }}')
+                out.append(f'bool eq_{s.name}(const {s.name}& x, const {s.name}& y) {{ return std::memcmp(&x, &y, sizeof x) == 0; }}')
+                continue
             out.append(f'void fill_{s.name}(Rng& r, Arena& a, {s.name}& v, int depth) {{')
             for c in sorted(counts):
                 mem = next((m for m in s.members if m.name == c), None)

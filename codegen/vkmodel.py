@@ -79,6 +79,8 @@ class Struct:
         self.aliases = []
         # A union only ever used through a selector member (classify): the selected member alone travels.
         self.selected = False
+        # Plain values with bitfields (classify): encoded as the structure's bytes.
+        self.raw_bytes = False
 
 
 class Command:
@@ -435,7 +437,13 @@ def classify(model, config):
     """Marks structs and commands that cannot be forwarded, with the reason."""
     address_unions = set(config.get('address_unions', []))
 
-    def member_problem(m, owner):
+    inner_lengths = {k for k in config.get('inner_lengths', {}) if not k.startswith('_')}
+    null_members = {k for k in config.get('null_members', {}) if not k.startswith('_')}
+
+    def member_problem(m, owner, owner_name=None):
+        owner_name = owner.name if owner is not None else owner_name
+        if f'{owner_name}.{m.name}' in null_members:
+            return None
         kind = type_kind(model, m.type)
         if m.bitfield:
             return 'bitfield member ' + m.name
@@ -451,6 +459,10 @@ def classify(model, config):
             return f'host pointer {m.name}'
         if m.ptr >= 2:
             if m.type == 'char' and m.len and m.len[-1] == 'null-terminated':
+                return None
+            # An array of pointers to arrays whose lengths are known (ppGeometries, ppBuildRangeInfos).
+            if m.ptr == 2 and m.len and (len(m.len) > 1 or f'{owner_name}.{m.name}' in inner_lengths) and \
+                    type_kind(model, m.type) in ('struct', 'scalar'):
                 return None
             return f'pointer to pointer {m.name}'
         if m.ptr == 1 and m.type == 'char' and not (m.len and m.len[0] in ('null-terminated',) or m.altlen):
@@ -485,6 +497,13 @@ def classify(model, config):
             s.forwardable = False
             s.why_not = config['unforwardable_structs'][s.name]
             continue
+        if not s.is_union and any(m.bitfield for m in s.members):
+            # Bitfields (VkAccelerationStructureInstanceKHR) have a layout the GPU reads: a struct of only values
+            # travels as its bytes.
+            if all(not m.ptr and type_kind(model, m.type) in ('scalar', 'enum', 'bitmask') or
+                   (type_kind(model, m.type) == 'struct' and is_plain(model, m.type)) for m in s.members):
+                s.raw_bytes = True
+                continue
         if s.is_union and s.selected:
             for m in s.members:
                 p = member_problem(m, s)
@@ -529,7 +548,7 @@ def classify(model, config):
             if p.name == 'pAllocator':
                 continue
             t = resolve(model, p.type)
-            prob = member_problem(p, None)
+            prob = member_problem(p, None, c.name)
             if prob and not (p.type == 'void' and p.ptr == 1 and p.len):
                 c.forwardable = False
                 c.why_not = prob

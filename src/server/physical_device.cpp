@@ -100,7 +100,9 @@ void override_vkGetPhysicalDeviceProperties(Session& s, VkPhysicalDevice physica
 
 // Features the protocol cannot carry are reported absent: host image copies (Vulkan 1.4's optional hostImageCopy,
 // VK_EXT_host_image_copy) read and write the program's own memory through host pointers; descriptor buffers'
-// capture and replay writes opaque data of a size only a device property gives (client descriptor_buffer.cpp).
+// capture and replay writes opaque data of a size only a device property gives (client descriptor_buffer.cpp), as
+// do ray tracing shader group capture handles; acceleration structures built on the host read the program's
+// memory through host addresses.
 void override_vkGetPhysicalDeviceFeatures2(Session& s, VkPhysicalDevice physicalDevice,
                                            VkPhysicalDeviceFeatures2* pFeatures) {
     s.vk().GetPhysicalDeviceFeatures2(physicalDevice, pFeatures);
@@ -111,6 +113,14 @@ void override_vkGetPhysicalDeviceFeatures2(Session& s, VkPhysicalDevice physical
             reinterpret_cast<VkPhysicalDeviceHostImageCopyFeatures*>(p)->hostImageCopy = VK_FALSE;
         else if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT)
             reinterpret_cast<VkPhysicalDeviceDescriptorBufferFeaturesEXT*>(p)->descriptorBufferCaptureReplay = VK_FALSE;
+        else if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR)
+            reinterpret_cast<VkPhysicalDeviceAccelerationStructureFeaturesKHR*>(p)->accelerationStructureHostCommands =
+                VK_FALSE;
+        else if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR) {
+            auto* rt = reinterpret_cast<VkPhysicalDeviceRayTracingPipelineFeaturesKHR*>(p);
+            rt->rayTracingPipelineShaderGroupHandleCaptureReplay = VK_FALSE;
+            rt->rayTracingPipelineShaderGroupHandleCaptureReplayMixed = VK_FALSE;
+        }
     }
 }
 

@@ -12,8 +12,13 @@ endforeach()
 get_filename_component(output_dir "${OUTPUT}" DIRECTORY)
 file(MAKE_DIRECTORY "${output_dir}")
 set(raw "${OUTPUT}.raw")
+# Ray tracing stages need SPIR-V 1.4 (Vulkan 1.2) at least; the others keep glslang's default.
+set(target_env)
+if(SOURCE MATCHES "\\.(rgen|rmiss|rchit|rahit|rint|rcall)$")
+  set(target_env --target-env vulkan1.2)
+endif()
 execute_process(
-  COMMAND "${GLSLANG_VALIDATOR}" -V --vn "${VARIABLE}" -o "${raw}" "${SOURCE}"
+  COMMAND "${GLSLANG_VALIDATOR}" -V ${target_env} --vn "${VARIABLE}" -o "${raw}" "${SOURCE}"
   RESULT_VARIABLE status OUTPUT_VARIABLE log ERROR_VARIABLE log)
 if(NOT status EQUAL 0)
   message(FATAL_ERROR "glslangValidator failed on ${SOURCE}:\n${log}")

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
     try {
         Output output;
         {
-            TestContext ctx;
+            TestContext ctx(program->needs);
             std::printf("anarchy_testprog %s on %s\n", program->name, ctx.properties().deviceName);
             output = program->run(ctx);
             if (program->exits_without_teardown) {
@@ -51,6 +51,10 @@ int main(int argc, char** argv) {
         write_output_file(out_path, output);
         std::printf("anarchy_testprog %s: wrote %zu bytes to %s\n", program->name, output.size(), out_path.c_str());
         return 0;
+    } catch (const Unsupported& unsupported) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "anarchy_testprog %s: UNSUPPORTED: %s\n", program->name, unsupported.what());
+        return 77;
     } catch (const std::exception& error) {
         std::fflush(stdout);
         std::fprintf(stderr, "anarchy_testprog %s: FAILED: %s\n", program->name, error.what());

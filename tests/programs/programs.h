@@ -13,6 +13,7 @@ struct Program {
     Output (*run)(TestContext& ctx);
     const char* output;  // what the output file holds, for --help
     bool exits_without_teardown = false;  // writes its output and exits with the device and instance alive
+    ContextNeeds needs = {};              // what the device must have beyond the common features
 };
 
 Output run_graphics(TestContext& ctx);
@@ -39,6 +40,7 @@ Output run_soak_waits(TestContext& ctx);
 Output run_leak_objects(TestContext& ctx);
 Output run_crash_mid_frame(TestContext& ctx);
 Output run_wait_across_destroy(TestContext& ctx);
+Output run_raytrace(TestContext& ctx);
 
 inline constexpr Program kPrograms[] = {
     {"graphics", run_graphics, "256x256 RGBA (PAM) of the scene, 4x MSAA resolved, dynamic rendering"},
@@ -60,6 +62,9 @@ inline constexpr Program kPrograms[] = {
     {"free_mapped", run_free_mapped, "GPU copies of memory that was freed while mapped, then reused"},
     {"stale_fetch", run_stale_fetch, "bytes the host read of 8 MiB the GPU filled: a few, then all, then after writing"},
     {"requirements", run_requirements, "text: memory requirements of buffers and images made again and again"},
+    {"raytrace", run_raytrace,
+     "64x64 RGBA of a triangle ray traced through a BLAS and a TLAS (exits 77 without ray tracing pipelines)", false,
+     ContextNeeds{true}},
     // Not in the byte-for-byte comparisons: for the failure and soak tests in tests/integration.
     {"crash_after_map", run_crash_after_map, "nothing: dies by SIGSEGV after mapping and writing memory"},
     {"soak_waits", run_soak_waits, "a line: ANARCHY_SOAK_CYCLES (default 1000) submit-and-wait cycles"},

@@ -78,11 +78,11 @@ void require(bool condition, const std::string& message) {
     if (!condition) throw TestFailure(message);
 }
 
-TestContext::TestContext() {
+TestContext::TestContext(ContextNeeds needs) {
     try {
         create_instance();
         pick_physical_device();
-        create_device();
+        create_device(needs);
         one_shot_pool_ = create_command_pool(VK_COMMAND_POOL_CREATE_TRANSIENT_BIT);
     } catch (...) {
         destroy();  // the destructor does not run when the constructor throws
@@ -151,7 +151,7 @@ void TestContext::pick_physical_device() {
     throw TestFailure(std::string("device ") + properties_.deviceName + " has no graphics+compute queue family");
 }
 
-void TestContext::create_device() {
+void TestContext::create_device(const ContextNeeds& needs) {
     VkPhysicalDeviceVulkan13Features supported13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
     VkPhysicalDeviceVulkan12Features supported12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
     supported12.pNext = &supported13;
@@ -187,14 +187,42 @@ void TestContext::create_device() {
     vkEnumerateDeviceExtensionProperties(physical_device_, nullptr, &extension_count, nullptr);
     std::vector<VkExtensionProperties> extensions(extension_count);
     vkEnumerateDeviceExtensionProperties(physical_device_, nullptr, &extension_count, extensions.data());
-    for (const auto& e : extensions)
-        if (std::string_view(e.extensionName) == VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME) push_descriptor_ = true;
-    const char* enabled_extensions[] = {VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME};
+    auto offered = [&](const char* name) {
+        for (const auto& e : extensions)
+            if (std::string_view(e.extensionName) == name) return true;
+        return false;
+    };
+    push_descriptor_ = offered(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+    std::vector<const char*> enabled_extensions;
+    if (push_descriptor_) enabled_extensions.push_back(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+
+    VkPhysicalDeviceAccelerationStructureFeaturesKHR as_features{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR};
+    VkPhysicalDeviceRayTracingPipelineFeaturesKHR rt_features{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR, &as_features};
+    if (needs.ray_tracing) {
+        for (const char* name : {VK_KHR_ACCELERATION_STRUCTURE_EXTENSION_NAME, VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME,
+                                 VK_KHR_DEFERRED_HOST_OPERATIONS_EXTENSION_NAME}) {
+            if (!offered(name)) throw Unsupported(std::string("the device does not offer ") + name);
+            enabled_extensions.push_back(name);
+        }
+        VkPhysicalDeviceFeatures2 query{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &rt_features};
+        vkGetPhysicalDeviceFeatures2(physical_device_, &query);
+        if (!as_features.accelerationStructure || !rt_features.rayTracingPipeline || !supported12.bufferDeviceAddress)
+            throw Unsupported("the device lacks accelerationStructure, rayTracingPipeline or bufferDeviceAddress");
+        // Only what the program uses.
+        as_features = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR};
+        as_features.accelerationStructure = VK_TRUE;
+        rt_features = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR, &as_features};
+        rt_features.rayTracingPipeline = VK_TRUE;
+        enabled12.bufferDeviceAddress = VK_TRUE;
+        enabled13.pNext = &rt_features;
+    }
 
     VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
     info.pNext = &enabled;
-    info.enabledExtensionCount = push_descriptor_ ? 1 : 0;
-    info.ppEnabledExtensionNames = enabled_extensions;
+    info.enabledExtensionCount = uint32_t(enabled_extensions.size());
+    info.ppEnabledExtensionNames = enabled_extensions.data();
     info.queueCreateInfoCount = 1;
     info.pQueueCreateInfos = &queue_info;
     VK_CHECK(vkCreateDevice(physical_device_, &info, nullptr, &device_));

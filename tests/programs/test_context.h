@@ -21,6 +21,19 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// The device lacks what a program needs (ray tracing on lavapipe): main() exits 77, which tests treat as skipped.
+class Unsupported : public TestFailure {
+public:
+    using TestFailure::TestFailure;
+};
+
+/// What a program needs beyond the common device.
+struct ContextNeeds {
+    /// VK_KHR_acceleration_structure, VK_KHR_ray_tracing_pipeline (with VK_KHR_deferred_host_operations) and
+    /// bufferDeviceAddress; Unsupported when the device lacks them.
+    bool ray_tracing = false;
+};
+
 /// The enum name of `result`, e.g. "VK_ERROR_DEVICE_LOST", or its number if this file does not know it.
 std::string result_name(VkResult result);
 
@@ -76,7 +89,7 @@ class TestContext {
 public:
     /// Throws TestFailure when a call fails or the device lacks Vulkan 1.3, dynamic rendering,
     /// synchronization2 or timeline semaphores.
-    TestContext();
+    explicit TestContext(ContextNeeds needs = {});
     ~TestContext();
     TestContext(const TestContext&) = delete;
     TestContext& operator=(const TestContext&) = delete;
@@ -136,7 +149,7 @@ public:
 private:
     void create_instance();
     void pick_physical_device();
-    void create_device();
+    void create_device(const ContextNeeds& needs);
     void destroy();
 
     VkInstance instance_ = VK_NULL_HANDLE;
