@@ -12,6 +12,54 @@
 
 namespace anarchy::server {
 
+namespace {
+
+bool enabled_extension(const VkDeviceCreateInfo& ci, const char* name) {
+    for (uint32_t i = 0; i < ci.enabledExtensionCount; ++i)
+        if (std::strcmp(ci.ppEnabledExtensionNames[i], name) == 0) return true;
+    return false;
+}
+
+bool protected_memory_enabled(const VkDeviceCreateInfo& ci) {
+    for (auto* p = static_cast<const VkBaseInStructure*>(ci.pNext); p; p = p->pNext) {
+        if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES &&
+            reinterpret_cast<const VkPhysicalDeviceProtectedMemoryFeatures*>(p)->protectedMemory)
+            return true;
+        if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES &&
+            reinterpret_cast<const VkPhysicalDeviceVulkan11Features*>(p)->protectedMemory)
+            return true;
+    }
+    return false;
+}
+
+/// The queue requests the driver dereferences or trusts without checking (the NVIDIA driver crashed on a protected
+/// queue asked for without protectedMemory, found by the session fuzzer): why they are invalid, or empty.
+std::string invalid_queue_requests(Session& s, VkPhysicalDevice pd, const VkDeviceCreateInfo& ci) {
+    uint32_t families = 0;
+    s.vk().GetPhysicalDeviceQueueFamilyProperties(pd, &families, nullptr);
+    std::vector<VkQueueFamilyProperties> props(families);
+    s.vk().GetPhysicalDeviceQueueFamilyProperties(pd, &families, props.data());
+    const bool protected_ok = protected_memory_enabled(ci);
+    const bool sync_ok = enabled_extension(ci, "VK_KHR_internally_synchronized_queues");
+    for (uint32_t i = 0; i < ci.queueCreateInfoCount; ++i) {
+        const VkDeviceQueueCreateInfo& q = ci.pQueueCreateInfos[i];
+        const std::string which = "pQueueCreateInfos[" + std::to_string(i) + "]";
+        if (q.queueFamilyIndex >= families) return which + ": no queue family " + std::to_string(q.queueFamilyIndex);
+        if (q.queueCount == 0 || q.queueCount > props[q.queueFamilyIndex].queueCount)
+            return which + ": " + std::to_string(q.queueCount) + " queues of a family that has " +
+                   std::to_string(props[q.queueFamilyIndex].queueCount);
+        VkDeviceQueueCreateFlags known = VK_DEVICE_QUEUE_CREATE_PROTECTED_BIT | VK_DEVICE_QUEUE_CREATE_INTERNALLY_SYNCHRONIZED_BIT_KHR;
+        if (q.flags & ~known) return which + ": unknown flags " + std::to_string(q.flags);
+        if ((q.flags & VK_DEVICE_QUEUE_CREATE_PROTECTED_BIT) && !protected_ok)
+            return which + ": a protected queue without the protectedMemory feature";
+        if ((q.flags & VK_DEVICE_QUEUE_CREATE_INTERNALLY_SYNCHRONIZED_BIT_KHR) && !sync_ok)
+            return which + ": an internally synchronized queue without VK_KHR_internally_synchronized_queues";
+    }
+    return {};
+}
+
+}  // namespace
+
 VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, const VkDeviceCreateInfo* pCreateInfo,
                                  const VkAllocationCallbacks*, VkDevice* pDevice) {
     for (uint32_t i = 0; i < pCreateInfo->enabledExtensionCount; ++i) {
@@ -20,6 +68,10 @@ VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, co
                      pCreateInfo->ppEnabledExtensionNames[i]);
             return VK_ERROR_EXTENSION_NOT_PRESENT;
         }
+    }
+    if (std::string why = invalid_queue_requests(s, physicalDevice, *pCreateInfo); !why.empty()) {
+        LOG_WARN("session %llu: refused vkCreateDevice: %s", (unsigned long long)s.number(), why.c_str());
+        return VK_ERROR_INITIALIZATION_FAILED;
     }
     VkDeviceCreateInfo ci = *pCreateInfo;
     ci.enabledLayerCount = 0;

@@ -466,6 +466,32 @@ def main():
         finally:
             p.close()
 
+        # Queue requests a driver trusts without checking: a protected queue without protectedMemory (the NVIDIA
+        # driver crashed on it in the session fuzzer), a family that does not exist, unknown flags. Each is
+        # refused with VK_ERROR_INITIALIZATION_FAILED; the session goes on.
+        for what, flags, family in (("a protected queue without protectedMemory", 1, 0),
+                                    ("a queue family that does not exist", 0, 4096),
+                                    ("unknown queue flags", 0xf0, 0)):
+            p = Peer(port)
+            try:
+                def bad_queue(p):
+                    pd = first_physical_device(p)
+                    queue_ci = struct.pack("<IBIIIB", 2, 0, flags, family, 1, 1) + struct.pack("<f", 1.0)
+                    ci = struct.pack("<IBIIB", 3, 0, 0, 1, 1) + queue_ci + struct.pack("<IBIBB", 0, 0, 0, 0, 0)
+                    return cmd("vkCreateDevice", struct.pack("<Q", pd) + b"\x01" + ci + struct.pack("<Q", DEV), seq=50)
+                after_instance(bad_queue)(p)
+                r = result_of(p, "vkCreateDevice")
+                if r != -3:
+                    fail("%s: vkCreateDevice answered %d, expected VK_ERROR_INITIALIZATION_FAILED" % (what, r))
+                elif server.poll() is not None:
+                    fail("%s: the server died" % what)
+                else:
+                    print("ok: %s: refused with VK_ERROR_INITIALIZATION_FAILED" % what, flush=True)
+            except Exception as e:  # noqa: BLE001
+                fail("%s: %s" % (what, e))
+            finally:
+                p.close()
+
         # An enum value no registry defines is not malformed input: it goes to the driver, which answers as it
         # would natively (a program built against newer headers than the server's asks about newer formats).
         p = Peer(port)
