@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "transport/socket_address.h"
 
 namespace anarchy::transport::net {
 namespace {
@@ -22,11 +23,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string errno_text(int err) { return std::strerror(err); }
-
-std::string host_port(const std::string& host, uint16_t port) {
-    bool v6 = host.find(':') != std::string::npos;
-    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
 
 int to_poll_ms(std::chrono::milliseconds t) {
     if (t.count() < 0) return -1;
@@ -74,7 +70,7 @@ bool resolve(const std::string& host, uint16_t port, bool passive, AddrInfoList&
     const std::string service = std::to_string(port);
     int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &out.head);
     if (rc != 0) {
-        if (error) *error = "cannot resolve " + host_port(host, port) + ": " +
+        if (error) *error = "cannot resolve " + format_host_port(host, port) + ": " +
                             (rc == EAI_SYSTEM ? errno_text(errno) : std::string(::gai_strerror(rc)));
         return false;
     }
@@ -89,7 +85,7 @@ void Socket::reset() {
 }
 
 Socket connect_tcp(const std::string& host, uint16_t port, std::chrono::milliseconds timeout, std::string* error) {
-    const std::string where = host_port(host, port);
+    const std::string where = format_host_port(host, port);
     AddrInfoList addrs;
     if (!resolve(host, port, false, addrs, error)) return {};
     const auto deadline = Clock::now() + timeout;
@@ -119,7 +115,7 @@ Socket connect_tcp(const std::string& host, uint16_t port, std::chrono::millisec
 }
 
 Socket listen_tcp(const std::string& host, uint16_t port, std::string* error) {
-    const std::string where = host_port(host, port);
+    const std::string where = format_host_port(host, port);
     AddrInfoList addrs;
     if (!resolve(host, port, true, addrs, error)) return {};
     std::string last = "no address";
@@ -173,18 +169,7 @@ std::string peer_address(const Socket& s) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     if (::getpeername(static_cast<int>(s.handle()), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
-    char text[INET6_ADDRSTRLEN] = {};
-    if (ss.ss_family == AF_INET) {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        if (!::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text)) return {};
-        return host_port(text, ntohs(a->sin_port));
-    }
-    if (ss.ss_family == AF_INET6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        if (!::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text)) return {};
-        return host_port(text, ntohs(a->sin6_port));
-    }
-    return {};
+    return format_address(reinterpret_cast<const sockaddr*>(&ss));
 }
 
 WaitStatus wait_readable(const Socket& s, std::chrono::milliseconds timeout, std::string* error) {

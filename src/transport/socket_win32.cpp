@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "common/log.h"
+#include "transport/socket_address.h"
 
 namespace anarchy::transport::net {
 namespace {
@@ -38,11 +39,6 @@ std::string wsa_text(int err) {
     if (text) ::LocalFree(text);
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == '.')) out.pop_back();
     return out;
-}
-
-std::string host_port(const std::string& host, uint16_t port) {
-    bool v6 = host.find(':') != std::string::npos;
-    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
 SOCKET raw(const Socket& s) { return static_cast<SOCKET>(s.handle()); }
@@ -95,7 +91,7 @@ bool resolve(const std::string& host, uint16_t port, bool passive, AddrInfoList&
     const std::string service = std::to_string(port);
     int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &out.head);
     if (rc != 0) {
-        if (error) *error = "cannot resolve " + host_port(host, port) + ": " + wsa_text(rc);
+        if (error) *error = "cannot resolve " + format_host_port(host, port) + ": " + wsa_text(rc);
         return false;
     }
     return true;
@@ -123,7 +119,7 @@ void Socket::reset() {
 }
 
 Socket connect_tcp(const std::string& host, uint16_t port, std::chrono::milliseconds timeout, std::string* error) {
-    const std::string where = host_port(host, port);
+    const std::string where = format_host_port(host, port);
     AddrInfoList addrs;
     if (!resolve(host, port, false, addrs, error)) return {};
     const auto deadline = Clock::now() + timeout;
@@ -154,7 +150,7 @@ Socket connect_tcp(const std::string& host, uint16_t port, std::chrono::millisec
 }
 
 Socket listen_tcp(const std::string& host, uint16_t port, std::string* error) {
-    const std::string where = host_port(host, port);
+    const std::string where = format_host_port(host, port);
     AddrInfoList addrs;
     if (!resolve(host, port, true, addrs, error)) return {};
     std::string last = "no address";
@@ -204,18 +200,7 @@ std::string peer_address(const Socket& s) {
     sockaddr_storage ss{};
     int len = sizeof ss;
     if (::getpeername(raw(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
-    char text[INET6_ADDRSTRLEN] = {};
-    if (ss.ss_family == AF_INET) {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        if (!::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text)) return {};
-        return host_port(text, ntohs(a->sin_port));
-    }
-    if (ss.ss_family == AF_INET6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        if (!::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text)) return {};
-        return host_port(text, ntohs(a->sin6_port));
-    }
-    return {};
+    return format_address(reinterpret_cast<const sockaddr*>(&ss));
 }
 
 WaitStatus wait_readable(const Socket& s, std::chrono::milliseconds timeout, std::string* error) {
