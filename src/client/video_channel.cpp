@@ -20,6 +20,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// A FIFO frame waits at most this long for the display to refresh (a hidden window's may never come).
+constexpr std::chrono::milliseconds kRefreshWaitLimit{250};
+
 uint32_t micros(Clock::duration d) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
     return us < 0 ? 0 : uint32_t(std::min<int64_t>(us, UINT32_MAX));
@@ -291,6 +294,21 @@ void VideoChannel::ensure_decoder(SwapchainState& sc, uint32_t codec_number, uin
     sc.decoder = std::move(made.decoder);
 }
 
+void VideoChannel::pace_fifo(SwapchainState& sc, wsi::WindowTarget* target) {
+    // FIFO: one frame per refresh of the display the window is on, none skipped.
+    const wsi::RefreshWait waited = target ? target->wait_for_refresh(kRefreshWaitLimit) : wsi::RefreshWait::NoClock;
+    if (waited != sc.last_refresh_wait) {
+        LOG_INFO("video: swapchain %llu FIFO pacing: %s", (unsigned long long)sc.id, wsi::refresh_wait_name(waited));
+        sc.last_refresh_wait = waited;
+    }
+    if (waited != wsi::RefreshWait::NoClock || refresh_interval_.count() == 0) return;
+    // A display without a clock (Xvfb) takes frames as they come, as it does from the local driver; a rate given
+    // in ANARCHY_REFRESH_HZ stands in for the missing clock.
+    auto now = Clock::now();
+    if (sc.next_display > now) std::this_thread::sleep_until(sc.next_display);
+    sc.next_display = std::max(now, sc.next_display) + refresh_interval_;
+}
+
 void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size,
                             Clock::time_point received) {
     FrameTiming t;
@@ -351,12 +369,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                 request_keyframe(h.swapchain);
             } else {
                 t.decode_us = frame.decode_us;
-                if (sc.fifo() && !headless) {
-                    // FIFO: at most one frame per display refresh, none skipped.
-                    auto now = Clock::now();
-                    if (sc.next_display > now) std::this_thread::sleep_until(sc.next_display);
-                    sc.next_display = std::max(now, sc.next_display) + refresh_interval_;
-                }
+                if (sc.fifo() && !headless) pace_fifo(sc, target.get());
                 uint8_t* pixels = into_window ? window_buffer.pixels : frame.bgra.data();
                 const uint32_t stride = into_window ? window_buffer.stride : frame.width * 4;
                 auto start = Clock::now();

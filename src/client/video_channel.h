@@ -42,6 +42,8 @@ private:
     void display_loop();
     void on_frame(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size,
                   std::chrono::steady_clock::time_point received);
+    /// FIFO pacing before a frame is shown: the window's refresh clock, else ANARCHY_REFRESH_HZ, else none.
+    void pace_fifo(SwapchainState& sc, wsi::WindowTarget* target);
     void request_keyframe(uint64_t swapchain);
     /// Opens a decoder for the stream unless the swapchain has one that fits (display thread, sc.display_mu held).
     void ensure_decoder(SwapchainState& sc, uint32_t codec, uint32_t width, uint32_t height);
@@ -71,7 +73,8 @@ private:
     std::mutex mu_;  ///< guards swapchains_
     std::map<uint64_t, std::shared_ptr<SwapchainState>> swapchains_;
     bool hud_ = false;
-    std::chrono::microseconds refresh_interval_{16667};
+    /// ANARCHY_REFRESH_HZ: FIFO's rate on displays without a refresh clock; 0 (unset) shows frames as they come.
+    std::chrono::microseconds refresh_interval_{0};
     FrameStats stats_;
 };
 

@@ -110,7 +110,8 @@ struct SwapchainState {
 
     /// Display-thread state: only the video channel's display thread touches these.
     std::unique_ptr<video::Decoder> decoder;
-    std::chrono::steady_clock::time_point next_display{};
+    std::chrono::steady_clock::time_point next_display{};  ///< FIFO at ANARCHY_REFRESH_HZ: the next frame's time
+    wsi::RefreshWait last_refresh_wait = wsi::RefreshWait::Refreshed;  ///< logged when it changes
     std::deque<std::chrono::steady_clock::time_point> display_times;  ///< for the HUD's frames per second
 
     /// Marks an image free and wakes acquirers.

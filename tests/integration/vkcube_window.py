@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """vkcube (Debian vulkan-tools) under Xvfb, natively and through `anarchy run`: both exit 0 after the same number
 of frames, and the last frame in the window (snapshot taken as the window is destroyed) matches: byte for byte
-with a lossless codec, within PSNR 40 dB with a video codec."""
+with a lossless codec, within PSNR 40 dB with a video codec. With --max-time-ratio the remote run may take at most
+that many times the native run's time (FIFO follows the display: Xvfb's screen has no refresh clock, so the local
+driver shows frames as they come and so must we); --min-remote-seconds bounds it from below (a display clock that
+must pace the remote run, e.g. ANARCHY_X11_PRESENT=1 following Xvfb's made-up 60 Hz Present clock)."""
 
 import argparse
 import os
 import sys
 import tempfile
+import time
 
 import harness
 
@@ -19,6 +23,9 @@ def main():
     ap.add_argument('--frames', type=int, default=300)
     ap.add_argument('--present-mode', type=int, default=2)
     ap.add_argument('--fault-frames', default='', help='frames whose encoding the server makes fail, e.g. 5,50')
+    ap.add_argument('--max-time-ratio', type=float, default=0, help='remote time / native time at most this')
+    ap.add_argument('--min-remote-seconds', type=float, default=0, help='the remote run takes at least this long')
+    ap.add_argument('--remote-env', action='append', default=[], help='KEY=VALUE for the remote vkcube only')
     args = ap.parse_args()
     lossless = args.codec in ('raw', 'lz4', 'lz4-delta')
     tmp = tempfile.mkdtemp(prefix='anarchy-vkcube-')
@@ -32,16 +39,21 @@ def main():
         native_png = os.path.join(tmp, 'native.ppm')
         remote_png = os.path.join(tmp, 'remote.ppm')
         import subprocess
+        started = time.monotonic()
         native = subprocess.run(cube, env={**env, 'ANARCHY_SNAPSHOT': native_png}, capture_output=True, text=True,
                                 timeout=300)
+        native_seconds = time.monotonic() - started
         if native.returncode != 0:
             print(native.stdout, native.stderr)
             sys.exit(f'native vkcube failed with {native.returncode}')
         stats = os.path.join(tmp, 'stats.csv')
+        remote_env = dict(kv.split('=', 1) for kv in args.remote_env)
+        started = time.monotonic()
         remote = subprocess.run([os.path.join(args.build, 'anarchy'), 'run', '--server', server.address,
                                  '--codec', args.codec, '--stats', stats, '--'] + cube,
-                                env={**env, 'ANARCHY_SNAPSHOT': remote_png}, capture_output=True, text=True,
-                                timeout=300)
+                                env={**env, **remote_env, 'ANARCHY_SNAPSHOT': remote_png}, capture_output=True,
+                                text=True, timeout=300)
+        remote_seconds = time.monotonic() - started
         print(remote.stderr)
         if remote.returncode != 0:
             print(remote.stdout)
@@ -52,6 +64,13 @@ def main():
         rows = f.read().splitlines()[1:]
     shown = [r for r in rows if r.split(',')[7] == '0']
     print(f'remote: {len(rows)} frames reported, {len(shown)} displayed')
+    ratio = remote_seconds / native_seconds
+    print(f'{args.frames} frames: native {native_seconds:.2f} s, remote {remote_seconds:.2f} s ({ratio:.2f}x)')
+    if args.max_time_ratio and ratio > args.max_time_ratio:
+        sys.exit(f'the remote run took {ratio:.2f} times as long as the native one (at most {args.max_time_ratio})')
+    if remote_seconds < args.min_remote_seconds:
+        sys.exit(f'the remote run took {remote_seconds:.2f} s, less than the display clock allows '
+                 f'({args.min_remote_seconds} s): FIFO did not follow it')
     if len(rows) != args.frames:
         sys.exit(f'expected {args.frames} frames in the stats, got {len(rows)}')
     if faults:

@@ -40,6 +40,7 @@ public:
           release_wait_ms_(static_cast<int>(std::min<uint32_t>(options.release_wait_ms, 10000))) {}
 
     ~WaylandWindowTarget() override {
+        if (frame_cb_) wl_callback_destroy(frame_cb_);
         for (auto& b : buffers_) destroy_buffer(b);
         if (shm_) wl_shm_destroy(shm_);
         if (surface_wrapper_) wl_proxy_wrapper_destroy(surface_wrapper_);
@@ -124,10 +125,29 @@ public:
                                      static_cast<int32_t>(b.height));
         else
             wl_surface_damage(surface_wrapper_, 0, 0, INT32_MAX, INT32_MAX);
+        // The compositor calls this back when it is ready for the next frame: FIFO waits for it.
+        if (frame_cb_) wl_callback_destroy(frame_cb_);
+        frame_cb_ = wl_surface_frame(surface_wrapper_);
+        if (frame_cb_) {
+            static const wl_callback_listener frame_listener = {on_frame_done};
+            wl_callback_add_listener(frame_cb_, &frame_listener, this);
+        }
         wl_surface_commit(surface_wrapper_);
         b.busy = true;
         if (!flush()) return {WsiStatus::SurfaceLost, {}};
         return {WsiStatus::Ok, {}};
+    }
+
+    RefreshWait wait_for_refresh(std::chrono::milliseconds limit) override {
+        if (wl_display_get_error(display_) != 0) return RefreshWait::Lost;
+        // A compositor showing nothing of the surface (hidden, minimised) may never call back: bounded.
+        const Clock::time_point deadline = Clock::now() + limit;
+        while (frame_cb_) {
+            const int left = remaining_ms(deadline);
+            if (left == 0) return RefreshWait::TimedOut;
+            if (!pump(left)) return RefreshWait::Lost;
+        }
+        return RefreshWait::Refreshed;
     }
 
     void discard_buffer(const FrameBuffer& fb) override {
@@ -156,6 +176,12 @@ private:
     static void on_global_remove(void*, wl_registry*, uint32_t) {}
 
     static void on_release(void* data, wl_buffer*) { static_cast<Buffer*>(data)->busy = false; }
+
+    static void on_frame_done(void* data, wl_callback* cb, uint32_t) {
+        auto* self = static_cast<WaylandWindowTarget*>(data);
+        if (self->frame_cb_ == cb) self->frame_cb_ = nullptr;
+        wl_callback_destroy(cb);
+    }
 
     static void on_sync_done(void* data, wl_callback* cb, uint32_t) {
         *static_cast<bool*>(data) = true;
@@ -294,6 +320,7 @@ private:
     wl_surface* surface_wrapper_ = nullptr;  ///< the program's surface, for attach/damage/commit
     wl_shm* shm_ = nullptr;
     bool damage_buffer_ = false;  ///< surface version >= 4: damage in buffer coordinates
+    wl_callback* frame_cb_ = nullptr;  ///< frame callback of the last commit, until the compositor calls it
     std::unique_ptr<Buffer> buffers_[kMaxPoolBuffers];
 };
 

@@ -1,6 +1,7 @@
 #include "client/wsi/win32_window_target.h"
 
 #include <windows.h>
+#include <dwmapi.h>
 
 #include <cstring>
 #include <mutex>
@@ -30,6 +31,15 @@ public:
         RECT r{};
         if (::IsIconic(hwnd_) || !::GetClientRect(hwnd_, &r)) return Extent2D{0, 0};
         return Extent2D{static_cast<uint32_t>(r.right - r.left), static_cast<uint32_t>(r.bottom - r.top)};
+    }
+
+    // The desktop compositor's pass is the refresh a windowed program sees: DwmFlush returns after the next one.
+    // Without composition (Windows 7 basic themes) there is no clock to follow.
+    RefreshWait wait_for_refresh(std::chrono::milliseconds) override {
+        if (!::IsWindow(hwnd_)) return RefreshWait::Lost;
+        BOOL composing = FALSE;
+        if (FAILED(::DwmIsCompositionEnabled(&composing)) || !composing) return RefreshWait::NoClock;
+        return SUCCEEDED(::DwmFlush()) ? RefreshWait::Refreshed : RefreshWait::NoClock;
     }
 
     PresentResult present(const uint8_t* bgra, uint32_t width, uint32_t height, uint32_t stride) override {

@@ -14,4 +14,14 @@ const char* wsi_status_name(WsiStatus status) {
     return "unknown";
 }
 
+const char* refresh_wait_name(RefreshWait wait) {
+    switch (wait) {
+        case RefreshWait::Refreshed: return "refreshed";
+        case RefreshWait::NoClock: return "no clock";
+        case RefreshWait::TimedOut: return "timed out";
+        case RefreshWait::Lost: return "lost";
+    }
+    return "unknown";
+}
+
 }  // namespace anarchy::client::wsi

@@ -4,6 +4,7 @@
 // thread at a time; current_extent(), name(), pixel_info() and zero_copy() may be called from any thread meanwhile.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -35,6 +36,17 @@ enum class WsiStatus : uint8_t {
 
 /// Short name of a status for logs.
 const char* wsi_status_name(WsiStatus status);
+
+/// Outcome of WindowTarget::wait_for_refresh.
+enum class RefreshWait : uint8_t {
+    Refreshed,  ///< the display refreshed since the last wait: the next FIFO frame may be shown now
+    NoClock,    ///< the display has no refresh clock to follow (Xvfb, a headless compositor): show frames as they come
+    TimedOut,   ///< no refresh within the bound (a hidden, minimised or off-screen window): show the frame anyway
+    Lost,       ///< the window or the display connection is gone
+};
+
+/// Short name for logs.
+const char* refresh_wait_name(RefreshWait wait);
 
 /// Outcome of a present.
 struct PresentResult {
@@ -108,6 +120,14 @@ public:
 
     /// Number of shared or private frame buffers allocated now (bounded; for logs and tests).
     virtual uint32_t buffer_count() const = 0;
+
+    /// FIFO pacing: waits until the display the window is on has refreshed since the previous wait (X11 Present
+    /// MSC notifications, Wayland frame callbacks, DWM compositions), at most `limit`. One frame shown per wait
+    /// gives one frame per refresh, as the local driver's FIFO would. A frame operation (same thread).
+    [[nodiscard]] virtual RefreshWait wait_for_refresh(std::chrono::milliseconds limit) {
+        (void)limit;
+        return RefreshWait::NoClock;
+    }
 };
 
 /// A factory's answer: the target, or why there is none (SurfaceLost: no such window; Error: unsupported visual).

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <sys/socket.h>
 #include <vector>
@@ -13,6 +14,7 @@
 
 #include "client/wsi/pixel_rows.h"
 #include "client/wsi/x11_error.h"
+#include "client/wsi/x11_present_clock.h"
 #include "client/wsi/x11_surface_queries.h"
 #include "client/wsi/xcb_shm_segment.h"
 #include "common/log.h"
@@ -67,7 +69,8 @@ ShmSupport probe_shm(xcb_connection_t* conn) {
 class XcbWindowTarget final : public WindowTarget {
 public:
     XcbWindowTarget(xcb_connection_t* conn, xcb_window_t window, xcb_gcontext_t gc, PixelInfo pixels,
-                    bool swap_bytes, ShmSupport shm, bool allow_fd, uint32_t max_put_bytes)
+                    bool swap_bytes, ShmSupport shm, bool allow_fd, uint32_t max_put_bytes,
+                    std::unique_ptr<X11PresentClock> clock)
         : conn_(conn),
           window_(window),
           gc_(gc),
@@ -75,9 +78,11 @@ public:
           swap_bytes_(swap_bytes),
           shm_(shm.usable),
           transport_(shm.fd_passing && allow_fd ? ShmTransport::Fd : ShmTransport::SysV),
-          max_put_bytes_(max_put_bytes) {}
+          max_put_bytes_(max_put_bytes),
+          clock_(std::move(clock)) {}
 
     ~XcbWindowTarget() override {
+        clock_.reset();
         for (Slot& s : slots_) s.segment.reset();
         if (!xcb_connection_has_error(conn_)) {
             xcb_void_cookie_t c = xcb_free_gc_checked(conn_, gc_);
@@ -134,6 +139,11 @@ public:
         } catch (...) {
             return {WsiStatus::OutOfMemory, {}};
         }
+    }
+
+    RefreshWait wait_for_refresh(std::chrono::milliseconds limit) override {
+        if (!clock_) return RefreshWait::NoClock;
+        return clock_->wait_next(limit);
     }
 
     void discard_buffer(const FrameBuffer& buffer) override {
@@ -311,6 +321,7 @@ private:
     std::array<Slot, kSlots> slots_;
     std::vector<uint8_t> staging_;          ///< one band of repacked rows (fallback path)
     std::vector<xcb_void_cookie_t> cookies_;  ///< drawing requests of the present in progress
+    std::unique_ptr<X11PresentClock> clock_;  ///< the display's refresh clock, if it has one worth following
 };
 
 }  // namespace
@@ -335,10 +346,14 @@ TargetResult make_xcb_target(xcb_connection_t* conn, xcb_window_t window, const 
         ShmSupport shm;
         // A server of the other byte order is never local; MIT-SHM would need a swap pass anyway.
         if (options.allow_shm && !env_disables_shm() && !swap) shm = probe_shm(conn);
+        auto clock = X11PresentClock::open(conn, window, info->root);
+        const bool paced = clock != nullptr;
         auto target = std::make_unique<XcbWindowTarget>(conn, window, gc, info->pixels, swap, shm,
-                                                        options.allow_fd_passing, options.max_request_bytes);
-        LOG_DEBUG("wsi", "window 0x%x (%ux%u, depth %u): %s", window, info->extent.width, info->extent.height,
-                  info->pixels.depth, target->name());
+                                                        options.allow_fd_passing, options.max_request_bytes,
+                                                        std::move(clock));
+        LOG_DEBUG("wsi", "window 0x%x (%ux%u, depth %u): %s, FIFO %s", window, info->extent.width,
+                  info->extent.height, info->pixels.depth, target->name(),
+                  paced ? "paced by the Present MSC" : "unpaced (no display clock)");
         return {WsiStatus::Ok, std::move(target)};
     } catch (const std::bad_alloc&) {
         return {WsiStatus::OutOfMemory, nullptr};

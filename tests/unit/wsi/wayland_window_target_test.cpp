@@ -194,6 +194,27 @@ TEST_F(WaylandTargetTest, CopyAndZeroCopyFramesReachTheScreen) {
     expect_on_screen(frame2, a.buffer.stride);
 }
 
+TEST_F(WaylandTargetTest, FifoWaitsForTheCompositorsFrameCallback) {
+    using std::chrono::milliseconds;
+    TargetResult r = make_wayland_target(program->display, program->surface);
+    ASSERT_EQ(r.status, WsiStatus::Ok);
+    WindowTarget& t = *r.target;
+    // Nothing committed yet: nothing to wait for.
+    EXPECT_EQ(t.wait_for_refresh(milliseconds(100)), RefreshWait::Refreshed);
+    const auto frame = make_pattern(kWidth, kHeight, kWidth * 4, 9);
+    ASSERT_TRUE(t.present(frame.data(), kWidth, kHeight, kWidth * 4).ok());
+    ASSERT_EQ(t.wait_for_refresh(milliseconds(2000)), RefreshWait::Refreshed);
+    const auto start = std::chrono::steady_clock::now();
+    constexpr int kFrames = 10;
+    for (int i = 0; i < kFrames; ++i) {
+        ASSERT_TRUE(t.present(frame.data(), kWidth, kHeight, kWidth * 4).ok());
+        ASSERT_EQ(t.wait_for_refresh(milliseconds(2000)), RefreshWait::Refreshed) << "frame " << i;
+    }
+    // Weston's headless output repaints at 60 Hz: one frame per repaint (a lower bound only, with a margin).
+    EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(kFrames * 16 * 3 / 4));
+    expect_on_screen(frame, kWidth * 4);
+}
+
 TEST_F(WaylandTargetTest, PoolStaysBoundedAndProgramKeepsItsEvents) {
     TargetResult r = make_wayland_target(program->display, program->surface);
     ASSERT_EQ(r.status, WsiStatus::Ok);

@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <thread>
 
+#include "client/wsi/x11_present_clock.h"
 #include "x11_test_support.h"
 
 namespace anarchy::client::wsi::test {
@@ -278,6 +281,48 @@ TEST_F(XcbTargetMiscTest, EnvironmentVariableTurnsOffShm) {
     TargetResult d = make_xcb_target(x.get(), w.id());
     ASSERT_TRUE(d.target);
     EXPECT_STREQ(d.target->name(), "xcb+MIT-SHM");  // Xvfb on a Unix socket: shared memory by default
+}
+
+TEST_F(XcbTargetMiscTest, FifoFollowsThePresentClockOnlyWhereTheScreenHasOne) {
+    using std::chrono::milliseconds;
+    TestWindow w(x, 320, 240);
+    // Xvfb's modes carry no timings: no clock to follow, so FIFO frames show as they come, as natively there.
+    EXPECT_FALSE(x11_screen_has_refresh_clock(x.get(), x.screen()->root));
+    TargetResult plain = make_xcb_target(x.get(), w.id());
+    ASSERT_TRUE(plain.target);
+    EXPECT_EQ(plain.target->wait_for_refresh(milliseconds(100)), RefreshWait::NoClock);
+
+    // Forced onto Present's clock (Xvfb makes one up at 60 Hz): each wait ends one refresh later.
+    setenv("ANARCHY_X11_PRESENT", "1", 1);
+    TargetResult paced = make_xcb_target(x.get(), w.id());
+    unsetenv("ANARCHY_X11_PRESENT");
+    ASSERT_TRUE(paced.target);
+    ASSERT_EQ(paced.target->wait_for_refresh(milliseconds(1000)), RefreshWait::Refreshed);
+    const auto frame = make_pattern(320, 240, 320 * 4, 7);
+    const auto start = std::chrono::steady_clock::now();
+    constexpr int kFrames = 10;
+    for (int i = 0; i < kFrames; ++i) {
+        EXPECT_TRUE(paced.target->present(frame.data(), 320, 240, 320 * 4).ok());
+        ASSERT_EQ(paced.target->wait_for_refresh(milliseconds(1000)), RefreshWait::Refreshed);
+    }
+    // A lower bound only (a loaded machine is slower, never faster): 10 refreshes of 16.7 ms, less a margin.
+    EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(kFrames * 16 * 3 / 4));
+    // TearDown: neither Present's events nor errors reached the program's queue.
+}
+
+TEST_F(XcbTargetMiscTest, PresentClockOfAVanishedWindowTimesOut) {
+    auto w = std::make_unique<TestWindow>(x, 64, 64);
+    setenv("ANARCHY_X11_PRESENT", "1", 1);
+    TargetResult r = make_xcb_target(x.get(), w->id());
+    unsetenv("ANARCHY_X11_PRESENT");
+    ASSERT_TRUE(r.target);
+    ASSERT_EQ(r.target->wait_for_refresh(std::chrono::milliseconds(1000)), RefreshWait::Refreshed);
+    w.reset();
+    x.sync();
+    // The notification request fails (its error is dropped); the wait ends at its bound and the connection lives.
+    EXPECT_EQ(r.target->wait_for_refresh(std::chrono::milliseconds(100)), RefreshWait::TimedOut);
+    EXPECT_EQ(xcb_connection_has_error(x.get()), 0);
+    r.target.reset();
 }
 
 TEST_F(XcbTargetMiscTest, MissingWindowFailsCleanly) {
