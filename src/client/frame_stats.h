@@ -26,6 +26,7 @@ struct FrameTiming {
     uint32_t wait_us = 0;      ///< arrival -> drawing, decode excluded: queued behind other frames, FIFO pacing
     uint32_t present_us = 0;   ///< drawing into the window (pacing wait excluded)
     uint32_t total_us = 0;     ///< vkQueuePresentKHR -> the frame is in the window
+    uint32_t bitrate_kbps = 0; ///< the rate the frame was encoded at; 0 for lossless codecs
 };
 
 class FrameStats {

@@ -67,6 +67,7 @@ std::unique_ptr<VideoChannel> VideoChannel::open(const std::string& address, uin
     ch->codec_ = settings.codec;
     protocol::encode(e, settings);
     if (!ch->conn_->send(transport::FrameType::Control, e.bytes(), error)) return nullptr;
+    if (const char* a = std::getenv("ANARCHY_ADAPTIVE_BITRATE")) ch->adaptive_bitrate_ = std::strcmp(a, "0") != 0;
     const char* hud = std::getenv("ANARCHY_HUD");
     ch->hud_ = hud && std::strcmp(hud, "0") != 0 && *hud;
     if (const char* hz = std::getenv("ANARCHY_REFRESH_HZ")) {
@@ -294,6 +295,16 @@ void VideoChannel::ensure_decoder(SwapchainState& sc, uint32_t codec_number, uin
     sc.decoder = std::move(made.decoder);
 }
 
+void VideoChannel::adapt_bitrate(Clock::time_point received, size_t bytes, uint32_t encoded_kbps,
+                                 uint32_t transfer_us) {
+    auto decision = bitrate_.on_frame(received, bytes, encoded_kbps, transfer_us);
+    if (!decision) return;
+    LOG_INFO("video: bitrate %u -> %u kbit/s: %s", encoded_kbps, decision->kbps, decision->why.c_str());
+    protocol::WireEncoder e;
+    protocol::encode(e, protocol::BitrateRequest{decision->kbps});
+    conn_->send(transport::FrameType::Control, e.bytes());
+}
+
 void VideoChannel::pace_fifo(SwapchainState& sc, wsi::WindowTarget* target) {
     // FIFO: one frame per refresh of the display the window is on, none skipped.
     const wsi::RefreshWait waited = target ? target->wait_for_refresh(kRefreshWaitLimit) : wsi::RefreshWait::NoClock;
@@ -334,6 +345,8 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                                 h.times.queue_us;
     const uint32_t until_received = micros(received - presented_at);
     t.transfer_us = until_received > server_sum ? until_received - server_sum : 0;
+    t.bitrate_kbps = h.bitrate_kbps;
+    if (!t.dropped && adaptive_bitrate_) adapt_bitrate(received, size, h.bitrate_kbps, t.transfer_us);
 
     bool shown = false;
     std::unique_lock<std::mutex> displaying(sc.display_mu);
@@ -381,8 +394,10 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                         fps = (sc.display_times.size() - 1) /
                               std::chrono::duration<double>(sc.display_times.back() - sc.display_times.front()).count();
                     char line1[96], line2[160];
-                    std::snprintf(line1, sizeof line1, "%.1f fps  %s %ux%u  %.1f KB", fps, t.codec.c_str(), h.width,
-                                  h.height, size / 1024.0);
+                    char rate[32] = "";
+                    if (h.bitrate_kbps) std::snprintf(rate, sizeof rate, "  %.1f Mbit/s", h.bitrate_kbps / 1e3);
+                    std::snprintf(line1, sizeof line1, "%.1f fps  %s %ux%u  %.1f KB%s", fps, t.codec.c_str(), h.width,
+                                  h.height, size / 1024.0, rate);
                     std::snprintf(line2, sizeof line2, "render %.1f cap %.1f enc %.1f net %.1f dec %.1f ms",
                                   h.times.render_us / 1e3, (h.times.capture_us + h.times.convert_us) / 1e3,
                                   h.times.encode_us / 1e3, t.transfer_us / 1e3, t.decode_us / 1e3);

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "client/bitrate_controller.h"
 #include "client/frame_stats.h"
 #include "client/wsi_objects.h"
 #include "protocol/frame_messages.h"
@@ -45,6 +46,9 @@ private:
     /// FIFO pacing before a frame is shown: the window's refresh clock, else ANARCHY_REFRESH_HZ, else none.
     void pace_fifo(SwapchainState& sc, wsi::WindowTarget* target);
     void request_keyframe(uint64_t swapchain);
+    /// Feeds a frame to the bitrate controller and sends the server what it decides (display thread).
+    void adapt_bitrate(std::chrono::steady_clock::time_point received, size_t bytes, uint32_t encoded_kbps,
+                       uint32_t transfer_us);
     /// Opens a decoder for the stream unless the swapchain has one that fits (display thread, sc.display_mu held).
     void ensure_decoder(SwapchainState& sc, uint32_t codec, uint32_t width, uint32_t height);
     void mark_all_lost();
@@ -73,6 +77,8 @@ private:
     std::mutex mu_;  ///< guards swapchains_
     std::map<uint64_t, std::shared_ptr<SwapchainState>> swapchains_;
     bool hud_ = false;
+    bool adaptive_bitrate_ = true;  ///< ANARCHY_ADAPTIVE_BITRATE=0 keeps the rate the stream started at
+    BitrateController bitrate_;     ///< display thread only
     /// ANARCHY_REFRESH_HZ: FIFO's rate on displays without a refresh clock; 0 (unset) shows frames as they come.
     std::chrono::microseconds refresh_interval_{0};
     FrameStats stats_;

@@ -21,6 +21,7 @@ enum class VideoMessage : uint32_t {
     Frame = 4,           ///< server -> client: one presented frame (encoded), or a note that it was dropped
     RequestKeyframe = 5, ///< client -> server: u64 swapchain; the decoder lost its reference
     FrameHandled = 6,    ///< client -> server: u64 swapchain; one frame was displayed (flow control)
+    SetBitrate = 7,      ///< client -> server: BitrateRequest; what the link carries now
 };
 
 /// What the client asks for; sent once when the channel opens.
@@ -35,6 +36,11 @@ struct EncoderChosen {
     uint64_t swapchain = 0;
     uint32_t ok = 0;          ///< 0: no encoder could be created; frames of this swapchain will not come
     std::string description;  ///< e.g. "h264: h264_nvenc unavailable (...), using libx264 (software)"
+};
+
+/// The rate every video encoder of the session should aim at from now on (the client measured the link).
+struct BitrateRequest {
+    uint32_t kbps = 0;
 };
 
 struct ImageReleased {
@@ -61,6 +67,7 @@ struct FrameHeader {
     uint32_t flags = 0;
     uint32_t codec = 0;  ///< video::CodecKind
     uint32_t width = 0, height = 0;
+    uint32_t bitrate_kbps = 0;  ///< the rate the encoder aimed at for this frame; 0 for lossless codecs
     ServerStageTimes times;
 };
 
@@ -77,6 +84,10 @@ inline void encode(WireEncoder& e, const EncoderChosen& m) {
     e.u32(m.ok);
     e.string(m.description.c_str());
 }
+inline void encode(WireEncoder& e, const BitrateRequest& m) {
+    e.u32(uint32_t(VideoMessage::SetBitrate));
+    e.u32(m.kbps);
+}
 inline void encode(WireEncoder& e, const ImageReleased& m) {
     e.u32(uint32_t(VideoMessage::ImageReleased));
     e.u64(m.swapchain);
@@ -92,6 +103,7 @@ inline void encode(WireEncoder& e, const FrameHeader& m, uint64_t payload_size) 
     e.u32(m.codec);
     e.u32(m.width);
     e.u32(m.height);
+    e.u32(m.bitrate_kbps);
     e.u32(m.times.render_us);
     e.u32(m.times.capture_us);
     e.u32(m.times.convert_us);
@@ -103,7 +115,7 @@ inline void encode(WireEncoder& e, const FrameHeader& m, uint64_t payload_size) 
 [[nodiscard]] inline bool decode_kind(WireDecoder& d, VideoMessage& kind) {
     uint32_t k = 0;
     if (!d.u32(k)) return false;
-    if (k < 1 || k > 6) return d.fail("unknown video message kind " + std::to_string(k));
+    if (k < 1 || k > 7) return d.fail("unknown video message kind " + std::to_string(k));
     kind = VideoMessage(k);
     return true;
 }
@@ -120,11 +132,12 @@ inline void encode(WireEncoder& e, const FrameHeader& m, uint64_t payload_size) 
 [[nodiscard]] inline bool decode(WireDecoder& d, EncoderChosen& m) {
     return d.u64(m.swapchain) && d.u32(m.ok) && decode_string(d, m.description, 4096);
 }
+[[nodiscard]] inline bool decode(WireDecoder& d, BitrateRequest& m) { return d.u32(m.kbps); }
 [[nodiscard]] inline bool decode(WireDecoder& d, ImageReleased& m) { return d.u64(m.swapchain) && d.u32(m.image_index); }
 /// Leaves the decoder at the payload's first byte; payload_size is checked against what is left.
 [[nodiscard]] inline bool decode(WireDecoder& d, FrameHeader& m, uint64_t& payload_size) {
     if (!(d.u64(m.swapchain) && d.u32(m.image_index) && d.u64(m.present_id) && d.u32(m.flags) && d.u32(m.codec) &&
-          d.u32(m.width) && d.u32(m.height) && d.u32(m.times.render_us) && d.u32(m.times.capture_us) &&
+          d.u32(m.width) && d.u32(m.height) && d.u32(m.bitrate_kbps) && d.u32(m.times.render_us) && d.u32(m.times.capture_us) &&
           d.u32(m.times.convert_us) && d.u32(m.times.encode_us) && d.u32(m.times.queue_us) && d.u64(payload_size)))
         return false;
     if (payload_size != d.remaining()) return d.fail("frame payload size does not match the message");

@@ -131,6 +131,13 @@ void FrameStreamer::read_loop() {
             uint64_t sc = 0;
             ok = d.u64(sc);
             keyframe_wanted_ = true;
+        } else if (ok && kind == protocol::VideoMessage::SetBitrate) {
+            protocol::BitrateRequest m;
+            ok = protocol::decode(d, m);
+            if (ok && (m.kbps < kMinBitrateKbps || m.kbps > kMaxBitrateKbps))
+                ok = d.fail("bitrate " + std::to_string(m.kbps) + " kbit/s is outside " +
+                            std::to_string(kMinBitrateKbps) + ".." + std::to_string(kMaxBitrateKbps));
+            if (ok) bitrate_wanted_kbps_ = m.kbps;
         } else if (ok && kind == protocol::VideoMessage::FrameHandled) {
             uint64_t id = 0;
             ok = d.u64(id);
@@ -463,6 +470,8 @@ void FrameStreamer::open_encoder(Swapchain& sc) {
     es.keyframe_interval = 0;
     if (s) {
         es.bitrate_kbps = s->bitrate_kbps;
+        // The client's estimate of the link replaces the rate it started with.
+        if (const uint32_t wanted = bitrate_wanted_kbps_.load(); wanted && s->quality < 0) es.bitrate_kbps = wanted;
         if (s->quality >= 0) es.quality = s->quality;
         es.prefer_hardware = s->prefer_hardware != 0;
     }
@@ -479,6 +488,23 @@ void FrameStreamer::open_encoder(Swapchain& sc) {
     protocol::WireEncoder e;
     protocol::encode(e, chosen);
     send(transport::FrameType::Video, e);
+}
+
+bool FrameStreamer::apply_bitrate(Swapchain& sc) {
+    const uint32_t wanted = bitrate_wanted_kbps_.load();
+    const uint32_t now = sc.encoder->bitrate_kbps();
+    if (wanted == 0 || now == 0 || now == wanted) return true;
+    if (sc.encoder->set_bitrate_kbps(wanted)) {
+        LOG_INFO("session %llu: swapchain %llu: %s now aims at %u kbit/s (was %u; the client measured the link)",
+                 (unsigned long long)session_.number(), (unsigned long long)sc.id, sc.encoder->name(), wanted, now);
+        return true;
+    }
+    // This backend takes a rate only when opened: a new encoder, whose first frame is a key frame.
+    LOG_INFO("session %llu: swapchain %llu: reopening %s at %u kbit/s (was %u; the client measured the link)",
+             (unsigned long long)session_.number(), (unsigned long long)sc.id, sc.encoder->name(), wanted, now);
+    sc.encoder.reset();
+    open_encoder(sc);
+    return sc.encoder != nullptr;
 }
 
 void FrameStreamer::process(Job& job, uint32_t) {
@@ -521,6 +547,11 @@ void FrameStreamer::process(Job& job, uint32_t) {
         send_dropped(h);
         return;
     }
+    if (!apply_bitrate(sc)) {
+        job.capturer->release(job.ticket);
+        send_dropped(h);
+        return;
+    }
     if (keyframe_wanted_.exchange(false)) sc.encoder->request_keyframe();
     video::FrameView frame;
     if (view.format == capture::OutputFormat::I420)
@@ -548,6 +579,7 @@ void FrameStreamer::process(Job& job, uint32_t) {
     h.codec = uint32_t(out.codec);
     h.flags = out.keyframe ? protocol::kFrameKeyframe : 0;
     h.times.encode_us = out.encode_us;
+    h.bitrate_kbps = sc.encoder->bitrate_kbps();
     protocol::WireEncoder f;
     protocol::encode(f, h, out.bytes.size());
     sc.frames_sent++;

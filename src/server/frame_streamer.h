@@ -83,6 +83,9 @@ private:
         std::atomic<uint64_t> frames_handled{0};
     };
     static constexpr uint64_t kMaxUnshown = 2;
+    /// Rates a client may ask for (VideoMessage::SetBitrate), kbit/s.
+    static constexpr uint32_t kMinBitrateKbps = 100;
+    static constexpr uint32_t kMaxBitrateKbps = 1000000;
     struct Job {
         std::shared_ptr<Swapchain> sc;
         capture::FrameCapturer* capturer = nullptr;
@@ -103,6 +106,9 @@ private:
     void process(Job& job, uint32_t queued_us);
     /// Opens the swapchain's encoder if it has none yet and tells the client which one (worker thread).
     void open_encoder(Swapchain& sc);
+    /// Moves the swapchain's encoder to the rate the client asked for last, reopening it if it cannot change in
+    /// place (worker thread). False if no encoder could be opened again.
+    bool apply_bitrate(Swapchain& sc);
     void send(transport::FrameType type, const protocol::WireEncoder& e, const uint8_t* extra = nullptr,
               size_t extra_size = 0);
     /// The header every message about this job's frame starts from.
@@ -127,6 +133,7 @@ private:
     std::deque<Job> jobs_;
     bool stopping_ = false;
     std::atomic<bool> keyframe_wanted_{false};
+    std::atomic<uint32_t> bitrate_wanted_kbps_{0};  ///< the client's last SetBitrate; 0: none yet
     uint64_t frames_encoded_ = 0;  ///< worker thread only
     std::thread reader_;
     std::thread worker_;

@@ -125,6 +125,16 @@ public:
     bool is_hardware() const override { return backend_.hardware; }
     PixelFormat input_format() const override { return PixelFormat::I420; }
     void request_keyframe() override { keyframe_requested_ = true; }
+    uint32_t bitrate_kbps() const override { return uint32_t(ctx_->bit_rate / 1000); }
+    bool set_bitrate_kbps(uint32_t kbps) override {
+        // Constant quality (bit_rate 0) has no target to move; the VBV stays one frame long at the new rate.
+        if (!backend_.live_bitrate || ctx_->bit_rate == 0 || kbps == 0) return false;
+        const int64_t bps = int64_t(kbps) * 1000;
+        ctx_->bit_rate = bps;
+        ctx_->rc_max_rate = bps;
+        ctx_->rc_buffer_size = int(std::min<int64_t>(bps / std::max(ctx_->framerate.num, 1), INT32_MAX));
+        return true;
+    }
 
 protected:
     CodecStatus encode_frame(const FrameView& frame, EncodedFrame& out) override {

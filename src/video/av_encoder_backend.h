@@ -38,6 +38,9 @@ struct AvEncoderBackend {
     /// Sets backend fields and private options. The common low-latency fields (size, time base, no B-frames,
     /// GOP, rate control with a one-frame VBV, colour tags, threads) are set on ctx already.
     void (*configure)(const AvEncoderConfig& config, AVCodecContext* ctx, AVDictionary** options);
+    /// libavcodec's wrapper passes a changed bit_rate/rc_max_rate/rc_buffer_size on to the open encoder (libx264's
+    /// x264_encoder_reconfig, NVENC's dynamic bitrate change); the others must be opened again for a new rate.
+    bool live_bitrate = false;
 };
 
 extern const AvEncoderBackend kH264NvencBackend;

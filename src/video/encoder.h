@@ -57,6 +57,14 @@ public:
     virtual PixelFormat input_format() const = 0;
     /// Makes the next encoded frame a key frame that a fresh decoder can start from.
     virtual void request_keyframe() = 0;
+    /// The rate the encoder aims at, in kbit/s; 0 for codecs without one (lossless, constant quality).
+    virtual uint32_t bitrate_kbps() const { return 0; }
+    /// Aims at a new rate from the next frame on, without a key frame. False when this backend cannot change it
+    /// while open (the caller opens a new encoder with the rate instead) or has no rate to change.
+    virtual bool set_bitrate_kbps(uint32_t kbps) {
+        (void)kbps;
+        return false;
+    }
 
     CodecKind codec() const { return codec_; }
     uint32_t width() const { return width_; }

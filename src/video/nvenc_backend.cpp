@@ -46,8 +46,8 @@ void configure_nvenc(const AvEncoderConfig& config, AVCodecContext* ctx, AVDicti
 
 }  // namespace
 
-const AvEncoderBackend kH264NvencBackend = {"h264_nvenc", CodecKind::H264, true, true, false, configure_nvenc};
-const AvEncoderBackend kHevcNvencBackend = {"hevc_nvenc", CodecKind::Hevc, true, true, false, configure_nvenc};
-const AvEncoderBackend kAv1NvencBackend = {"av1_nvenc", CodecKind::Av1, true, true, false, configure_nvenc};
+const AvEncoderBackend kH264NvencBackend = {"h264_nvenc", CodecKind::H264, true, true, false, configure_nvenc, true};
+const AvEncoderBackend kHevcNvencBackend = {"hevc_nvenc", CodecKind::Hevc, true, true, false, configure_nvenc, true};
+const AvEncoderBackend kAv1NvencBackend = {"av1_nvenc", CodecKind::Av1, true, true, false, configure_nvenc, true};
 
 }  // namespace anarchy::video

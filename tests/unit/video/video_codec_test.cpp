@@ -302,6 +302,48 @@ TEST_P(VideoCodec, ConstantBitrateModeStaysNearItsBudget) {
     EXPECT_LT(p_frame_bytes / (frames - 1), 2 * 6250u) << c.encoder->name();
 }
 
+// The client's link estimate moves the rate of an open stream: in place where the backend can (libx264), the
+// frames after the change shrink to the new budget and keep decoding without a key frame; elsewhere the encoder
+// says no and the server opens a new one at the rate.
+TEST_P(VideoCodec, BitrateChangesWhileStreaming) {
+    EncoderSettings s;
+    s.codec = GetParam();
+    s.width = 320;
+    s.height = 240;
+    s.fps = 30;
+    s.bitrate_kbps = 3000;
+    EncoderCreation c = create_encoder(s);
+    ASSERT_TRUE(c.encoder) << c.reason;
+    EXPECT_EQ(c.encoder->bitrate_kbps(), 3000u);
+    auto dec = make_decoder(GetParam(), 320, 240);
+    EncodedFrame packet;
+    DecodedFrame picture;
+    auto run = [&](uint32_t from, uint32_t frames) {
+        size_t bytes = 0;
+        for (uint32_t t = from; t < from + frames; ++t) {
+            const auto frame = test::make_scene_bgra(320, 240, t);
+            EXPECT_TRUE(c.encoder->encode(bgra_view(frame, 320, 240), packet)) << t;
+            if (t > from) bytes += packet.bytes.size();
+            EXPECT_EQ(packet.keyframe, t == 0) << t;
+            EXPECT_TRUE(dec->decode(packet.bytes.data(), packet.bytes.size(), picture)) << t;
+        }
+        return bytes / (frames - 1);
+    };
+    const size_t before = run(0, 12);
+    if (!c.encoder->set_bitrate_kbps(500)) {
+        // libx265 and the AV1 encoders take a rate only when opened: the refusal must leave the stream as it was.
+        EXPECT_EQ(c.encoder->bitrate_kbps(), 3000u) << c.encoder->name() << " refused but changed its rate";
+        run(12, 3);
+        return;
+    }
+    EXPECT_EQ(c.encoder->bitrate_kbps(), 500u);
+    run(12, 6);  // the one-frame VBV settles at once, but give rate control a few frames
+    const size_t after = run(18, 12);
+    // 3000 and 500 kbit/s at 30 fps: 12500 and 2083 bytes a frame.
+    EXPECT_LT(after * 3, before) << c.encoder->name() << ": " << before << " -> " << after << " bytes a frame";
+    EXPECT_LT(after, 2 * 2083u) << c.encoder->name();
+}
+
 TEST_P(VideoCodec, IntraRefreshSettingEncodesEveryFrame) {
     EncoderSettings s;
     s.codec = GetParam();
