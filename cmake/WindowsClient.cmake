@@ -77,6 +77,24 @@ if(ANARCHY_WINDOWS_LOADER)
   add_dependencies(Vulkan::Vulkan vulkan_loader)
 endif()
 
+# Without futexes, GCC 12's libstdc++ waits on std::latch, std::barrier and std::counting_semaphore through a pool
+# whose waiter can miss the last notify and sleep forever (tests/programs/start_latch.h: a one-in-ten hang under
+# Wine). Code built for Windows uses a mutex and a condition variable instead; this keeps the headers out.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  file(GLOB_RECURSE _windows_sources
+    ${PROJECT_SOURCE_DIR}/src/common/* ${PROJECT_SOURCE_DIR}/src/protocol/* ${PROJECT_SOURCE_DIR}/src/transport/*
+    ${PROJECT_SOURCE_DIR}/src/video/* ${PROJECT_SOURCE_DIR}/src/client/* ${PROJECT_SOURCE_DIR}/src/cli/*
+    ${PROJECT_SOURCE_DIR}/tests/programs/*.cpp ${PROJECT_SOURCE_DIR}/tests/programs/*.h)
+  list(FILTER _windows_sources INCLUDE REGEX "\\.(cpp|h)$")
+  foreach(_source ${_windows_sources})
+    file(STRINGS "${_source}" _waits REGEX "^#include <(latch|barrier|semaphore)>")
+    if(_waits)
+      message(FATAL_ERROR "${_source}: ${_waits} hangs at times with GCC ${CMAKE_CXX_COMPILER_VERSION}'s mingw "
+                          "libstdc++; use a mutex and a condition variable (tests/programs/start_latch.h)")
+    endif()
+  endforeach()
+endif()
+
 enable_testing()
 add_subdirectory(codegen)
 add_subdirectory(src/common)

@@ -3,9 +3,9 @@
 // area); the main thread submits them together between a prologue and a read-back epilogue.
 #include "programs.h"
 #include "scene.h"
+#include "start_latch.h"
 
 #include <exception>
-#include <latch>
 #include <thread>
 
 namespace anarchy::testprog {
@@ -80,7 +80,7 @@ Output run_multithread(TestContext& ctx) {
     cmds[0] = ctx.allocate_command_buffer(main_pool);
     cmds[kThreads + 1] = ctx.allocate_command_buffer(main_pool);
 
-    std::latch start(kThreads);
+    StartLatch start(kThreads);
     std::exception_ptr errors[kThreads];
     std::thread threads[kThreads];
     for (uint32_t q = 0; q < kThreads; ++q)

@@ -5,8 +5,8 @@
 // the threads wrote. 20 rounds. Output: a checksum per round.
 #include "memory_util.h"
 #include "programs.h"
+#include "start_latch.h"
 
-#include <barrier>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -45,7 +45,7 @@ Output run_threads_writing(TestContext& ctx) {
     std::vector<uint8_t> model(kBytes, 0);
     std::vector<uint32_t> checksums;
     for (uint32_t round = 0; round < kRounds; ++round) {
-        std::barrier start(2);
+        StartLatch start(2);
         std::vector<std::thread> threads;
         for (uint32_t t = 0; t < 2; ++t)
             threads.emplace_back([&, t] {
