@@ -101,9 +101,9 @@ int main(int argc, char** argv) {
     run->add_option("--server", server_addr, "HOST:PORT of `anarchy serve`")->required();
     anarchy::cli::StreamOptions stream;
     run->add_option("--codec", stream.codec,
-                    "Frame codec: raw, lz4, lz4-delta, lz4-tiles, h264, hevc, av1 (default: lz4-tiles on loopback, h264 "
-                    "otherwise)")
-        ->check(CLI::IsMember({"raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "hevc", "av1"}));
+                    "Frame codec: auto, raw, lz4, lz4-delta, lz4-tiles, h264, hevc, av1 (default auto: lossless when the "
+                    "measured link carries 2 Gbit/s, else h264; a lossless stream that queues on the link moves to h264)")
+        ->check(CLI::IsMember({"auto", "raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "hevc", "av1"}));
     run->add_option("--bitrate", stream.bitrate_kbps, "Video bitrate in kbit/s (0: chosen from the resolution)")
         ->check(CLI::Range(0, 1000000));
     run->add_option("--quality", stream.quality, "Constant quality instead of a bitrate (CRF/CQ scale of the codec)")
@@ -117,8 +117,8 @@ int main(int argc, char** argv) {
     bool no_check = false;
     auto* connect_cmd = app.add_subcommand("connect", "Use the Anarchy server at HOST:PORT for every program (config file)");
     connect_cmd->add_option("server", connect.server, "HOST:PORT of `anarchy serve`")->required();
-    connect_cmd->add_option("--codec", connect.codec, "Frame codec to ask for")
-        ->check(CLI::IsMember({"raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "hevc", "av1"}));
+    connect_cmd->add_option("--codec", connect.codec, "Frame codec to ask for (default auto, as for run)")
+        ->check(CLI::IsMember({"auto", "raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "hevc", "av1"}));
     connect_cmd->add_flag("--no-check", no_check, "Write the setting without checking that the server answers");
 
     anarchy::cli::DemoOptions demo_opts;
@@ -132,8 +132,8 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::IsMember({"auto", "none", "window", "headless"}));
     demo->add_option("--codec", demo_opts.codec,
-                     "Frame codec of the remote run (raw, lz4, lz4-delta, lz4-tiles, h264, hevc, av1)")
-        ->check(CLI::IsMember({"raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "hevc", "av1"}));
+                     "Frame codec of the remote run (auto, raw, lz4, lz4-delta, lz4-tiles, h264, hevc, av1)")
+        ->check(CLI::IsMember({"auto", "raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "hevc", "av1"}));
 
     CLI11_PARSE(app, argc, argv);
 

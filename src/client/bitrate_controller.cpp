@@ -23,9 +23,11 @@ std::string describe(const char* what, uint32_t median_us, uint32_t base_us, dou
 }  // namespace
 
 std::optional<BitrateController::Decision> BitrateController::on_frame(Clock::time_point arrived, uint64_t bytes,
-                                                                       uint32_t encoded_kbps, uint32_t transfer_us) {
-    if (encoded_kbps == 0) return std::nullopt;
-    if (ceiling_ == 0) {
+                                                                       uint32_t encoded_kbps, uint32_t transfer_us,
+                                                                       bool lossless) {
+    if (encoded_kbps == 0 && !lossless) return std::nullopt;
+    if (window_start_ == Clock::time_point{}) window_start_ = arrived;
+    if (ceiling_ == 0 && !lossless) {
         ceiling_ = encoded_kbps;
         target_ = encoded_kbps;
         floor_ = std::max<uint32_t>(250, ceiling_ / 32);
@@ -35,14 +37,14 @@ std::optional<BitrateController::Decision> BitrateController::on_frame(Clock::ti
     transfers_.push_back(transfer_us);
     window_bytes_ += bytes;
     if (arrived - window_start_ < kWindow) return std::nullopt;
-    auto decision = judge(arrived);
+    auto decision = judge(arrived, lossless);
     window_start_ = arrived;
     transfers_.clear();
     window_bytes_ = 0;
     return decision;
 }
 
-std::optional<BitrateController::Decision> BitrateController::judge(Clock::time_point now) {
+std::optional<BitrateController::Decision> BitrateController::judge(Clock::time_point now, bool lossless) {
     if (transfers_.size() < kMinFrames) return std::nullopt;
     std::nth_element(transfers_.begin(), transfers_.begin() + transfers_.size() / 2, transfers_.end());
     const uint32_t median = transfers_[transfers_.size() / 2];
@@ -55,6 +57,14 @@ std::optional<BitrateController::Decision> BitrateController::judge(Clock::time_
     // Queueing: transfer time well above the unloaded one (doubled, and by at least 8 ms: a frame interval at
     // 120 Hz). The new rate is below both the current one and what actually got through.
     const bool queueing = median > base + std::max<uint32_t>(8000, base);
+    if (lossless) {
+        // No rate to move: only a codec that fits the link helps, and switching costs sharpness for good.
+        const bool overloaded = median > base + std::max<uint32_t>(kLosslessQueueingUs, 2 * base);
+        overloaded_windows_ = overloaded ? overloaded_windows_ + 1 : 0;
+        if (overloaded_windows_ < kOverloadedToSwitch) return std::nullopt;
+        overloaded_windows_ = 0;
+        return Decision{0, true, describe("lossless frames do not fit the link", median, base, arriving_kbps)};
+    }
     const bool calm = median <= base + std::max<uint32_t>(4000, base / 2);
     calm_windows_ = calm ? calm_windows_ + 1 : 0;
     calm_since_queueing_ = queueing ? 0 : calm_since_queueing_ + 1;
@@ -78,7 +88,7 @@ std::optional<BitrateController::Decision> BitrateController::judge(Clock::time_
     target_ = next;
     last_change_ = now;
     calm_windows_ = 0;
-    return Decision{next, describe(what, median, base, arriving_kbps)};
+    return Decision{next, false, describe(what, median, base, arriving_kbps)};
 }
 
 }  // namespace anarchy::client

@@ -18,16 +18,18 @@ class BitrateController {
 public:
     using Clock = std::chrono::steady_clock;
 
-    /// A new rate to ask for, and why (for the log and the HUD).
+    /// A new rate to ask for, or (lossless streams) a video codec to switch to, and why (for the log).
     struct Decision {
         uint32_t kbps = 0;
+        bool to_video = false;  ///< lossless frames have queued on the link for kOverloadedToSwitch windows
         std::string why;
     };
 
-    /// One frame arrived: its encoded size, the rate it was encoded at (0: a lossless codec, which has no rate to
-    /// move), and its time on the link (FrameTiming::transfer_us). Returns a decision when the rate should change.
+    /// One frame arrived: its encoded size, the rate it was encoded at (0 for a lossless codec or constant
+    /// quality, which have no rate to move), whether it is lossless, and its time on the link
+    /// (FrameTiming::transfer_us). Returns a decision when the rate or the codec should change.
     std::optional<Decision> on_frame(Clock::time_point arrived, uint64_t bytes, uint32_t encoded_kbps,
-                                     uint32_t transfer_us);
+                                     uint32_t transfer_us, bool lossless = false);
 
     /// The rate last asked for (or the stream's own before any request); 0 before the first rated frame.
     uint32_t target_kbps() const { return target_; }
@@ -36,9 +38,13 @@ public:
 
     static constexpr std::chrono::milliseconds kWindow{500};
     static constexpr std::chrono::milliseconds kHold{1000};  ///< at least this long between two changes
+    /// Lossless frames are given up for a video codec only after queueing this many windows in a row (4 s), by
+    /// at least kLosslessQueueingUs: a busy machine delays frames too, but not for that long by that much.
+    static constexpr uint32_t kOverloadedToSwitch = 8;
+    static constexpr uint32_t kLosslessQueueingUs = 30000;
 
 private:
-    std::optional<Decision> judge(Clock::time_point now);
+    std::optional<Decision> judge(Clock::time_point now, bool lossless);
 
     uint32_t ceiling_ = 0;
     uint32_t floor_ = 0;
@@ -50,6 +56,7 @@ private:
     uint32_t calm_windows_ = 0;        ///< consecutive windows near the unloaded transfer time
     uint32_t calm_since_queueing_ = 0; ///< windows since the link last fell behind
     uint32_t limit_seen_ = 0;          ///< kbit/s that got through when the link last fell behind
+    uint32_t overloaded_windows_ = 0;  ///< consecutive windows of lossless frames queueing on the link
     Clock::time_point last_change_{};
 };
 

@@ -28,16 +28,70 @@ uint32_t micros(Clock::duration d) {
     return us < 0 ? 0 : uint32_t(std::min<int64_t>(us, UINT32_MAX));
 }
 
-protocol::StreamSettings settings_from_environment(const std::string& address) {
-    protocol::StreamSettings s;
-    if (std::optional<std::string> codec = client_setting("ANARCHY_CODEC", "codec")) {
-        s.codec = *codec;
-    } else {
-        // Lossless where bandwidth is plentiful (same machine), a video codec over a real link.
-        bool loopback = address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
-                        address.rfind("[::1]", 0) == 0;
-        s.codec = loopback ? "lz4-tiles" : "h264";
+// The codec for `--codec auto`: lossless where the link carries at least this much, a video codec below.
+// 2 Gbit/s is 2560x1600 BGRA at 144 Hz compressed about 30:1, which lz4-tiles reaches on desktop-like content
+// (fewer changed tiles) and not on games; the controller moves a stream that does not fit to H.264 later.
+constexpr double kLosslessLinkGbps = 2.0;
+// What the link probe sends: long enough that the round trip is a small part of it on a fast link, short enough
+// to cost a tenth of a second on a 200 Mbit/s one.
+constexpr uint32_t kLinkProbeBytes = 4u << 20;
+
+const char* fallback_video_codec() {
+    return video::codec_built(video::CodecKind::H264) ? "h264" : nullptr;
+}
+
+// Seconds until `bytes` asked of the server have arrived; negative if the probe failed.
+double time_probe(transport::Connection& conn, uint32_t bytes) {
+    protocol::WireEncoder e;
+    e.u32(uint32_t(protocol::VideoMessage::LinkProbe));
+    e.u32(bytes);
+    const auto start = Clock::now();
+    if (!conn.send(transport::FrameType::Control, e.bytes())) return -1;
+    transport::Frame f;
+    std::string err;
+    if (!conn.receive(f, std::chrono::milliseconds(5000), &err)) {
+        LOG_WARN("video: the link probe got no answer: %s", err.c_str());
+        return -1;
     }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    protocol::WireDecoder d(f.payload.data(), f.payload.size(), nullptr);
+    protocol::VideoMessage kind{};
+    uint64_t size = 0;
+    if (f.type != transport::FrameType::Video || !protocol::decode_kind(d, kind) ||
+        kind != protocol::VideoMessage::LinkProbeData || !d.u64(size) || size != bytes || d.remaining() != size) {
+        LOG_WARN("video: the link probe's answer is not one");
+        return -1;
+    }
+    return seconds;
+}
+
+// The link's rate in Gbit/s from a small probe and a large one: their difference leaves out the round trip and
+// whatever each probe costs regardless of its size. 0 if a probe failed. Before the channel's threads start.
+double probe_link_gbps(transport::Connection& conn) {
+    constexpr uint32_t kSmall = 64u << 10;
+    const double small = time_probe(conn, kSmall);
+    const double large = small < 0 ? -1 : time_probe(conn, kLinkProbeBytes);
+    if (large < 0) return 0;
+    const double seconds = std::max(large - small, 1e-6);
+    LOG_INFO("video: link probe: %u bytes in %.2f ms, %u in %.2f ms", kSmall, small * 1e3, kLinkProbeBytes,
+             large * 1e3);
+    return (kLinkProbeBytes - kSmall) * 8 / seconds / 1e9;
+}
+
+bool is_loopback(const std::string& address) {
+    return address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 || address.rfind("[::1]", 0) == 0;
+}
+
+bool env_on(const char* name) {
+    const char* v = std::getenv(name);
+    return v && *v && std::strcmp(v, "0") != 0;
+}
+
+protocol::StreamSettings settings_from_environment(bool* automatic) {
+    protocol::StreamSettings s;
+    std::optional<std::string> codec = client_setting("ANARCHY_CODEC", "codec");
+    *automatic = !codec || *codec == "auto";
+    if (!*automatic) s.codec = *codec;
     if (auto kind = video::parse_codec_kind(s.codec); kind && !video::codec_built(*kind)) {
         LOG_WARN("video: this driver cannot decode %s (built without video decoders); using lz4-tiles", s.codec.c_str());
         s.codec = "lz4-tiles";
@@ -63,7 +117,24 @@ std::unique_ptr<VideoChannel> VideoChannel::open(const std::string& address, uin
     mine.session_token = token;
     if (!transport::client_handshake(*ch->conn_, mine, &theirs, error)) return nullptr;
     protocol::WireEncoder e;
-    const protocol::StreamSettings settings = settings_from_environment(address);
+    bool automatic = false;
+    protocol::StreamSettings settings = settings_from_environment(&automatic);
+    if (automatic && is_loopback(address) && !env_on("ANARCHY_LINK_PROBE")) {
+        // The same machine: no link to spare, and a frame that waits waits for a core, which a video codec
+        // (more work per frame) would not give back. ANARCHY_LINK_PROBE=1 treats it as a link (tests, proxies).
+        settings.codec = "lz4-tiles";
+        LOG_INFO("video: codec auto: the server is on this machine; lz4-tiles");
+    } else if (automatic) {
+        // `--codec auto` (the default): lossless if the measured link carries it, else a video codec; a lossless
+        // stream that later queues on the link moves to the video codec (adapt_bitrate).
+        const double gbps = probe_link_gbps(*ch->conn_);
+        const char* video = fallback_video_codec();
+        double lossless_gbps = kLosslessLinkGbps;
+        if (const char* t = std::getenv("ANARCHY_LOSSLESS_GBPS")) lossless_gbps = std::strtod(t, nullptr);
+        settings.codec = gbps >= lossless_gbps || gbps == 0 || !video ? "lz4-tiles" : video;
+        ch->auto_codec_ = video && settings.codec == "lz4-tiles";
+        std::fprintf(stderr, "anarchy: codec auto: the link carried %.2f Gbit/s; %s\n", gbps, settings.codec.c_str());
+    }
     ch->codec_ = settings.codec;
     protocol::encode(e, settings);
     if (!ch->conn_->send(transport::FrameType::Control, e.bytes(), error)) return nullptr;
@@ -295,13 +366,24 @@ void VideoChannel::ensure_decoder(SwapchainState& sc, uint32_t codec_number, uin
     sc.decoder = std::move(made.decoder);
 }
 
-void VideoChannel::adapt_bitrate(Clock::time_point received, size_t bytes, uint32_t encoded_kbps,
+void VideoChannel::adapt_bitrate(Clock::time_point received, size_t bytes, const protocol::FrameHeader& h,
                                  uint32_t transfer_us) {
-    auto decision = bitrate_.on_frame(received, bytes, encoded_kbps, transfer_us);
+    const bool lossless = h.codec <= uint32_t(video::kLastCodecKind) && !video::is_video_codec(video::CodecKind(h.codec));
+    // A lossless stream the user asked for stays lossless; only `auto` may trade it for a video codec.
+    if (lossless && !auto_codec_) return;
+    auto decision = bitrate_.on_frame(received, bytes, h.bitrate_kbps, transfer_us, lossless);
     if (!decision) return;
-    LOG_INFO("video: bitrate %u -> %u kbit/s: %s", encoded_kbps, decision->kbps, decision->why.c_str());
     protocol::WireEncoder e;
-    protocol::encode(e, protocol::BitrateRequest{decision->kbps});
+    if (decision->to_video) {
+        const char* video = fallback_video_codec();
+        std::fprintf(stderr, "anarchy: codec auto: %s; switching to %s\n", decision->why.c_str(), video);
+        auto_codec_ = false;
+        codec_ = video;
+        protocol::encode(e, protocol::CodecSwitch{video});
+    } else {
+        LOG_INFO("video: bitrate %u -> %u kbit/s: %s", h.bitrate_kbps, decision->kbps, decision->why.c_str());
+        protocol::encode(e, protocol::BitrateRequest{decision->kbps});
+    }
     conn_->send(transport::FrameType::Control, e.bytes());
 }
 
@@ -346,7 +428,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     const uint32_t until_received = micros(received - presented_at);
     t.transfer_us = until_received > server_sum ? until_received - server_sum : 0;
     t.bitrate_kbps = h.bitrate_kbps;
-    if (!t.dropped && adaptive_bitrate_) adapt_bitrate(received, size, h.bitrate_kbps, t.transfer_us);
+    if (!t.dropped && adaptive_bitrate_) adapt_bitrate(received, size, h, t.transfer_us);
 
     bool shown = false;
     std::unique_lock<std::mutex> displaying(sc.display_mu);

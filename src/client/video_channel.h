@@ -47,7 +47,7 @@ private:
     void pace_fifo(SwapchainState& sc, wsi::WindowTarget* target);
     void request_keyframe(uint64_t swapchain);
     /// Feeds a frame to the bitrate controller and sends the server what it decides (display thread).
-    void adapt_bitrate(std::chrono::steady_clock::time_point received, size_t bytes, uint32_t encoded_kbps,
+    void adapt_bitrate(std::chrono::steady_clock::time_point received, size_t bytes, const protocol::FrameHeader& h,
                        uint32_t transfer_us);
     /// Opens a decoder for the stream unless the swapchain has one that fits (display thread, sc.display_mu held).
     void ensure_decoder(SwapchainState& sc, uint32_t codec, uint32_t width, uint32_t height);
@@ -78,6 +78,7 @@ private:
     std::map<uint64_t, std::shared_ptr<SwapchainState>> swapchains_;
     bool hud_ = false;
     bool adaptive_bitrate_ = true;  ///< ANARCHY_ADAPTIVE_BITRATE=0 keeps the rate the stream started at
+    bool auto_codec_ = false;       ///< `--codec auto` chose lossless: it may still move to a video codec
     BitrateController bitrate_;     ///< display thread only
     /// ANARCHY_REFRESH_HZ: FIFO's rate on displays without a refresh clock; 0 (unset) shows frames as they come.
     std::chrono::microseconds refresh_interval_{0};

@@ -22,7 +22,13 @@ enum class VideoMessage : uint32_t {
     RequestKeyframe = 5, ///< client -> server: u64 swapchain; the decoder lost its reference
     FrameHandled = 6,    ///< client -> server: u64 swapchain; one frame was displayed (flow control)
     SetBitrate = 7,      ///< client -> server: BitrateRequest; what the link carries now
+    LinkProbe = 8,       ///< client -> server, before StreamSettings: u32 bytes; send that many back
+    LinkProbeData = 9,   ///< server -> client: the probe's bytes (a blob), to time the link with
+    SwitchCodec = 10,    ///< client -> server: CodecSwitch; lossless frames do not fit the link
 };
+
+/// Largest LinkProbe the server answers.
+constexpr uint32_t kMaxLinkProbeBytes = 16u << 20;
 
 /// What the client asks for; sent once when the channel opens.
 struct StreamSettings {
@@ -41,6 +47,11 @@ struct EncoderChosen {
 /// The rate every video encoder of the session should aim at from now on (the client measured the link).
 struct BitrateRequest {
     uint32_t kbps = 0;
+};
+
+/// Every swapchain of the session moves to this codec (its next frame is a key frame of it).
+struct CodecSwitch {
+    std::string codec;
 };
 
 struct ImageReleased {
@@ -88,6 +99,10 @@ inline void encode(WireEncoder& e, const BitrateRequest& m) {
     e.u32(uint32_t(VideoMessage::SetBitrate));
     e.u32(m.kbps);
 }
+inline void encode(WireEncoder& e, const CodecSwitch& m) {
+    e.u32(uint32_t(VideoMessage::SwitchCodec));
+    e.string(m.codec.c_str());
+}
 inline void encode(WireEncoder& e, const ImageReleased& m) {
     e.u32(uint32_t(VideoMessage::ImageReleased));
     e.u64(m.swapchain);
@@ -115,7 +130,7 @@ inline void encode(WireEncoder& e, const FrameHeader& m, uint64_t payload_size) 
 [[nodiscard]] inline bool decode_kind(WireDecoder& d, VideoMessage& kind) {
     uint32_t k = 0;
     if (!d.u32(k)) return false;
-    if (k < 1 || k > 7) return d.fail("unknown video message kind " + std::to_string(k));
+    if (k < 1 || k > 10) return d.fail("unknown video message kind " + std::to_string(k));
     kind = VideoMessage(k);
     return true;
 }
@@ -133,6 +148,7 @@ inline void encode(WireEncoder& e, const FrameHeader& m, uint64_t payload_size) 
     return d.u64(m.swapchain) && d.u32(m.ok) && decode_string(d, m.description, 4096);
 }
 [[nodiscard]] inline bool decode(WireDecoder& d, BitrateRequest& m) { return d.u32(m.kbps); }
+[[nodiscard]] inline bool decode(WireDecoder& d, CodecSwitch& m) { return decode_string(d, m.codec, 32); }
 [[nodiscard]] inline bool decode(WireDecoder& d, ImageReleased& m) { return d.u64(m.swapchain) && d.u32(m.image_index); }
 /// Leaves the decoder at the payload's first byte; payload_size is checked against what is left.
 [[nodiscard]] inline bool decode(WireDecoder& d, FrameHeader& m, uint64_t& payload_size) {

@@ -138,6 +138,22 @@ void FrameStreamer::read_loop() {
                 ok = d.fail("bitrate " + std::to_string(m.kbps) + " kbit/s is outside " +
                             std::to_string(kMinBitrateKbps) + ".." + std::to_string(kMaxBitrateKbps));
             if (ok) bitrate_wanted_kbps_ = m.kbps;
+        } else if (ok && kind == protocol::VideoMessage::LinkProbe) {
+            uint32_t bytes = 0;
+            ok = d.u32(bytes);
+            if (ok && bytes > protocol::kMaxLinkProbeBytes) ok = d.fail("link probe of " + std::to_string(bytes) + " bytes");
+            if (ok) send_probe(bytes);
+        } else if (ok && kind == protocol::VideoMessage::SwitchCodec) {
+            protocol::CodecSwitch m;
+            ok = protocol::decode(d, m);
+            if (ok && !video::parse_codec_kind(m.codec)) ok = d.fail("unknown codec '" + m.codec + "'");
+            if (ok) {
+                LOG_INFO("session %llu: the client asks for %s (its link does not carry the frames)",
+                         (unsigned long long)session_.number(), m.codec.c_str());
+                std::lock_guard<std::mutex> lock(mu_);
+                if (settings_) settings_->codec = m.codec;
+                codec_wanted_ = uint32_t(*video::parse_codec_kind(m.codec)) + 1;
+            }
         } else if (ok && kind == protocol::VideoMessage::FrameHandled) {
             uint64_t id = 0;
             ok = d.u64(id);
@@ -490,7 +506,31 @@ void FrameStreamer::open_encoder(Swapchain& sc) {
     send(transport::FrameType::Video, e);
 }
 
-bool FrameStreamer::apply_bitrate(Swapchain& sc) {
+void FrameStreamer::send_probe(uint32_t bytes) {
+    // Bytes no compression shrinks, so the link, not LZ4, is what the client times.
+    std::vector<uint64_t> filler((size_t(bytes) + 7) / 8);
+    uint64_t x = 0x9e3779b97f4a7c15ull ^ bytes;
+    for (uint64_t& word : filler) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        word = x;
+    }
+    protocol::WireEncoder e;
+    e.u32(uint32_t(protocol::VideoMessage::LinkProbeData));
+    e.u64(bytes);
+    send(transport::FrameType::Video, e, reinterpret_cast<const uint8_t*>(filler.data()), bytes);
+}
+
+bool FrameStreamer::apply_client_requests(Swapchain& sc) {
+    // A codec switch first: the new encoder opens at the client's rate anyway.
+    if (const uint32_t codec = codec_wanted_.load(); codec && sc.encoder && uint32_t(sc.encoder->codec()) + 1 != codec) {
+        LOG_INFO("session %llu: swapchain %llu: %s -> %s", (unsigned long long)session_.number(),
+                 (unsigned long long)sc.id, sc.encoder->name(), video::to_string(video::CodecKind(codec - 1)));
+        sc.encoder.reset();
+        open_encoder(sc);
+        return sc.encoder != nullptr;
+    }
     const uint32_t wanted = bitrate_wanted_kbps_.load();
     const uint32_t now = sc.encoder->bitrate_kbps();
     if (wanted == 0 || now == 0 || now == wanted) return true;
@@ -547,7 +587,7 @@ void FrameStreamer::process(Job& job, uint32_t) {
         send_dropped(h);
         return;
     }
-    if (!apply_bitrate(sc)) {
+    if (!apply_client_requests(sc)) {
         job.capturer->release(job.ticket);
         send_dropped(h);
         return;

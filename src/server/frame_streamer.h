@@ -106,9 +106,11 @@ private:
     void process(Job& job, uint32_t queued_us);
     /// Opens the swapchain's encoder if it has none yet and tells the client which one (worker thread).
     void open_encoder(Swapchain& sc);
-    /// Moves the swapchain's encoder to the rate the client asked for last, reopening it if it cannot change in
-    /// place (worker thread). False if no encoder could be opened again.
-    bool apply_bitrate(Swapchain& sc);
+    /// Moves the swapchain's encoder to the codec and rate the client asked for last, reopening it where it
+    /// cannot change in place (worker thread). False if no encoder could be opened again.
+    bool apply_client_requests(Swapchain& sc);
+    /// Answers a LinkProbe: `bytes` of incompressible filler (reader thread).
+    void send_probe(uint32_t bytes);
     void send(transport::FrameType type, const protocol::WireEncoder& e, const uint8_t* extra = nullptr,
               size_t extra_size = 0);
     /// The header every message about this job's frame starts from.
@@ -134,6 +136,7 @@ private:
     bool stopping_ = false;
     std::atomic<bool> keyframe_wanted_{false};
     std::atomic<uint32_t> bitrate_wanted_kbps_{0};  ///< the client's last SetBitrate; 0: none yet
+    std::atomic<uint32_t> codec_wanted_{0};         ///< the client's last SwitchCodec as CodecKind + 1; 0: none
     uint64_t frames_encoded_ = 0;  ///< worker thread only
     std::thread reader_;
     std::thread worker_;

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Quality follows the link: vkcube streams H.264 through a proxy that passes the server's bytes freely, then at a
-limited rate, then freely again. While the link is limited the client must ask for a lower bitrate within a few
-seconds and frames must keep arriving; once the limit is lifted the bitrate must go back up. Phases are told
-apart by the stats file (one flushed row per frame) as it grows; the bitrate each frame was encoded at is its last
-column."""
+"""Quality follows the link: vkcube streams through a proxy that passes the server's bytes freely, then at a
+limited rate, then freely again. Phases are told apart by the stats file (one flushed row per frame) as it grows;
+the codec and the bitrate each frame was encoded at are in its columns. Scenarios:
+- bitrate: H.264; while the link is limited the client must ask for a lower bitrate within a few seconds and
+  frames must keep arriving; once the limit is lifted the bitrate must go back up.
+- lossless-to-video: `--codec auto` on a link measured fast enough for lossless (ANARCHY_LINK_PROBE=1 makes the
+  client probe the proxied loopback link; ANARCHY_LOSSLESS_GBPS lowers the bar to what the proxy carries); when
+  the limit makes lossless frames queue, the stream must move to H.264 and frames keep arriving.
+- slow-link: `--codec auto` on a link limited from the start: the probe must pick H.264 for the first frame."""
 
 import argparse
 import os
@@ -80,6 +84,7 @@ def rows(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', required=True)
+    ap.add_argument('--scenario', choices=['bitrate', 'lossless-to-video', 'slow-link'], default='bitrate')
     ap.add_argument('--limit-kbps', type=int, default=1500)
     ap.add_argument('--free-seconds', type=float, default=4)
     ap.add_argument('--limited-seconds', type=float, default=10)
@@ -92,10 +97,19 @@ def main():
         proxy = ThrottlingProxy(server.address)
         env = x.env(harness.native_env())
         env['ANARCHY_LOG'] = 'info'
+        codec = ['--codec', 'h264']
+        if args.scenario != 'bitrate':
+            codec = ['--codec', 'auto']
+            env['ANARCHY_LINK_PROBE'] = '1'
+        if args.scenario == 'lossless-to-video':
+            env['ANARCHY_LOSSLESS_GBPS'] = '0.05'
+        if args.scenario == 'slow-link':
+            proxy.rate = 20e6 / 8
+            args.free_seconds = args.limited_seconds = args.recovery_seconds = 0
         cube = ['vkcube', '--c', '10000000']
         with open(client_log, 'w') as log:
-            proc = subprocess.Popen([os.path.join(args.build, 'anarchy'), 'run', '--server', proxy.address,
-                                     '--codec', 'h264', '--stats', stats, '--'] + cube,
+            proc = subprocess.Popen([os.path.join(args.build, 'anarchy'), 'run', '--server', proxy.address]
+                                    + codec + ['--stats', stats, '--'] + cube,
                                     env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.time() + 60
@@ -105,7 +119,8 @@ def main():
                 time.sleep(0.1)
             time.sleep(args.free_seconds)
             free = len(rows(stats))
-            proxy.rate = args.limit_kbps * 1000 / 8
+            if args.scenario != 'slow-link':
+                proxy.rate = args.limit_kbps * 1000 / 8
             limited_from = time.time()
             time.sleep(args.limited_seconds)
             limited = len(rows(stats))
@@ -126,6 +141,31 @@ def main():
         server_log = server.log_tail(400)
 
     table = rows(stats)
+    with open(client_log) as f:
+        said = f.read()
+    if args.scenario == 'slow-link':
+        chose = [line for line in said.splitlines() if 'codec auto' in line]
+        print('\n'.join(chose))
+        print(f'first frame: {table[0][4]}')
+        if table[0][4] != 'h264':
+            sys.exit(f'on a 20 Mbit/s link the first frame came as {table[0][4]}, not h264')
+        print('ok')
+        return
+    if args.scenario == 'lossless-to-video':
+        codecs = [r[4] for r in table]
+        switched = codecs.index('h264') if 'h264' in codecs else None
+        print(f'frames: {free} free (first {codecs[0]}), {limited - free} limited to {args.limit_kbps} kbit/s, '
+              f'{recovered - limited} after; first h264 frame: {switched}')
+        print('\n'.join(line for line in said.splitlines() if 'codec auto' in line))
+        shown_h264 = [r for r in table[free:limited] if r[4] == 'h264' and r[7] == '0']
+        if codecs[0] != 'lz4-tiles':
+            sys.exit(f'the stream started as {codecs[0]}, not lz4-tiles')
+        if switched is None or switched < free:
+            sys.exit('the stream did not move to h264 while lossless frames did not fit the link')
+        if len(shown_h264) < 10:
+            sys.exit(f'only {len(shown_h264)} h264 frames were shown while the link was limited')
+        print('ok')
+        return
     rate = lambda r: int(r[18])
     shown = lambda part: [r for r in part if r[7] == '0']
     start_rate = rate(table[0])
@@ -139,8 +179,7 @@ def main():
     print(f'bitrate: started at {start_rate} kbit/s, lowest while limited {lowest}, '
           f'at the end of the limit {limited_rates[-1] if limited_rates else "-"}, highest after {highest_after}, '
           f'last {after_rates[-1] if after_rates else "-"}')
-    with open(client_log) as f:
-        changes = [line.strip() for line in f if 'video: bitrate' in line]
+    changes = [line.strip() for line in said.splitlines() if 'video: bitrate' in line]
     print(f'{len(changes)} bitrate changes logged by the client, e.g.:')
     for line in changes[:3] + changes[-2:]:
         print('  ' + line[-200:])

@@ -83,6 +83,28 @@ TEST(BitrateController, FallsToWhatTheLinkCarriesThenClimbsBack) {
     for (uint32_t d : l.decisions) EXPECT_LE(d, 8000u);
 }
 
+TEST(BitrateController, LosslessFramesThatQueueMoveToVideoOnlyAfterFourSeconds) {
+    BitrateController c;
+    auto t = Clock::now();
+    // A busy machine: frames late by up to 20 ms now and then never make the stream give up lossless.
+    for (int i = 0; i < 1200; ++i) {
+        auto d = c.on_frame(t += milliseconds(16), 200000, 0, i % 7 == 0 ? 21000 : 1000, true);
+        EXPECT_FALSE(d) << "frame " << i;
+    }
+    // The link falls behind for good: 120 ms on it (frames queue behind one another).
+    int switched_after = -1;
+    for (int i = 0; i < 600 && switched_after < 0; ++i) {
+        if (auto d = c.on_frame(t += milliseconds(40), 200000, 0, 120000, true)) {
+            EXPECT_TRUE(d->to_video);
+            EXPECT_NE(d->why.find("lossless"), std::string::npos);
+            switched_after = i;
+        }
+    }
+    // Eight half-second windows of 40 ms frames: about 100 frames, not fewer.
+    EXPECT_GE(switched_after, 95);
+    EXPECT_LE(switched_after, 130);
+}
+
 TEST(BitrateController, AtMostOneChangeASecond) {
     Link l;
     l.run(milliseconds(2000), 0);
