@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <string>
@@ -197,6 +199,24 @@ DecoderCreation create_lossless_decoder(const DecoderSettings& s) {
 }
 
 #if ANARCHY_HAVE_LIBAV
+// Whether libvdpau has a driver to load. Without one, opening a VDPAU device makes libvdpau print "Failed to open
+// VDPAU backend ..." on the program's stderr (it falls back to the NVIDIA name), which a user reads as an error.
+bool vdpau_driver_installed() {
+    std::vector<std::filesystem::path> dirs;
+    if (const char* d = std::getenv("VDPAU_DRIVER_PATH")) dirs.emplace_back(d);
+    for (const char* d : {"/usr/lib/x86_64-linux-gnu/vdpau", "/usr/lib/aarch64-linux-gnu/vdpau", "/usr/lib64/vdpau",
+                          "/usr/lib/vdpau"})
+        dirs.emplace_back(d);
+    std::error_code ec;
+    for (const auto& dir : dirs) {
+        for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            if (name.rfind("libvdpau_", 0) == 0 && name.rfind("libvdpau_trace", 0) != 0) return true;
+        }
+    }
+    return false;
+}
+
 DecoderCreation create_video_decoder(const DecoderSettings& s) {
     DecoderCreation c;
     const std::string codec = to_string(s.codec);
@@ -210,6 +230,10 @@ DecoderCreation create_video_decoder(const DecoderSettings& s) {
         const AVHWDeviceType hw = av_hwdevice_find_type_by_name(name.c_str());
         if (hw != AV_HWDEVICE_TYPE_NONE && !s.prefer_hardware) {
             failures.push_back(name + " skipped (prefer_hardware is off)");
+            continue;
+        }
+        if (hw == AV_HWDEVICE_TYPE_VDPAU && !vdpau_driver_installed()) {
+            failures.push_back(name + " skipped (no VDPAU driver installed)");
             continue;
         }
         const char* decoder_name = hw != AV_HWDEVICE_TYPE_NONE ? av_hardware_capable_decoder(s.codec) : name.c_str();
