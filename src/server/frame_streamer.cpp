@@ -80,6 +80,13 @@ void FrameStreamer::stop() {
     jobs_.clear();
     capturers_.clear();
     swapchains_.clear();
+    // The devices outlive the streamer (the session destroys them next); our semaphores go now, once no capture
+    // waits on them.
+    while (!chain_semaphores_.empty()) {
+        const VkDevice device = chain_semaphores_.begin()->first;
+        if (session_.vk().DeviceWaitIdle) session_.vk().DeviceWaitIdle(device);
+        destroy_chain_semaphores_locked(device);
+    }
 }
 
 void FrameStreamer::attach(std::unique_ptr<transport::Connection> conn) {
@@ -249,6 +256,7 @@ void FrameStreamer::forget_device(VkDevice device) {
     });
     for (auto it = capturers_.begin(); it != capturers_.end();)
         it = it->first.first == device ? capturers_.erase(it) : std::next(it);
+    destroy_chain_semaphores_locked(device);
     for (auto it = swapchains_.begin(); it != swapchains_.end();)
         it = it->second->device == device ? swapchains_.erase(it) : std::next(it);
 }
@@ -286,14 +294,47 @@ capture::FrameCapturer* FrameStreamer::capturer_for(VkDevice device, uint32_t fa
     return raw;
 }
 
-void FrameStreamer::consume_waits(VkQueue queue, const std::vector<VkSemaphore>& waits) {
-    if (waits.empty()) return;
+void FrameStreamer::consume_waits(VkQueue queue, const std::vector<VkSemaphore>& waits, VkSemaphore signal) {
+    if (waits.empty() && !signal) return;
     std::vector<VkPipelineStageFlags> stages(waits.size(), VK_PIPELINE_STAGE_ALL_COMMANDS_BIT);
     VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
     si.waitSemaphoreCount = uint32_t(waits.size());
     si.pWaitSemaphores = waits.data();
     si.pWaitDstStageMask = stages.data();
+    si.signalSemaphoreCount = signal ? 1 : 0;
+    si.pSignalSemaphores = &signal;
     session_.vk().QueueSubmit(queue, 1, &si, VK_NULL_HANDLE);
+}
+
+VkSemaphore FrameStreamer::take_chain_semaphore(VkDevice device) {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto& pool = chain_semaphores_[device].free;
+        if (!pool.empty()) {
+            VkSemaphore s = pool.back();
+            pool.pop_back();
+            return s;
+        }
+    }
+    VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
+    VkSemaphore s = VK_NULL_HANDLE;
+    if (session_.vk().CreateSemaphore(device, &info, nullptr, &s) != VK_SUCCESS) return VK_NULL_HANDLE;
+    std::lock_guard<std::mutex> lock(mu_);
+    chain_semaphores_[device].all.push_back(s);
+    return s;
+}
+
+void FrameStreamer::give_back_chain_semaphore(VkDevice device, VkSemaphore s) {
+    if (!s) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    chain_semaphores_[device].free.push_back(s);
+}
+
+void FrameStreamer::destroy_chain_semaphores_locked(VkDevice device) {
+    auto it = chain_semaphores_.find(device);
+    if (it == chain_semaphores_.end()) return;
+    for (VkSemaphore s : it->second.all) session_.vk().DestroySemaphore(device, s, nullptr);
+    chain_semaphores_.erase(it);
 }
 
 bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<VkSemaphore>& waits,
@@ -301,8 +342,12 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
     const auto received = Clock::now();
     auto s = settings(kSettingsWait);
     const bool video_codec = s && video::is_video_codec(*video::parse_codec_kind(s->codec));
-    bool waits_used = false;
-    for (const PresentEntry& entry : entries) {
+    // Every capture must wait for the present's semaphores, but a binary semaphore has one waiter: the first
+    // capture waits on them and signals a semaphore of ours that the next capture waits on, and so on down the
+    // swapchains of the present (the captures run one after another; the rendering is done before the first).
+    VkSemaphore chain = VK_NULL_HANDLE;  ///< signalled by the previous entry's capture
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const PresentEntry& entry = entries[i];
         std::shared_ptr<Swapchain> sc;
         {
             std::lock_guard<std::mutex> lock(mu_);
@@ -325,14 +370,18 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
         std::string err;
         job.capturer = s ? capturer_for(sc->device, family, &err) : nullptr;
         if (!s) err = "the client's video channel never sent its stream settings";
-        const std::vector<VkSemaphore> none;
-        const auto& my_waits = waits_used ? none : waits;
+        const std::vector<VkSemaphore> my_waits = i == 0 ? waits : chain ? std::vector<VkSemaphore>{chain}
+                                                                        : std::vector<VkSemaphore>{};
+        VkSemaphore next = VK_NULL_HANDLE;
+        if (i + 1 < entries.size() && !my_waits.empty()) next = take_chain_semaphore(sc->device);
+        std::vector<VkSemaphore> signals;
+        if (next) signals.push_back(next);
         if (job.capturer) {
             auto want = video_codec ? capture::OutputFormat::I420 : capture::OutputFormat::Bgra8;
             // A full ring means the encoder is behind: wait a little for a slot rather than queue more.
             for (int attempt = 0; attempt < 200; ++attempt) {
                 auto r = job.capturer->submit(queue, my_waits, sc->images[entry.image_index], sc->format, sc->extent,
-                                              VK_IMAGE_LAYOUT_PRESENT_SRC_KHR, want);
+                                              VK_IMAGE_LAYOUT_PRESENT_SRC_KHR, want, signals);
                 if (r.ok()) {
                     job.ticket = r.ticket;
                     job.captured = true;
@@ -355,9 +404,13 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
         if (!job.captured) {
             LOG_WARN("session %llu: frame %llu not captured: %s", (unsigned long long)session_.number(),
                      (unsigned long long)entry.present_id, err.c_str());
-            consume_waits(queue, my_waits);
+            // The chain goes on without this capture; the semaphore it would have waited on is not known to be
+            // free again until the device is forgotten.
+            consume_waits(queue, my_waits, next);
+        } else if (i > 0) {
+            job.chain_in = chain;  // free again once this capture has finished
         }
-        waits_used = true;
+        chain = next;
         std::lock_guard<std::mutex> lock(mu_);
         ++sc->in_flight;
         jobs_.push_back(std::move(job));
@@ -466,6 +519,7 @@ void FrameStreamer::drop(Job& job) {
     if (job.captured) {
         // The image may be reused once the copy has read it: wait for that before saying so.
         auto w = job.capturer->wait(job.ticket, kCaptureWaitNs);
+        if (w.ok()) give_back_chain_semaphore(job.sc->device, job.chain_in);
         job.capturer->release(job.ticket);
         if (!w.ok())
             LOG_WARN("session %llu: dropped capture failed: %s", (unsigned long long)session_.number(), w.error.c_str());
@@ -554,6 +608,7 @@ void FrameStreamer::process(Job& job, uint32_t) {
     }
     auto w = job.capturer->wait(job.ticket, kCaptureWaitNs);
     const auto captured_at = Clock::now();
+    if (w.ok()) give_back_chain_semaphore(job.sc->device, job.chain_in);
     protocol::WireEncoder rel;
     protocol::encode(rel, protocol::ImageReleased{job.entry.swapchain, job.entry.image_index});
     if (!w.ok()) {

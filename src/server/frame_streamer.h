@@ -92,6 +92,9 @@ private:
         capture::CaptureTicket ticket;
         bool captured = false;  ///< false: dropped at submit, only the release and a dropped notice go out
         bool prepare = false;   ///< no frame: open the swapchain's encoder ahead of its first frame
+        /// The semaphore the previous capture of the same present signalled and this one waits on (ours, from
+        /// chain_semaphores_), given back once this capture has finished.
+        VkSemaphore chain_in = VK_NULL_HANDLE;
         PresentEntry entry;
         std::chrono::steady_clock::time_point received;
     };
@@ -122,8 +125,14 @@ private:
     void drop(Job& job);
     /// Frees a capture slot for a non-FIFO swapchain by dropping its oldest frame the worker has not started.
     bool drop_oldest_queued(const std::shared_ptr<Swapchain>& sc);
-    /// Consumes binary wait semaphores without capturing (a frame dropped before the GPU saw it).
-    void consume_waits(VkQueue queue, const std::vector<VkSemaphore>& waits);
+    /// Consumes binary wait semaphores without capturing (a frame dropped before the GPU saw it), signalling
+    /// `signal` after them if given (the next capture of the present waits on it).
+    void consume_waits(VkQueue queue, const std::vector<VkSemaphore>& waits, VkSemaphore signal = VK_NULL_HANDLE);
+    /// Binary semaphores chaining the captures of one present (see present()): taken, given back when the capture
+    /// waiting on one finished, destroyed when the device is forgotten.
+    VkSemaphore take_chain_semaphore(VkDevice device);
+    void give_back_chain_semaphore(VkDevice device, VkSemaphore s);
+    void destroy_chain_semaphores_locked(VkDevice device);
 
     Session& session_;
     std::mutex mu_;  ///< guards everything below except where noted
@@ -133,6 +142,11 @@ private:
     std::map<uint64_t, std::shared_ptr<Swapchain>> swapchains_;
     std::map<std::pair<VkDevice, uint32_t>, std::unique_ptr<capture::FrameCapturer>> capturers_;
     std::deque<Job> jobs_;
+    struct ChainSemaphores {
+        std::vector<VkSemaphore> all;   ///< every one created for the device
+        std::vector<VkSemaphore> free;  ///< unsignalled, no wait pending
+    };
+    std::map<VkDevice, ChainSemaphores> chain_semaphores_;
     bool stopping_ = false;
     std::atomic<bool> keyframe_wanted_{false};
     std::atomic<uint32_t> bitrate_wanted_kbps_{0};  ///< the client's last SetBitrate; 0: none yet
