@@ -65,7 +65,7 @@ struct ServerStageTimes {
     uint32_t capture_us = 0;  ///< GPU copy of the image
     uint32_t convert_us = 0;  ///< GPU colour conversion (0 when the codec takes RGB)
     uint32_t encode_us = 0;   ///< encoder
-    uint32_t queue_us = 0;    ///< encoded -> started sending (waiting for the link)
+    uint32_t queue_us = 0;    ///< waiting on the server: for a free capture slot, and captured -> encoder free
 };
 
 constexpr uint32_t kFrameDropped = 1;   ///< no picture: the frame was skipped (newest frame wins)

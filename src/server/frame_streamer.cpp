@@ -385,6 +385,7 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
                 if (r.ok()) {
                     job.ticket = r.ticket;
                     job.captured = true;
+                    job.slot_wait_us = micros(Clock::now() - received);
                     break;
                 }
                 if (r.status != capture::CaptureStatus::Busy) {
@@ -635,8 +636,10 @@ void FrameStreamer::process(Job& job, uint32_t) {
     protocol::FrameHeader h = header_of(job);
     const auto& view = w.view;
     h.times.capture_us = uint32_t(view.duration_us);
+    // Time spent waiting for a free capture slot is the encoder being behind, not rendering: it counts as queueing.
     const uint32_t until_captured = micros(captured_at - job.received);
-    h.times.render_us = until_captured > h.times.capture_us ? until_captured - h.times.capture_us : 0;
+    const uint32_t not_render = h.times.capture_us + job.slot_wait_us;
+    h.times.render_us = until_captured > not_render ? until_captured - not_render : 0;
     if (!sc.encoder) {
         job.capturer->release(job.ticket);
         send_dropped(h);
@@ -656,7 +659,7 @@ void FrameStreamer::process(Job& job, uint32_t) {
     else
         frame = video::FrameView::packed(video::PixelFormat::Bgra8, view.planes[0].data, view.width, view.height,
                                          view.planes[0].stride);
-    h.times.queue_us = micros(Clock::now() - captured_at);
+    h.times.queue_us = micros(Clock::now() - captured_at) + job.slot_wait_us;
     video::EncodedFrame out;
     video::CodecStatus st = injected_encode_failure(++frames_encoded_)
                                 ? video::CodecStatus::failure(video::CodecError::Backend,

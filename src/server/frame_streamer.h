@@ -95,6 +95,7 @@ private:
         /// The semaphore the previous capture of the same present signalled and this one waits on (ours, from
         /// chain_semaphores_), given back once this capture has finished.
         VkSemaphore chain_in = VK_NULL_HANDLE;
+        uint32_t slot_wait_us = 0;  ///< present received -> the capture submitted (waiting for a free slot)
         PresentEntry entry;
         std::chrono::steady_clock::time_point received;
     };
