@@ -14,6 +14,9 @@
 #include "video/av_encoder.h"
 #endif
 #include "video/lz4_codec.h"
+#if ANARCHY_HAVE_MEDIA_FOUNDATION
+#include "video/mf_decoder.h"
+#endif
 #include "video/lz4_delta_codec.h"
 #include "video/raw_codec.h"
 #include "video/task_pool.h"
@@ -252,14 +255,41 @@ DecoderCreation create_video_decoder(const DecoderSettings& s) {
     return c;
 }
 #else
-// Built without FFmpeg (the Windows client): video codecs are refused with the reason, so the caller can say so
-// and pick a lossless codec.
+// Built without FFmpeg (the Windows client): video encoders are refused with the reason.
 EncoderCreation create_video_encoder(const EncoderSettings& s) {
     EncoderCreation c;
     c.reason = std::string(to_string(s.codec)) + ": this build has no video encoders (built without FFmpeg)";
     return c;
 }
+#endif
 
+#if ANARCHY_HAVE_MEDIA_FOUNDATION
+// Windows: a hardware decoder MFT first when asked, then the software ones (Microsoft's H.264 decoder uses the GPU
+// through DXVA by itself only when given a Direct3D device, which this path does not do).
+DecoderCreation create_video_decoder(const DecoderSettings& s) {
+    DecoderCreation c;
+    const std::string codec = to_string(s.codec);
+    std::vector<std::string> failures;
+    for (const std::string& name : ordered({kMfHardwareBackend, kMfSoftwareBackend}, s.backends, failures)) {
+        const bool hardware = name == kMfHardwareBackend;
+        if (hardware && !s.prefer_hardware) {
+            failures.push_back(name + " skipped (prefer_hardware is off)");
+            continue;
+        }
+        std::string error;
+        c.decoder = open_mf_decoder(s.codec, s.width, s.height, hardware, &error);
+        if (!c.decoder) {
+            failures.push_back(name + " unavailable (" + error + ")");
+            continue;
+        }
+        c.reason = codec + ": " + (failures.empty() ? "" : join(failures, ", ") + ", ") + "using " +
+                   c.decoder->name() + (hardware ? " (hardware)" : " (software)");
+        return c;
+    }
+    c.reason = codec + ": no decoder works: " + (failures.empty() ? "no backends" : join(failures, "; "));
+    return c;
+}
+#elif !ANARCHY_HAVE_LIBAV
 DecoderCreation create_video_decoder(const DecoderSettings& s) {
     DecoderCreation c;
     c.reason = std::string(to_string(s.codec)) + ": this build has no video decoders (built without FFmpeg)";
@@ -309,6 +339,11 @@ bool codec_built(CodecKind codec) {
 #if ANARCHY_HAVE_LIBAV
     (void)codec;
     return true;
+#elif ANARCHY_HAVE_MEDIA_FOUNDATION
+    // Decoders come with the system: Windows N editions lack them, HEVC needs the HEVC Video Extensions, Wine has
+    // no HEVC decoder. Only what opens here counts.
+    if (codec == CodecKind::H264 || codec == CodecKind::Hevc) return mf_decoder_available(codec);
+    return !is_video_codec(codec);
 #else
     return !is_video_codec(codec);
 #endif

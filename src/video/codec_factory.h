@@ -30,7 +30,8 @@ struct DecoderSettings {
     bool prefer_hardware = true;  ///< try cuda, vaapi, vdpau before software
     uint32_t threads = 0;  ///< lz4-tiles decoding threads; 0: default_codec_threads()
     /// Non-empty: try only these ("cuda", "vaapi", "vdpau", or a software decoder: "h264", "hevc", "libdav1d",
-    /// "libaom-av1"; "raw"/"lz4"/"lz4-delta"/"lz4-tiles" for those codecs), in this order. For tests.
+    /// "libaom-av1"; on Windows "mf-hardware", "mf"; "raw"/"lz4"/"lz4-delta"/"lz4-tiles" for those codecs), in this
+    /// order. For tests.
     std::vector<std::string> backends;
 };
 
@@ -45,7 +46,8 @@ DecoderCreation create_decoder(const DecoderSettings& settings);
 /// Same, with prefer_hardware and no backend override.
 DecoderCreation create_decoder(CodecKind codec, uint32_t width, uint32_t height);
 
-/// Whether this build has decoders of `codec` at all (the Windows client has the lossless codecs only).
+/// Whether decoders of `codec` work here at all: every codec on Linux; on Windows the lossless codecs, and H.264 and
+/// HEVC where Media Foundation has a decoder for them (checked once per codec).
 bool codec_built(CodecKind codec);
 
 }  // namespace anarchy::video
