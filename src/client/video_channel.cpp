@@ -93,7 +93,8 @@ protocol::StreamSettings settings_from_environment(bool* automatic) {
     *automatic = !codec || *codec == "auto";
     if (!*automatic) s.codec = *codec;
     if (auto kind = video::parse_codec_kind(s.codec); kind && !video::codec_built(*kind)) {
-        LOG_WARN("video: this driver cannot decode %s (built without video decoders); using lz4-tiles", s.codec.c_str());
+        // Windows decodes H.264 and HEVC through Media Foundation where the system has a decoder for them.
+        LOG_WARN("video: this driver cannot decode %s here (no decoder for it); using lz4-tiles", s.codec.c_str());
         s.codec = "lz4-tiles";
     }
     if (const char* b = std::getenv("ANARCHY_BITRATE")) s.bitrate_kbps = uint32_t(std::strtoul(b, nullptr, 10));
