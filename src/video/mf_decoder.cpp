@@ -238,6 +238,7 @@ protected:
 private:
     // Sets the input type, low latency and an NV12 output on transform; on success it becomes transform_.
     bool configure(const ComPtr<IMFTransform>& transform, bool hardware, std::string* why) {
+        events_.Reset();  // a candidate tried before may have left its own
         ComPtr<IMFAttributes> attributes;
         bool async = false;
         if (SUCCEEDED(transform->GetAttributes(&attributes)) && attributes) {
@@ -441,7 +442,10 @@ private:
         if (hr == MF_E_TRANSFORM_STREAM_CHANGE) {
             if (std::string problem = choose_output(); !problem.empty())
                 return CodecStatus::failure(CodecError::Backend, name_ + " changed its output and " + problem);
-            return CodecStatus::success();  // the picture comes with another METransformHaveOutput
+            // The picture that announced the change is still there: ask again under the same event. An MFT that
+            // sends a new METransformHaveOutput instead answers that it has nothing yet.
+            hr = take_output(target, got);
+            if (hr == MF_E_TRANSFORM_NEED_MORE_INPUT || hr == MF_E_UNEXPECTED) return CodecStatus::success();
         }
         if (FAILED(hr)) return failure("failed", hr);
         if (got) {
