@@ -42,21 +42,35 @@ inline uint8_t clamp_q16(int32_t v) {
     return uint8_t(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
-// Rows [first, first + count) of the picture; first is even.
+inline void put_pixel(uint8_t* out, int32_t luma, int32_t r, int32_t g, int32_t b) {
+    out[0] = clamp_q16(luma + b);
+    out[1] = clamp_q16(luma + g);
+    out[2] = clamp_q16(luma + r);
+    out[3] = 255;
+}
+
+// Rows [first, first + count) of the picture; first is even. Each chroma sample's three terms are worked out once
+// for the (up to) four pixels it covers.
 void convert_rows(const Nv12Planes& src, uint32_t width, uint32_t first, uint32_t count, const Coefficients& c,
                   uint8_t* dst, size_t dst_stride) {
-    for (uint32_t row = first; row < first + count; ++row) {
-        const uint8_t* y = src.y + size_t(row) * src.y_stride;
+    for (uint32_t row = first; row < first + count; row += 2) {
+        const bool pair = row + 1 < first + count;
+        const uint8_t* y0 = src.y + size_t(row) * src.y_stride;
+        const uint8_t* y1 = y0 + src.y_stride;
         const uint8_t* uv = src.uv + size_t(row / 2) * src.uv_stride;
-        uint8_t* out = dst + size_t(row) * dst_stride;
-        for (uint32_t x = 0; x < width; ++x) {
-            const int32_t u = int32_t(uv[(x & ~1u)]) - 128;
-            const int32_t v = int32_t(uv[(x & ~1u) + 1]) - 128;
-            const int32_t l = (int32_t(y[x]) - c.y_offset) * c.y_scale;
-            out[4 * x + 0] = clamp_q16(l + c.u_b * u);
-            out[4 * x + 1] = clamp_q16(l - c.u_g * u - c.v_g * v);
-            out[4 * x + 2] = clamp_q16(l + c.v_r * v);
-            out[4 * x + 3] = 255;
+        uint8_t* out0 = dst + size_t(row) * dst_stride;
+        uint8_t* out1 = out0 + dst_stride;
+        for (uint32_t x = 0; x < width; x += 2) {
+            const int32_t u = int32_t(uv[x]) - 128;
+            const int32_t v = int32_t(uv[x + 1]) - 128;
+            const int32_t r = c.v_r * v, g = -c.u_g * u - c.v_g * v, b = c.u_b * u;
+            const bool both = x + 1 < width;
+            put_pixel(out0 + 4 * x, (int32_t(y0[x]) - c.y_offset) * c.y_scale, r, g, b);
+            if (both) put_pixel(out0 + 4 * x + 4, (int32_t(y0[x + 1]) - c.y_offset) * c.y_scale, r, g, b);
+            if (pair) {
+                put_pixel(out1 + 4 * x, (int32_t(y1[x]) - c.y_offset) * c.y_scale, r, g, b);
+                if (both) put_pixel(out1 + 4 * x + 4, (int32_t(y1[x + 1]) - c.y_offset) * c.y_scale, r, g, b);
+            }
         }
     }
 }
