@@ -26,6 +26,7 @@ __CRT_UUID_DECL(ICodecAPI, 0x901db4c7, 0x31ce, 0x41a2, 0x85, 0xdc, 0x8f, 0xa0, 0
 #include <map>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "common/log.h"
@@ -75,6 +76,41 @@ const GUID& subtype_of(CodecKind codec) { return codec == CodecKind::Hevc ? MFVi
 
 CodecStatus corrupt(std::string why) { return CodecStatus::failure(CodecError::CorruptData, std::move(why)); }
 
+// mfplat.dll's functions, loaded at run time: Windows N editions have no Media Foundation without the Media
+// Feature Pack, and a driver that imported mfplat.dll would not load there at all, lossless codecs included.
+struct MfPlat {
+    decltype(&MFStartup) startup = nullptr;
+    decltype(&MFShutdown) shutdown = nullptr;
+    decltype(&MFTEnumEx) enum_ex = nullptr;
+    decltype(&MFCreateMediaType) create_media_type = nullptr;
+    decltype(&MFCreateSample) create_sample = nullptr;
+    decltype(&MFCreateMemoryBuffer) create_memory_buffer = nullptr;
+    std::string error;  // why Media Foundation cannot be used; empty when every function is there
+};
+
+const MfPlat& mfplat() {
+    static const MfPlat loaded = [] {
+        MfPlat p;
+        HMODULE module = LoadLibraryExW(L"mfplat.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
+        if (!module) {
+            p.error = "mfplat.dll is not installed (a Windows N edition without the Media Feature Pack?)";
+            return p;
+        }
+        auto get = [&](auto& fn, const char* name) {
+            fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(GetProcAddress(module, name));
+            if (!fn && p.error.empty()) p.error = std::string("mfplat.dll has no ") + name;
+        };
+        get(p.startup, "MFStartup");
+        get(p.shutdown, "MFShutdown");
+        get(p.enum_ex, "MFTEnumEx");
+        get(p.create_media_type, "MFCreateMediaType");
+        get(p.create_sample, "MFCreateSample");
+        get(p.create_memory_buffer, "MFCreateMemoryBuffer");
+        return p;  // the module stays loaded for the process
+    }();
+    return loaded;
+}
+
 // Media Foundation for the life of a decoder (MFStartup counts), and COM on the thread that made it, which
 // activating an MFT needs.
 class MfSession {
@@ -84,10 +120,10 @@ public:
         // S_FALSE: already initialized the same way; RPC_E_CHANGED_MODE: an STA thread, usable as it is.
         com_owned_ = SUCCEEDED(co);
         com_thread_ = GetCurrentThreadId();
-        started_ = MFStartup(MF_VERSION, MFSTARTUP_NOSOCKET);
+        if (mfplat().error.empty()) started_ = mfplat().startup(MF_VERSION, MFSTARTUP_NOSOCKET);
     }
     ~MfSession() {
-        if (SUCCEEDED(started_)) MFShutdown();
+        if (SUCCEEDED(started_)) mfplat().shutdown();
         // CoUninitialize belongs to the thread that initialized; elsewhere the reference is left, which only keeps
         // COM loaded.
         if (com_owned_ && GetCurrentThreadId() == com_thread_) CoUninitialize();
@@ -117,6 +153,10 @@ public:
 
     // Finds and configures an MFT: a hardware one, or a software one.
     bool open(bool hardware, std::string* error) {
+        if (!mfplat().error.empty()) {
+            *error = mfplat().error;
+            return false;
+        }
         if (FAILED(mf_.started())) {
             *error = "MFStartup failed: " + hresult_text(mf_.started());
             return false;
@@ -127,7 +167,7 @@ public:
                              MFT_ENUM_FLAG_SORTANDFILTER;
         IMFActivate** found = nullptr;
         UINT32 count = 0;
-        HRESULT hr = MFTEnumEx(MFT_CATEGORY_VIDEO_DECODER, flags, &input, &output, &found, &count);
+        HRESULT hr = mfplat().enum_ex(MFT_CATEGORY_VIDEO_DECODER, flags, &input, &output, &found, &count);
         std::vector<ComPtr<IMFActivate>> candidates;
         for (UINT32 i = 0; SUCCEEDED(hr) && i < count; ++i) candidates.emplace_back(found[i]);
         for (UINT32 i = 0; SUCCEEDED(hr) && i < count; ++i) found[i]->Release();
@@ -262,7 +302,7 @@ private:
             codec_api->SetValue(&CODECAPI_AVLowLatencyMode, &on);
         }
         ComPtr<IMFMediaType> input;
-        HRESULT hr = MFCreateMediaType(&input);
+        HRESULT hr = mfplat().create_media_type(&input);
         if (SUCCEEDED(hr)) hr = input->SetGUID(MF_MT_MAJOR_TYPE, MFMediaType_Video);
         if (SUCCEEDED(hr)) hr = input->SetGUID(MF_MT_SUBTYPE, subtype_of(codec()));
         // The coded size: our encoders round odd sizes up to even.
@@ -328,8 +368,8 @@ private:
     CodecStatus decode_payload(const uint8_t* data, size_t size, const PictureTarget& target) {
         ComPtr<IMFSample> sample;
         ComPtr<IMFMediaBuffer> buffer;
-        HRESULT hr = MFCreateSample(&sample);
-        if (SUCCEEDED(hr)) hr = MFCreateMemoryBuffer(DWORD(size), &buffer);
+        HRESULT hr = mfplat().create_sample(&sample);
+        if (SUCCEEDED(hr)) hr = mfplat().create_memory_buffer(DWORD(size), &buffer);
         BYTE* bytes = nullptr;
         if (SUCCEEDED(hr)) hr = buffer->Lock(&bytes, nullptr, nullptr);
         if (SUCCEEDED(hr)) {
@@ -355,7 +395,7 @@ private:
         ComPtr<IMFSample> sample;
         ComPtr<IMFMediaBuffer> buffer;
         BYTE* bytes = nullptr;
-        if (FAILED(MFCreateSample(&sample)) || FAILED(MFCreateMemoryBuffer(size, &buffer)) ||
+        if (FAILED(mfplat().create_sample(&sample)) || FAILED(mfplat().create_memory_buffer(size, &buffer)) ||
             FAILED(buffer->Lock(&bytes, nullptr, nullptr)))
             return nullptr;
         std::memcpy(bytes, nal, size);
@@ -488,8 +528,8 @@ private:
         if (!provides_samples_) {
             if (!output_sample_) {
                 ComPtr<IMFMediaBuffer> buffer;
-                HRESULT hr = MFCreateSample(&output_sample_);
-                if (SUCCEEDED(hr)) hr = MFCreateMemoryBuffer(output_bytes_, &buffer);
+                HRESULT hr = mfplat().create_sample(&output_sample_);
+                if (SUCCEEDED(hr)) hr = mfplat().create_memory_buffer(output_bytes_, &buffer);
                 if (SUCCEEDED(hr)) hr = output_sample_->AddBuffer(buffer.Get());
                 if (FAILED(hr)) {
                     output_sample_.Reset();
