@@ -142,14 +142,7 @@ class MfDecoder final : public Decoder {
 public:
     MfDecoder(CodecKind codec, uint32_t width, uint32_t height) : Decoder(codec, width, height) {}
 
-    ~MfDecoder() override {
-        if (transform_) {
-            transform_->ProcessMessage(MFT_MESSAGE_NOTIFY_END_STREAMING, 0);
-            transform_.Reset();
-        }
-        if (activate_) activate_->ShutdownObject();
-        activate_.Reset();
-    }
+    ~MfDecoder() override { close(); }
 
     // Finds and configures an MFT: a hardware one, or a software one.
     bool open(bool hardware, std::string* error) {
@@ -257,7 +250,21 @@ protected:
                                                 std::to_string(h.reference) + " but the last one decoded is " +
                                                 std::to_string(last_sequence_) + " (a frame was dropped)");
         }
-        if (CodecStatus s = decode_payload(data + kFramePacketHeaderBytes, h.payload_bytes, target); !s) return s;
+        const uint8_t* payload = data + kFramePacketHeaderBytes;
+        CodecStatus s = decode_payload(payload, h.payload_bytes, target);
+        if (!s && hardware_ && !pictures_ && h.keyframe()) {
+            // A hardware MFT took the format and then gave no picture (many want a Direct3D device, which this
+            // path does not give them): start over in software with this key frame, as AvDecoder does.
+            const std::string why = s.message();
+            close();
+            std::string error;
+            if (!open(false, &error))
+                return CodecStatus::failure(CodecError::Backend, why + "; no software decoder either: " + error);
+            LOG_WARN("video: %s; decoding with %s instead", why.c_str(), name_.c_str());
+            s = decode_payload(payload, h.payload_bytes, target);
+        }
+        if (!s) return s;
+        ++pictures_;
         have_reference_ = true;
         last_sequence_ = h.sequence;
         out.keyframe = h.keyframe();
@@ -276,6 +283,18 @@ protected:
     }
 
 private:
+    // Lets go of the MFT and everything that belongs to it.
+    void close() {
+        if (transform_) transform_->ProcessMessage(MFT_MESSAGE_NOTIFY_END_STREAMING, 0);
+        transform_.Reset();
+        events_.Reset();
+        output_sample_.Reset();
+        if (activate_) activate_->ShutdownObject();
+        activate_.Reset();
+        async_ = hardware_ = false;
+        input_wanted_ = 0;
+    }
+
     // Sets the input type, low latency and an NV12 output on transform; on success it becomes transform_.
     bool configure(const ComPtr<IMFTransform>& transform, bool hardware, std::string* why) {
         events_.Reset();  // a candidate tried before may have left its own
@@ -626,6 +645,7 @@ private:
     CodecStatus last_status_;
     uint32_t input_wanted_ = 0;  // METransformNeedInput events not yet answered (asynchronous MFTs)
     uint64_t packets_ = 0;
+    uint64_t pictures_ = 0;  // packets decoded into a picture
     uint64_t nudges_ = 0;  // packets whose picture only came out after an access unit delimiter
     bool have_reference_ = false;  // a key frame and every frame since were decoded; last_sequence_ is valid
     uint32_t last_sequence_ = 0;
