@@ -92,8 +92,8 @@ int main(int argc, char** argv) {
     anarchy::cli::ConnectOptions connect;
     auto* connect_cmd = app.add_subcommand("connect", "Use the Anarchy server at HOST:PORT for every program");
     connect_cmd->add_option("server", connect.server, "HOST:PORT of `anarchy serve`")->required();
-    connect_cmd->add_option("--codec", connect.codec, "Frame codec to ask for (raw, lz4, lz4-delta, lz4-tiles)")
-        ->check(CLI::IsMember({"auto", "raw", "lz4", "lz4-delta", "lz4-tiles"}));
+    connect_cmd->add_option("--codec", connect.codec, "Frame codec to ask for (auto, raw, lz4, lz4-delta, lz4-tiles, h264, hevc)")
+        ->check(CLI::IsMember({"auto", "raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "hevc"}));
     bool no_check = false;
     connect_cmd->add_flag("--no-check", no_check, "Write the setting without checking that the server answers");
 
@@ -101,7 +101,10 @@ int main(int argc, char** argv) {
     std::vector<std::string> program;
     auto* run = app.add_subcommand("run", "Run PROGRAM with the remote GPU as its only Vulkan device");
     run->add_option("--server", server, "HOST:PORT (default: the one `anarchy connect` recorded)");
-    run->add_option("--codec", codec, "Frame codec (auto, raw, lz4, lz4-delta, lz4-tiles)")->check(CLI::IsMember({"auto", "raw", "lz4", "lz4-delta", "lz4-tiles"}));
+    run->add_option("--codec", codec,
+                    "Frame codec (auto, raw, lz4, lz4-delta, lz4-tiles, h264, hevc: these two where Media Foundation "
+                    "decodes them)")
+        ->check(CLI::IsMember({"auto", "raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "hevc"}));
     run->add_option("program", program, "PROGRAM ARGS... (after --)")->required();
 
     CLI11_PARSE(app, argc, argv);
