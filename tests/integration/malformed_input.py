@@ -379,6 +379,58 @@ def main():
             reason = [l for l in logged.splitlines() if p.local in l]
             print("ok: %s: server %s; log: %s" % (name, how, reason[-1].strip() if reason else ""), flush=True)
 
+        # The video channel's messages (client -> server, FrameType Control): each bad one ends the video channel
+        # with an Error that says why, and the session whose token it carries goes on (its command connection
+        # still answers), as does the server.
+        FRAME_CONTROL = 10
+        video_cases = [
+            ("video: bitrate 0", struct.pack("<II", 7, 0)),
+            ("video: bitrate past 1 Gbit/s", struct.pack("<II", 7, 5_000_000)),
+            ("video: switch to an unknown codec", struct.pack("<I", 10) + wire_string("mpeg2")),
+            ("video: link probe of 1 GiB", struct.pack("<II", 8, 1 << 30)),
+            ("video: unknown message kind", struct.pack("<I", 99)),
+            ("video: truncated stream settings", struct.pack("<I", 1) + b"\x05\x00"),
+        ]
+        for name, message in video_cases:
+            session = Peer(port)
+            video = Peer(port)
+            try:
+                hello = struct.pack("<IIQ", HELLO_MAGIC, PROTOCOL_VERSION, schema_hash)
+                session.send(frame(FRAME_HELLO, hello + wire_string("malformed_input.py") + wire_string("vulkan") +
+                                   struct.pack("<Q", 0)))
+                ack = session.next_frame(10)
+                if ack in ("eof", "timeout") or ack[0] != FRAME_HELLO_ACK:
+                    raise RuntimeError("session handshake failed: %r" % (ack,))
+                token = struct.unpack_from("<Q", ack[1], len(ack[1]) - 8)[0]
+                # The session is running once it has answered a command; its video channel may come then.
+                session.send(frame(FRAME_COMMANDS, command(CMD_CREATE_INSTANCE, instance_create_body(1), seq=1)))
+                reply = session.next_frame(20)
+                if reply in ("eof", "timeout") or reply[0] != FRAME_REPLY:
+                    raise RuntimeError("no reply to vkCreateInstance: %r" % (reply,))
+                video.send(frame(FRAME_HELLO, hello + wire_string("malformed_input.py") + wire_string("video") +
+                                 struct.pack("<Q", token)))
+                ack = video.next_frame(10)
+                if ack in ("eof", "timeout") or ack[0] != FRAME_HELLO_ACK:
+                    raise RuntimeError("video handshake failed: %r" % (ack,))
+                video.send(frame(FRAME_CONTROL, message))
+                how = video.expect_closed()
+                if how is None or not how.startswith("sent Error") or "no session" in how:
+                    raise RuntimeError("the server did not end the video channel over the message (%s)" % how)
+                # The session itself goes on: a second instance still gets its reply.
+                session.send(frame(FRAME_COMMANDS, command(CMD_CREATE_INSTANCE, instance_create_body(2), seq=2)))
+                reply = session.next_frame(20)
+                if reply in ("eof", "timeout") or reply[0] != FRAME_REPLY:
+                    raise RuntimeError("the session ended with its video channel: %r" % (reply,))
+                print("ok: %s: video channel %s; the session goes on" % (name, how), flush=True)
+            except Exception as e:  # noqa: BLE001
+                fail("%s: %s" % (name, e))
+            finally:
+                video.close()
+                session.close()
+            if server.poll() is not None:
+                fail("%s: the server died (exit %s)" % (name, server.returncode))
+                break
+
         # A frame header that claims 1 GiB before any handshake, from two connections at once: the server must
         # refuse it without reserving the memory (it once allocated and zeroed 1 GiB per connection).
         base = resident_kib(server.pid)
