@@ -5,7 +5,7 @@
 #include <cstring>
 #include <thread>
 
-#include "client/config_file.h"
+#include "client/stream_settings.h"
 #include "client/wsi/hud_overlay.h"
 #include "common/log.h"
 #include "protocol/arena.h"
@@ -28,81 +28,6 @@ uint32_t micros(Clock::duration d) {
     return us < 0 ? 0 : uint32_t(std::min<int64_t>(us, UINT32_MAX));
 }
 
-// The codec for `--codec auto`: lossless where the link carries at least this much, a video codec below.
-// 2 Gbit/s is 2560x1600 BGRA at 144 Hz compressed about 30:1, which lz4-tiles reaches on desktop-like content
-// (fewer changed tiles) and not on games; the controller moves a stream that does not fit to H.264 later.
-constexpr double kLosslessLinkGbps = 2.0;
-// What the link probe sends: long enough that the round trip is a small part of it on a fast link, short enough
-// to cost a tenth of a second on a 200 Mbit/s one.
-constexpr uint32_t kLinkProbeBytes = 4u << 20;
-
-const char* fallback_video_codec() {
-    return video::codec_built(video::CodecKind::H264) ? "h264" : nullptr;
-}
-
-// Seconds until `bytes` asked of the server have arrived; negative if the probe failed.
-double time_probe(transport::Connection& conn, uint32_t bytes) {
-    protocol::WireEncoder e;
-    e.u32(uint32_t(protocol::VideoMessage::LinkProbe));
-    e.u32(bytes);
-    const auto start = Clock::now();
-    if (!conn.send(transport::FrameType::Control, e.bytes())) return -1;
-    transport::Frame f;
-    std::string err;
-    if (!conn.receive(f, std::chrono::milliseconds(5000), &err)) {
-        LOG_WARN("video: the link probe got no answer: %s", err.c_str());
-        return -1;
-    }
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    protocol::WireDecoder d(f.payload.data(), f.payload.size(), nullptr);
-    protocol::VideoMessage kind{};
-    uint64_t size = 0;
-    if (f.type != transport::FrameType::Video || !protocol::decode_kind(d, kind) ||
-        kind != protocol::VideoMessage::LinkProbeData || !d.u64(size) || size != bytes || d.remaining() != size) {
-        LOG_WARN("video: the link probe's answer is not one");
-        return -1;
-    }
-    return seconds;
-}
-
-// The link's rate in Gbit/s from a small probe and a large one: their difference leaves out the round trip and
-// whatever each probe costs regardless of its size. 0 if a probe failed. Before the channel's threads start.
-double probe_link_gbps(transport::Connection& conn) {
-    constexpr uint32_t kSmall = 64u << 10;
-    const double small = time_probe(conn, kSmall);
-    const double large = small < 0 ? -1 : time_probe(conn, kLinkProbeBytes);
-    if (large < 0) return 0;
-    const double seconds = std::max(large - small, 1e-6);
-    LOG_INFO("video: link probe: %u bytes in %.2f ms, %u in %.2f ms", kSmall, small * 1e3, kLinkProbeBytes,
-             large * 1e3);
-    return (kLinkProbeBytes - kSmall) * 8 / seconds / 1e9;
-}
-
-bool is_loopback(const std::string& address) {
-    return address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 || address.rfind("[::1]", 0) == 0;
-}
-
-bool env_on(const char* name) {
-    const char* v = std::getenv(name);
-    return v && *v && std::strcmp(v, "0") != 0;
-}
-
-protocol::StreamSettings settings_from_environment(bool* automatic) {
-    protocol::StreamSettings s;
-    std::optional<std::string> codec = client_setting("ANARCHY_CODEC", "codec");
-    *automatic = !codec || *codec == "auto";
-    if (!*automatic) s.codec = *codec;
-    if (auto kind = video::parse_codec_kind(s.codec); kind && !video::codec_built(*kind)) {
-        // Windows decodes H.264 and HEVC through Media Foundation where the system has a decoder for them.
-        LOG_WARN("video: this driver cannot decode %s here (no decoder for it); using lz4-tiles", s.codec.c_str());
-        s.codec = "lz4-tiles";
-    }
-    if (const char* b = std::getenv("ANARCHY_BITRATE")) s.bitrate_kbps = uint32_t(std::strtoul(b, nullptr, 10));
-    if (const char* q = std::getenv("ANARCHY_QUALITY")) s.quality = int32_t(std::strtol(q, nullptr, 10));
-    if (const char* h = std::getenv("ANARCHY_HW_ENCODE")) s.prefer_hardware = std::strcmp(h, "0") != 0;
-    return s;
-}
-
 }  // namespace
 
 std::unique_ptr<VideoChannel> VideoChannel::open(const std::string& address, uint64_t token, std::string* error) {
@@ -118,24 +43,9 @@ std::unique_ptr<VideoChannel> VideoChannel::open(const std::string& address, uin
     mine.session_token = token;
     if (!transport::client_handshake(*ch->conn_, mine, &theirs, error)) return nullptr;
     protocol::WireEncoder e;
-    bool automatic = false;
-    protocol::StreamSettings settings = settings_from_environment(&automatic);
-    if (automatic && is_loopback(address) && !env_on("ANARCHY_LINK_PROBE")) {
-        // The same machine: no link to spare, and a frame that waits waits for a core, which a video codec
-        // (more work per frame) would not give back. ANARCHY_LINK_PROBE=1 treats it as a link (tests, proxies).
-        settings.codec = "lz4-tiles";
-        LOG_INFO("video: codec auto: the server is on this machine; lz4-tiles");
-    } else if (automatic) {
-        // `--codec auto` (the default): lossless if the measured link carries it, else a video codec; a lossless
-        // stream that later queues on the link moves to the video codec (adapt_bitrate).
-        const double gbps = probe_link_gbps(*ch->conn_);
-        const char* video = fallback_video_codec();
-        double lossless_gbps = kLosslessLinkGbps;
-        if (const char* t = std::getenv("ANARCHY_LOSSLESS_GBPS")) lossless_gbps = std::strtod(t, nullptr);
-        settings.codec = gbps >= lossless_gbps || gbps == 0 || !video ? "lz4-tiles" : video;
-        ch->auto_codec_ = video && settings.codec == "lz4-tiles";
-        std::fprintf(stderr, "anarchy: codec auto: the link carried %.2f Gbit/s; %s\n", gbps, settings.codec.c_str());
-    }
+    const StreamChoice choice = choose_stream_settings(*ch->conn_, address);
+    const protocol::StreamSettings& settings = choice.settings;
+    ch->auto_codec_ = choice.may_switch_to_video;
     ch->codec_ = settings.codec;
     protocol::encode(e, settings);
     if (!ch->conn_->send(transport::FrameType::Control, e.bytes(), error)) return nullptr;
@@ -377,6 +287,7 @@ void VideoChannel::adapt_bitrate(Clock::time_point received, size_t bytes, const
     protocol::WireEncoder e;
     if (decision->to_video) {
         const char* video = fallback_video_codec();
+        if (!video) return;
         std::fprintf(stderr, "anarchy: codec auto: %s; switching to %s\n", decision->why.c_str(), video);
         auto_codec_ = false;
         codec_ = video;
