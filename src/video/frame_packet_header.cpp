@@ -67,4 +67,23 @@ CodecStatus read_frame_packet_header(const uint8_t* data, size_t size, CodecKind
     return CodecStatus::success();
 }
 
+CodecStatus read_video_packet_header(const uint8_t* data, size_t size, CodecKind codec, uint32_t width,
+                                     uint32_t height, bool have_reference, uint32_t last_sequence,
+                                     FramePacketHeader& h) {
+    if (CodecStatus s = read_frame_packet_header(data, size, codec, width, height, h); !s) return s;
+    if (h.row_count != height || h.first_row != 0) return corrupt("video packet that does not cover the whole frame");
+    if (h.payload_bytes == 0) return corrupt("video packet without a payload");
+    if (h.keyframe()) return CodecStatus::success();
+    if (!have_reference)
+        return CodecStatus::failure(CodecError::MissingReference,
+                                    "frame " + std::to_string(h.sequence) + " is not a key frame and the "
+                                    "decoder has none to build on");
+    if (h.reference != last_sequence)
+        return CodecStatus::failure(CodecError::MissingReference,
+                                    "frame " + std::to_string(h.sequence) + " builds on frame " +
+                                        std::to_string(h.reference) + " but the last one decoded is " +
+                                        std::to_string(last_sequence) + " (a frame was dropped)");
+    return CodecStatus::success();
+}
+
 }  // namespace anarchy::video

@@ -47,4 +47,12 @@ void write_frame_packet_header(const FramePacketHeader& h, uint8_t* out);
 CodecStatus read_frame_packet_header(const uint8_t* data, size_t size, CodecKind codec, uint32_t width,
                                      uint32_t height, FramePacketHeader& out);
 
+/// read_frame_packet_header for a video codec's packet (H.264, HEVC, AV1), whichever library decodes it: it must
+/// cover the whole frame and carry a payload, and a predicted frame must build on the last one decoded
+/// (`last_sequence`, meaningful only when `have_reference`); otherwise MissingReference, so the caller asks for a
+/// key frame.
+CodecStatus read_video_packet_header(const uint8_t* data, size_t size, CodecKind codec, uint32_t width,
+                                     uint32_t height, bool have_reference, uint32_t last_sequence,
+                                     FramePacketHeader& out);
+
 }  // namespace anarchy::video

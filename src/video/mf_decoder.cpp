@@ -235,21 +235,10 @@ protected:
     CodecStatus decode_packet_into(const uint8_t* data, size_t size, const PictureTarget& target,
                                    DecodedFrame& out) override {
         FramePacketHeader h;
-        if (CodecStatus s = read_frame_packet_header(data, size, codec(), width(), height(), h); !s) return s;
-        if (h.row_count != height() || h.first_row != 0)
-            return corrupt("video packet that does not cover the whole frame");
-        if (h.payload_bytes == 0) return corrupt("video packet without a payload");
-        if (!h.keyframe()) {
-            if (!have_reference_)
-                return CodecStatus::failure(CodecError::MissingReference,
-                                            "frame " + std::to_string(h.sequence) + " is not a key frame and the "
-                                            "decoder has none to build on");
-            if (h.reference != last_sequence_)
-                return CodecStatus::failure(CodecError::MissingReference,
-                                            "frame " + std::to_string(h.sequence) + " builds on frame " +
-                                                std::to_string(h.reference) + " but the last one decoded is " +
-                                                std::to_string(last_sequence_) + " (a frame was dropped)");
-        }
+        if (CodecStatus s = read_video_packet_header(data, size, codec(), width(), height(), have_reference_,
+                                                     last_sequence_, h);
+            !s)
+            return s;
         const uint8_t* payload = data + kFramePacketHeaderBytes;
         CodecStatus s = decode_payload(payload, h.payload_bytes, target);
         if (!s && hardware_ && !pictures_ && h.keyframe()) {
