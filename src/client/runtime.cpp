@@ -389,9 +389,10 @@ bool Runtime::flush_memory_writes() {
         list.reserve(shadows_.size());
         for (auto& kv : shadows_) list.push_back(kv.second);
     }
-    // One message for every allocation: the changed runs of the pages written since the last flush.
-    // Messages stay well below the transport's frame limit: a large flush goes as several.
-    constexpr size_t kMessageBytes = size_t(64) << 20;
+    // One message for every allocation: the changed runs of the pages written since the last flush. A large flush
+    // goes as several messages of about kMessageBytes, each sent as soon as it is full: the server copies one
+    // into place while this thread compares and encodes the next, instead of waiting for all of it.
+    constexpr size_t kMessageBytes = size_t(256) << 10;
     auto w = std::make_unique<CommandWriter>(*this, static_cast<uint32_t>(protocol::CustomCommand::WriteMemory), false);
     auto runs = std::make_unique<protocol::MemoryRunsEncoder>(w->enc());
     auto send = [&]() {
@@ -404,26 +405,35 @@ bool Runtime::flush_memory_writes() {
         std::lock_guard<std::mutex> lock(m->mu);
         m->region->take_dirty(pages);
         if (pages.empty()) continue;
-        // Room for every dirty byte up front: growing a MiB-sized message by doubling copies it again and again.
+        // Room for the message's dirty bytes up front: growing a large message by doubling copies it again and again.
         uint64_t dirty = 0;
         for (const PageRun& p : pages) dirty += p.count * kPageSize;
-        auto& buffer = w->enc().bytes();
-        buffer.reserve(buffer.size() + std::min<uint64_t>(dirty, m->size) + pages.size() * 32);
+        auto reserve = [&] {
+            auto& buffer = w->enc().bytes();
+            buffer.reserve(buffer.size() + std::min<uint64_t>({dirty, m->size, 2 * kMessageBytes}) + pages.size() * 32);
+        };
+        reserve();
         const uint8_t* now = m->region->driver_view();
         for (const PageRun& p : pages) {
             uint64_t begin = p.first * kPageSize;
             if (begin >= m->size) continue;
-            uint64_t len = std::min(p.count * kPageSize, m->size - begin);
-            protocol::for_each_changed_run(now + begin, m->snapshot + begin, len, [&](size_t off, size_t n) {
-                uint64_t at = begin + off;
-                runs->add(m->id, at, now + at, n);
-                std::memcpy(m->snapshot + at, now + at, n);
-                stats_.memory_bytes_up += n;
-            });
-            if (w->enc().size_bytes() >= kMessageBytes) {
-                if (!send()) return false;
-                w = std::make_unique<CommandWriter>(*this, static_cast<uint32_t>(protocol::CustomCommand::WriteMemory), false);
-                runs = std::make_unique<protocol::MemoryRunsEncoder>(w->enc());
+            uint64_t end = begin + std::min(p.count * kPageSize, m->size - begin);
+            for (uint64_t piece = begin; piece < end; piece += kMessageBytes) {
+                uint64_t len = std::min<uint64_t>(kMessageBytes, end - piece);
+                protocol::for_each_changed_run(now + piece, m->snapshot + piece, len, [&](size_t off, size_t n) {
+                    uint64_t at = piece + off;
+                    runs->add(m->id, at, now + at, n);
+                    std::memcpy(m->snapshot + at, now + at, n);
+                    stats_.memory_bytes_up += n;
+                });
+                dirty -= std::min(dirty, len);
+                if (w->enc().size_bytes() >= kMessageBytes) {
+                    if (!send()) return false;
+                    w = std::make_unique<CommandWriter>(*this, static_cast<uint32_t>(protocol::CustomCommand::WriteMemory),
+                                                        false);
+                    runs = std::make_unique<protocol::MemoryRunsEncoder>(w->enc());
+                    reserve();
+                }
             }
         }
     }
