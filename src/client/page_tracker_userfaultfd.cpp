@@ -288,6 +288,15 @@ uint64_t fault_group_pages() {
 }
 constexpr uint64_t kMaxGrowthPages = 128;
 
+/// Whether opened groups are made writable by the filler thread; ANARCHY_PAGE_TRACKING_FILL=0 turns it off.
+bool fill_enabled() {
+    static const bool on = [] {
+        const char* v = std::getenv("ANARCHY_PAGE_TRACKING_FILL");
+        return !(v && std::strcmp(v, "0") == 0);
+    }();
+    return on;
+}
+
 void UffdRegion::on_fault(uintptr_t addr, int uffd) {
     uint64_t ps = system_page_size();
     uint64_t page = (addr - reinterpret_cast<uintptr_t>(program_)) / ps;
@@ -314,7 +323,7 @@ void UffdRegion::on_fault(uintptr_t addr, int uffd) {
     uintptr_t start = reinterpret_cast<uintptr_t>(program_) + first * ps;
     if (write_protect(uffd, start, count * ps, false)) {
         for (uint64_t p = first; p < first + count; ++p) bits_.mark(p);
-        if (count > 1) tracker_->request_fill(populate_, first * ps, count * ps);
+        if (count > 1 && fill_enabled()) tracker_->request_fill(populate_, first * ps, count * ps);
     } else if (write_protect(uffd, start + (page - first) * ps, ps, false)) {
         bits_.mark(page);
     } else {
