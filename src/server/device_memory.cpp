@@ -62,11 +62,20 @@ void diff_range(Session& s, MirroredMemory& m, uint64_t client_id, uint64_t offs
         VkMappedMemoryRange r = atom_range(m, offset, size);
         s.vk(m.device).InvalidateMappedMemoryRanges(m.device, 1, &r);
     }
-    protocol::for_each_changed_run(m.mapped + offset, m.client_view + offset, size, [&](size_t off, size_t len) {
-        uint64_t at = offset + off;
-        out.add(client_id, at, m.mapped + at, len);
-        std::memcpy(m.client_view + at, m.mapped + at, len);
-    });
+    // Host-visible memory that is not HOST_CACHED (often write-combined) is slow to read, and would be read here up
+    // to three times (compare, encode, copy): each piece is read once, in one sequential copy small enough to stay
+    // in the cache, and the rest works on that copy. Cached memory takes the same path (one copy more, from cache).
+    constexpr uint64_t kPiece = 256 << 10;
+    thread_local std::vector<uint8_t> staged;
+    staged.resize(std::min(size, kPiece));
+    for (uint64_t piece = offset; piece < offset + size; piece += kPiece) {
+        uint64_t len = std::min(kPiece, offset + size - piece);
+        std::memcpy(staged.data(), m.mapped + piece, len);
+        protocol::for_each_changed_run(staged.data(), m.client_view + piece, len, [&](size_t off, size_t n) {
+            out.add(client_id, piece + off, staged.data() + off, n);
+            std::memcpy(m.client_view + piece + off, staged.data() + off, n);
+        });
+    }
 }
 
 }  // namespace
