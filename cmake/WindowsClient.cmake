@@ -75,6 +75,31 @@ if(ANARCHY_WINDOWS_LOADER)
     IMPORTED_IMPLIB "${BINARY_DIR}/loader/libvulkan-1.dll.a")
   target_link_libraries(Vulkan::Vulkan INTERFACE Vulkan::Headers)
   add_dependencies(Vulkan::Vulkan vulkan_loader)
+
+  # vkcube.exe from the pinned Vulkan-Tools 1.3.239 (the vkcube Debian 12 ships for Linux): a real Win32 Vulkan
+  # program for the Wine tests, linked against the loader above. Its shaders are compiled with Debian's glslang.
+  set(_tools_local "${ANARCHY_THIRD_PARTY_DIR}/Vulkan-Tools-1.3.239.tar.gz")
+  if(EXISTS "${_tools_local}")
+    set(_tools_url "${_tools_local}")
+  else()
+    message(STATUS "Vulkan-Tools: no ${_tools_local}; downloading the official release v1.3.239")
+    set(_tools_url "https://github.com/KhronosGroup/Vulkan-Tools/archive/refs/tags/v1.3.239.tar.gz")
+  endif()
+  ExternalProject_Add(vkcube
+    URL "${_tools_url}"
+    URL_HASH SHA256=aa4712c05b852d761c3c27e60097f3fa93f131130d4bf729724bccfbdb3f0550
+    DOWNLOAD_EXTRACT_TIMESTAMP TRUE
+    PREFIX "${CMAKE_BINARY_DIR}/vulkan-tools"
+    DEPENDS vulkan_loader
+    CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${CMAKE_TOOLCHAIN_FILE} -DCMAKE_BUILD_TYPE=Release
+               -DBUILD_CUBE=ON -DBUILD_VULKANINFO=OFF -DBUILD_ICD=OFF -DBUILD_WERROR=OFF -DGLSLANG_INSTALL_DIR=/usr
+               -DVulkanHeaders_DIR=${_headers_cmake} -DCMAKE_FIND_ROOT_PATH=/usr/${ANARCHY_MINGW_TRIPLE}|${_headers_prefix}
+               -DVulkan_INCLUDE_DIR=${_headers_prefix}/include
+               -DVulkan_LIBRARY=${BINARY_DIR}/loader/libvulkan-1.dll.a -DVULKAN_LOADER_INSTALL_DIR=${BINARY_DIR}
+    LIST_SEPARATOR |
+    BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR> --target vkcube
+    INSTALL_COMMAND ${CMAKE_COMMAND} -E copy <BINARY_DIR>/cube/vkcube.exe ${CMAKE_BINARY_DIR}/vkcube.exe
+    BUILD_BYPRODUCTS ${CMAKE_BINARY_DIR}/vkcube.exe)
 endif()
 
 # Without futexes, GCC 12's libstdc++ waits on std::latch, std::barrier and std::counting_semaphore through a pool

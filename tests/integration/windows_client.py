@@ -7,6 +7,9 @@
    and the server written to %ProgramData%\\Anarchy\\anarchy.conf, nothing in the environment;
 3. the project's offscreen test programs built for Windows (anarchy_testprog.exe) write outputs byte-identical
    to the Linux programs run natively on lavapipe;
+   vkcube.exe (Vulkan-Tools 1.3.239, the version of Debian's Linux vkcube) draws 300 frames in a Win32 window
+   through the lossless codec and exits 0, and its window's last frame is byte-identical to native Linux vkcube's
+   (the window_snapshot shim in both: it takes a Wine window as the process exits);
 4. a server killed while a program runs makes the program end with a Vulkan error (not hang or crash);
 5. a server that cannot be reached fails vkCreateInstance (the driver answers VK_ERROR_INITIALIZATION_FAILED,
    which the loader, having no other driver, reports as VK_ERROR_INCOMPATIBLE_DRIVER) and leaves a line in
@@ -45,14 +48,46 @@ def unix_path(prefix, windows_path):
     return os.path.join(prefix, f'drive_{drive.lower()}', *rest.strip('\\').split('\\'))
 
 
+def vkcube(args, env, app, tmp, x):
+    """vkcube natively on Linux and vkcube.exe through the installed driver, the same frame count, both with the
+    window_snapshot shim: None when both exit 0 and their last frames are identical, else what went wrong."""
+    cube = ['--c', str(args.cube_frames)]
+    shots = {m: os.path.join(tmp, f'cube_{m}.ppm') for m in ('native', 'windows')}
+    t = time.time()
+    native = subprocess.run(['vkcube'] + cube, env={**x.env(harness.native_env()), 'LD_PRELOAD': args.shim,
+                                                    'ANARCHY_SNAPSHOT': shots['native']},
+                            capture_output=True, text=True, timeout=300)
+    native_s = time.time() - t
+    if native.returncode != 0:
+        return f'native vkcube failed ({native.returncode}): {native.stderr[-1500:]}'
+    t = time.time()
+    r = subprocess.run(['wine', 'vkcube.exe'] + cube, cwd=app, capture_output=True, text=True, timeout=300,
+                       errors='replace', env={**env, 'ANARCHY_CODEC': 'lz4', 'LD_PRELOAD': args.shim,
+                                              'ANARCHY_SNAPSHOT': shots['windows']})
+    windows_s = time.time() - t
+    if r.returncode != 0:
+        return f'vkcube.exe failed ({r.returncode}):\n{r.stdout[-1500:]}{r.stderr[-1500:]}'
+    if not all(os.path.exists(p) for p in shots.values()):
+        return f'vkcube: no snapshot of {[m for m, p in shots.items() if not os.path.exists(p)]}:\n{r.stderr[-1500:]}'
+    a, b = harness.read_ppm(shots['native']), harness.read_ppm(shots['windows'])
+    print(f'--- vkcube {args.cube_frames} frames: native {native_s:.1f} s, vkcube.exe through Anarchy {windows_s:.1f} s; '
+          f'last frame {b[0]}x{b[1]} {"identical" if a == b else "DIFFERENT"}')
+    if a != b:
+        return (f'vkcube.exe last frame differs from native vkcube: native {a[0]}x{a[1]}, windows {b[0]}x{b[1]}, '
+                f'PSNR {harness.psnr(a[2], b[2]):.2f} dB')
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', required=True, help='the Linux build (anarchy serve, native test programs)')
     ap.add_argument('--windows-build', required=True, help='the Windows client build (anarchy-setup.exe ...)')
     ap.add_argument('--programs', required=True, help='comma-separated test programs')
+    ap.add_argument('--shim', required=True, help='window_snapshot LD_PRELOAD library')
+    ap.add_argument('--cube-frames', type=int, default=300)
     args = ap.parse_args()
     win = args.windows_build
-    needed = ['anarchy-setup.exe', 'vulkan-1.dll', os.path.join('tests', 'programs', 'anarchy_testprog.exe')]
+    needed = ['anarchy-setup.exe', 'vulkan-1.dll', 'vkcube.exe', os.path.join('tests', 'programs', 'anarchy_testprog.exe')]
     missing = [n for n in needed if not os.path.exists(os.path.join(win, n))]
     if missing:
         sys.exit(f'the Windows client build {win} lacks {", ".join(missing)} (scripts/build-windows.sh)')
@@ -63,12 +98,14 @@ def main():
     tmp = tempfile.mkdtemp(prefix='anarchy-windows-client-')
     app = os.path.join(tmp, 'app')
     os.makedirs(app)
-    for name in ('vulkan-1.dll', os.path.join('tests', 'programs', 'anarchy_testprog.exe'), 'anarchy-setup.exe'):
+    for name in ('vulkan-1.dll', 'vkcube.exe', os.path.join('tests', 'programs', 'anarchy_testprog.exe'),
+                 'anarchy-setup.exe'):
         shutil.copy(os.path.join(win, name), app)
     os.chmod(os.path.join(app, 'anarchy-setup.exe'), 0o755)
     prefix = os.path.join(tmp, 'prefix')
     failures = []
-    with harness.Xvfb(640, 480) as x:
+    # Big enough for vkcube's 500x500 window wherever Wine places it: X reads back only what is on the screen.
+    with harness.Xvfb(1280, 1024) as x:
         env = wine_env(os.environ, prefix, x.display)
         # The Khronos loader beside the program, not Wine's (which would reach the Linux loader instead).
         env['WINEDLLOVERRIDES'] = 'vulkan-1=n;mscoree,mshtml=;winedbg.exe=d'
@@ -116,6 +153,9 @@ def main():
                               f'{"identical" if same else "DIFFERENT"}')
                         if not same:
                             failures.append(f'{program}: the Windows output differs from the native one')
+                cube_failure = vkcube(args, env, app, tmp, x)
+                if cube_failure:
+                    failures.append(cube_failure)
                 if not server.alive():
                     sys.exit(f'the server died:\n{server.log_tail(30)}')
 

@@ -1,6 +1,7 @@
-/* LD_PRELOAD shim for tests: when the program destroys an X window (xcb_destroy_window), first writes what the
- * window shows to $ANARCHY_SNAPSHOT as a binary PPM. The same shim runs in native and remote runs of a program,
- * so the two runs' last frames can be compared as the user saw them.
+/* LD_PRELOAD shim for tests: when the program destroys an X window (xcb_destroy_window, or Xlib's XDestroyWindow
+ * as Wine's X11 driver calls it for a Win32 window), first writes what the window shows to $ANARCHY_SNAPSHOT as a
+ * binary PPM. The same shim runs in native and remote runs of a program, so the two runs' last frames can be
+ * compared as the user saw them. Windows smaller than 16x16 and unmapped ones (helper windows) are skipped.
  *
  * Programs that draw until their window is closed (the vkd3d demos) can be driven too:
  *   ANARCHY_CLOSE_AFTER_FRAMES=N  the program's xcb event loop is handed WM_DELETE_WINDOW for its window (what a
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <X11/Xlib-xcb.h>
+#include <X11/Xlib.h>
 #include <xcb/xcb.h>
 
 static void snapshot(xcb_connection_t* c, xcb_window_t window) {
@@ -22,10 +25,16 @@ static void snapshot(xcb_connection_t* c, xcb_window_t window) {
     if (!geo) return;
     const unsigned w = geo->width, h = geo->height, depth = geo->depth;
     free(geo);
+    if (w < 16 || h < 16) return;
+    xcb_get_window_attributes_reply_t* attrs =
+        xcb_get_window_attributes_reply(c, xcb_get_window_attributes(c, window), NULL);
+    const int viewable = attrs && attrs->map_state == XCB_MAP_STATE_VIEWABLE;
+    free(attrs);
+    if (!viewable) return;
     xcb_get_image_reply_t* img =
         xcb_get_image_reply(c, xcb_get_image(c, XCB_IMAGE_FORMAT_Z_PIXMAP, window, 0, 0, w, h, ~0u), NULL);
     if (!img) {
-        fprintf(stderr, "window_snapshot: xcb_get_image failed\n");
+        fprintf(stderr, "window_snapshot: xcb_get_image of window 0x%x (%ux%u) failed\n", window, w, h);
         return;
     }
     const uint8_t* px = xcb_get_image_data(img);
@@ -53,6 +62,43 @@ xcb_void_cookie_t xcb_destroy_window(xcb_connection_t* c, xcb_window_t window) {
     if (!real) real = (xcb_void_cookie_t(*)(xcb_connection_t*, xcb_window_t))dlsym(RTLD_NEXT, "xcb_destroy_window");
     snapshot(c, window);
     return real(c, window);
+}
+
+/* Xlib programs (Wine's X11 driver for Win32 windows): the same through the connection Xlib runs on, after what Xlib
+ * queued is done. A Windows program under Wine often exits without destroying its window (the window goes with the
+ * process), so the last window of 16x16 or more the process created is also taken when the process exits, through
+ * a connection of the shim's own (X window ids are global), before the process's connections close. */
+static xcb_window_t last_xlib_window;
+
+Window XCreateWindow(Display* dpy, Window parent, int x, int y, unsigned int width, unsigned int height,
+                     unsigned int border_width, int depth, unsigned int class_, Visual* visual,
+                     unsigned long valuemask, XSetWindowAttributes* attributes) {
+    static Window (*real)(Display*, Window, int, int, unsigned, unsigned, unsigned, int, unsigned, Visual*,
+                          unsigned long, XSetWindowAttributes*);
+    if (!real) real = dlsym(RTLD_NEXT, "XCreateWindow");
+    Window w = real(dpy, parent, x, y, width, height, border_width, depth, class_, visual, valuemask, attributes);
+    if (width >= 16 && height >= 16) last_xlib_window = (xcb_window_t)w;
+    return w;
+}
+
+int XDestroyWindow(Display* dpy, Window window) {
+    static int (*real)(Display*, Window);
+    if (!real) real = (int (*)(Display*, Window))dlsym(RTLD_NEXT, "XDestroyWindow");
+    const char* path = getenv("ANARCHY_SNAPSHOT");
+    if (path && *path) {
+        XSync(dpy, False);
+        snapshot(XGetXCBConnection(dpy), (xcb_window_t)window);
+    }
+    if ((xcb_window_t)window == last_xlib_window) last_xlib_window = 0;
+    return real(dpy, window);
+}
+
+__attribute__((destructor)) static void snapshot_at_exit(void) {
+    const char* path = getenv("ANARCHY_SNAPSHOT");
+    if (!last_xlib_window || !path || !*path) return;
+    xcb_connection_t* c = xcb_connect(NULL, NULL);
+    if (!xcb_connection_has_error(c)) snapshot(c, last_xlib_window);
+    xcb_disconnect(c);
 }
 
 /* --- closing after N frames --- */
