@@ -135,6 +135,7 @@ target_link_libraries(anarchy_video_check PRIVATE anarchy_video)
 if(ANARCHY_WINDOWS_LOADER)
   find_program(GLSLANG_VALIDATOR glslangValidator REQUIRED)
   add_subdirectory(tests/programs)
+  add_subdirectory(tests/wsi_programs)
 endif()
 
 # The installer (packaging/windows/anarchy.nsi): anarchy-setup.exe, built by Debian's makensis when present.

@@ -10,6 +10,8 @@
    vkcube.exe (Vulkan-Tools 1.3.239, the version of Debian's Linux vkcube) draws 300 frames in a Win32 window
    through the lossless codec and exits 0, and its window's last frame is byte-identical to native Linux vkcube's
    (the window_snapshot shim in both: it takes a Wine window as the process exits);
+   anarchy_wsi_test.exe (tests/wsi_programs with Win32 windows) passes its scenarios: FIFO, MAILBOX/IMMEDIATE,
+   resize, minimized (0x0) and 1x1 windows, swapchain recreation, and the window destroyed under a live swapchain;
 4. a server killed while a program runs makes the program end with a Vulkan error (not hang or crash);
 5. a server that cannot be reached fails vkCreateInstance (the driver answers VK_ERROR_INITIALIZATION_FAILED,
    which the loader, having no other driver, reports as VK_ERROR_INCOMPATIBLE_DRIVER) and leaves a line in
@@ -30,6 +32,8 @@ from wine import make_prefix, wine_env
 
 DRIVERS_KEY = r'HKLM\SOFTWARE\Khronos\Vulkan\Drivers'
 INSTALL_DIR = r'C:\Program Files\Anarchy'
+# Win32 windows through the installed driver: every scenario anarchy_wsi_test has that lavapipe serves here.
+WSI_SCENARIOS = ['fifo', 'mailbox', 'resize', 'zero', 'recreate', 'close']
 
 
 def wine(args, env, timeout=120, cwd=None):
@@ -87,7 +91,8 @@ def main():
     ap.add_argument('--cube-frames', type=int, default=300)
     args = ap.parse_args()
     win = args.windows_build
-    needed = ['anarchy-setup.exe', 'vulkan-1.dll', 'vkcube.exe', os.path.join('tests', 'programs', 'anarchy_testprog.exe')]
+    needed = ['anarchy-setup.exe', 'vulkan-1.dll', 'vkcube.exe', os.path.join('tests', 'programs', 'anarchy_testprog.exe'),
+              os.path.join('tests', 'wsi_programs', 'anarchy_wsi_test.exe')]
     missing = [n for n in needed if not os.path.exists(os.path.join(win, n))]
     if missing:
         sys.exit(f'the Windows client build {win} lacks {", ".join(missing)} (scripts/build-windows.sh)')
@@ -99,7 +104,7 @@ def main():
     app = os.path.join(tmp, 'app')
     os.makedirs(app)
     for name in ('vulkan-1.dll', 'vkcube.exe', os.path.join('tests', 'programs', 'anarchy_testprog.exe'),
-                 'anarchy-setup.exe'):
+                 os.path.join('tests', 'wsi_programs', 'anarchy_wsi_test.exe'), 'anarchy-setup.exe'):
         shutil.copy(os.path.join(win, name), app)
     os.chmod(os.path.join(app, 'anarchy-setup.exe'), 0o755)
     prefix = os.path.join(tmp, 'prefix')
@@ -156,6 +161,17 @@ def main():
                 cube_failure = vkcube(args, env, app, tmp, x)
                 if cube_failure:
                     failures.append(cube_failure)
+                for scenario in WSI_SCENARIOS:
+                    t = time.time()
+                    r = wine(['anarchy_wsi_test.exe', scenario, '--frames', '30'], dict(env, ANARCHY_CODEC='lz4'),
+                             cwd=app, timeout=300)
+                    said = r.stdout + r.stderr
+                    # The last check passed, and for the zero scenario what the minimized window's surface said.
+                    last = [line for line in said.splitlines()
+                            if line.startswith('PASS') or 'unmapped window: currentExtent' in line][-2:]
+                    print(f'--- anarchy_wsi_test.exe {scenario}: exit {r.returncode} in {time.time() - t:.1f} s; {last}')
+                    if r.returncode != 0 or f'RESULT {scenario} ok' not in said:
+                        failures.append(f'anarchy_wsi_test.exe {scenario}: exit {r.returncode}:\n{said[-2500:]}')
                 if not server.alive():
                     sys.exit(f'the server died:\n{server.log_tail(30)}')
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Window-system scenarios under a private Xvfb: tests/wsi_programs' anarchy_wsi_test (FIFO, MAILBOX/IMMEDIATE,
-resize, zero-sized window, swapchain recreation, headless surface, readback) natively and through the remote
-driver; the demo scene presenting into a window and a headless surface remotely (its last presented frame must
+resize, zero-sized window, swapchain recreation, headless surface, readback, the window destroyed under its
+swapchain) natively and through the remote driver; the demo scene presenting into a window and a headless surface remotely (its last presented frame must
 equal the offscreen render); a window destroyed mid-stream and a server killed mid-frame (clear error, no hang, no
 crash)."""
 
@@ -18,7 +18,7 @@ import harness
 
 # lavapipe (Mesa 22.3) has no VK_EXT_headless_surface and no VK_KHR_present_wait, so `headless` and
 # `present_wait` run through the remote driver only.
-NATIVE_SCENARIOS = ['fifo', 'mailbox', 'resize', 'zero', 'recreate', 'readback']
+NATIVE_SCENARIOS = ['fifo', 'mailbox', 'resize', 'zero', 'recreate', 'readback', 'close']
 REMOTE_SCENARIOS = NATIVE_SCENARIOS + ['headless', 'present_wait', 'swapchain_maintenance1']
 
 

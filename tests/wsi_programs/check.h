@@ -23,7 +23,12 @@ public:
 };
 
 /// printf into a std::string.
+#ifdef _WIN32
+// mingw's printf checks follow msvcrt unless told the C99 one (__USE_MINGW_ANSI_STDIO) is what runs.
+std::string strprintf(const char* format, ...) __attribute__((format(gnu_printf, 1, 2)));
+#else
 std::string strprintf(const char* format, ...) __attribute__((format(printf, 1, 2)));
+#endif
 
 /// "VK_ERROR_OUT_OF_DATE_KHR", or the number for results this file does not name.
 std::string result_name(VkResult result);

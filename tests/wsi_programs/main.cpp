@@ -37,6 +37,7 @@ constexpr Scenario kScenarios[] = {
     {"present_wait", run_present_wait, 60, "FIFO, N frames with present ids, each waited for (remote only here)"},
     {"swapchain_maintenance1", run_swapchain_maintenance1, 60,
      "present fences, FIFO/MAILBOX switched per present, released images (remote only here)"},
+    {"close", run_close, 30, "the window destroyed under a live swapchain: up to N frames, no hang, clean teardown"},
 };
 
 int usage(const char* argv0) {

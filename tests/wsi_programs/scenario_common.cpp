@@ -4,12 +4,12 @@
 #include "progress.h"
 #include "scenarios.h"
 #include "wsi_device.h"
-#include "xcb_window.h"
+#include "test_window.h"
 
 namespace anarchy::wsitest {
 
-void announce_window(const XcbWindow& window) {
-    std::printf("WINDOW 0x%x\n", unsigned(window.window()));
+void announce_window(const TestWindow& window) {
+    std::printf("WINDOW 0x%llx\n", static_cast<unsigned long long>(window.id()));
     std::fflush(stdout);
 }
 

@@ -12,7 +12,7 @@
 #include "progress.h"
 #include "scenarios.h"
 #include "wsi_device.h"
-#include "xcb_window.h"
+#include "test_window.h"
 
 namespace anarchy::wsitest {
 
@@ -57,7 +57,7 @@ void run_mode(Progress& progress, Presenter& presenter, uint32_t frames, uint32_
 }  // namespace
 
 void run_fifo(Progress& progress, const ScenarioOptions& options) {
-    XcbWindow window(kWindowSize.width, kWindowSize.height, "anarchy_wsi_test fifo");
+    TestWindow window(kWindowSize.width, kWindowSize.height, "anarchy_wsi_test fifo");
     announce_window(window);
     WsiDevice device(progress, window);
     check_current_extent(progress, device, kWindowSize, "of the new window");
@@ -70,7 +70,7 @@ void run_fifo(Progress& progress, const ScenarioOptions& options) {
 }
 
 void run_mailbox(Progress& progress, const ScenarioOptions& options) {
-    XcbWindow window(kWindowSize.width, kWindowSize.height, "anarchy_wsi_test mailbox");
+    TestWindow window(kWindowSize.width, kWindowSize.height, "anarchy_wsi_test mailbox");
     announce_window(window);
     WsiDevice device(progress, window);
     check_current_extent(progress, device, kWindowSize, "of the new window");

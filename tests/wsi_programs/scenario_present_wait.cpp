@@ -10,12 +10,12 @@
 #include "progress.h"
 #include "scenarios.h"
 #include "wsi_device.h"
-#include "xcb_window.h"
+#include "test_window.h"
 
 namespace anarchy::wsitest {
 
 void run_present_wait(Progress& progress, const ScenarioOptions& options) {
-    XcbWindow window(320, 240, "anarchy_wsi_test present_wait");
+    TestWindow window(320, 240, "anarchy_wsi_test present_wait");
     announce_window(window);
     WsiDevice device(progress, window, WsiDevice::Extras::PresentWait);
     progress.pass("VK_KHR_present_id and VK_KHR_present_wait enabled with their features");

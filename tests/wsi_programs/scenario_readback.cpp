@@ -7,20 +7,23 @@
 // The pattern, with B8G8R8A8 pixel bytes as stored: 8x8 tiles of 32x32 pixels; the pixel (x, y) is in tile
 // (tx, ty) = (x / 32, y / 32) and has red 36 * tx, green 36 * ty, blue 0xFF if tx + ty is odd else 0x40, and
 // alpha 0xFF. Nothing in it is symmetric, so a flipped or transposed frame does not match.
+#ifndef _WIN32
 #include <poll.h>
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 #include "check.h"
 #include "presenter.h"
 #include "progress.h"
 #include "scenarios.h"
 #include "wsi_device.h"
-#include "xcb_window.h"
+#include "test_window.h"
 
 namespace anarchy::wsitest {
 
@@ -50,6 +53,10 @@ void hold_window(Progress& progress, uint32_t seconds) {
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         const int wait_ms = int(std::min<long long>(left.count(), 500));
+#ifdef _WIN32
+        (void)watch_stdin;  // the Windows tests hold for the whole time
+        std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+#else
         if (!watch_stdin) {
             poll(nullptr, 0, wait_ms);
             continue;
@@ -64,13 +71,14 @@ void hold_window(Progress& progress, uint32_t seconds) {
             progress.info("a line on stdin ended the hold");
             return;
         }
+#endif
     }
 }
 
 }  // namespace
 
 void run_readback(Progress& progress, const ScenarioOptions& options) {
-    XcbWindow window(kSize.width, kSize.height, "anarchy_wsi_test readback");
+    TestWindow window(kSize.width, kSize.height, "anarchy_wsi_test readback");
     announce_window(window);
     WsiDevice device(progress, window);
     check_current_extent(progress, device, kSize, "of the new window");

@@ -19,7 +19,7 @@
 #include "progress.h"
 #include "scenarios.h"
 #include "wsi_device.h"
-#include "xcb_window.h"
+#include "test_window.h"
 
 namespace anarchy::wsitest {
 
@@ -169,7 +169,7 @@ void acquire_without_presenting(Progress& progress, const WsiDevice& device, Pre
 
 void run_recreate(Progress& progress, const ScenarioOptions& options) {
     constexpr VkExtent2D kSizes[2] = {{400, 300}, {320, 240}};
-    XcbWindow window(kSizes[1].width, kSizes[1].height, "anarchy_wsi_test recreate");
+    TestWindow window(kSizes[1].width, kSizes[1].height, "anarchy_wsi_test recreate");
     announce_window(window);
     WsiDevice device(progress, window);
     check_current_extent(progress, device, kSizes[1], "of the new window");

@@ -9,7 +9,7 @@
 #include "progress.h"
 #include "scenarios.h"
 #include "wsi_device.h"
-#include "xcb_window.h"
+#include "test_window.h"
 
 namespace anarchy::wsitest {
 
@@ -27,7 +27,7 @@ struct Resize {
 
 void run_resize(Progress& progress, const ScenarioOptions& options) {
     constexpr VkExtent2D kStart{320, 240};
-    XcbWindow window(kStart.width, kStart.height, "anarchy_wsi_test resize");
+    TestWindow window(kStart.width, kStart.height, "anarchy_wsi_test resize");
     announce_window(window);
     WsiDevice device(progress, window);
     check_current_extent(progress, device, kStart, "of the new window");
@@ -38,7 +38,7 @@ void run_resize(Progress& progress, const ScenarioOptions& options) {
 
     for (const Resize& resize : {Resize{"grow", {480, 360}}, Resize{"shrink", {200, 150}}}) {
         const VkExtent2D from = presenter.extent();
-        progress.step(strprintf("%s: xcb_configure_window to %s", resize.name, extent_text(resize.to).c_str()));
+        progress.step(strprintf("%s: resizing the window to %s", resize.name, extent_text(resize.to).c_str()));
         window.resize(resize.to.width, resize.to.height);
         progress.pass(
             strprintf("%s: the X server reports the window at %s", resize.name, extent_text(resize.to).c_str()));

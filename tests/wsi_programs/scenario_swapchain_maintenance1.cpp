@@ -16,7 +16,7 @@
 #include "progress.h"
 #include "scenarios.h"
 #include "wsi_device.h"
-#include "xcb_window.h"
+#include "test_window.h"
 
 namespace anarchy::wsitest {
 
@@ -46,7 +46,7 @@ Fn device_proc(VkDevice device, const char* name) {
 }  // namespace
 
 void run_swapchain_maintenance1(Progress& progress, const ScenarioOptions& options) {
-    XcbWindow window(320, 240, "anarchy_wsi_test swapchain_maintenance1");
+    TestWindow window(320, 240, "anarchy_wsi_test swapchain_maintenance1");
     announce_window(window);
     WsiDevice device(progress, window, WsiDevice::Extras::SwapchainMaintenance1);
     progress.pass("VK_EXT_surface_maintenance1 and VK_EXT_swapchain_maintenance1 enabled with the feature");

@@ -18,7 +18,7 @@
 #include "progress.h"
 #include "scenarios.h"
 #include "wsi_device.h"
-#include "xcb_window.h"
+#include "test_window.h"
 
 namespace anarchy::wsitest {
 
@@ -69,7 +69,7 @@ uint32_t present_tolerating(Progress& progress, const WsiDevice& device, Present
 }  // namespace
 
 void run_zero(Progress& progress, const ScenarioOptions& options) {
-    XcbWindow window(kNormal.width, kNormal.height, "anarchy_wsi_test zero");
+    TestWindow window(kNormal.width, kNormal.height, "anarchy_wsi_test zero");
     announce_window(window);
     WsiDevice device(progress, window);
     check_current_extent(progress, device, kNormal, "of the new window");
@@ -79,7 +79,7 @@ void run_zero(Progress& progress, const ScenarioOptions& options) {
     progress.pass("10 frames at 320x240");
 
     // Unmapped.
-    progress.step("xcb_unmap_window");
+    progress.step("hiding the window (X11: unmapped; Windows: minimized)");
     window.unmap();
     const VkExtent2D unmapped = device.surface_capabilities().currentExtent;
     progress.info("unmapped window: currentExtent " + extent_text(unmapped));
@@ -95,7 +95,7 @@ void run_zero(Progress& progress, const ScenarioOptions& options) {
                       "unmapped window without an error",
                       presented));
     }
-    progress.step("xcb_map_window");
+    progress.step("showing the window again");
     window.map();
     check_current_extent(progress, device, kNormal, "after mapping the window again");
     if (!same_extent(presenter.extent(), kNormal)) require(presenter.recreate(), "the mapped window reports 0x0");
@@ -103,7 +103,7 @@ void run_zero(Progress& progress, const ScenarioOptions& options) {
     progress.pass("5 frames after mapping the window again");
 
     // 1x1.
-    progress.step("xcb_configure_window to 1x1");
+    progress.step("resizing the window to 1x1");
     window.resize(kTiny.width, kTiny.height);
     const VkExtent2D tiny = device.surface_capabilities().currentExtent;
     progress.info("1x1 window: currentExtent " + extent_text(tiny));
@@ -123,7 +123,7 @@ void run_zero(Progress& progress, const ScenarioOptions& options) {
     }
 
     // Restored: presentation must resume, cleanly.
-    progress.step("xcb_configure_window back to 320x240");
+    progress.step("resizing the window back to 320x240");
     window.resize(kNormal.width, kNormal.height);
     check_current_extent(progress, device, kNormal, "after restoring the window");
     if (!same_extent(presenter.extent(), kNormal)) {

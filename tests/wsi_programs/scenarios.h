@@ -10,7 +10,7 @@ namespace anarchy::wsitest {
 
 class Progress;
 class WsiDevice;
-class XcbWindow;
+class TestWindow;
 
 struct ScenarioOptions {
     uint32_t frames = 0;        // --frames, or the scenario's default
@@ -26,11 +26,12 @@ void run_headless(Progress& progress, const ScenarioOptions& options);
 void run_readback(Progress& progress, const ScenarioOptions& options);
 void run_present_wait(Progress& progress, const ScenarioOptions& options);
 void run_swapchain_maintenance1(Progress& progress, const ScenarioOptions& options);
+void run_close(Progress& progress, const ScenarioOptions& options);
 
 // Helpers the scenarios share (scenario_common.cpp).
 
 /// Prints "WINDOW 0x<id>" (flushed), for tests that look at the window from outside.
-void announce_window(const XcbWindow& window);
+void announce_window(const TestWindow& window);
 /// Throws unless the surface's currentExtent is `expected`; prints a PASS line naming `when`.
 void check_current_extent(Progress& progress, const WsiDevice& device, VkExtent2D expected, const char* when);
 bool same_extent(VkExtent2D a, VkExtent2D b);

@@ -1,4 +1,3 @@
-#define VK_USE_PLATFORM_XCB_KHR
 #include "wsi_device.h"
 
 #include <vulkan/vulkan.h>
@@ -8,7 +7,7 @@
 
 #include "check.h"
 #include "progress.h"
-#include "xcb_window.h"
+#include "test_window.h"
 
 namespace anarchy::wsitest {
 
@@ -36,14 +35,11 @@ bool has_device_extension(VkPhysicalDevice physical_device, const char* name) {
 
 }  // namespace
 
-WsiDevice::WsiDevice(Progress& progress, XcbWindow& window, Extras extras) : progress_(progress) {
+WsiDevice::WsiDevice(Progress& progress, TestWindow& window, Extras extras) : progress_(progress) {
     try {
-        create_instance(VK_KHR_XCB_SURFACE_EXTENSION_NAME, extras);
-        progress_.step("vkCreateXcbSurfaceKHR");
-        VkXcbSurfaceCreateInfoKHR info{VK_STRUCTURE_TYPE_XCB_SURFACE_CREATE_INFO_KHR};
-        info.connection = window.connection();
-        info.window = window.window();
-        VK_CHECK(vkCreateXcbSurfaceKHR(instance_, &info, nullptr, &surface_));
+        create_instance(TestWindow::surface_extension(), extras);
+        progress_.step(std::string("creating the surface (") + TestWindow::surface_extension() + ")");
+        surface_ = window.create_surface(instance_);
         pick_device(&window);
         create_device(extras);
     } catch (...) {
@@ -105,7 +101,7 @@ void WsiDevice::create_instance(const char* surface_extension, Extras extras) {
     VK_CHECK(vkCreateInstance(&info, nullptr, &instance_));
 }
 
-void WsiDevice::pick_device(XcbWindow* window) {
+void WsiDevice::pick_device(TestWindow* window) {
     progress_.step("choosing the physical device and queue family");
     uint32_t count = 0;
     VK_CHECK(vkEnumeratePhysicalDevices(instance_, &count, nullptr));
@@ -131,14 +127,13 @@ void WsiDevice::pick_device(XcbWindow* window) {
         if (!(families[family].queueFlags & VK_QUEUE_GRAPHICS_BIT)) continue;
         VkBool32 surface_support = VK_FALSE;
         VK_CHECK(vkGetPhysicalDeviceSurfaceSupportKHR(physical_device_, family, surface_, &surface_support));
-        const bool xcb_support = !window || vkGetPhysicalDeviceXcbPresentationSupportKHR(
-                                                physical_device_, family, window->connection(), window->visual());
-        if (window && bool(surface_support) != xcb_support)
-            throw TestFailure(
-                strprintf("queue family %u: vkGetPhysicalDeviceSurfaceSupportKHR says %s but "
-                          "vkGetPhysicalDeviceXcbPresentationSupportKHR says %s for the root visual",
-                          family, surface_support ? "VK_TRUE" : "VK_FALSE", xcb_support ? "VK_TRUE" : "VK_FALSE"));
-        if (surface_support && xcb_support) {
+        const bool system_support = !window || window->presentation_support(physical_device_, family);
+        if (window && bool(surface_support) != system_support)
+            throw TestFailure(strprintf("queue family %u: vkGetPhysicalDeviceSurfaceSupportKHR says %s but the window "
+                                        "system's presentation-support query says %s",
+                                        family, surface_support ? "VK_TRUE" : "VK_FALSE",
+                                        system_support ? "VK_TRUE" : "VK_FALSE"));
+        if (surface_support && system_support) {
             queue_family_ = family;
             found = true;
         }
@@ -147,7 +142,7 @@ void WsiDevice::pick_device(XcbWindow* window) {
             "no graphics queue family of the device can present to the surface "
             "(vkGetPhysicalDeviceSurfaceSupportKHR)");
     progress_.pass(strprintf("queue family %u has graphics and can present to the surface%s", queue_family_,
-                             window ? " (surface support and xcb presentation support agree)" : ""));
+                             window ? " (surface support and the window system's presentation support agree)" : ""));
 }
 
 void WsiDevice::create_device(Extras extras) {

@@ -11,7 +11,7 @@
 namespace anarchy::wsitest {
 
 class Progress;
-class XcbWindow;
+class TestWindow;
 
 /// A host-visible, host-coherent buffer, mapped for its lifetime.
 struct HostBuffer {
@@ -29,7 +29,7 @@ public:
         SwapchainMaintenance1  ///< VK_EXT_surface_maintenance1 (and get_surface_capabilities2), swapchain_maintenance1
     };
     /// Presents to `window` through VK_KHR_xcb_surface.
-    WsiDevice(Progress& progress, XcbWindow& window, Extras extras = Extras::None);
+    WsiDevice(Progress& progress, TestWindow& window, Extras extras = Extras::None);
     /// Presents to a VK_EXT_headless_surface; throws Unsupported when the instance lacks the extension.
     explicit WsiDevice(Progress& progress);
     ~WsiDevice();
@@ -54,7 +54,7 @@ public:
 
 private:
     void create_instance(const char* surface_extension, Extras extras);
-    void pick_device(XcbWindow* window);
+    void pick_device(TestWindow* window);
     void create_device(Extras extras);
     void destroy();
 

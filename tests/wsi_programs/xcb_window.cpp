@@ -1,4 +1,7 @@
-#include "xcb_window.h"
+#define VK_USE_PLATFORM_XCB_KHR
+#include "test_window.h"
+
+#include <xcb/xcb.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -16,7 +19,18 @@ constexpr auto kPollInterval = std::chrono::milliseconds(5);
 
 }  // namespace
 
-XcbWindow::XcbWindow(uint32_t width, uint32_t height, const char* title) {
+struct TestWindow::Impl {
+    xcb_connection_t* connection = nullptr;
+    xcb_window_t window = 0;
+    xcb_visualid_t visual = 0;
+    bool viewable();
+    void throw_if_broken(const char* what);
+};
+
+TestWindow::TestWindow(uint32_t width, uint32_t height, const char* title) : impl_(std::make_unique<Impl>()) {
+    xcb_connection_t*& connection_ = impl_->connection;
+    xcb_window_t& window_ = impl_->window;
+    xcb_visualid_t& visual_ = impl_->visual;
     int screen_number = 0;
     connection_ = xcb_connect(nullptr, &screen_number);
     if (xcb_connection_has_error(connection_)) {
@@ -48,24 +62,51 @@ XcbWindow::XcbWindow(uint32_t width, uint32_t height, const char* title) {
     map();
 }
 
-XcbWindow::~XcbWindow() {
-    if (!connection_) return;
-    if (window_) xcb_destroy_window(connection_, window_);
-    xcb_flush(connection_);
-    xcb_disconnect(connection_);
+TestWindow::~TestWindow() {
+    if (!impl_->connection) return;
+    if (impl_->window) xcb_destroy_window(impl_->connection, impl_->window);
+    xcb_flush(impl_->connection);
+    xcb_disconnect(impl_->connection);
 }
 
-void XcbWindow::throw_if_broken(const char* what) {
+const char* TestWindow::surface_extension() { return VK_KHR_XCB_SURFACE_EXTENSION_NAME; }
+
+VkSurfaceKHR TestWindow::create_surface(VkInstance instance) {
+    VkXcbSurfaceCreateInfoKHR info{VK_STRUCTURE_TYPE_XCB_SURFACE_CREATE_INFO_KHR};
+    info.connection = impl_->connection;
+    info.window = impl_->window;
+    VkSurfaceKHR surface = VK_NULL_HANDLE;
+    VK_CHECK(vkCreateXcbSurfaceKHR(instance, &info, nullptr, &surface));
+    return surface;
+}
+
+bool TestWindow::presentation_support(VkPhysicalDevice physical_device, uint32_t family) {
+    return vkGetPhysicalDeviceXcbPresentationSupportKHR(physical_device, family, impl_->connection, impl_->visual);
+}
+
+uint64_t TestWindow::id() const { return impl_->window; }
+
+void TestWindow::destroy() {
+    if (!impl_->window) return;
+    xcb_destroy_window(impl_->connection, impl_->window);
+    xcb_flush(impl_->connection);
+    impl_->window = 0;
+}
+
+void TestWindow::Impl::throw_if_broken(const char* what) {
+    xcb_connection_t* connection_ = connection;
     if (xcb_connection_has_error(connection_))
         throw TestFailure(
             strprintf("the X connection broke (error %d) during %s", xcb_connection_has_error(connection_), what));
 }
 
-VkExtent2D XcbWindow::geometry() {
+VkExtent2D TestWindow::geometry() {
+    xcb_connection_t* connection_ = impl_->connection;
+    xcb_window_t window_ = impl_->window;
     xcb_get_geometry_reply_t* reply =
         xcb_get_geometry_reply(connection_, xcb_get_geometry(connection_, window_), nullptr);
     if (!reply) {
-        throw_if_broken("xcb_get_geometry");
+        impl_->throw_if_broken("xcb_get_geometry");
         throw TestFailure("xcb_get_geometry of the test window failed");
     }
     const VkExtent2D extent{reply->width, reply->height};
@@ -73,7 +114,9 @@ VkExtent2D XcbWindow::geometry() {
     return extent;
 }
 
-bool XcbWindow::viewable() {
+bool TestWindow::Impl::viewable() {
+    xcb_connection_t* connection_ = connection;
+    xcb_window_t window_ = window;
     xcb_get_window_attributes_reply_t* reply =
         xcb_get_window_attributes_reply(connection_, xcb_get_window_attributes(connection_, window_), nullptr);
     if (!reply) {
@@ -85,7 +128,9 @@ bool XcbWindow::viewable() {
     return result;
 }
 
-void XcbWindow::resize(uint32_t width, uint32_t height) {
+void TestWindow::resize(uint32_t width, uint32_t height) {
+    xcb_connection_t* connection_ = impl_->connection;
+    xcb_window_t window_ = impl_->window;
     const uint32_t values[] = {width, height};
     xcb_configure_window(connection_, window_, XCB_CONFIG_WINDOW_WIDTH | XCB_CONFIG_WINDOW_HEIGHT, values);
     xcb_flush(connection_);
@@ -100,29 +145,34 @@ void XcbWindow::resize(uint32_t width, uint32_t height) {
     }
 }
 
-void XcbWindow::unmap() {
+void TestWindow::unmap() {
+    xcb_connection_t* connection_ = impl_->connection;
+    xcb_window_t window_ = impl_->window;
     xcb_unmap_window(connection_, window_);
     xcb_flush(connection_);
     const auto deadline = std::chrono::steady_clock::now() + kStateTimeout;
-    while (viewable()) {
+    while (impl_->viewable()) {
         if (std::chrono::steady_clock::now() > deadline)
             throw TestFailure("the window is still viewable after xcb_unmap_window");
         std::this_thread::sleep_for(kPollInterval);
     }
 }
 
-void XcbWindow::map() {
+void TestWindow::map() {
+    xcb_connection_t* connection_ = impl_->connection;
+    xcb_window_t window_ = impl_->window;
     xcb_map_window(connection_, window_);
     xcb_flush(connection_);
     const auto deadline = std::chrono::steady_clock::now() + kStateTimeout;
-    while (!viewable()) {
+    while (!impl_->viewable()) {
         if (std::chrono::steady_clock::now() > deadline)
             throw TestFailure("the window is not viewable after xcb_map_window");
         std::this_thread::sleep_for(kPollInterval);
     }
 }
 
-void XcbWindow::drain_events() {
+void TestWindow::drain_events() {
+    xcb_connection_t* connection_ = impl_->connection;
     while (xcb_generic_event_t* event = xcb_poll_for_event(connection_)) {
         if (event->response_type == 0) {
             const auto* error = reinterpret_cast<const xcb_generic_error_t*>(event);
@@ -134,7 +184,7 @@ void XcbWindow::drain_events() {
         }
         std::free(event);
     }
-    throw_if_broken("event processing");
+    impl_->throw_if_broken("event processing");
 }
 
 }  // namespace anarchy::wsitest
