@@ -60,10 +60,13 @@ int run_program(const std::vector<std::string>& program, const std::string& serv
         std::fprintf(stderr, "anarchy run: no anarchy_icd.json beside anarchy.exe (reinstall Anarchy)\n");
         return 1;
     }
-    // Both names: VK_DRIVER_FILES for new loaders, VK_ICD_FILENAMES for old ones. The loader ignores both in an
-    // elevated (administrator) program; there it uses the drivers registered by the installer.
+    // Both names: VK_DRIVER_FILES for new loaders, VK_ICD_FILENAMES for old ones; and the driver filter of loaders
+    // since 1.3.234, for a program that also finds other drivers. The loader ignores all three in an elevated
+    // (administrator) program, as every program under Wine is; there it uses the drivers registered by the
+    // installer.
     ::SetEnvironmentVariableW(L"VK_DRIVER_FILES", manifest.c_str());
     ::SetEnvironmentVariableW(L"VK_ICD_FILENAMES", manifest.c_str());
+    ::SetEnvironmentVariableW(L"VK_LOADER_DRIVERS_SELECT", L"*anarchy_icd.json");
     if (!server.empty()) ::SetEnvironmentVariableW(L"ANARCHY_SERVER", widen(server).c_str());
     if (!codec.empty()) ::SetEnvironmentVariableW(L"ANARCHY_CODEC", widen(codec).c_str());
     std::wstring command_line;

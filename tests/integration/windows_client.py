@@ -6,7 +6,8 @@
 2. anarchy-setup.exe /S /SERVER=HOST:PORT: the driver is registered under HKLM\\SOFTWARE\\Khronos\\Vulkan\\Drivers
    and the server written to %ProgramData%\\Anarchy\\anarchy.conf, nothing in the environment;
 3. the project's offscreen test programs built for Windows (anarchy_testprog.exe) write outputs byte-identical
-   to the Linux programs run natively on lavapipe;
+   to the Linux programs run natively on lavapipe, directly and through `anarchy.exe run` (which hands back the
+   program's exit code);
    vkcube.exe (Vulkan-Tools 1.3.239, the version of Debian's Linux vkcube) draws 300 frames in a Win32 window
    through the lossless codec and exits 0, and its window's last frame is byte-identical to native Linux vkcube's
    (the window_snapshot shim in both: it takes a Wine window as the process exits);
@@ -90,6 +91,7 @@ def main():
     ap.add_argument('--shim', required=True, help='window_snapshot LD_PRELOAD library')
     ap.add_argument('--cube-frames', type=int, default=300)
     args = ap.parse_args()
+    args.shim = os.path.abspath(args.shim)  # LD_PRELOAD of programs run in another folder
     win = args.windows_build
     needed = ['anarchy-setup.exe', 'vulkan-1.dll', 'vkcube.exe', os.path.join('tests', 'programs', 'anarchy_testprog.exe'),
               os.path.join('tests', 'wsi_programs', 'anarchy_wsi_test.exe')]
@@ -158,6 +160,23 @@ def main():
                               f'{"identical" if same else "DIFFERENT"}')
                         if not same:
                             failures.append(f'{program}: the Windows output differs from the native one')
+                # `anarchy.exe run`: the program started with its arguments (Windows quoting), the server given on
+                # the command line, the exit code handed back (a program that fails, then one that succeeds).
+                anarchy_exe = INSTALL_DIR + r'\anarchy.exe'
+                r = wine([anarchy_exe, 'run', '--server', server.address, '--', 'anarchy_testprog.exe', 'no_such_program'],
+                         env, cwd=app)
+                bad_exit = r.returncode
+                first = args.programs.split(',')[0]
+                r = wine([anarchy_exe, 'run', '--server', server.address, '--codec', 'lz4', '--',
+                          'anarchy_testprog.exe', first, '--out', f'run {first}.bin'], env, cwd=app, timeout=300)
+                run_out = os.path.join(app, f'run {first}.bin')
+                same = r.returncode == 0 and os.path.exists(run_out) and open(run_out, 'rb').read() == open(
+                    os.path.join(tmp, f'native_{first}.bin'), 'rb').read()
+                print(f'--- anarchy.exe run: a failing program exits {bad_exit}; {first} exits {r.returncode}, output '
+                      f'{"identical" if same else "DIFFERENT or missing"}')
+                if bad_exit in (0, None) or not same:
+                    failures.append(f'anarchy.exe run: failing program exit {bad_exit}, {first} exit {r.returncode}:\n'
+                                    f'{r.stdout[-1500:]}{r.stderr[-1500:]}')
                 cube_failure = vkcube(args, env, app, tmp, x)
                 if cube_failure:
                     failures.append(cube_failure)

@@ -65,9 +65,10 @@ xcb_void_cookie_t xcb_destroy_window(xcb_connection_t* c, xcb_window_t window) {
 }
 
 /* Xlib programs (Wine's X11 driver for Win32 windows): the same through the connection Xlib runs on, after what Xlib
- * queued is done. A Windows program under Wine often exits without destroying its window (the window goes with the
- * process), so the last window of 16x16 or more the process created is also taken when the process exits, through
- * a connection of the shim's own (X window ids are global), before the process's connections close. */
+ * queued is done. Wine unmaps a window before destroying it, so the last window of 16x16 or more the process
+ * created is also taken when it is unmapped; and a Windows program often exits without destroying its window (the
+ * window goes with the process), so that window is also taken when the process exits, through a connection of the
+ * shim's own (X window ids are global), before the process's connections close. The last snapshot wins. */
 static xcb_window_t last_xlib_window;
 
 Window XCreateWindow(Display* dpy, Window parent, int x, int y, unsigned int width, unsigned int height,
@@ -79,6 +80,18 @@ Window XCreateWindow(Display* dpy, Window parent, int x, int y, unsigned int wid
     Window w = real(dpy, parent, x, y, width, height, border_width, depth, class_, visual, valuemask, attributes);
     if (width >= 16 && height >= 16) last_xlib_window = (xcb_window_t)w;
     return w;
+}
+
+/* Wine hides a Win32 window (XUnmapWindow) before it destroys it: take it while it still shows. */
+int XUnmapWindow(Display* dpy, Window window) {
+    static int (*real)(Display*, Window);
+    if (!real) real = (int (*)(Display*, Window))dlsym(RTLD_NEXT, "XUnmapWindow");
+    const char* path = getenv("ANARCHY_SNAPSHOT");
+    if (path && *path && (xcb_window_t)window == last_xlib_window) {
+        XSync(dpy, False);
+        snapshot(XGetXCBConnection(dpy), (xcb_window_t)window);
+    }
+    return real(dpy, window);
 }
 
 int XDestroyWindow(Display* dpy, Window window) {
