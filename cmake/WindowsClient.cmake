@@ -3,15 +3,19 @@
 # same sources as the Linux client, with the one-file-per-platform parts (sockets, page tracking, windows) taken
 # for Windows: anarchy_vulkan.dll and its manifest, anarchy.exe, and the offscreen test programs.
 
+# The pinned copy of a release in ANARCHY_THIRD_PARTY_DIR when present (what CI has), else the official release.
+function(anarchy_pinned_url out file official what)
+  if(EXISTS "${ANARCHY_THIRD_PARTY_DIR}/${file}")
+    set(${out} "${ANARCHY_THIRD_PARTY_DIR}/${file}" PARENT_SCOPE)
+  else()
+    message(STATUS "${what}: no ${ANARCHY_THIRD_PARTY_DIR}/${file}; downloading the official release ${official}")
+    set(${out} "${official}" PARENT_SCOPE)
+  endif()
+endfunction()
+
 # LZ4 1.9.4 (what Debian 12's liblz4 is), compiled from the release's lib/: the pinned copy in
 # ../shared/third_party when present, else the official release.
-set(_lz4_local "${ANARCHY_THIRD_PARTY_DIR}/lz4-1.9.4.tar.gz")
-if(EXISTS "${_lz4_local}")
-  set(_lz4_url "${_lz4_local}")
-else()
-  message(STATUS "LZ4: no ${_lz4_local}; downloading the official release v1.9.4")
-  set(_lz4_url "https://github.com/lz4/lz4/archive/refs/tags/v1.9.4.tar.gz")
-endif()
+anarchy_pinned_url(_lz4_url lz4-1.9.4.tar.gz "https://github.com/lz4/lz4/archive/refs/tags/v1.9.4.tar.gz" LZ4)
 FetchContent_Declare(lz4_source URL "${_lz4_url}" DOWNLOAD_EXTRACT_TIMESTAMP TRUE
   URL_HASH SHA256=e911b65bbfc9277015d0c1793bfbec3f38c31c5b1e53577bb921aa4f45861fc4)
 FetchContent_GetProperties(lz4_source)
@@ -37,13 +41,8 @@ add_compile_options(-Wno-cast-function-type)
 set(ANARCHY_WINDOWS_LOADER ON CACHE BOOL "Build the Khronos loader (vulkan-1.dll) for the test programs")
 if(ANARCHY_WINDOWS_LOADER)
   include(ExternalProject)
-  set(_loader_local "${ANARCHY_THIRD_PARTY_DIR}/Vulkan-Loader-1.3.239.tar.gz")
-  if(EXISTS "${_loader_local}")
-    set(_loader_url "${_loader_local}")
-  else()
-    message(STATUS "Vulkan-Loader: no ${_loader_local}; downloading the official release v1.3.239")
-    set(_loader_url "https://github.com/KhronosGroup/Vulkan-Loader/archive/refs/tags/v1.3.239.tar.gz")
-  endif()
+  anarchy_pinned_url(_loader_url Vulkan-Loader-1.3.239.tar.gz
+                     "https://github.com/KhronosGroup/Vulkan-Loader/archive/refs/tags/v1.3.239.tar.gz" Vulkan-Loader)
   set(_headers_prefix "${CMAKE_BINARY_DIR}/loader-headers")
   set(_headers_cmake "${_headers_prefix}/lib/x86_64-linux-gnu/cmake/VulkanHeaders")  # its relative paths expect this depth
   find_path(_debian_vulkan_headers vulkan/vulkan_core.h PATHS /usr/include NO_CMAKE_FIND_ROOT_PATH NO_DEFAULT_PATH)
@@ -78,13 +77,8 @@ if(ANARCHY_WINDOWS_LOADER)
 
   # vkcube.exe from the pinned Vulkan-Tools 1.3.239 (the vkcube Debian 12 ships for Linux): a real Win32 Vulkan
   # program for the Wine tests, linked against the loader above. Its shaders are compiled with Debian's glslang.
-  set(_tools_local "${ANARCHY_THIRD_PARTY_DIR}/Vulkan-Tools-1.3.239.tar.gz")
-  if(EXISTS "${_tools_local}")
-    set(_tools_url "${_tools_local}")
-  else()
-    message(STATUS "Vulkan-Tools: no ${_tools_local}; downloading the official release v1.3.239")
-    set(_tools_url "https://github.com/KhronosGroup/Vulkan-Tools/archive/refs/tags/v1.3.239.tar.gz")
-  endif()
+  anarchy_pinned_url(_tools_url Vulkan-Tools-1.3.239.tar.gz
+                     "https://github.com/KhronosGroup/Vulkan-Tools/archive/refs/tags/v1.3.239.tar.gz" Vulkan-Tools)
   ExternalProject_Add(vkcube
     URL "${_tools_url}"
     URL_HASH SHA256=aa4712c05b852d761c3c27e60097f3fa93f131130d4bf729724bccfbdb3f0550
