@@ -306,14 +306,15 @@ void UffdRegion::on_fault(uintptr_t addr, int uffd) {
     uint64_t group = fault_group_pages();
     uint64_t first = page, count = 1;
     if (group > 1 && page > 0 && bits_.test(page - 1)) {
+        // The pages written in a row just behind this one, counted up to the largest group opened.
         uint64_t behind = 1;
-        uint64_t limit = std::max(group, kMaxGrowthPages);
+        const uint64_t limit = std::max(group, kMaxGrowthPages);
         while (behind < limit && behind < page && bits_.test(page - 1 - behind)) ++behind;
         if (behind < group) {
             first = page & ~(group - 1);
             count = group;
         } else {
-            count = std::min(behind, std::max(group, kMaxGrowthPages));
+            count = behind;
         }
         count = std::min(count, bits_.pages() - first);
     }

@@ -48,6 +48,11 @@ def drivers(env):
     return [line.split('    ')[1].strip() for line in r.stdout.splitlines() if 'REG_DWORD' in line]
 
 
+def same_bytes(a, b):
+    with open(a, 'rb') as fa, open(b, 'rb') as fb:
+        return fa.read() == fb.read()
+
+
 def unix_path(prefix, windows_path):
     drive, rest = windows_path.split(':', 1)
     return os.path.join(prefix, f'drive_{drive.lower()}', *rest.strip('\\').split('\\'))
@@ -154,8 +159,7 @@ def main():
                         failures.append(f'{program}: the Windows run failed ({rw.returncode}):\n'
                                         f'{rw.stdout[-1500:]}{rw.stderr[-1500:]}\n{server.log_tail(10)}')
                     else:
-                        with open(native_out, 'rb') as a, open(remote_out, 'rb') as b:
-                            same = a.read() == b.read()
+                        same = same_bytes(native_out, remote_out)
                         print(f'--- {program}: Windows run in {took:.1f} s, output '
                               f'{"identical" if same else "DIFFERENT"}')
                         if not same:
@@ -170,8 +174,8 @@ def main():
                 r = wine([anarchy_exe, 'run', '--server', server.address, '--codec', 'lz4', '--',
                           'anarchy_testprog.exe', first, '--out', f'run {first}.bin'], env, cwd=app, timeout=300)
                 run_out = os.path.join(app, f'run {first}.bin')
-                same = r.returncode == 0 and os.path.exists(run_out) and open(run_out, 'rb').read() == open(
-                    os.path.join(tmp, f'native_{first}.bin'), 'rb').read()
+                same = r.returncode == 0 and os.path.exists(run_out) and same_bytes(
+                    run_out, os.path.join(tmp, f'native_{first}.bin'))
                 print(f'--- anarchy.exe run: a failing program exits {bad_exit}; {first} exits {r.returncode}, output '
                       f'{"identical" if same else "DIFFERENT or missing"}')
                 if bad_exit in (0, None) or not same:
