@@ -53,6 +53,8 @@ class Gen:
         self.never = {k for k in cfg['never_forwarded'] if not k.startswith('_')}
         self.inner_lens = {k: v for k, v in cfg.get('inner_lengths', {}).items() if not k.startswith('_')}
         self.null_members = {k for k in cfg.get('null_members', {}) if not k.startswith('_')}
+        self.ctx_lens = {k: v for k, v in cfg.get('context_lengths', {}).items() if not k.startswith('_')}
+        self.len_ctxs = {k: v for k, v in cfg.get('length_contexts', {}).items() if not k.startswith('_')}
         self.sync_forced = {k for k in cfg['sync'] if not k.startswith('_')}
         self.structs = [self.m.structs[n] for n in self.m.struct_order
                         if self.m.structs[n].forwardable and not self.m.structs[n].is_union]
@@ -97,7 +99,7 @@ class Gen:
     def member_order_ok(self, s):
         seen = set()
         for m in s.members:
-            if m.ptr and m.len and m.len[0] != 'null-terminated':
+            if m.ptr and m.len and m.len[0] != 'null-terminated' and f'{s.name}.{m.name}' not in self.ctx_lens:
                 for r in self.len_refs(m):
                     if r not in seen:
                         return False
@@ -125,6 +127,27 @@ class Gen:
             out.append('        break; }')
         out.append('    default: break;\n    }')
 
+    def context_names(self):
+        return sorted({c['context'] for c in self.ctx_lens.values()})
+
+    def context_scope(self, s, m, v, out):
+        """Before the first pointer member of a structure of length_contexts: sets the context values the arrays
+        of context_lengths nested below it take their length from (restored when the function returns)."""
+        if s.name not in self.len_ctxs or m is not next((x for x in s.members if x.ptr), None):
+            return
+        for name, expr in sorted(self.len_ctxs[s.name].items()):
+            e = re.sub(r'[A-Za-z_][A-Za-z0-9_]*', lambda mo: v + mo.group(0), expr)
+            out.append(f'    const LengthContext context_{name}_(length_context_{name}, static_cast<uint64_t>({e}));')
+
+    def context_len(self, s, m):
+        """(context name, maximum) of an array of context_lengths, or None."""
+        c = self.ctx_lens.get(f'{s.name}.{m.name}')
+        if c is None:
+            return None
+        if self.kind(m.type) != 'struct' or m.ptr != 1:
+            raise SystemExit(f'{s.name}.{m.name}: context_lengths handles pointers to structures only')
+        return c['context'], c['max']
+
     def inner_len(self, s, m, v):
         """The length of each array an array of pointers points to (ppGeometries: len="geometryCount,1";
         ppBuildRangeInfos: overrides.json inner_lengths, an expression of the element index i)."""
@@ -141,6 +164,12 @@ class Gen:
         t = resolve(self.m, m.type)
         full = v + m.name
         if f'{s.name}.{m.name}' in self.null_members:  # always NULL: valid only with a feature reported absent
+            return
+        self.context_scope(s, m, v, out)
+        if self.context_len(s, m):
+            ctx, most = self.context_len(s, m)
+            out.append(f'    {{ const uint64_t n_ = std::min<uint64_t>(length_context_{ctx}, {most});')
+            out.append(f'      if (e.presence({full} && n_ ? {full} : nullptr)) {{ e.u64(n_); for (uint64_t i = 0; i < n_; ++i) enc_{t}(e, {full}[i]); }} }}')
             return
         if self.selected_union(m):
             self.selector_switch(s, m, v, out, lambda u, um: self.enc_member(u, um, out, v=full + '.'))
@@ -260,6 +289,16 @@ class Gen:
         full = v + m.name
         if f'{s.name}.{m.name}' in self.null_members:  # always NULL: valid only with a feature reported absent
             out.append(f'    {full} = nullptr;'); return
+        if self.context_len(s, m):
+            # The count travels: the server decodes without knowing the enclosing structure.
+            _, most = self.context_len(s, m)
+            out.append(f'    {{ bool p_ = false; if (!d.presence(p_)) return false; {full} = nullptr; if (p_) {{')
+            out.append(f'        uint64_t n_ = 0; if (!d.u64(n_)) return false;')
+            out.append(f'        if (n_ == 0 || n_ > {most}) return d.fail("{self.where(s, m)} count " + std::to_string(n_) + " outside 1..{most}");')
+            out.append(f'        auto* a_ = d.alloc_array<{t}>(n_); if (!a_) return false;')
+            out.append(f'        for (uint64_t i = 0; i < n_; ++i) if (!dec_{t}(d, a_[i], depth_)) return false;')
+            out.append(f'        {full} = a_; }} }}')
+            return
         if self.selected_union(m):
             self.selector_switch(s, m, v, out, lambda u, um: self.dec_member(u, um, out, v=full + '.'))
             return
@@ -388,6 +427,16 @@ class Gen:
         m = self.m
         hdr.append('namespace anarchy::protocol::gen {')
         hdr.append('using protocol::WireEncoder;\nusing protocol::WireDecoder;')
+        if self.context_names():
+            hdr.append('/// Values an enclosing structure sets for the lengths of arrays nested in it (overrides.json context_lengths).')
+            for name in self.context_names():
+                hdr.append(f'inline thread_local uint64_t length_context_{name} = 0;')
+            hdr.append('struct LengthContext {')
+            hdr.append('    LengthContext(uint64_t& slot, uint64_t value) : slot_(slot), saved_(slot) { slot_ = value; }')
+            hdr.append('    ~LengthContext() { slot_ = saved_; }')
+            hdr.append('    LengthContext(const LengthContext&) = delete;')
+            hdr.append('    LengthContext& operator=(const LengthContext&) = delete;')
+            hdr.append('    uint64_t& slot_;\n    uint64_t saved_;\n};')
         hdr.append('/// Encodes a pNext chain; structures the protocol does not know are skipped (and logged once).')
         hdr.append('void enc_chain(WireEncoder& e, const void* next);')
         hdr.append('/// Decodes a pNext chain into arena memory.')
@@ -1035,6 +1084,13 @@ class Gen:
         full = v + m.name
         if f'{s.name}.{m.name}' in self.null_members:  # always NULL: valid only with a feature reported absent
             out.append(f'    {full} = nullptr;'); return
+        self.context_scope(s, m, v, out)
+        if self.context_len(s, m):
+            ctx, most = self.context_len(s, m)
+            out.append(f'    {{ const uint64_t n_ = std::min<uint64_t>(length_context_{ctx}, {most}); if (n_ && r.below(2)) {{')
+            out.append(f'        auto* arr = a.alloc_array<{t}>(n_); for (uint64_t i = 0; i < n_; ++i) fill_{t}(r, a, arr[i], depth + 1);')
+            out.append(f'        {full} = arr; }} else {full} = nullptr; }}')
+            return
         if self.selected_union(m):
             self.selector_switch(s, m, v, out, lambda u, um: self.fill_member(u, um, out, {}, v=full + '.'))
             return
@@ -1128,6 +1184,13 @@ class Gen:
         A, B = x + m.name, y + m.name
         if f'{s.name}.{m.name}' in self.null_members:  # always NULL: valid only with a feature reported absent
             return
+        self.context_scope(s, m, x, out)
+        if self.context_len(s, m):
+            ctx, most = self.context_len(s, m)
+            out.append(f'    {{ const uint64_t n_ = std::min<uint64_t>(length_context_{ctx}, {most});')
+            out.append(f'      if ((({A} == nullptr) || n_ == 0) != (({B} == nullptr) || n_ == 0)) return false;')
+            out.append(f'      if ({A} && n_) for (uint64_t i = 0; i < n_; ++i) if (!eq_{t}({A}[i], {B}[i])) return false; }}')
+            return
         if self.selected_union(m):
             self.selector_switch(s, m, x, out, lambda u, um: self.eq_member(u, um, out, x=A + '.', y=B + '.'))
             return
@@ -1194,7 +1257,7 @@ class Gen:
         for s in self.structs:
             counts = set()
             for m in s.members:
-                if m.ptr and m.len and m.len[0] != 'null-terminated':
+                if m.ptr and m.len and m.len[0] != 'null-terminated' and f'{s.name}.{m.name}' not in self.ctx_lens:
                     for ref in self.len_refs(m):
                         counts.add(ref)
             if s.raw_bytes:
@@ -1469,6 +1532,7 @@ def schema_hash(model, gen, cmds, message_files=()):
         h.update(s.name.encode())
         for m in s.members:
             h.update(f'{m.type}{m.ptr}{m.name}{m.array}{m.len}{m.altlen}'.encode())
+    h.update(json.dumps([gen.ctx_lens, gen.len_ctxs], sort_keys=True).encode())
     for i, n in enumerate(cmds):
         c = model.commands[n]
         h.update(f'{i}{n}'.encode())

@@ -297,6 +297,7 @@ def build_model(registry_dir, config):
                 names = [n for n, _ in model.enums[group]]
                 if e.get('name') not in names:
                     model.enums[group].append((e.get('name'), val))
+    load_video_types(model, os.path.join(registry_dir, 'video.xml'))
     # Platform types are declared with requires="X11/Xlib.h" etc.
     for t in tree.findall('types/type'):
         if t.get('requires') and t.get('category') is None and t.get('requires') != 'vk_platform':
@@ -306,8 +307,45 @@ def build_model(registry_dir, config):
             model.structs[real].aliases.append(name)
         if real in model.commands:
             model.commands[real].aliases.append(name)
+    for key, expr in config.get('member_lengths', {}).items():
+        if key.startswith('_'):
+            continue
+        owner, member = key.split('.')
+        m = next(x for x in model.structs[owner].members if x.name == member)
+        if m.len:
+            raise SystemExit(f'{key}: the registry gives its length already ({m.len}); drop it from member_lengths')
+        m.len = [expr]
     classify(model, config)
     return model
+
+
+def load_video_types(model, path):
+    """The video codec standards' structures and enums (video.xml: StdVideoH264SequenceParameterSet, ...), which
+    vk.xml only names (requires="vk_video/..."). They are plain C structures: values, bitfield flag words, arrays
+    and pointers to more of them, so the same encoders carry them. They go first in the structure order, since
+    the Vulkan structures of the video extensions point at them."""
+    if not os.path.exists(path):
+        return
+    root = etree.parse(path).getroot()
+    order = []
+    for t in root.findall('types/type'):
+        name = t.get('name')
+        if t.get('category') in ('struct', 'union') and name not in model.structs:
+            model.structs[name] = Struct(name, t, t.get('category') == 'union')
+            order.append(name)
+    model.struct_order[:0] = order
+    for group in root.findall('enums'):
+        if group.get('type') != 'enum':
+            continue
+        values = []
+        for e in group.findall('enum'):
+            if e.get('alias') or e.get('value') is None:
+                continue
+            try:
+                values.append((e.get('name'), int(e.get('value'), 0)))
+            except ValueError:
+                pass
+        model.enums[group.get('name')] = values
 
 
 def command_requirements(tree):
@@ -439,10 +477,11 @@ def classify(model, config):
 
     inner_lengths = {k for k in config.get('inner_lengths', {}) if not k.startswith('_')}
     null_members = {k for k in config.get('null_members', {}) if not k.startswith('_')}
+    context_lengths = {k for k in config.get('context_lengths', {}) if not k.startswith('_')}
 
     def member_problem(m, owner, owner_name=None):
         owner_name = owner.name if owner is not None else owner_name
-        if f'{owner_name}.{m.name}' in null_members:
+        if f'{owner_name}.{m.name}' in null_members or f'{owner_name}.{m.name}' in context_lengths:
             return None
         kind = type_kind(model, m.type)
         if m.bitfield:

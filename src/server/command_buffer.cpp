@@ -100,6 +100,14 @@ void override_vkCmdCopyQueryPoolResults(Session& s, VkCommandBuffer commandBuffe
     if (queryCount) s.gpu_writes().cmd_write_buffer(commandBuffer, dstBuffer, dstOffset, VK_WHOLE_SIZE);
 }
 
+// The encoded bitstream goes into [dstBufferOffset, dstBufferOffset + dstBufferRange) of the destination buffer,
+// which programs usually map to read it (encode feedback queries say how much of it was written).
+void override_vkCmdEncodeVideoKHR(Session& s, VkCommandBuffer commandBuffer, const VkVideoEncodeInfoKHR* pEncodeInfo) {
+    s.vk(commandBuffer).CmdEncodeVideoKHR(commandBuffer, pEncodeInfo);
+    s.gpu_writes().cmd_write_buffer(commandBuffer, pEncodeInfo->dstBuffer, pEncodeInfo->dstBufferOffset,
+                                    pEncodeInfo->dstBufferRange);
+}
+
 void override_vkCmdWriteBufferMarker2AMD(Session& s, VkCommandBuffer commandBuffer, VkPipelineStageFlags2 stage,
                                          VkBuffer dstBuffer, VkDeviceSize dstOffset, uint32_t marker) {
     s.vk(commandBuffer).CmdWriteBufferMarker2AMD(commandBuffer, stage, dstBuffer, dstOffset, marker);
