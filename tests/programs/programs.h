@@ -41,6 +41,7 @@ Output run_leak_objects(TestContext& ctx);
 Output run_crash_mid_frame(TestContext& ctx);
 Output run_wait_across_destroy(TestContext& ctx);
 Output run_raytrace(TestContext& ctx);
+Output run_video_decode(TestContext& ctx);
 
 inline constexpr Program kPrograms[] = {
     {"graphics", run_graphics, "256x256 RGBA (PAM) of the scene, 4x MSAA resolved, dynamic rendering"},
@@ -64,7 +65,11 @@ inline constexpr Program kPrograms[] = {
     {"requirements", run_requirements, "text: memory requirements of buffers and images made again and again"},
     {"raytrace", run_raytrace,
      "64x64 RGBA of a triangle ray traced through a BLAS and a TLAS (exits 77 without ray tracing pipelines)", false,
-     ContextNeeds{true}},
+     ContextNeeds{.ray_tracing = true}},
+    {"video_decode", run_video_decode,
+     "text: H.264 decode facts, then the NV12 picture decoded from I_PCM macroblocks (128x64 or the smallest size "
+     "the decoder allows; exits 77 without an H.264 decode queue)",
+     false, ContextNeeds{.video_decode = true}},
     // Not in the byte-for-byte comparisons: for the failure and soak tests in tests/integration.
     {"crash_after_map", run_crash_after_map, "nothing: dies by SIGSEGV after mapping and writing memory"},
     {"soak_waits", run_soak_waits, "a line: ANARCHY_SOAK_CYCLES (default 1000) submit-and-wait cycles"},

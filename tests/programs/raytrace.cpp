@@ -59,13 +59,6 @@ AddressedBuffer addressed_buffer(TestContext& ctx, VkDeviceSize size, VkBufferUs
     return b;
 }
 
-template <typename Fn>
-Fn device_proc(VkDevice device, const char* name) {
-    auto fn = reinterpret_cast<Fn>(vkGetDeviceProcAddr(device, name));
-    require(fn != nullptr, std::string("vkGetDeviceProcAddr returned no ") + name);
-    return fn;
-}
-
 struct AccelerationStructure {
     VkAccelerationStructureKHR handle = VK_NULL_HANDLE;
     VkDeviceAddress address = 0;

@@ -35,6 +35,12 @@ std::string result_name(VkResult result) {
         RESULT_CASE(VK_ERROR_FRAGMENTATION)
         RESULT_CASE(VK_ERROR_INVALID_OPAQUE_CAPTURE_ADDRESS)
         RESULT_CASE(VK_PIPELINE_COMPILE_REQUIRED)
+        RESULT_CASE(VK_ERROR_IMAGE_USAGE_NOT_SUPPORTED_KHR)
+        RESULT_CASE(VK_ERROR_VIDEO_PICTURE_LAYOUT_NOT_SUPPORTED_KHR)
+        RESULT_CASE(VK_ERROR_VIDEO_PROFILE_OPERATION_NOT_SUPPORTED_KHR)
+        RESULT_CASE(VK_ERROR_VIDEO_PROFILE_FORMAT_NOT_SUPPORTED_KHR)
+        RESULT_CASE(VK_ERROR_VIDEO_PROFILE_CODEC_NOT_SUPPORTED_KHR)
+        RESULT_CASE(VK_ERROR_VIDEO_STD_VERSION_NOT_SUPPORTED_KHR)
 #undef RESULT_CASE
         default:
             return "VkResult " + std::to_string(int(result));
@@ -219,14 +225,54 @@ void TestContext::create_device(const ContextNeeds& needs) {
         enabled13.pNext = &rt_features;
     }
 
+    std::vector<VkDeviceQueueCreateInfo> queue_infos{queue_info};
+    if (needs.video_decode) {
+        for (const char* name : {VK_KHR_VIDEO_QUEUE_EXTENSION_NAME, VK_KHR_VIDEO_DECODE_QUEUE_EXTENSION_NAME,
+                                 VK_KHR_VIDEO_DECODE_H264_EXTENSION_NAME}) {
+            if (!offered(name)) throw Unsupported(std::string("the device does not offer ") + name);
+            enabled_extensions.push_back(name);
+        }
+        find_video_decode_queue_family();
+        if (video_decode_queue_family_ != queue_family_) {
+            queue_info.queueFamilyIndex = video_decode_queue_family_;
+            queue_infos.push_back(queue_info);
+        }
+    }
+
     VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
     info.pNext = &enabled;
     info.enabledExtensionCount = uint32_t(enabled_extensions.size());
     info.ppEnabledExtensionNames = enabled_extensions.data();
-    info.queueCreateInfoCount = 1;
-    info.pQueueCreateInfos = &queue_info;
+    info.queueCreateInfoCount = uint32_t(queue_infos.size());
+    info.pQueueCreateInfos = queue_infos.data();
     VK_CHECK(vkCreateDevice(physical_device_, &info, nullptr, &device_));
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
+    if (needs.video_decode) vkGetDeviceQueue(device_, video_decode_queue_family_, 0, &video_decode_queue_);
+}
+
+void TestContext::find_video_decode_queue_family() {
+    // Asked only once VK_KHR_video_queue is known to be offered: its structures may not be chained before.
+    uint32_t count = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties2(physical_device_, &count, nullptr);
+    std::vector<VkQueueFamilyVideoPropertiesKHR> video(count, {VK_STRUCTURE_TYPE_QUEUE_FAMILY_VIDEO_PROPERTIES_KHR});
+    std::vector<VkQueueFamilyQueryResultStatusPropertiesKHR> status(
+        count, {VK_STRUCTURE_TYPE_QUEUE_FAMILY_QUERY_RESULT_STATUS_PROPERTIES_KHR});
+    std::vector<VkQueueFamilyProperties2> families(count, {VK_STRUCTURE_TYPE_QUEUE_FAMILY_PROPERTIES_2});
+    for (uint32_t i = 0; i < count; ++i) {
+        status[i].pNext = &video[i];
+        families[i].pNext = &status[i];
+    }
+    vkGetPhysicalDeviceQueueFamilyProperties2(physical_device_, &count, families.data());
+    for (uint32_t i = 0; i < count; ++i) {
+        if ((families[i].queueFamilyProperties.queueFlags & VK_QUEUE_VIDEO_DECODE_BIT_KHR) &&
+            families[i].queueFamilyProperties.queueCount > 0 &&
+            (video[i].videoCodecOperations & VK_VIDEO_CODEC_OPERATION_DECODE_H264_BIT_KHR)) {
+            video_decode_queue_family_ = i;
+            video_decode_result_status_queries_ = status[i].queryResultStatusSupport;
+            return;
+        }
+    }
+    throw Unsupported(std::string("device ") + properties_.deviceName + " has no queue family that decodes H.264");
 }
 
 uint32_t TestContext::find_memory_type(uint32_t type_bits, VkMemoryPropertyFlags required,

@@ -32,6 +32,9 @@ struct ContextNeeds {
     /// VK_KHR_acceleration_structure, VK_KHR_ray_tracing_pipeline (with VK_KHR_deferred_host_operations) and
     /// bufferDeviceAddress; Unsupported when the device lacks them.
     bool ray_tracing = false;
+    /// VK_KHR_video_queue, VK_KHR_video_decode_queue and VK_KHR_video_decode_h264, and a second queue from the
+    /// first family that decodes H.264; Unsupported when the device lacks them.
+    bool video_decode = false;
 };
 
 /// The enum name of `result`, e.g. "VK_ERROR_DEVICE_LOST", or its number if this file does not know it.
@@ -45,6 +48,22 @@ void expect_result(VkResult result, VkResult expected, const char* call, const c
 
 /// Throws TestFailure with `message` unless `condition` holds.
 void require(bool condition, const std::string& message);
+
+/// An extension's device command, which the loader does not export: through vkGetDeviceProcAddr; throws if absent.
+template <typename Fn>
+Fn device_proc(VkDevice device, const char* name) {
+    auto fn = reinterpret_cast<Fn>(vkGetDeviceProcAddr(device, name));
+    require(fn != nullptr, std::string("vkGetDeviceProcAddr returned no ") + name);
+    return fn;
+}
+
+/// An extension's instance or physical-device command: through vkGetInstanceProcAddr; throws if absent.
+template <typename Fn>
+Fn instance_proc(VkInstance instance, const char* name) {
+    auto fn = reinterpret_cast<Fn>(vkGetInstanceProcAddr(instance, name));
+    require(fn != nullptr, std::string("vkGetInstanceProcAddr returned no ") + name);
+    return fn;
+}
 
 #define VK_CHECK(call) ::anarchy::testprog::check_result((call), #call, __FILE__, __LINE__)
 #define VK_EXPECT(call, expected) ::anarchy::testprog::expect_result((call), (expected), #call, __FILE__, __LINE__)
@@ -82,9 +101,9 @@ struct Image {
     VkImageAspectFlags aspect = 0;
 };
 
-/// Owns the instance, the first physical device, a device with one graphics+compute queue, and every object
-/// created through own(): the destructor waits for the device to go idle and destroys them in reverse order,
-/// also when a program unwinds with an exception.
+/// Owns the instance, the first physical device, a device with one graphics+compute queue (and an H.264 decode
+/// queue when asked for), and every object created through own(): the destructor waits for the device to go
+/// idle and destroys them in reverse order, also when a program unwinds with an exception.
 class TestContext {
 public:
     /// Throws TestFailure when a call fails or the device lacks Vulkan 1.3, dynamic rendering,
@@ -108,6 +127,13 @@ public:
     bool occlusion_query_precise() const { return occlusion_query_precise_; }
     /// VK_KHR_push_descriptor is enabled (when the device offers it).
     bool push_descriptor() const { return push_descriptor_; }
+    /// With ContextNeeds::video_decode: a queue of the first family whose video codec operations include H.264
+    /// decoding (the graphics queue itself if that family is the graphics family), and whether that family
+    /// supports VK_QUERY_TYPE_RESULT_STATUS_ONLY_KHR queries. Otherwise VK_NULL_HANDLE and
+    /// VK_QUEUE_FAMILY_IGNORED.
+    VkQueue video_decode_queue() const { return video_decode_queue_; }
+    uint32_t video_decode_queue_family() const { return video_decode_queue_family_; }
+    bool video_decode_result_status_queries() const { return video_decode_result_status_queries_; }
 
     /// Registers `handle` to be destroyed with `destroy` when the context goes; returns it. Thread-safe.
     template <typename Handle>
@@ -150,6 +176,8 @@ private:
     void create_instance();
     void pick_physical_device();
     void create_device(const ContextNeeds& needs);
+    /// Sets video_decode_queue_family_ (and whether it has result status queries); Unsupported when none.
+    void find_video_decode_queue_family();
     void destroy();
 
     VkInstance instance_ = VK_NULL_HANDLE;
@@ -163,6 +191,9 @@ private:
     bool occlusion_query_precise_ = false;
     VkDevice device_ = VK_NULL_HANDLE;
     VkQueue queue_ = VK_NULL_HANDLE;
+    uint32_t video_decode_queue_family_ = VK_QUEUE_FAMILY_IGNORED;
+    bool video_decode_result_status_queries_ = false;
+    VkQueue video_decode_queue_ = VK_NULL_HANDLE;
     VkCommandPool one_shot_pool_ = VK_NULL_HANDLE;  // used by submit_and_wait on the calling thread only
     std::mutex owned_mutex_;                        // guards owned_
     std::vector<std::function<void()>> owned_;      // destroyers, run in reverse order
