@@ -55,6 +55,7 @@ class Gen:
         self.null_members = {k for k in cfg.get('null_members', {}) if not k.startswith('_')}
         self.ctx_lens = {k: v for k, v in cfg.get('context_lengths', {}).items() if not k.startswith('_')}
         self.len_ctxs = {k: v for k, v in cfg.get('length_contexts', {}).items() if not k.startswith('_')}
+        self.handle_outputs = {k for k in cfg.get('handle_output_structures', {}) if not k.startswith('_')}
         self.sync_forced = {k for k in cfg['sync'] if not k.startswith('_')}
         self.structs = [self.m.structs[n] for n in self.m.struct_order
                         if self.m.structs[n].forwardable and not self.m.structs[n].is_union]
@@ -147,6 +148,16 @@ class Gen:
         if self.kind(m.type) != 'struct' or m.ptr != 1:
             raise SystemExit(f'{s.name}.{m.name}: context_lengths handles pointers to structures only')
         return c['context'], c['max']
+
+    def handle_output(self, t):
+        """(count member, handle array member) of an output structure of handle_output_structures: the handles
+        are the command's new objects (VkPipelineBinaryHandlesInfoKHR)."""
+        st = self.m.structs[resolve(self.m, t)]
+        arr = next(x for x in st.members if x.ptr == 1 and self.kind(x.type) == 'handle')
+        count = next(x for x in st.members if x.name == arr.len[0])
+        if any(x.ptr for x in st.members if x.name not in ('pNext', arr.name)):
+            raise SystemExit(f'{st.name}: handle_output_structures takes one handle array and values only')
+        return count.name, arr
 
     def inner_len(self, s, m, v):
         """The length of each array an array of pointers points to (ppGeometries: len="geometryCount,1";
@@ -556,6 +567,8 @@ class Gen:
                 roles.append(('in', p))
             elif p.name in count_inout:
                 roles.append(('count_inout', p))
+            elif t in self.handle_outputs:
+                roles.append(('create_struct', p))
             elif k == 'handle':
                 roles.append(('create', p))
             elif p.len and p.len[0] in count_inout:
@@ -646,6 +659,14 @@ class Gen:
             else:
                 out.append(f'    ids_{p.name}.push_back(rt->new_id());\n    e.u64(ids_{p.name}.back());')
             return
+        if role == 'create_struct':
+            # The count the program offers and, when it passes an array, one new id per element; without an
+            # array it only asks how many objects the command would make.
+            count, arr = self.handle_output(p.type)
+            out.append(f'    e.u64({p.name}->{count});')
+            out.append(f'    e.u8({p.name}->{arr.name} ? 1 : 0);')
+            out.append(f'    if ({p.name}->{arr.name}) for (uint32_t i = 0; i < {p.name}->{count}; ++i) {{ ids_{p.name}.push_back(rt->new_id()); e.u64(ids_{p.name}.back()); }}')
+            return
         if role == 'out_enum':
             countp = p.len[0]
             out.append(f'    e.u8({p.name} ? 1 : 0);')
@@ -682,6 +703,16 @@ class Gen:
         t = resolve(self.m, p.type)
         if role == 'count_inout':
             out.append(f'    {{ uint64_t n_ = 0; if (!d.u64(n_)) {{ reply_error(d, "{c.name}"); {self._fail} }}; if ({p.name}) *{p.name} = static_cast<{t}>(n_); }}')
+            return
+        if role == 'create_struct':
+            # The driver's count, then for each element of the program's array whether the object was made.
+            count, arr = self.handle_output(p.type)
+            ht = resolve(self.m, arr.type)
+            out.append(f'    {{ uint64_t n_ = 0; if (!d.u64(n_) || n_ > UINT32_MAX) {{ reply_error(d, "{c.name}"); {self._fail} }};')
+            out.append(f'      if ({p.name}->{arr.name}) for (size_t i = 0; i < ids_{p.name}.size(); ++i) {{')
+            out.append(f'          uint8_t made_ = 0; if (i < n_ && !d.u8(made_)) {{ reply_error(d, "{c.name}"); {self._fail} }};')
+            out.append(f'          {p.name}->{arr.name}[i] = made_ ? reinterpret_cast<{ht}>(ids_{p.name}[i]) : VK_NULL_HANDLE; }}')
+            out.append(f'      {p.name}->{count} = static_cast<uint32_t>(n_); }}')
             return
         if role in ('out_enum', 'out_array', 'out'):
             if role == 'out_enum':
@@ -742,7 +773,7 @@ class Gen:
             self._fail = fail
             out.append(f'    auto* rt = runtime_of({first.name});\n    if (!rt) {fail}')
             for r, p in roles:
-                if r == 'create':
+                if r in ('create', 'create_struct'):
                     out.append(f'    std::vector<uint64_t> ids_{p.name};')
             self.emit_stride_packing(c, out)
             if is_cmd:
@@ -858,6 +889,18 @@ class Gen:
                 out.append(f'    if (!s.objects().can_create(ids_{p.name})) return d.fail("{c.name}: object id " + std::to_string(ids_{p.name}) + " is invalid or in use");')
                 out.append(f'    {t} {p.name}_v{{}}; {t}* {p.name} = &{p.name}_v;')
             return
+        if role == 'create_struct':
+            count, arr = self.handle_output(p.type)
+            ht = resolve(self.m, arr.type)
+            st = self.m.structs[t].stype
+            out.append(f'    uint64_t n_{p.name} = 0; if (!d.u64(n_{p.name})) return false;')
+            out.append(f'    uint8_t want_{p.name} = 0; if (!d.u8(want_{p.name}) || want_{p.name} > 1) return d.fail("bad output flag");')
+            out.append(f'    if (n_{p.name} > UINT32_MAX || (want_{p.name} && n_{p.name} > d.remaining() / 8)) return d.fail("{c.name}: too many new objects");')
+            out.append(f'    std::vector<uint64_t> ids_{p.name}(want_{p.name} ? n_{p.name} : 0); std::vector<{ht}> made_{p.name}(ids_{p.name}.size());')
+            out.append(f'    for (auto& id : ids_{p.name}) {{ if (!d.u64(id)) return false; if (!s.objects().can_create(id)) return d.fail("{c.name}: object id " + std::to_string(id) + " is invalid or in use"); }}')
+            out.append(f'    {t} {p.name}_v{{{st}}}; {p.name}_v.{count} = static_cast<uint32_t>(n_{p.name}); {p.name}_v.{arr.name} = want_{p.name} ? made_{p.name}.data() : nullptr;')
+            out.append(f'    {t}* {p.name} = &{p.name}_v;')
+            return
         if role == 'out_enum':
             countp = p.len[0]
             ct = 'uint8_t' if k == 'void' else t
@@ -891,6 +934,11 @@ class Gen:
         t = resolve(self.m, p.type)
         if role == 'count_inout':
             out.append(f'        r.u64(static_cast<uint64_t>(*{p.name}));')
+            return
+        if role == 'create_struct':
+            count, arr = self.handle_output(p.type)
+            out.append(f'        r.u64({p.name}->{count});')
+            out.append(f'        for (size_t i = 0; i < ids_{p.name}.size() && i < {p.name}->{count}; ++i) r.u8({p.name}->{arr.name}[i] ? 1 : 0);')
             return
         if role in ('out_enum', 'out_array', 'out'):
             if role == 'out_enum':
@@ -972,6 +1020,12 @@ class Gen:
             first = c.params[0]
             owner = f'reinterpret_cast<uint64_t>({first.name})' if self.kind(first.type) == 'handle' else '0'
             for r, p in roles:
+                if r == 'create_struct':
+                    count, arr = self.handle_output(p.type)
+                    ht = resolve(self.m, arr.type)
+                    out.append(f'    if ({ok_cond}) for (size_t i = 0; i < ids_{p.name}.size() && i < {p.name}->{count}; ++i)')
+                    out.append(f'        if ({p.name}->{arr.name}[i]) s.register_object(ids_{p.name}[i], {self.objtype(ht)}, (uint64_t){p.name}->{arr.name}[i], {owner}, 0, 0);')
+                    continue
                 if r != 'create':
                     continue
                 t = resolve(self.m, p.type)
@@ -1532,7 +1586,7 @@ def schema_hash(model, gen, cmds, message_files=()):
         h.update(s.name.encode())
         for m in s.members:
             h.update(f'{m.type}{m.ptr}{m.name}{m.array}{m.len}{m.altlen}'.encode())
-    h.update(json.dumps([gen.ctx_lens, gen.len_ctxs], sort_keys=True).encode())
+    h.update(json.dumps([gen.ctx_lens, gen.len_ctxs, sorted(gen.handle_outputs)], sort_keys=True).encode())
     for i, n in enumerate(cmds):
         c = model.commands[n]
         h.update(f'{i}{n}'.encode())

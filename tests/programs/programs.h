@@ -42,6 +42,7 @@ Output run_crash_mid_frame(TestContext& ctx);
 Output run_wait_across_destroy(TestContext& ctx);
 Output run_raytrace(TestContext& ctx);
 Output run_video_decode(TestContext& ctx);
+Output run_pipeline_binary(TestContext& ctx);
 
 inline constexpr Program kPrograms[] = {
     {"graphics", run_graphics, "256x256 RGBA (PAM) of the scene, 4x MSAA resolved, dynamic rendering"},
@@ -70,6 +71,10 @@ inline constexpr Program kPrograms[] = {
      "text: H.264 decode facts, then the NV12 picture decoded from I_PCM macroblocks (128x64 or the smallest size "
      "the decoder allows; exits 77 without an H.264 decode queue)",
      false, ContextNeeds{.video_decode = true}},
+    {"pipeline_binary", run_pipeline_binary,
+     "text: pipeline binary facts, then 4,000 words a compute pipeline rebuilt from its binaries' keys and data "
+     "wrote (exits 77 without VK_KHR_pipeline_binary)",
+     false, ContextNeeds{.pipeline_binary = true}},
     // Not in the byte-for-byte comparisons: for the failure and soak tests in tests/integration.
     {"crash_after_map", run_crash_after_map, "nothing: dies by SIGSEGV after mapping and writing memory"},
     {"soak_waits", run_soak_waits, "a line: ANARCHY_SOAK_CYCLES (default 1000) submit-and-wait cycles"},

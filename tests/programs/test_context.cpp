@@ -225,6 +225,23 @@ void TestContext::create_device(const ContextNeeds& needs) {
         enabled13.pNext = &rt_features;
     }
 
+    VkPhysicalDevicePipelineBinaryFeaturesKHR binary_features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_FEATURES_KHR};
+    VkPhysicalDeviceMaintenance5FeaturesKHR maintenance5{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_5_FEATURES_KHR,
+                                                         &binary_features};
+    if (needs.pipeline_binary) {
+        for (const char* name : {VK_KHR_MAINTENANCE_5_EXTENSION_NAME, VK_KHR_PIPELINE_BINARY_EXTENSION_NAME}) {
+            if (!offered(name)) throw Unsupported(std::string("the device does not offer ") + name);
+            enabled_extensions.push_back(name);
+        }
+        VkPhysicalDeviceFeatures2 query{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &maintenance5};
+        vkGetPhysicalDeviceFeatures2(physical_device_, &query);
+        if (!binary_features.pipelineBinaries || !maintenance5.maintenance5)
+            throw Unsupported("the device lacks pipelineBinaries or maintenance5");
+        maintenance5.pNext = &binary_features;
+        binary_features.pNext = enabled13.pNext;  // after whatever ray tracing chained there
+        enabled13.pNext = &maintenance5;
+    }
+
     std::vector<VkDeviceQueueCreateInfo> queue_infos{queue_info};
     if (needs.video_decode) {
         for (const char* name : {VK_KHR_VIDEO_QUEUE_EXTENSION_NAME, VK_KHR_VIDEO_DECODE_QUEUE_EXTENSION_NAME,

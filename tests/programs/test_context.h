@@ -35,6 +35,9 @@ struct ContextNeeds {
     /// VK_KHR_video_queue, VK_KHR_video_decode_queue and VK_KHR_video_decode_h264, and a second queue from the
     /// first family that decodes H.264; Unsupported when the device lacks them.
     bool video_decode = false;
+    /// VK_KHR_pipeline_binary (with VK_KHR_maintenance5, which it needs) and its pipelineBinaries feature;
+    /// Unsupported when the device lacks them.
+    bool pipeline_binary = false;
 };
 
 /// The enum name of `result`, e.g. "VK_ERROR_DEVICE_LOST", or its number if this file does not know it.
