@@ -207,9 +207,10 @@ bool VideoChannel::handle(transport::Frame& f, std::string& why) {
             return false;
         }
         std::lock_guard<std::mutex> lock(sc->mu);
-        // FIFO images come back once their frame is displayed; the others as soon as the GPU copied them.
+        // FIFO images come back once their frame is displayed (on a headless surface: at the pace
+        // ANARCHY_REFRESH_HZ gives, else at once); the others as soon as the GPU copied them.
         if (!sc->returns_on_display[m.image_index] || sc->no_frames ||
-            sc->surface->platform == SurfaceObject::Platform::Headless) {
+            (sc->surface->platform == SurfaceObject::Platform::Headless && refresh_interval_.count() == 0)) {
             if (sc->state[m.image_index] == ImageState::Presented) sc->state[m.image_index] = ImageState::Free;
             if (sc->no_frames && sc->presents_pending) {
                 --sc->presents_pending;
@@ -350,6 +351,9 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
         retired = sc.retired;
     }
     const bool headless = retired || sc.surface->platform == SurfaceObject::Platform::Headless;
+    // A headless surface has no display, so FIFO shows frames as they come, unless ANARCHY_REFRESH_HZ gives it a
+    // rate to keep: then each frame waits for its refresh and its image returns after it, as from a window.
+    const bool paced = !retired && (!headless || refresh_interval_.count() != 0);
     if (!t.dropped && !retired) {
         ensure_decoder(sc, h.codec, h.width, h.height);
         video::DecodedFrame frame;
@@ -376,7 +380,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                 request_keyframe(h.swapchain);
             } else {
                 t.decode_us = frame.decode_us;
-                if (sc.fifo() && !headless) pace_fifo(sc, target.get());
+                if (sc.fifo() && paced) pace_fifo(sc, target.get());
                 uint8_t* pixels = into_window ? window_buffer.pixels : frame.bgra.data();
                 const uint32_t stride = into_window ? window_buffer.stride : frame.width * 4;
                 auto start = Clock::now();
@@ -428,7 +432,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     std::lock_guard<std::mutex> lock(sc.mu);
     if (sc.presents_pending) --sc.presents_pending;
     sc.complete_presents(h.present_id);
-    if (h.image_index < sc.returns_on_display.size() && sc.returns_on_display[h.image_index] && !headless &&
+    if (h.image_index < sc.returns_on_display.size() && sc.returns_on_display[h.image_index] && paced &&
         sc.state[h.image_index] == ImageState::Presented)
         sc.state[h.image_index] = ImageState::Free;
     sc.changed.notify_all();

@@ -8,6 +8,7 @@ crash)."""
 import argparse
 import ctypes
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -109,6 +110,18 @@ def main():
             with open(offscreen, 'rb') as a, open(png, 'rb') as b:
                 check(a.read() == b.read(), f'remote demo --present {present} {mode}: last frame differs')
             print(f'demo --present {present} --present-mode {mode}: remote frame equals offscreen')
+
+        # Headless FIFO keeps the rate ANARCHY_REFRESH_HZ gives (a headless surface has no display clock): 30
+        # frames at 20 Hz wait for at least 26 refreshes (the first few take free images), 1.3 s; unpaced they take a
+        # fraction of that.
+        paced_env = dict(native, ANARCHY_REFRESH_HZ='20')
+        code, out, err = run(remote_cmd + [demo, '--frames', '30', '--width', '200', '--height', '150',
+                                           '--present', 'headless', '--present-mode', 'fifo'], paced_env)
+        check(code == 0, f'remote demo --present headless fifo at 20 Hz exited {code}: {err[-1500:]}')
+        m = re.search(r'RESULT frames=(\d+) seconds=([0-9.]+)', out)
+        check(m is not None, f'headless fifo at 20 Hz: no RESULT line: {out[-500:]}')
+        check(float(m.group(2)) >= 1.0, f'headless fifo at 20 Hz: 30 frames took {m.group(2)} s, unpaced')
+        print(f'demo --present headless fifo with ANARCHY_REFRESH_HZ=20: 30 frames in {m.group(2)} s')
 
         # `anarchy demo` with a display: a window with the HUD, and the latency summary.
         code, out, err = run([anarchy, 'demo', '--frames', '40', '--width', '320', '--height', '240', '--png',
