@@ -236,6 +236,7 @@ bool VideoChannel::handle(transport::Frame& f, std::string& why) {
         a.offset = size_t(d.cursor() - f.payload.data());
         a.size = size_t(size);
         a.received = Clock::now();
+        note_arrival(h, a.size, a.received);
         a.frame = std::move(f);  // the payload moves to the display thread (the buffer itself does not)
         {
             std::lock_guard<std::mutex> lock(queue_mu_);
@@ -244,12 +245,55 @@ bool VideoChannel::handle(transport::Frame& f, std::string& why) {
         queue_cv_.notify_one();
         return true;
     }
+    case protocol::VideoMessage::LinkProbeData: {
+        uint64_t size = 0;
+        if (!d.u64(size) || d.remaining() != size) break;
+        on_probe_data(size, Clock::now());
+        return true;
+    }
     default:
         why = "unexpected message kind";
         return false;
     }
     why = d.error();
     return false;
+}
+
+namespace {
+
+bool is_lossless(uint32_t codec) {
+    return codec <= uint32_t(video::kLastCodecKind) && !video::is_video_codec(video::CodecKind(codec));
+}
+
+}  // namespace
+
+void VideoChannel::note_arrival(const protocol::FrameHeader& h, size_t bytes, Clock::time_point received) {
+    std::optional<uint32_t> probe;
+    {
+        std::lock_guard<std::mutex> lock(return_mu_);
+        lossless_return_.on_frame(received, bytes, is_lossless(h.codec));
+        probe = lossless_return_.probe_due(received);
+    }
+    if (!probe) return;
+    protocol::WireEncoder e;
+    e.u32(uint32_t(protocol::VideoMessage::LinkProbe));
+    e.u32(*probe);
+    conn_->send(transport::FrameType::Control, e.bytes());
+}
+
+void VideoChannel::on_probe_data(uint64_t bytes, Clock::time_point received) {
+    std::optional<LosslessReturn::Verdict> verdict;
+    {
+        std::lock_guard<std::mutex> lock(return_mu_);
+        verdict = lossless_return_.on_probe_data(received, bytes);
+    }
+    if (!verdict) return;
+    if (!verdict->back_to_lossless) {
+        LOG_INFO("video: codec auto: %s; staying on %s", verdict->why.c_str(), fallback_video_codec());
+        return;
+    }
+    std::fprintf(stderr, "anarchy: codec auto: %s; back to lz4-tiles\n", verdict->why.c_str());
+    back_to_lossless_ = true;  // the display thread owns the codec and the controller
 }
 
 void VideoChannel::request_keyframe(uint64_t swapchain) {
@@ -280,7 +324,17 @@ void VideoChannel::ensure_decoder(SwapchainState& sc, uint32_t codec_number, uin
 
 void VideoChannel::adapt_bitrate(Clock::time_point received, size_t bytes, const protocol::FrameHeader& h,
                                  uint32_t transfer_us) {
-    const bool lossless = h.codec <= uint32_t(video::kLastCodecKind) && !video::is_video_codec(video::CodecKind(h.codec));
+    if (back_to_lossless_.exchange(false)) {
+        // The link carries lossless frames again (on_probe_data): the controller starts afresh with them.
+        auto_codec_ = true;
+        codec_ = "lz4-tiles";
+        bitrate_ = BitrateController{};
+        protocol::WireEncoder e;
+        protocol::encode(e, protocol::CodecSwitch{codec_});
+        conn_->send(transport::FrameType::Control, e.bytes());
+        return;
+    }
+    const bool lossless = is_lossless(h.codec);
     // A lossless stream the user asked for stays lossless; only `auto` may trade it for a video codec.
     if (lossless && !auto_codec_) return;
     auto decision = bitrate_.on_frame(received, bytes, h.bitrate_kbps, transfer_us, lossless);
@@ -292,6 +346,10 @@ void VideoChannel::adapt_bitrate(Clock::time_point received, size_t bytes, const
         std::fprintf(stderr, "anarchy: codec auto: %s; switching to %s\n", decision->why.c_str(), video);
         auto_codec_ = false;
         codec_ = video;
+        {
+            std::lock_guard<std::mutex> lock(return_mu_);
+            lossless_return_.on_switched_to_video(received);
+        }
         protocol::encode(e, protocol::CodecSwitch{video});
     } else {
         LOG_INFO("video: bitrate %u -> %u kbit/s: %s", h.bitrate_kbps, decision->kbps, decision->why.c_str());

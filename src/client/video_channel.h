@@ -15,6 +15,7 @@
 
 #include "client/bitrate_controller.h"
 #include "client/frame_stats.h"
+#include "client/lossless_return.h"
 #include "client/wsi_objects.h"
 #include "protocol/frame_messages.h"
 #include "transport/connection.h"
@@ -46,6 +47,10 @@ private:
     /// FIFO pacing before a frame is shown: the window's refresh clock, else ANARCHY_REFRESH_HZ, else none.
     void pace_fifo(SwapchainState& sc, wsi::WindowTarget* target);
     void request_keyframe(uint64_t swapchain);
+    /// Receiver thread: a frame of `bytes` arrived; sends a link probe when one is due.
+    void note_arrival(const protocol::FrameHeader& h, size_t bytes, std::chrono::steady_clock::time_point received);
+    /// Receiver thread: a link probe's bytes arrived; may decide to go back to lossless frames.
+    void on_probe_data(uint64_t bytes, std::chrono::steady_clock::time_point received);
     /// Feeds a frame to the bitrate controller and sends the server what it decides (display thread).
     void adapt_bitrate(std::chrono::steady_clock::time_point received, size_t bytes, const protocol::FrameHeader& h,
                        uint32_t transfer_us);
@@ -78,8 +83,12 @@ private:
     std::map<uint64_t, std::shared_ptr<SwapchainState>> swapchains_;
     bool hud_ = false;
     bool adaptive_bitrate_ = true;  ///< ANARCHY_ADAPTIVE_BITRATE=0 keeps the rate the stream started at
-    bool auto_codec_ = false;       ///< `--codec auto` chose lossless: it may still move to a video codec
+    bool auto_codec_ = false;       ///< `--codec auto` chose lossless: it may still move to a video codec (display thread)
     BitrateController bitrate_;     ///< display thread only
+    /// Whether an auto stream moved to a video codec may go back to lossless (receiver thread times the probes).
+    std::mutex return_mu_;
+    LosslessReturn lossless_return_;          ///< guarded by return_mu_
+    std::atomic<bool> back_to_lossless_{false};  ///< set by the receiver, carried out by the display thread
     /// ANARCHY_REFRESH_HZ: FIFO's rate on displays without a refresh clock; 0 (unset) shows frames as they come.
     std::chrono::microseconds refresh_interval_{0};
     FrameStats stats_;

@@ -155,7 +155,7 @@ void FrameStreamer::read_loop() {
             ok = protocol::decode(d, m);
             if (ok && !video::parse_codec_kind(m.codec)) ok = d.fail("unknown codec '" + m.codec + "'");
             if (ok) {
-                LOG_INFO("session %llu: the client asks for %s (its link does not carry the frames)",
+                LOG_INFO("session %llu: the client asks for %s (codec auto: what its link carries)",
                          (unsigned long long)session_.number(), m.codec.c_str());
                 std::lock_guard<std::mutex> lock(mu_);
                 if (settings_) settings_->codec = m.codec;

@@ -6,7 +6,8 @@ the codec and the bitrate each frame was encoded at are in its columns. Scenario
   frames must keep arriving; once the limit is lifted the bitrate must go back up.
 - lossless-to-video: `--codec auto` on a link measured fast enough for lossless (ANARCHY_LINK_PROBE=1 makes the
   client probe the proxied loopback link; ANARCHY_LOSSLESS_GBPS lowers the bar to what the proxy carries); when
-  the limit makes lossless frames queue, the stream must move to H.264 and frames keep arriving.
+  the limit makes lossless frames queue, the stream must move to H.264 and frames keep arriving; once the limit is
+  lifted, a link probe between frames finds room for lossless frames again and the stream goes back to lz4-tiles.
 - slow-link: `--codec auto` on a link limited from the start: the probe must pick H.264 for the first frame."""
 
 import argparse
@@ -164,6 +165,16 @@ def main():
             sys.exit('the stream did not move to h264 while lossless frames did not fit the link')
         if len(shown_h264) < 10:
             sys.exit(f'only {len(shown_h264)} h264 frames were shown while the link was limited')
+        back = next((i for i in range(switched, len(codecs)) if codecs[i] == 'lz4-tiles'), None)
+        print(f'first lz4-tiles frame after the switch: {back}')
+        if back is None or back < limited:
+            sys.exit('the stream did not go back to lz4-tiles after the limit was lifted'
+                     if back is None else 'the stream went back to lz4-tiles while the link was still limited')
+        if 'back to lz4-tiles' not in said:
+            sys.exit('the client did not say why it went back to lz4-tiles')
+        shown_back = [r for r in table[back:recovered] if r[4] == 'lz4-tiles' and r[7] == '0']
+        if len(shown_back) < 10:
+            sys.exit(f'only {len(shown_back)} lz4-tiles frames were shown after going back')
         print('ok')
         return
     rate = lambda r: int(r[18])
