@@ -104,20 +104,37 @@ public:
 
 protected:
     CodecStatus decode_packet(const uint8_t* data, size_t size, DecodedFrame& out) override {
+        out.bgra.resize(size_t(width()) * height() * 4);
+        return decode_to(data, size, PictureTarget{out.bgra.data(), size_t(width()) * 4}, out);
+    }
+
+    // Converts straight into the caller's picture (a window's buffer): no picture of our own, no copy of it.
+    CodecStatus decode_packet_into(const uint8_t* data, size_t size, const PictureTarget& target,
+                                   DecodedFrame& out) override {
+        return decode_to(data, size, target, out);
+    }
+
+    void reset_after_error() override {
+        have_reference_ = false;
+        if (ctx_) avcodec_flush_buffers(ctx_.get());
+    }
+
+private:
+    CodecStatus decode_to(const uint8_t* data, size_t size, const PictureTarget& target, DecodedFrame& out) {
         FramePacketHeader h;
         if (CodecStatus s = read_video_packet_header(data, size, codec(), width(), height(), have_reference_,
                                                      last_sequence_, h);
             !s)
             return s;
         const uint8_t* payload = data + kFramePacketHeaderBytes;
-        CodecStatus s = decode_payload(payload, h.payload_bytes, out);
+        CodecStatus s = decode_payload(payload, h.payload_bytes, target);
         if (!s && hw_refused_ && !pictures_decoded_) {
             // The device took the stream at first and then could not decode it (libavcodec's native AV1 decoder,
             // for one, has no software path to fall back on). Start over in software with this packet.
             const std::string why = s.message();
             if (switch_to_software()) {
                 LOG_WARN("video: %s; decoding in software with %s", why.c_str(), name_.c_str());
-                s = decode_payload(payload, h.payload_bytes, out);
+                s = decode_payload(payload, h.payload_bytes, target);
             }
         }
         if (!s) return s;
@@ -128,14 +145,8 @@ protected:
         return CodecStatus::success();
     }
 
-    void reset_after_error() override {
-        have_reference_ = false;
-        if (ctx_) avcodec_flush_buffers(ctx_.get());
-    }
-
-private:
-    // Decodes one access unit into out.bgra.
-    CodecStatus decode_payload(const uint8_t* data, size_t size, DecodedFrame& out) {
+    // Decodes one access unit into target (width() x height() BGRA).
+    CodecStatus decode_payload(const uint8_t* data, size_t size, const PictureTarget& target) {
         av_packet_unref(packet_.get());
         if (av_new_packet(packet_.get(), int(size)) < 0) return CodecStatus::failure(CodecError::Backend, "out of memory");
         std::memcpy(packet_->data, data, size);
@@ -186,9 +197,8 @@ private:
         YuvEncoding yuv;
         if (picture->colorspace != AVCOL_SPC_UNSPECIFIED) yuv.matrix = picture->colorspace;
         yuv.full_range = picture->color_range == AVCOL_RANGE_JPEG;
-        out.bgra.resize(size_t(w) * h * 4);
         // The picture is the padded even size or the exact one; only its top-left w x h is kept.
-        return to_bgra_.convert(src, picture->width, picture->height, yuv, out.bgra.data(), w, h);
+        return to_bgra_.convert(src, picture->width, picture->height, yuv, target.pixels, w, h, target.stride);
     }
 
     CodecStatus decode_error(const char* what, int r, const AvLogCapture& capture) {

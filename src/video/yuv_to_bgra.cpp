@@ -19,7 +19,8 @@ void copy_padded(const uint8_t* src, size_t src_stride, size_t w, size_t h, uint
 }  // namespace
 
 CodecStatus YuvToBgra::convert(const PlaneRefs& src_in, int src_width, int src_height, YuvEncoding yuv,
-                               uint8_t* dst, uint32_t width, uint32_t height) {
+                               uint8_t* dst, uint32_t width, uint32_t height, size_t dst_stride) {
+    if (dst_stride == 0) dst_stride = size_t(width) * 4;
     PlaneRefs src = src_in;
     if (src.format == AV_PIX_FMT_NV12) {
         // Hardware decoders hand out NV12. libswscale has no fast NV12->RGB path (3 ms against 0.5 ms for I420 at
@@ -45,8 +46,9 @@ CodecStatus YuvToBgra::convert(const PlaneRefs& src_in, int src_width, int src_h
     PlaneRefs out;
     out.format = AV_PIX_FMT_BGRA;
     if (uint32_t(src_width) == width && uint32_t(src_height) == height && width % kSwsRowAlign == 0) {
+        // Whole groups of pixels per row: libswscale writes nothing past a row's end, whatever the stride.
         out.data[0] = dst;
-        out.strides[0] = int(width * 4);
+        out.strides[0] = int(dst_stride);
         return converter_.convert(src, out, src_width, src_height, yuv);
     }
     const size_t stride = sws_aligned(size_t(src_width)) * 4;
@@ -55,7 +57,7 @@ CodecStatus YuvToBgra::convert(const PlaneRefs& src_in, int src_width, int src_h
     out.strides[0] = int(stride);
     if (CodecStatus s = converter_.convert(src, out, src_width, src_height, yuv); !s) return s;
     for (uint32_t y = 0; y < height; ++y)
-        std::memcpy(dst + size_t(y) * width * 4, bgra_.data() + y * stride, size_t(width) * 4);
+        std::memcpy(dst + size_t(y) * dst_stride, bgra_.data() + y * stride, size_t(width) * 4);
     return CodecStatus::success();
 }
 

@@ -16,9 +16,10 @@ class YuvToBgra {
 public:
     /// src is a picture (I420, NV12, or anything libswscale reads) of src_width x src_height, even for 4:2:0,
     /// whose rows may be read kSwsRowAlign pixels past their end, as an AVFrame's can. Its top-left
-    /// width x height goes to dst, packed BGRA with A = 255.
+    /// width x height goes to dst, BGRA with A = 255, rows dst_stride bytes apart (0: packed, width * 4), so it
+    /// can be a window's buffer.
     CodecStatus convert(const PlaneRefs& src, int src_width, int src_height, YuvEncoding yuv, uint8_t* dst,
-                        uint32_t width, uint32_t height);
+                        uint32_t width, uint32_t height, size_t dst_stride = 0);
     /// A caller's I420 frame (tight rows allowed) to packed BGRA of its size.
     CodecStatus convert_i420(const FrameView& frame, uint8_t* dst);
 

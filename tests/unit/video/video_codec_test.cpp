@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <random>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "test_scene.h"
@@ -161,6 +163,36 @@ TEST_P(VideoCodec, KeyFrameOnRequestStartsAFreshDecoder) {
     EXPECT_GE(test::psnr_bgr(picture.bgra, test::make_scene_bgra(w, h, 4)), 40.0);
     ASSERT_TRUE(late->decode(p[5].bytes.data(), p[5].bytes.size(), picture));
     EXPECT_GE(test::psnr_bgr(picture.bgra, test::make_scene_bgra(w, h, 5)), 40.0);
+}
+
+// decode_into converts straight into a caller's rows (a window's buffer with padded rows): the same picture as
+// decode gives, and nothing written past each row, at a size libswscale converts in place (96x60: whole groups of
+// pixels, even) and one it converts through a picture of its own (97x61).
+TEST_P(VideoCodec, DecodesStraightIntoACallersRows) {
+    for (auto [width, height] : {std::pair{96u, 60u}, std::pair{97u, 61u}}) {
+        auto enc = make_encoder(GetParam(), width, height);
+        ASSERT_TRUE(enc);
+        auto packed = make_decoder(GetParam(), width, height);
+        auto into = make_decoder(GetParam(), width, height);
+        const size_t stride = size_t(width) * 4 + 36;
+        std::vector<uint8_t> target(stride * height, 0xab);
+        for (uint32_t t = 0; t < 3; ++t) {
+            EncodedFrame p;
+            ASSERT_TRUE(enc->encode(bgra_view(test::make_scene_bgra(width, height, t), width, height), p));
+            DecodedFrame picture, info;
+            ASSERT_TRUE(packed->decode(p.bytes.data(), p.bytes.size(), picture));
+            const CodecStatus s = into->decode_into(p.bytes.data(), p.bytes.size(), PictureTarget{target.data(), stride}, info);
+            ASSERT_TRUE(s) << s.message();
+            EXPECT_TRUE(info.bgra.empty());
+            EXPECT_EQ(info.keyframe, picture.keyframe);
+            for (uint32_t y = 0; y < height; ++y) {
+                ASSERT_EQ(std::memcmp(target.data() + y * stride, picture.bgra.data() + size_t(y) * width * 4, width * 4), 0)
+                    << width << "x" << height << " frame " << t << " row " << y;
+                for (size_t x = size_t(width) * 4; x < stride; ++x)
+                    ASSERT_EQ(target[y * stride + x], 0xab) << "written past row " << y;
+            }
+        }
+    }
 }
 
 TEST_P(VideoCodec, PredictedFrameWithoutKeyFrameIsRejected) {
