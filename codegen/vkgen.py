@@ -270,6 +270,13 @@ class Gen:
             out.append(f'        e.raw({full}, sizeof(*{full}));')
         out.append('    }')
 
+    @staticmethod
+    def decoded_enum(t):
+        """The C++ value a decoded enum takes from its wire value x_. Image layouts pass through the decoder's
+        WireDecoder::image_layout: VK_IMAGE_LAYOUT_SHARED_PRESENT_KHR is valid only for the images of a shared
+        presentable swapchain, which on the server are ordinary images (the client's swapchain.cpp)."""
+        return 'd.image_layout(x_)' if t == 'VkImageLayout' else 'x_'
+
     def dec_handle(self, t, target, optional, lenient, out, indent='    '):
         ot = self.objtype(t)
         fn = 'handle_lenient' if lenient else 'handle'
@@ -339,7 +346,7 @@ class Gen:
             elif k == 'struct':
                 out.append(f'    if (!dec_{t}(d, {full}, depth_)) return false;')
             elif k == 'enum':
-                out.append(f'    {{ int32_t x_ = 0; if (!d.i32(x_)) return false; d.note_enum_value(valid_{t}(x_)); {full} = static_cast<{t}>(x_); }}')
+                out.append(f'    {{ int32_t x_ = 0; if (!d.i32(x_)) return false; d.note_enum_value(valid_{t}(x_)); {full} = static_cast<{t}>({self.decoded_enum(t)}); }}')
             elif t == 'size_t':
                 out.append(f'    if (!d.size({full})) return false;')
             else:
@@ -412,7 +419,7 @@ class Gen:
                 self.dec_handle(t, 'a_[i]', m.is_optional(1) or lenient, lenient, out, '            ')
                 out.append('        }')
             elif k == 'enum':
-                out.append(f'        for (uint64_t i = 0; i < n_; ++i) {{ int32_t x_ = 0; if (!d.i32(x_)) return false; d.note_enum_value(valid_{t}(x_)); a_[i] = static_cast<{t}>(x_); }}')
+                out.append(f'        for (uint64_t i = 0; i < n_; ++i) {{ int32_t x_ = 0; if (!d.i32(x_)) return false; d.note_enum_value(valid_{t}(x_)); a_[i] = static_cast<{t}>({self.decoded_enum(t)}); }}')
             elif t == 'size_t':
                 out.append(f'        for (uint64_t i = 0; i < n_; ++i) if (!d.size(a_[i])) return false;')
             else:
@@ -842,7 +849,7 @@ class Gen:
                 elif k == 'struct':
                     out.append(f'    {t} {p.name}{{}}; if (!dec_{t}(d, {p.name}, 0)) return false;')
                 elif k == 'enum':
-                    out.append(f'    {t} {p.name}{{}}; {{ int32_t x_ = 0; if (!d.i32(x_)) return false; d.note_enum_value(valid_{t}(x_)); {p.name} = static_cast<{t}>(x_); }}')
+                    out.append(f'    {t} {p.name}{{}}; {{ int32_t x_ = 0; if (!d.i32(x_)) return false; d.note_enum_value(valid_{t}(x_)); {p.name} = static_cast<{t}>({self.decoded_enum(t)}); }}')
                 elif t == 'size_t':
                     out.append(f'    size_t {p.name} = 0; if (!d.size({p.name})) return false;')
                 else:

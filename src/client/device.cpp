@@ -57,7 +57,8 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice physicalDevice, con
 namespace {
 /// Device extensions the client's own swapchains implement: swapchains with mutable formats (their images are
 /// created with MUTABLE_FORMAT and the format list), incremental presents (the regions are a hint; whole frames
-/// are sent, which the extension allows), present ids and waits, swapchain_maintenance1, FIFO_LATEST_READY.
+/// are sent, which the extension allows), present ids and waits, swapchain_maintenance1, FIFO_LATEST_READY,
+/// shared presentable images.
 constexpr std::pair<const char*, uint32_t> kClientDeviceExtensions[] = {
     {VK_KHR_SWAPCHAIN_EXTENSION_NAME, VK_KHR_SWAPCHAIN_SPEC_VERSION},
     {VK_KHR_SWAPCHAIN_MUTABLE_FORMAT_EXTENSION_NAME, VK_KHR_SWAPCHAIN_MUTABLE_FORMAT_SPEC_VERSION},
@@ -70,6 +71,9 @@ constexpr std::pair<const char*, uint32_t> kClientDeviceExtensions[] = {
     // A present mode of the client's surfaces (surface.cpp).
     {VK_KHR_PRESENT_MODE_FIFO_LATEST_READY_EXTENSION_NAME, VK_KHR_PRESENT_MODE_FIFO_LATEST_READY_SPEC_VERSION},
     {VK_EXT_PRESENT_MODE_FIFO_LATEST_READY_EXTENSION_NAME, VK_EXT_PRESENT_MODE_FIFO_LATEST_READY_SPEC_VERSION},
+    // Swapchains of one image the program keeps drawing into (swapchain.cpp); its layout SHARED_PRESENT_KHR reaches
+    // the server's driver as GENERAL (protocol/wire_decoder.h), so it works whatever the server's GPU.
+    {VK_KHR_SHARED_PRESENTABLE_IMAGE_EXTENSION_NAME, VK_KHR_SHARED_PRESENTABLE_IMAGE_SPEC_VERSION},
 };
 }  // namespace
 

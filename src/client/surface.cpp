@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "client/entry_points.h"
@@ -161,9 +162,23 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2KHR(VkPhysic
                                                                         VkSurfaceCapabilities2KHR* caps) {
     VkResult r = GetPhysicalDeviceSurfaceCapabilitiesKHR(pd, info->surface, &caps->surfaceCapabilities);
     if (r != VK_SUCCESS) return r;
-    const auto& sc = caps->surfaceCapabilities;
+    // VK_KHR_surface_maintenance1: the answer may be for one present mode.
+    std::optional<VkPresentModeKHR> mode;
+    for (auto* n = static_cast<const VkBaseInStructure*>(info->pNext); n; n = n->pNext)
+        if (n->sType == VK_STRUCTURE_TYPE_SURFACE_PRESENT_MODE_KHR)
+            mode = reinterpret_cast<const VkSurfacePresentModeKHR*>(n)->presentMode;
+    auto& sc = caps->surfaceCapabilities;
+    if (mode && is_shared_present_mode(*mode)) {
+        // A shared presentable swapchain has exactly one image.
+        sc.minImageCount = 1;
+        sc.maxImageCount = 1;
+    }
     for (auto* n = static_cast<VkBaseOutStructure*>(caps->pNext); n; n = n->pNext) {
-        if (n->sType == VK_STRUCTURE_TYPE_SURFACE_PROTECTED_CAPABILITIES_KHR) {
+        if (n->sType == VK_STRUCTURE_TYPE_SHARED_PRESENT_SURFACE_CAPABILITIES_KHR) {
+            // The shared image is an ordinary image on the server, in GENERAL: every usage of the other modes.
+            reinterpret_cast<VkSharedPresentSurfaceCapabilitiesKHR*>(n)->sharedPresentSupportedUsageFlags =
+                swapchain_usage_flags(pd);
+        } else if (n->sType == VK_STRUCTURE_TYPE_SURFACE_PROTECTED_CAPABILITIES_KHR) {
             reinterpret_cast<VkSurfaceProtectedCapabilitiesKHR*>(n)->supportsProtected = VK_FALSE;
         } else if (n->sType == VK_STRUCTURE_TYPE_SURFACE_PRESENT_SCALING_CAPABILITIES_KHR) {
             // VK_KHR_surface_maintenance1: frames are shown at the swapchain's size; no scaling to offer.
@@ -174,9 +189,10 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2KHR(VkPhysic
             s->minScaledImageExtent = sc.minImageExtent;
             s->maxScaledImageExtent = sc.maxImageExtent;
         } else if (n->sType == VK_STRUCTURE_TYPE_SURFACE_PRESENT_MODE_COMPATIBILITY_KHR) {
-            // Every mode switches to every other: the mode only decides how frames are paced and dropped.
+            // Every mode switches to every other (the mode only decides how frames are paced and dropped), except
+            // that the shared modes, whose swapchain has one image the program keeps, switch only between them.
             auto* c = reinterpret_cast<VkSurfacePresentModeCompatibilityKHR*>(n);
-            const auto& all = supported_present_modes();
+            const auto& all = mode && is_shared_present_mode(*mode) ? shared_present_modes() : supported_present_modes();
             if (!c->pPresentModes) {
                 c->presentModeCount = uint32_t(all.size());
             } else {
@@ -223,9 +239,23 @@ const std::vector<VkPresentModeKHR>& supported_present_modes() {
     return all;
 }
 
+const std::vector<VkPresentModeKHR>& shared_present_modes() {
+    // Demand refresh: each present streams the image again. Continuous refresh: also re-captured once per refresh
+    // of the display while the program draws into it (SwapchainState::refresh_loop).
+    static const std::vector<VkPresentModeKHR> shared = {VK_PRESENT_MODE_SHARED_DEMAND_REFRESH_KHR,
+                                                         VK_PRESENT_MODE_SHARED_CONTINUOUS_REFRESH_KHR};
+    return shared;
+}
+
+bool is_shared_present_mode(VkPresentModeKHR mode) {
+    return mode == VK_PRESENT_MODE_SHARED_DEMAND_REFRESH_KHR || mode == VK_PRESENT_MODE_SHARED_CONTINUOUS_REFRESH_KHR;
+}
+
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfacePresentModesKHR(VkPhysicalDevice, VkSurfaceKHR,
                                                                        uint32_t* count, VkPresentModeKHR* modes) {
-    return fill(supported_present_modes(), count, modes);
+    std::vector<VkPresentModeKHR> all = supported_present_modes();
+    all.insert(all.end(), shared_present_modes().begin(), shared_present_modes().end());
+    return fill(all, count, modes);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDevicePresentRectanglesKHR(VkPhysicalDevice, VkSurfaceKHR surface,

@@ -3,6 +3,7 @@
 // the server captures, encodes and streams the image back on the video channel (video_channel.h).
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 
@@ -47,6 +48,22 @@ namespace {
 
 SwapchainObject* swapchain_of(VkSwapchainKHR h) { return reinterpret_cast<SwapchainObject*>(h); }
 
+/// Our ids of presents, unique in the process: frames come back under them.
+uint64_t new_present_id() {
+    static std::atomic<uint64_t> next{1};
+    return next++;
+}
+
+/// SHARED_CONTINUOUS_REFRESH's rate: ANARCHY_REFRESH_HZ where given (as for FIFO), else 60 refreshes a second.
+std::chrono::microseconds continuous_refresh_interval() {
+    double hz = 60;
+    if (const char* v = std::getenv("ANARCHY_REFRESH_HZ")) {
+        const double given = std::strtod(v, nullptr);
+        if (given >= 1 && given <= 1000) hz = given;
+    }
+    return std::chrono::microseconds(int64_t(1e6 / hz));
+}
+
 /// A non-dispatchable handle's id: the handle is the id (a pointer-sized value on 64-bit, uint64_t on 32-bit).
 template <typename Handle>
 uint64_t id_of(Handle handle) {
@@ -76,6 +93,50 @@ void destroy_images(VkDevice device, SwapchainState& sc) {
 }
 
 }  // namespace
+
+void SwapchainState::refresh_loop(std::chrono::microseconds interval) {
+    Runtime* rt = device->rt;
+    std::unique_lock<std::mutex> lock(mu);
+    for (;;) {
+        if (stop_refresh || retired || lost || rt->lost()) return;
+        const auto now = Clock::now();
+        const auto due = last_capture + interval;
+        // Only after the program's first present (it gave the queue), while the mode is continuous refresh, and
+        // once the previous frame has been shown or dropped: an unchanged image never queues up.
+        const bool active = present_queue != 0 && mode.load() == VK_PRESENT_MODE_SHARED_CONTINUOUS_REFRESH_KHR;
+        if (!active || presents_pending > 0 || now < due) {
+            changed.wait_until(lock, active && presents_pending == 0 ? due : now + std::chrono::milliseconds(100));
+            continue;
+        }
+        const uint64_t pid = new_present_id();
+        present_times[pid] = now;
+        ++presents_pending;
+        last_capture = now;
+        protocol::QueuePresentMessage msg;
+        msg.queue = present_queue;
+        msg.queue_family = present_family;
+        msg.entries.push_back({id, 0, pid, uint32_t(VK_PRESENT_MODE_SHARED_CONTINUOUS_REFRESH_KHR)});
+        lock.unlock();
+        // No semaphores: the presentation engine reads the shared image whenever it refreshes (tearing allowed).
+        CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::QueuePresent), false);
+        msg.encode(w.enc());
+        w.send();
+        rt->flush();
+        lock.lock();
+    }
+}
+
+SwapchainState::~SwapchainState() {
+    // Normally joined by vkDestroySwapchainKHR; a swapchain the program never destroyed ends with its instance.
+    if (refresher.joinable()) {
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            stop_refresh = true;
+            changed.notify_all();
+        }
+        refresher.join();
+    }
+}
 
 VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapchainCreateInfoKHR* ci,
                                                   const VkAllocationCallbacks*, VkSwapchainKHR* pSwapchain) {
@@ -128,12 +189,17 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapc
                 auto* m = reinterpret_cast<const VkSwapchainPresentModesCreateInfoKHR*>(n);
                 sc->modes.assign(m->pPresentModes, m->pPresentModes + m->presentModeCount);
             }
+        // VK_KHR_shared_presentable_image: the two shared modes switch to each other only (surface.cpp).
+        sc->shared = is_shared_present_mode(ci->presentMode);
+        const auto& compatible = sc->shared ? shared_present_modes() : supported;
         for (VkPresentModeKHR m : sc->modes)
-            if (std::find(supported.begin(), supported.end(), m) == supported.end()) {
-                LOG_ERROR("vkCreateSwapchainKHR: present mode %d is not one the surface reports", int(m));
+            if (std::find(compatible.begin(), compatible.end(), m) == compatible.end()) {
+                LOG_ERROR("vkCreateSwapchainKHR: present mode %d is not one the surface reports for a swapchain of "
+                          "mode %d", int(m), int(ci->presentMode));
                 return VK_ERROR_INITIALIZATION_FAILED;
             }
-        const uint32_t count = std::max(ci->minImageCount, 2u);
+        // A shared presentable swapchain has exactly one image (its minImageCount must be 1).
+        const uint32_t count = sc->shared ? 1u : std::max(ci->minImageCount, 2u);
 
         // Images: what the program asked for, plus TRANSFER_SRC for the server's capture.
         VkImageCreateInfo ici{VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO};
@@ -212,6 +278,15 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapc
         msg.encode(w.enc());
         w.send();
 
+        if (std::find(sc->modes.begin(), sc->modes.end(), VK_PRESENT_MODE_SHARED_CONTINUOUS_REFRESH_KHR) !=
+            sc->modes.end())
+            sc->refresher = std::thread([raw = sc.get(), interval = continuous_refresh_interval()] {
+                try {
+                    raw->refresh_loop(interval);
+                } catch (const std::exception& ex) {
+                    LOG_ERROR("shared presentable image refresh: %s", ex.what());
+                }
+            });
         auto obj = std::make_unique<SwapchainObject>();
         obj->state = std::move(sc);
         *pSwapchain = reinterpret_cast<VkSwapchainKHR>(obj.release());
@@ -228,6 +303,14 @@ VKAPI_ATTR void VKAPI_CALL DestroySwapchainKHR(VkDevice device, VkSwapchainKHR s
         auto* obj = swapchain_of(swapchain);
         auto sc = obj->state;
         Runtime* rt = object_of<DeviceObject>(device)->rt;
+        if (sc->refresher.joinable()) {
+            {
+                std::lock_guard<std::mutex> lock(sc->mu);
+                sc->stop_refresh = true;
+                sc->changed.notify_all();
+            }
+            sc->refresher.join();
+        }
         std::string err;
         VideoChannel* channel = rt->lost() ? nullptr : rt->video_channel(&err);
         // As a local driver does: frames already presented reach the window before the swapchain goes.
@@ -296,6 +379,8 @@ VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImageKHR(VkDevice device, VkSwapchainK
                         found = i;
                         break;
                     }
+                // The shared presentable image stays the program's once acquired: acquiring again hands it back.
+                if (sc.shared && sc.state[0] == ImageState::Acquired) found = 0;
                 if (found != UINT32_MAX) break;
                 if (sc.retired) return VK_ERROR_OUT_OF_DATE_KHR;
                 if (sc.lost || rt->lost()) return rt->lost() ? VK_ERROR_DEVICE_LOST : VK_ERROR_SURFACE_LOST_KHR;
@@ -335,7 +420,6 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
         const auto now = Clock::now();
         std::vector<VkResult> results(info->swapchainCount, VK_SUCCESS);
         std::vector<std::pair<SwapchainState*, uint64_t>> sent;  // swapchain, present id
-        static std::atomic<uint64_t> next_present_id{1};
         const VkPresentIdKHR* program_ids = nullptr;                 // VK_KHR_present_id
         const VkSwapchainPresentFenceInfoKHR* fences = nullptr;      // VK_KHR_swapchain_maintenance1
         const VkSwapchainPresentModeInfoKHR* mode_changes = nullptr;  // VK_KHR_swapchain_maintenance1
@@ -370,11 +454,18 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
                 }
                 sc.mode = m;
             }
-            sc.state[index] = ImageState::Presented;
-            sc.returns_on_display[index] = sc.fifo();
+            // The shared presentable image is never given back: the program keeps drawing into it while it is shown.
+            if (!sc.shared) {
+                sc.state[index] = ImageState::Presented;
+                sc.returns_on_display[index] = sc.fifo();
+            }
             ++sc.presents_pending;
-            uint64_t pid = next_present_id++;
+            uint64_t pid = new_present_id();
             sc.present_times[pid] = now;
+            sc.present_queue = q->id;
+            sc.present_family = q->family;
+            sc.last_capture = now;
+            sc.changed.notify_all();
             if (program_ids && program_ids->pPresentIds && i < program_ids->swapchainCount &&
                 program_ids->pPresentIds[i])
                 sc.program_present_ids.emplace_back(pid, program_ids->pPresentIds[i]);
@@ -434,6 +525,29 @@ VKAPI_ATTR VkResult VKAPI_CALL ReleaseSwapchainImagesKHR(VkDevice, const VkRelea
         return VK_SUCCESS;
     } catch (const std::exception& ex) {
         LOG_ERROR("vkReleaseSwapchainImagesKHR: %s", ex.what());
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+}
+
+// VK_KHR_shared_presentable_image: whether the window still shows the swapchain's image, with the answers
+// vkAcquireNextImageKHR would give (a window of another size makes the swapchain out of date here).
+VKAPI_ATTR VkResult VKAPI_CALL GetSwapchainStatusKHR(VkDevice device, VkSwapchainKHR swapchain) {
+    try {
+        Runtime* rt = runtime_of(device);
+        if (rt->lost()) return VK_ERROR_DEVICE_LOST;
+        auto& sc = *swapchain_of(swapchain)->state;
+        {
+            std::lock_guard<std::mutex> lock(sc.mu);
+            if (sc.retired) return VK_ERROR_OUT_OF_DATE_KHR;
+            if (sc.lost) return VK_ERROR_SURFACE_LOST_KHR;
+        }
+        auto extent = sc.surface->current_extent();
+        if (!extent) return VK_ERROR_SURFACE_LOST_KHR;
+        if (extent->width != 0xFFFFFFFFu && (extent->width != sc.extent.width || extent->height != sc.extent.height))
+            return VK_ERROR_OUT_OF_DATE_KHR;
+        return VK_SUCCESS;
+    } catch (const std::exception& ex) {
+        LOG_ERROR("vkGetSwapchainStatusKHR: %s", ex.what());
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
 }

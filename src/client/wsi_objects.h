@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <vulkan/vulkan_core.h>
@@ -48,8 +49,13 @@ struct SurfaceObject {
 VkResult make_surface(SurfaceObject::Platform platform, void* connection, uint64_t window, VkSurfaceKHR* out);
 /// Whether the server's queue family can present (capture) at all, whatever the window.
 bool queue_family_can_present(VkPhysicalDevice pd, uint32_t family);
-/// The present modes every surface offers; a swapchain may switch between any of them (surface_maintenance1).
+/// The present modes every surface offers apart from the shared ones; a swapchain may switch between any of them
+/// (surface_maintenance1).
 const std::vector<VkPresentModeKHR>& supported_present_modes();
+/// VK_KHR_shared_presentable_image's two modes, which every surface offers too; a swapchain of one of them may
+/// switch to the other only.
+const std::vector<VkPresentModeKHR>& shared_present_modes();
+bool is_shared_present_mode(VkPresentModeKHR mode);
 /// The window target of a surface of this platform's window systems (surface_linux.cpp, surface_win32.cpp).
 wsi::TargetResult make_window_target(const SurfaceObject& surface);
 
@@ -63,6 +69,7 @@ enum class ImageState : uint8_t {
 /// The shared state of a swapchain: used by the program's threads (acquire, present) and the video channel's
 /// receiver thread (releases, frames). Outlives the VkSwapchainKHR while the receiver holds it.
 struct SwapchainState {
+    ~SwapchainState();
     uint64_t id = 0;
     DeviceObject* device = nullptr;
     SurfaceObject* surface = nullptr;
@@ -82,6 +89,9 @@ struct SwapchainState {
     }
     std::vector<uint64_t> images;  ///< image ids
     uint64_t memory = 0;           ///< one allocation backing every image
+    /// VK_KHR_shared_presentable_image (fixed at creation): one image, acquired once and kept by the program, which
+    /// draws into it while it is shown; each present streams it again.
+    bool shared = false;
 
     std::mutex mu;  ///< guards everything below
     std::condition_variable changed;
@@ -98,6 +108,11 @@ struct SwapchainState {
     /// VK_KHR_present_id: (our present id, the program's presentId) of presents not yet completed, oldest first.
     std::deque<std::pair<uint64_t, uint64_t>> program_present_ids;
     uint64_t presented_id = 0;  ///< VK_KHR_present_wait: the highest program presentId whose present completed
+    /// The queue of the last present (its id and family): SHARED_CONTINUOUS_REFRESH re-captures the image there.
+    uint64_t present_queue = 0;
+    uint32_t present_family = 0;
+    std::chrono::steady_clock::time_point last_capture{};  ///< the last present or refresh sent
+    bool stop_refresh = false;  ///< vkDestroySwapchainKHR ends the refresh thread
     /// Our presents up to `through` are done (shown, or passed by a newer frame): their presentIds count as
     /// presented. Call with mu held; wakes vkWaitForPresentKHR.
     void complete_presents(uint64_t through);
@@ -116,6 +131,13 @@ struct SwapchainState {
 
     /// Marks an image free and wakes acquirers.
     void free_image(uint32_t index);
+
+    /// SHARED_CONTINUOUS_REFRESH_KHR: the presentation engine shows the image's latest contents at every refresh
+    /// without further presents. This thread (started for swapchains that may use the mode) asks the server to
+    /// capture the image again once per refresh interval after the first present, while the mode is in effect and
+    /// the previous frame has been shown (never a queue). Joined by vkDestroySwapchainKHR.
+    std::thread refresher;
+    void refresh_loop(std::chrono::microseconds interval);
 };
 
 /// The VkSwapchainKHR handle's object.

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include <vulkan/vulkan_core.h>
+
 #include "protocol/arena.h"
 
 namespace anarchy::protocol {
@@ -32,6 +34,14 @@ public:
     void note_enum_value(bool known) { unknown_enums_ += known ? 0 : 1; }
     uint64_t unknown_enum_values() const { return unknown_enums_; }
     const std::string& error() const { return error_; }
+    /// The server's decoders pass every decoded VkImageLayout through image_layout() with this on:
+    /// VK_IMAGE_LAYOUT_SHARED_PRESENT_KHR is valid only for the image of a shared presentable swapchain, and the
+    /// client's swapchain images are ordinary images on the server, so that layout reaches the driver as GENERAL
+    /// (which allows every use, as SHARED_PRESENT_KHR does). Off, values pass unchanged (tests, the client).
+    void set_shared_present_as_general(bool on) { shared_present_as_general_ = on; }
+    int32_t image_layout(int32_t v) const {
+        return shared_present_as_general_ && v == VK_IMAGE_LAYOUT_SHARED_PRESENT_KHR ? VK_IMAGE_LAYOUT_GENERAL : v;
+    }
     /// Records the first failure; later calls keep the first reason.
     bool fail(const std::string& why) {
         if (error_.empty()) error_ = why.empty() ? "malformed input" : why;
@@ -202,6 +212,7 @@ private:
     HandleDecoder* handles_;
     std::string error_;
     uint64_t unknown_enums_ = 0;
+    bool shared_present_as_general_ = false;
 };
 
 }  // namespace anarchy::protocol

@@ -187,6 +187,21 @@ std::optional<protocol::StreamSettings> FrameStreamer::settings(std::chrono::mil
     return settings_;
 }
 
+bool FrameStreamer::known_present_mode(VkPresentModeKHR mode) {
+    switch (mode) {
+    case VK_PRESENT_MODE_IMMEDIATE_KHR:
+    case VK_PRESENT_MODE_MAILBOX_KHR:
+    case VK_PRESENT_MODE_FIFO_KHR:
+    case VK_PRESENT_MODE_FIFO_RELAXED_KHR:
+    case VK_PRESENT_MODE_FIFO_LATEST_READY_KHR:
+    case VK_PRESENT_MODE_SHARED_DEMAND_REFRESH_KHR:
+    case VK_PRESENT_MODE_SHARED_CONTINUOUS_REFRESH_KHR:
+        return true;
+    default:
+        return false;
+    }
+}
+
 bool FrameStreamer::create_swapchain(VkDevice device, uint64_t id, VkFormat format, VkExtent2D extent,
                                      VkPresentModeKHR mode, std::vector<VkImage> images, std::string* why) {
     if (extent.width == 0 || extent.height == 0 || extent.width > 16384 || extent.height > 16384) {
@@ -203,6 +218,11 @@ bool FrameStreamer::create_swapchain(VkDevice device, uint64_t id, VkFormat form
     sc->format = format;
     sc->extent = extent;
     sc->mode = mode;
+    sc->shared = shared_present_mode(mode);
+    if (sc->shared && images.size() != 1) {
+        *why = "a shared presentable swapchain has one image";
+        return false;
+    }
     sc->images = std::move(images);
     std::lock_guard<std::mutex> lock(mu_);
     if (swapchains_.count(id)) {
@@ -362,6 +382,10 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
             *why = "present of an image index past the swapchain's images";
             return false;
         }
+        if (!known_present_mode(entry.present_mode) || shared_present_mode(entry.present_mode) != sc->shared) {
+            *why = "present mode " + std::to_string(int(entry.present_mode)) + " is not one this swapchain may switch to";
+            return false;
+        }
         sc->mode = entry.present_mode;
         Job job;
         job.sc = sc;
@@ -380,8 +404,9 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
             auto want = video_codec ? capture::OutputFormat::I420 : capture::OutputFormat::Bgra8;
             // A full ring means the encoder is behind: wait a little for a slot rather than queue more.
             for (int attempt = 0; attempt < 200; ++attempt) {
+                const VkImageLayout layout = sc->shared ? VK_IMAGE_LAYOUT_GENERAL : VK_IMAGE_LAYOUT_PRESENT_SRC_KHR;
                 auto r = job.capturer->submit(queue, my_waits, sc->images[entry.image_index], sc->format, sc->extent,
-                                              VK_IMAGE_LAYOUT_PRESENT_SRC_KHR, want, signals);
+                                              layout, want, signals);
                 if (r.ok()) {
                     job.ticket = r.ticket;
                     job.captured = true;

@@ -41,6 +41,13 @@ public:
     explicit FrameStreamer(Session& session);
     ~FrameStreamer();
 
+    /// A present mode the client's swapchains use (the surfaces' modes, shared presentation's two included).
+    static bool known_present_mode(VkPresentModeKHR mode);
+    /// VK_KHR_shared_presentable_image: the program keeps the one image and draws into it while it is shown.
+    static bool shared_present_mode(VkPresentModeKHR mode) {
+        return mode == VK_PRESENT_MODE_SHARED_DEMAND_REFRESH_KHR || mode == VK_PRESENT_MODE_SHARED_CONTINUOUS_REFRESH_KHR;
+    }
+
     /// The client's video connection arrived (called from the server's accept thread).
     void attach(std::unique_ptr<transport::Connection> conn);
     /// Registers a swapchain whose images the client created. False with *why on bad input.
@@ -67,8 +74,12 @@ private:
         VkExtent2D extent{};
         /// Set by each present (VK_KHR_swapchain_maintenance1 switches modes); read by the worker thread.
         std::atomic<VkPresentModeKHR> mode{VK_PRESENT_MODE_FIFO_KHR};
-        /// FIFO and FIFO_RELAXED show every frame; the other modes (FIFO_LATEST_READY too) let a newer frame
-        /// replace one not yet encoded.
+        /// Shared presentation (fixed at creation: presents switch between its two modes only): the image stays in
+        /// SHARED_PRESENT_KHR, which reaches this device as GENERAL (WireDecoder::image_layout), and is captured
+        /// there; every other swapchain's images are captured in PRESENT_SRC_KHR.
+        bool shared = false;
+        /// FIFO and FIFO_RELAXED show every frame; the other modes (FIFO_LATEST_READY and the shared ones too) let a
+        /// newer frame replace one not yet encoded.
         bool every_frame() const {
             VkPresentModeKHR m = mode.load();
             return m == VK_PRESENT_MODE_FIFO_KHR || m == VK_PRESENT_MODE_FIFO_RELAXED_KHR;

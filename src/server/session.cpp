@@ -216,6 +216,7 @@ bool Session::handle_frame(const transport::Frame& f, std::string& why) {
         uint32_t id = id_flags & protocol::kCommandIdMask;
         arena_.reset();
         WireDecoder d(p, size, &arena_, this);
+        d.set_shared_present_as_general(true);  // the client's shared presentable images (wire_decoder.h)
         uint32_t seq = 0;
         if (wants_reply && !d.u32(seq)) {
             why = "reply sequence number missing";

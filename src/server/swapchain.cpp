@@ -33,9 +33,7 @@ bool handle_swapchain_create(Session& s, protocol::WireDecoder& d) {
     for (size_t i = 0; i < images.size(); ++i)
         if (!resolve_id(s, d, msg.images[i], VK_OBJECT_TYPE_IMAGE, false, images[i])) return false;
     auto mode = static_cast<VkPresentModeKHR>(msg.present_mode);
-    if (mode != VK_PRESENT_MODE_FIFO_KHR && mode != VK_PRESENT_MODE_MAILBOX_KHR && mode != VK_PRESENT_MODE_IMMEDIATE_KHR &&
-        mode != VK_PRESENT_MODE_FIFO_RELAXED_KHR)
-        return d.fail("unknown present mode");
+    if (!FrameStreamer::known_present_mode(mode)) return d.fail("unknown present mode " + std::to_string(msg.present_mode));
     std::string err;
     if (!s.streamer().create_swapchain(device, msg.swapchain, VkFormat(msg.format), VkExtent2D{msg.width, msg.height},
                                        mode, std::move(images), &err))

@@ -38,6 +38,8 @@ constexpr Scenario kScenarios[] = {
     {"swapchain_maintenance1", run_swapchain_maintenance1, 60,
      "present fences, FIFO/MAILBOX switched per present, released images (remote only here)"},
     {"close", run_close, 30, "the window destroyed under a live swapchain: up to N frames, no hang, clean teardown"},
+    {"shared", run_shared, 10,
+     "VK_KHR_shared_presentable_image: one image presented N times (demand refresh), continuous refresh, status"},
 };
 
 int usage(const char* argv0) {

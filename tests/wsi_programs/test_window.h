@@ -44,6 +44,9 @@ public:
     /// Drops queued events (Windows: dispatches the messages) and throws TestFailure for an X error on the
     /// program's connection (a driver must not raise errors there).
     void drain_events();
+    /// What the window shows at (x, y) now, as 0xRRGGBB, read back from the window system (xcb_get_image of the
+    /// window; GetPixel of its device context on Windows).
+    uint32_t pixel_rgb(uint32_t x, uint32_t y);
 
 private:
     struct Impl;

@@ -145,4 +145,14 @@ void TestWindow::destroy() {
 
 void TestWindow::drain_events() { pump(); }
 
+uint32_t TestWindow::pixel_rgb(uint32_t x, uint32_t y) {
+    pump();
+    HDC dc = GetDC(impl_->hwnd);
+    if (!dc) throw TestFailure(strprintf("GetDC failed (%lu)", GetLastError()));
+    const COLORREF colour = GetPixel(dc, int(x), int(y));
+    ReleaseDC(impl_->hwnd, dc);
+    if (colour == CLR_INVALID) throw TestFailure(strprintf("GetPixel(%u, %u) of the test window failed", x, y));
+    return (uint32_t(GetRValue(colour)) << 16) | (uint32_t(GetGValue(colour)) << 8) | GetBValue(colour);
+}
+
 }  // namespace anarchy::wsitest

@@ -87,6 +87,8 @@ void WsiDevice::create_instance(const char* surface_extension, Extras extras) {
     if (extras == Extras::SwapchainMaintenance1) {
         extensions.push_back(VK_KHR_GET_SURFACE_CAPABILITIES_2_EXTENSION_NAME);
         extensions.push_back(VK_EXT_SURFACE_MAINTENANCE_1_EXTENSION_NAME);
+    } else if (extras == Extras::SharedPresentableImage) {
+        extensions.push_back(VK_KHR_GET_SURFACE_CAPABILITIES_2_EXTENSION_NAME);
     }
     for (const char* name : extensions)
         if (!has_instance_extension(name)) throw Unsupported(std::string("the Vulkan instance does not offer ") + name);
@@ -160,6 +162,8 @@ void WsiDevice::create_device(Extras extras) {
     } else if (extras == Extras::SwapchainMaintenance1) {
         extensions.push_back(VK_EXT_SWAPCHAIN_MAINTENANCE_1_EXTENSION_NAME);
         chain = &maintenance_features;
+    } else if (extras == Extras::SharedPresentableImage) {
+        extensions.push_back(VK_KHR_SHARED_PRESENTABLE_IMAGE_EXTENSION_NAME);
     }
     for (const char* name : extensions)
         if (!has_device_extension(physical_device_, name))

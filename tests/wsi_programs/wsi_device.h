@@ -26,7 +26,8 @@ public:
     enum class Extras {
         None,
         PresentWait,           ///< VK_KHR_present_id and VK_KHR_present_wait with their features
-        SwapchainMaintenance1  ///< VK_EXT_surface_maintenance1 (and get_surface_capabilities2), swapchain_maintenance1
+        SwapchainMaintenance1,  ///< VK_EXT_surface_maintenance1 (and get_surface_capabilities2), swapchain_maintenance1
+        SharedPresentableImage  ///< VK_KHR_get_surface_capabilities2, VK_KHR_shared_presentable_image
     };
     /// Presents to `window` through VK_KHR_xcb_surface.
     WsiDevice(Progress& progress, TestWindow& window, Extras extras = Extras::None);

@@ -171,6 +171,30 @@ void TestWindow::map() {
     }
 }
 
+uint32_t TestWindow::pixel_rgb(uint32_t x, uint32_t y) {
+    xcb_connection_t* connection_ = impl_->connection;
+    xcb_generic_error_t* error = nullptr;
+    xcb_get_image_reply_t* reply = xcb_get_image_reply(
+        connection_, xcb_get_image(connection_, XCB_IMAGE_FORMAT_Z_PIXMAP, impl_->window, int16_t(x), int16_t(y), 1, 1,
+                                   ~0u),
+        &error);
+    if (!reply) {
+        const int code = error ? error->error_code : 0;
+        std::free(error);
+        impl_->throw_if_broken("xcb_get_image");
+        throw TestFailure(strprintf("xcb_get_image of the test window at (%u, %u) failed with X error %d", x, y, code));
+    }
+    const int length = xcb_get_image_data_length(reply);
+    uint32_t value = 0;
+    // A TrueColor visual of depth 24 stores a pixel as 32 bits, 0x00RRGGBB in the client's byte order.
+    const bool usable = reply->depth >= 24 && length >= 4;
+    if (usable) std::memcpy(&value, xcb_get_image_data(reply), 4);
+    const int depth = reply->depth;
+    std::free(reply);
+    if (!usable) throw TestFailure(strprintf("xcb_get_image gave %d bytes of depth %d for one pixel", length, depth));
+    return value & 0xFFFFFFu;
+}
+
 void TestWindow::drain_events() {
     xcb_connection_t* connection_ = impl_->connection;
     while (xcb_generic_event_t* event = xcb_poll_for_event(connection_)) {
