@@ -6,6 +6,7 @@
 
 #include "client/command_writer.h"
 #include "client/entry_points.h"
+#include "client/latency.h"
 #include "client/objects.h"
 #include "client/runtime.h"
 #include "client_commands_autogen.h"
@@ -74,7 +75,22 @@ constexpr std::pair<const char*, uint32_t> kClientDeviceExtensions[] = {
     // Swapchains of one image the program keeps drawing into (swapchain.cpp); its layout SHARED_PRESENT_KHR reaches
     // the server's driver as GENERAL (protocol/wire_decoder.h), so it works whatever the server's GPU.
     {VK_KHR_SHARED_PRESENTABLE_IMAGE_EXTENSION_NAME, VK_KHR_SHARED_PRESENTABLE_IMAGE_SPEC_VERSION},
+    // Reflex on the client's swapchains (latency.cpp); offered where the server's device has timeline semaphores,
+    // which its sleep signals.
+    {VK_NV_LOW_LATENCY_2_EXTENSION_NAME, VK_NV_LOW_LATENCY_2_SPEC_VERSION},
 };
+
+/// Whether the server's device has what a client extension needs of it: VK_NV_low_latency2 signals timeline
+/// semaphores (Vulkan 1.2 or VK_KHR_timeline_semaphore).
+bool server_device_supports(VkPhysicalDevice pd, const char* name, const std::vector<VkExtensionProperties>& forwarded) {
+    if (std::strcmp(name, VK_NV_LOW_LATENCY_2_EXTENSION_NAME) != 0) return true;
+    VkPhysicalDeviceProperties props{};
+    gen_cmd::vkGetPhysicalDeviceProperties(pd, &props);
+    if (props.apiVersion >= VK_API_VERSION_1_2) return true;
+    for (const VkExtensionProperties& e : forwarded)
+        if (std::strcmp(e.extensionName, VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME) == 0) return true;
+    return false;
+}
 }  // namespace
 
 bool is_client_device_extension(const char* name) {
@@ -110,7 +126,9 @@ VKAPI_ATTR VkResult VKAPI_CALL EnumerateDeviceExtensionProperties(VkPhysicalDevi
     r = gen_cmd::vkEnumerateDeviceExtensionProperties(pd, nullptr, &n, all.data());
     if (r < 0) return r;
     all.resize(n);
+    const std::vector<VkExtensionProperties> forwarded = all;
     for (auto& [ext, version] : kClientDeviceExtensions) {
+        if (!server_device_supports(pd, ext, forwarded)) continue;
         VkExtensionProperties p{};
         std::snprintf(p.extensionName, sizeof p.extensionName, "%s", ext);
         p.specVersion = version;
@@ -194,14 +212,29 @@ VkResult after_memory_writes(Handle h, Send&& send) {
     return r;
 }
 
+/// VK_NV_low_latency2: a submission tagged with a frame's presentID is timed as that frame's driver work.
+template <typename Info, typename Submit>
+VkResult timed_for_latency(VkQueue queue, uint32_t count, const Info* submits, Submit&& submit) {
+    uint64_t present_id = 0;
+    for (uint32_t i = 0; i < count && !present_id; ++i) present_id = latency_submission_present_id(submits[i].pNext);
+    const uint64_t start = present_id ? latency_now_us() : 0;
+    VkResult r = submit();
+    if (present_id && r == VK_SUCCESS) note_latency_submission(object_of<QueueObject>(queue), present_id, start, latency_now_us());
+    return r;
+}
+
 }  // namespace
 
 VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit(VkQueue queue, uint32_t submitCount, const VkSubmitInfo* pSubmits, VkFence fence) {
-    return after_memory_writes(queue, [&] { return gen_cmd::vkQueueSubmit(queue, submitCount, pSubmits, fence); });
+    return timed_for_latency(queue, submitCount, pSubmits, [&] {
+        return after_memory_writes(queue, [&] { return gen_cmd::vkQueueSubmit(queue, submitCount, pSubmits, fence); });
+    });
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit2(VkQueue queue, uint32_t submitCount, const VkSubmitInfo2* pSubmits, VkFence fence) {
-    return after_memory_writes(queue, [&] { return gen_cmd::vkQueueSubmit2(queue, submitCount, pSubmits, fence); });
+    return timed_for_latency(queue, submitCount, pSubmits, [&] {
+        return after_memory_writes(queue, [&] { return gen_cmd::vkQueueSubmit2(queue, submitCount, pSubmits, fence); });
+    });
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL QueueBindSparse(VkQueue queue, uint32_t count, const VkBindSparseInfo* pInfo, VkFence fence) {

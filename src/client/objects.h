@@ -2,6 +2,7 @@
 // each, so they all start with VK_LOADER_DATA; non-dispatchable handles are the wire ids themselves.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -43,6 +44,8 @@ struct DeviceObject;
 struct QueueObject : DispatchableObject {
     DeviceObject* device = nullptr;
     uint32_t family = 0;
+    /// VK_NV_low_latency2's vkQueueNotifyOutOfBandNV: its submissions are not frame work (latency.cpp).
+    std::atomic<bool> out_of_band{false};
 };
 
 /// A command buffer records vkCmd* calls into its own stream; vkEndCommandBuffer sends it as one piece.
@@ -81,6 +84,9 @@ struct DeviceObject : DispatchableObject {
     /// identical creation parameters), so each is asked for once per create info (memory_requirements.cpp).
     std::unordered_map<uint64_t, std::string> resource_keys;  ///< buffer and image ids: their create info's bytes
     std::unordered_map<std::string, CachedRequirements> requirements;  ///< by create info bytes
+    /// VK_NV_low_latency2: by presentID, when its frame's first tagged submission started and its last ended
+    /// (microseconds, latency.h), for the newest few hundred presentIDs.
+    std::map<uint64_t, std::pair<uint64_t, uint64_t>> latency_submissions;
 };
 
 /// Returns the object behind a dispatchable handle.

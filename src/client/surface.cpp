@@ -178,6 +178,16 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2KHR(VkPhysic
             // The shared image is an ordinary image on the server, in GENERAL: every usage of the other modes.
             reinterpret_cast<VkSharedPresentSurfaceCapabilitiesKHR*>(n)->sharedPresentSupportedUsageFlags =
                 swapchain_usage_flags(pd);
+        } else if (n->sType == VK_STRUCTURE_TYPE_LATENCY_SURFACE_CAPABILITIES_NV) {
+            // VK_NV_low_latency2: its sleep paces every mode the same way (latency.cpp), so each suits it.
+            auto* c = reinterpret_cast<VkLatencySurfaceCapabilitiesNV*>(n);
+            const auto& all = supported_present_modes();
+            if (!c->pPresentModes) {
+                c->presentModeCount = uint32_t(all.size());
+            } else {
+                c->presentModeCount = std::min<uint32_t>(c->presentModeCount, uint32_t(all.size()));
+                std::copy(all.begin(), all.begin() + c->presentModeCount, c->pPresentModes);
+            }
         } else if (n->sType == VK_STRUCTURE_TYPE_SURFACE_PROTECTED_CAPABILITIES_KHR) {
             reinterpret_cast<VkSurfaceProtectedCapabilitiesKHR*>(n)->supportsProtected = VK_FALSE;
         } else if (n->sType == VK_STRUCTURE_TYPE_SURFACE_PRESENT_SCALING_CAPABILITIES_KHR) {

@@ -128,6 +128,7 @@ void SwapchainState::refresh_loop(std::chrono::microseconds interval) {
 
 SwapchainState::~SwapchainState() {
     // Normally joined by vkDestroySwapchainKHR; a swapchain the program never destroyed ends with its instance.
+    if (latency.sleeper.joinable()) stop_latency(*this);
     if (refresher.joinable()) {
         {
             std::lock_guard<std::mutex> lock(mu);
@@ -188,6 +189,9 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapc
                 // VK_KHR_swapchain_maintenance1: the modes later presents may switch to.
                 auto* m = reinterpret_cast<const VkSwapchainPresentModesCreateInfoKHR*>(n);
                 sc->modes.assign(m->pPresentModes, m->pPresentModes + m->presentModeCount);
+            } else if (n->sType == VK_STRUCTURE_TYPE_SWAPCHAIN_LATENCY_CREATE_INFO_NV) {
+                // VK_NV_low_latency2: recorded; low latency mode works on every swapchain here (latency.cpp).
+                sc->latency.create_enabled = reinterpret_cast<const VkSwapchainLatencyCreateInfoNV*>(n)->latencyModeEnable;
             }
         // VK_KHR_shared_presentable_image: the two shared modes switch to each other only (surface.cpp).
         sc->shared = is_shared_present_mode(ci->presentMode);
@@ -303,6 +307,7 @@ VKAPI_ATTR void VKAPI_CALL DestroySwapchainKHR(VkDevice device, VkSwapchainKHR s
         auto* obj = swapchain_of(swapchain);
         auto sc = obj->state;
         Runtime* rt = object_of<DeviceObject>(device)->rt;
+        stop_latency(*sc);
         if (sc->refresher.joinable()) {
             {
                 std::lock_guard<std::mutex> lock(sc->mu);
@@ -467,8 +472,11 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
             sc.last_capture = now;
             sc.changed.notify_all();
             if (program_ids && program_ids->pPresentIds && i < program_ids->swapchainCount &&
-                program_ids->pPresentIds[i])
+                program_ids->pPresentIds[i]) {
                 sc.program_present_ids.emplace_back(pid, program_ids->pPresentIds[i]);
+                // VK_NV_low_latency2: the frame report of this presentID learns when the GPU finished it.
+                sc.latency.frame(program_ids->pPresentIds[i]).our_present = pid;
+            }
             sent.emplace_back(&sc, pid);
             if (sc.retired) results[i] = VK_ERROR_OUT_OF_DATE_KHR;
             else if (sc.window_extent && sc.window_extent->width != 0xFFFFFFFFu &&

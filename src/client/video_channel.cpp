@@ -392,6 +392,8 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
         if (it != sc.present_times.end()) {
             presented_at = it->second;
             sc.present_times.erase(it);
+            // VK_NV_low_latency2's frame report: the GPU had finished this frame when the server captured it.
+            if (!t.dropped) latency_frame_done_locked(sc, h.present_id, latency_us(presented_at) + h.times.render_us);
         }
     }
     const uint32_t server_sum = h.times.render_us + h.times.capture_us + h.times.convert_us + h.times.encode_us +

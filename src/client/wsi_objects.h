@@ -17,6 +17,7 @@
 
 #include <vulkan/vulkan_core.h>
 
+#include "client/latency.h"
 #include "client/wsi/window_target.h"
 
 namespace anarchy::video {
@@ -138,6 +139,9 @@ struct SwapchainState {
     /// the previous frame has been shown (never a queue). Joined by vkDestroySwapchainKHR.
     std::thread refresher;
     void refresh_loop(std::chrono::microseconds interval);
+
+    /// VK_NV_low_latency2 (latency.cpp); guarded by mu.
+    LatencyState latency;
 };
 
 /// The VkSwapchainKHR handle's object.

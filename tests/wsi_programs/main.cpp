@@ -40,6 +40,8 @@ constexpr Scenario kScenarios[] = {
     {"close", run_close, 30, "the window destroyed under a live swapchain: up to N frames, no hang, clean teardown"},
     {"shared", run_shared, 10,
      "VK_KHR_shared_presentable_image: one image presented N times (demand refresh), continuous refresh, status"},
+    {"latency", run_latency, 15,
+     "VK_NV_low_latency2: N frames of each sleep mode (low latency, 20 ms interval), markers, timings"},
 };
 
 int usage(const char* argv0) {

@@ -87,7 +87,7 @@ void WsiDevice::create_instance(const char* surface_extension, Extras extras) {
     if (extras == Extras::SwapchainMaintenance1) {
         extensions.push_back(VK_KHR_GET_SURFACE_CAPABILITIES_2_EXTENSION_NAME);
         extensions.push_back(VK_EXT_SURFACE_MAINTENANCE_1_EXTENSION_NAME);
-    } else if (extras == Extras::SharedPresentableImage) {
+    } else if (extras == Extras::SharedPresentableImage || extras == Extras::LowLatency2) {
         extensions.push_back(VK_KHR_GET_SURFACE_CAPABILITIES_2_EXTENSION_NAME);
     }
     for (const char* name : extensions)
@@ -95,7 +95,8 @@ void WsiDevice::create_instance(const char* surface_extension, Extras extras) {
 
     VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
     app.pApplicationName = "anarchy_wsi_test";
-    app.apiVersion = VK_API_VERSION_1_1;
+    // VK_NV_low_latency2 signals timeline semaphores, core in Vulkan 1.2.
+    app.apiVersion = extras == Extras::LowLatency2 ? VK_API_VERSION_1_2 : VK_API_VERSION_1_1;
     VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
     info.pApplicationInfo = &app;
     info.enabledExtensionCount = uint32_t(extensions.size());
@@ -153,12 +154,21 @@ void WsiDevice::create_device(Extras extras) {
                                                      &wait_features};
     VkPhysicalDeviceSwapchainMaintenance1FeaturesEXT maintenance_features{
         VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SWAPCHAIN_MAINTENANCE_1_FEATURES_EXT};
+    VkPhysicalDeviceTimelineSemaphoreFeatures timeline_features{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES, &id_features};
     std::vector<const char*> extensions = {VK_KHR_SWAPCHAIN_EXTENSION_NAME};
     void* chain = nullptr;
-    if (extras == Extras::PresentWait) {
+    if (extras == Extras::PresentWait || extras == Extras::LowLatency2) {
         extensions.push_back(VK_KHR_PRESENT_ID_EXTENSION_NAME);
         extensions.push_back(VK_KHR_PRESENT_WAIT_EXTENSION_NAME);
         chain = &id_features;
+    }
+    if (extras == Extras::LowLatency2) {
+        VkPhysicalDeviceProperties properties{};
+        vkGetPhysicalDeviceProperties(physical_device_, &properties);
+        if (properties.apiVersion < VK_API_VERSION_1_2) throw Unsupported("the device does not support Vulkan 1.2");
+        extensions.push_back(VK_NV_LOW_LATENCY_2_EXTENSION_NAME);
+        chain = &timeline_features;
     } else if (extras == Extras::SwapchainMaintenance1) {
         extensions.push_back(VK_EXT_SWAPCHAIN_MAINTENANCE_1_EXTENSION_NAME);
         chain = &maintenance_features;
@@ -171,8 +181,11 @@ void WsiDevice::create_device(Extras extras) {
     if (chain) {
         VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, chain};
         vkGetPhysicalDeviceFeatures2(physical_device_, &features);
-        if (extras == Extras::PresentWait && (!id_features.presentId || !wait_features.presentWait))
+        if ((extras == Extras::PresentWait || extras == Extras::LowLatency2) &&
+            (!id_features.presentId || !wait_features.presentWait))
             throw TestFailure("VK_KHR_present_id/VK_KHR_present_wait offered without their features");
+        if (extras == Extras::LowLatency2 && !timeline_features.timelineSemaphore)
+            throw TestFailure("a Vulkan 1.2 device without timelineSemaphore");
         if (extras == Extras::SwapchainMaintenance1 && !maintenance_features.swapchainMaintenance1)
             throw TestFailure("VK_EXT_swapchain_maintenance1 offered without its feature");
     }
