@@ -78,6 +78,9 @@ constexpr std::pair<const char*, uint32_t> kClientDeviceExtensions[] = {
     // Reflex on the client's swapchains (latency.cpp); offered where the server's device has timeline semaphores,
     // which its sleep signals.
     {VK_NV_LOW_LATENCY_2_EXTENSION_NAME, VK_NV_LOW_LATENCY_2_SPEC_VERSION},
+    // Corresponding presents of the swapchains that use the barrier shown together, within this process
+    // (present_barrier.h).
+    {VK_NV_PRESENT_BARRIER_EXTENSION_NAME, VK_NV_PRESENT_BARRIER_SPEC_VERSION},
 };
 
 /// Whether the server's device has what a client extension needs of it: VK_NV_low_latency2 signals timeline
@@ -113,6 +116,8 @@ VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceFeatures2(VkPhysicalDevice physicalD
         else if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_MODE_FIFO_LATEST_READY_FEATURES_KHR)
             reinterpret_cast<VkPhysicalDevicePresentModeFifoLatestReadyFeaturesKHR*>(n)->presentModeFifoLatestReady =
                 VK_TRUE;
+        else if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_BARRIER_FEATURES_NV)
+            reinterpret_cast<VkPhysicalDevicePresentBarrierFeaturesNV*>(n)->presentBarrier = VK_TRUE;
     }
 }
 

@@ -178,6 +178,9 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2KHR(VkPhysic
             // The shared image is an ordinary image on the server, in GENERAL: every usage of the other modes.
             reinterpret_cast<VkSharedPresentSurfaceCapabilitiesKHR*>(n)->sharedPresentSupportedUsageFlags =
                 swapchain_usage_flags(pd);
+        } else if (n->sType == VK_STRUCTURE_TYPE_SURFACE_CAPABILITIES_PRESENT_BARRIER_NV) {
+            // Every surface's swapchains can join the process's present barrier (present_barrier.h).
+            reinterpret_cast<VkSurfaceCapabilitiesPresentBarrierNV*>(n)->presentBarrierSupported = VK_TRUE;
         } else if (n->sType == VK_STRUCTURE_TYPE_LATENCY_SURFACE_CAPABILITIES_NV) {
             // VK_NV_low_latency2: its sleep paces every mode the same way (latency.cpp), so each suits it.
             auto* c = reinterpret_cast<VkLatencySurfaceCapabilitiesNV*>(n);

@@ -10,6 +10,7 @@
 #include "client/command_writer.h"
 #include "client/entry_points.h"
 #include "client/objects.h"
+#include "client/present_barrier.h"
 #include "client/runtime.h"
 #include "client/video_channel.h"
 #include "client/wsi_objects.h"
@@ -127,7 +128,8 @@ void SwapchainState::refresh_loop(std::chrono::microseconds interval) {
 }
 
 SwapchainState::~SwapchainState() {
-    // Normally joined by vkDestroySwapchainKHR; a swapchain the program never destroyed ends with its instance.
+    // Normally done by vkDestroySwapchainKHR; a swapchain the program never destroyed ends with its instance.
+    PresentBarrier::instance().leave(this);
     if (latency.sleeper.joinable()) stop_latency(*this);
     if (refresher.joinable()) {
         {
@@ -149,6 +151,8 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapc
         VkPhysicalDevice pd = reinterpret_cast<VkPhysicalDevice>(dev->physical_device);
         if (ci->oldSwapchain) {
             auto& old = *swapchain_of(ci->oldSwapchain)->state;
+            // A swapchain made in its place decides anew whether it uses the present barrier.
+            PresentBarrier::instance().leave(&old);
             std::lock_guard<std::mutex> lock(old.mu);
             old.retired = true;
             old.changed.notify_all();
@@ -189,6 +193,9 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapc
                 // VK_KHR_swapchain_maintenance1: the modes later presents may switch to.
                 auto* m = reinterpret_cast<const VkSwapchainPresentModesCreateInfoKHR*>(n);
                 sc->modes.assign(m->pPresentModes, m->pPresentModes + m->presentModeCount);
+            } else if (n->sType == VK_STRUCTURE_TYPE_SWAPCHAIN_PRESENT_BARRIER_CREATE_INFO_NV) {
+                sc->present_barrier =
+                    reinterpret_cast<const VkSwapchainPresentBarrierCreateInfoNV*>(n)->presentBarrierEnable;
             } else if (n->sType == VK_STRUCTURE_TYPE_SWAPCHAIN_LATENCY_CREATE_INFO_NV) {
                 // VK_NV_low_latency2: recorded; low latency mode works on every swapchain here (latency.cpp).
                 sc->latency.create_enabled = reinterpret_cast<const VkSwapchainLatencyCreateInfoNV*>(n)->latencyModeEnable;
@@ -268,6 +275,7 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapc
         sc->state.assign(count, ImageState::Free);
         sc->returns_on_display.assign(count, false);
 
+        if (sc->present_barrier) PresentBarrier::instance().join(sc.get());
         channel->add(sc);
         CommandWriter w(*rt, static_cast<uint32_t>(protocol::CustomCommand::SwapchainCreate), false);
         protocol::SwapchainCreateMessage msg;
@@ -307,6 +315,8 @@ VKAPI_ATTR void VKAPI_CALL DestroySwapchainKHR(VkDevice device, VkSwapchainKHR s
         auto* obj = swapchain_of(swapchain);
         auto sc = obj->state;
         Runtime* rt = object_of<DeviceObject>(device)->rt;
+        // Its frames still held by the present barrier go to the window now; the others no longer wait for it.
+        PresentBarrier::instance().leave(sc.get());
         stop_latency(*sc);
         if (sc->refresher.joinable()) {
             {
@@ -466,6 +476,7 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
             }
             ++sc.presents_pending;
             uint64_t pid = new_present_id();
+            if (sc.present_barrier) PresentBarrier::instance().presented(&sc, pid);
             sc.present_times[pid] = now;
             sc.present_queue = q->id;
             sc.present_family = q->family;

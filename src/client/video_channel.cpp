@@ -1,10 +1,13 @@
 #include "client/video_channel.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+#include <vector>
 
+#include "client/present_barrier.h"
 #include "client/stream_settings.h"
 #include "client/wsi/hud_overlay.h"
 #include "common/log.h"
@@ -149,15 +152,39 @@ void VideoChannel::receive_loop() {
     mark_all_lost();
 }
 
+std::deque<VideoChannel::Arrived>::iterator VideoChannel::next_ready_locked() {
+    // In arrival order, but a frame the present barrier holds back (present_barrier.h) keeps its swapchain's later
+    // frames behind it while other swapchains' frames go past.
+    std::vector<const SwapchainState*> held;
+    auto& barrier = PresentBarrier::instance();
+    for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+        const SwapchainState* sc = it->sc.get();
+        if (std::find(held.begin(), held.end(), sc) != held.end()) continue;
+        if (it->prepare || barrier.may_show(sc, it->header.present_id)) return it;
+        held.push_back(sc);
+    }
+    return queue_.end();
+}
+
 void VideoChannel::display_loop() {
     for (;;) {
         Arrived a;
         {
             std::unique_lock<std::mutex> lock(queue_mu_);
-            queue_cv_.wait(lock, [&] { return !queue_.empty() || receiver_done_; });
-            if (queue_.empty()) return;
-            a = std::move(queue_.front());
-            queue_.pop_front();
+            for (;;) {
+                if (queue_.empty() && receiver_done_) return;
+                auto ready = next_ready_locked();
+                // Nothing more comes once the receiver is done: held frames go then, as after a lost connection.
+                if (ready == queue_.end() && receiver_done_) ready = queue_.begin();
+                if (ready != queue_.end()) {
+                    a = std::move(*ready);
+                    queue_.erase(ready);
+                    break;
+                }
+                // The program's presents complete the barrier's sets without notifying this queue: look again soon.
+                if (queue_.empty()) queue_cv_.wait(lock);
+                else queue_cv_.wait_for(lock, std::chrono::milliseconds(2));
+            }
         }
         if (a.prepare) {
             const auto codec = video::parse_codec_kind(codec_);
@@ -489,6 +516,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     }
     if (!shown) t.total_us = micros(Clock::now() - presented_at);
     if (!retired) stats_.record(t);
+    PresentBarrier::instance().handled(&sc, h.present_id);
     std::lock_guard<std::mutex> lock(sc.mu);
     if (sc.presents_pending) --sc.presents_pending;
     sc.complete_presents(h.present_id);

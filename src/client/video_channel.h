@@ -76,6 +76,8 @@ private:
     std::mutex queue_mu_;
     std::condition_variable queue_cv_;
     std::deque<Arrived> queue_;
+    /// The queued entry to handle next (queue_mu_ held): the oldest the present barrier does not hold back.
+    std::deque<Arrived>::iterator next_ready_locked();
     bool receiver_done_ = false;
     std::atomic<bool> lost_{false};
     std::atomic<bool> closing_{false};

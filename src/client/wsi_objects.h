@@ -93,6 +93,9 @@ struct SwapchainState {
     /// VK_KHR_shared_presentable_image (fixed at creation): one image, acquired once and kept by the program, which
     /// draws into it while it is shown; each present streams it again.
     bool shared = false;
+    /// VK_NV_present_barrier: created with presentBarrierEnable, so its frames are shown in sets with the other
+    /// members' (present_barrier.h). Fixed at creation.
+    bool present_barrier = false;
 
     std::mutex mu;  ///< guards everything below
     std::condition_variable changed;

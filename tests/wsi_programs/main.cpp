@@ -42,6 +42,8 @@ constexpr Scenario kScenarios[] = {
      "VK_KHR_shared_presentable_image: one image presented N times (demand refresh), continuous refresh, status"},
     {"latency", run_latency, 15,
      "VK_NV_low_latency2: N frames of each sleep mode (low latency, 20 ms interval), markers, timings"},
+    {"present_barrier", run_present_barrier, 10,
+     "VK_NV_present_barrier: two windows' presents held until both came, a third outside it, N frames in turn"},
 };
 
 int usage(const char* argv0) {

@@ -87,7 +87,8 @@ void WsiDevice::create_instance(const char* surface_extension, Extras extras) {
     if (extras == Extras::SwapchainMaintenance1) {
         extensions.push_back(VK_KHR_GET_SURFACE_CAPABILITIES_2_EXTENSION_NAME);
         extensions.push_back(VK_EXT_SURFACE_MAINTENANCE_1_EXTENSION_NAME);
-    } else if (extras == Extras::SharedPresentableImage || extras == Extras::LowLatency2) {
+    } else if (extras == Extras::SharedPresentableImage || extras == Extras::LowLatency2 ||
+               extras == Extras::PresentBarrier) {
         extensions.push_back(VK_KHR_GET_SURFACE_CAPABILITIES_2_EXTENSION_NAME);
     }
     for (const char* name : extensions)
@@ -156,9 +157,11 @@ void WsiDevice::create_device(Extras extras) {
         VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SWAPCHAIN_MAINTENANCE_1_FEATURES_EXT};
     VkPhysicalDeviceTimelineSemaphoreFeatures timeline_features{
         VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES, &id_features};
+    VkPhysicalDevicePresentBarrierFeaturesNV barrier_features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_BARRIER_FEATURES_NV,
+                                                              &id_features};
     std::vector<const char*> extensions = {VK_KHR_SWAPCHAIN_EXTENSION_NAME};
     void* chain = nullptr;
-    if (extras == Extras::PresentWait || extras == Extras::LowLatency2) {
+    if (extras == Extras::PresentWait || extras == Extras::LowLatency2 || extras == Extras::PresentBarrier) {
         extensions.push_back(VK_KHR_PRESENT_ID_EXTENSION_NAME);
         extensions.push_back(VK_KHR_PRESENT_WAIT_EXTENSION_NAME);
         chain = &id_features;
@@ -169,6 +172,9 @@ void WsiDevice::create_device(Extras extras) {
         if (properties.apiVersion < VK_API_VERSION_1_2) throw Unsupported("the device does not support Vulkan 1.2");
         extensions.push_back(VK_NV_LOW_LATENCY_2_EXTENSION_NAME);
         chain = &timeline_features;
+    } else if (extras == Extras::PresentBarrier) {
+        extensions.push_back(VK_NV_PRESENT_BARRIER_EXTENSION_NAME);
+        chain = &barrier_features;
     } else if (extras == Extras::SwapchainMaintenance1) {
         extensions.push_back(VK_EXT_SWAPCHAIN_MAINTENANCE_1_EXTENSION_NAME);
         chain = &maintenance_features;
@@ -181,11 +187,13 @@ void WsiDevice::create_device(Extras extras) {
     if (chain) {
         VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, chain};
         vkGetPhysicalDeviceFeatures2(physical_device_, &features);
-        if ((extras == Extras::PresentWait || extras == Extras::LowLatency2) &&
+        if ((extras == Extras::PresentWait || extras == Extras::LowLatency2 || extras == Extras::PresentBarrier) &&
             (!id_features.presentId || !wait_features.presentWait))
             throw TestFailure("VK_KHR_present_id/VK_KHR_present_wait offered without their features");
         if (extras == Extras::LowLatency2 && !timeline_features.timelineSemaphore)
             throw TestFailure("a Vulkan 1.2 device without timelineSemaphore");
+        if (extras == Extras::PresentBarrier && !barrier_features.presentBarrier)
+            throw Unsupported("VK_NV_present_barrier is offered without its presentBarrier feature");
         if (extras == Extras::SwapchainMaintenance1 && !maintenance_features.swapchainMaintenance1)
             throw TestFailure("VK_EXT_swapchain_maintenance1 offered without its feature");
     }

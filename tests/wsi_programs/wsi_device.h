@@ -28,8 +28,9 @@ public:
         PresentWait,           ///< VK_KHR_present_id and VK_KHR_present_wait with their features
         SwapchainMaintenance1,  ///< VK_EXT_surface_maintenance1 (and get_surface_capabilities2), swapchain_maintenance1
         SharedPresentableImage,  ///< VK_KHR_get_surface_capabilities2, VK_KHR_shared_presentable_image
-        LowLatency2  ///< Vulkan 1.2 with timeline semaphores, VK_KHR_get_surface_capabilities2, present id and wait,
-                     ///< VK_NV_low_latency2
+        LowLatency2,  ///< Vulkan 1.2 with timeline semaphores, VK_KHR_get_surface_capabilities2, present id and wait,
+                      ///< VK_NV_low_latency2
+        PresentBarrier  ///< VK_KHR_get_surface_capabilities2, present id and wait, VK_NV_present_barrier and its feature
     };
     /// Presents to `window` through VK_KHR_xcb_surface.
     WsiDevice(Progress& progress, TestWindow& window, Extras extras = Extras::None);
