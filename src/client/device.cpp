@@ -81,6 +81,8 @@ constexpr std::pair<const char*, uint32_t> kClientDeviceExtensions[] = {
     // Corresponding presents of the swapchains that use the barrier shown together, within this process
     // (present_barrier.h).
     {VK_NV_PRESENT_BARRIER_EXTENSION_NAME, VK_NV_PRESENT_BARRIER_SPEC_VERSION},
+    // Batches of presents shown evenly spread (swapchain.cpp, video_channel.cpp).
+    {VK_NV_PRESENT_METERING_EXTENSION_NAME, VK_NV_PRESENT_METERING_SPEC_VERSION},
 };
 
 /// Whether the server's device has what a client extension needs of it: VK_NV_low_latency2 signals timeline
@@ -118,6 +120,8 @@ VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceFeatures2(VkPhysicalDevice physicalD
                 VK_TRUE;
         else if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_BARRIER_FEATURES_NV)
             reinterpret_cast<VkPhysicalDevicePresentBarrierFeaturesNV*>(n)->presentBarrier = VK_TRUE;
+        else if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_METERING_FEATURES_NV)
+            reinterpret_cast<VkPhysicalDevicePresentMeteringFeaturesNV*>(n)->presentMetering = VK_TRUE;
     }
 }
 

@@ -27,6 +27,11 @@ bool format_is_presentable(VkPhysicalDevice pd, VkFormat format);
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+/// VK_NV_present_metering: batches begun further apart are a pause in the program, not its frame rate.
+constexpr std::chrono::microseconds kMaxMeteredBatch{250000};
+}  // namespace
+
 void SwapchainState::complete_presents(uint64_t through) {
     while (!program_present_ids.empty() && program_present_ids.front().first <= through) {
         presented_id = std::max(presented_id, program_present_ids.front().second);
@@ -37,6 +42,30 @@ void SwapchainState::complete_presents(uint64_t through) {
 
 void SwapchainState::complete_oldest_present() {
     if (!program_present_ids.empty()) complete_presents(program_present_ids.front().first);
+}
+
+void SwapchainState::meter_present(uint64_t present_id, const VkSetPresentConfigNV* config, Clock::time_point now) {
+    if (config) {
+        // A new batch: the time since the last one began is how long a batch has on screen.
+        if (meter_batch_start != Clock::time_point{}) {
+            const auto since = std::chrono::duration_cast<std::chrono::microseconds>(now - meter_batch_start);
+            if (since <= kMaxMeteredBatch)
+                meter_interval = meter_interval.count() ? (3 * meter_interval + since) / 4 : since;
+            else
+                meter_interval = std::chrono::microseconds{0};  // a pause, not a frame: measure afresh
+        }
+        meter_batch = config->numFramesPerBatch;
+        meter_next = 0;
+        meter_batch_start = now;
+    }
+    if (meter_next >= meter_batch) {
+        meter_batch = 0;  // the batch is over: presents go as they come until the next configuration
+        return;
+    }
+    MeteredPresent m;
+    m.position = meter_next++;
+    if (meter_interval.count()) m.spacing = meter_interval / meter_batch;
+    metered[present_id] = m;
 }
 
 void SwapchainState::free_image(uint32_t index) {
@@ -438,12 +467,27 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
         const VkPresentIdKHR* program_ids = nullptr;                 // VK_KHR_present_id
         const VkSwapchainPresentFenceInfoKHR* fences = nullptr;      // VK_KHR_swapchain_maintenance1
         const VkSwapchainPresentModeInfoKHR* mode_changes = nullptr;  // VK_KHR_swapchain_maintenance1
+        const VkSetPresentConfigNV* metering = nullptr;               // VK_NV_present_metering
         for (auto* n = static_cast<const VkBaseInStructure*>(info->pNext); n; n = n->pNext) {
             if (n->sType == VK_STRUCTURE_TYPE_PRESENT_ID_KHR) program_ids = reinterpret_cast<const VkPresentIdKHR*>(n);
+            else if (n->sType == VK_STRUCTURE_TYPE_SET_PRESENT_CONFIG_NV)
+                metering = reinterpret_cast<const VkSetPresentConfigNV*>(n);
             else if (n->sType == VK_STRUCTURE_TYPE_SWAPCHAIN_PRESENT_FENCE_INFO_KHR)
                 fences = reinterpret_cast<const VkSwapchainPresentFenceInfoKHR*>(n);
             else if (n->sType == VK_STRUCTURE_TYPE_SWAPCHAIN_PRESENT_MODE_INFO_KHR)
                 mode_changes = reinterpret_cast<const VkSwapchainPresentModeInfoKHR*>(n);
+        }
+        if (metering) {
+            // The status of the configuration goes back in the structure itself, as the extension defines
+            // (numFramesPerBatch may be at most 8; 0 ends metering).
+            const bool valid = metering->numFramesPerBatch <= 8;
+            const_cast<VkSetPresentConfigNV*>(metering)->presentConfigFeedback =
+                uint32_t(valid ? VK_SUCCESS : VK_ERROR_VALIDATION_FAILED);
+            if (!valid) {
+                LOG_ERROR("vkQueuePresentKHR: VkSetPresentConfigNV::numFramesPerBatch %u is larger than 8",
+                          metering->numFramesPerBatch);
+                metering = nullptr;
+            }
         }
         for (uint32_t i = 0; i < info->swapchainCount; ++i) {
             auto& sc = *swapchain_of(info->pSwapchains[i])->state;
@@ -477,6 +521,7 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
             ++sc.presents_pending;
             uint64_t pid = new_present_id();
             if (sc.present_barrier) PresentBarrier::instance().presented(&sc, pid);
+            sc.meter_present(pid, metering, now);
             sc.present_times[pid] = now;
             sc.present_queue = q->id;
             sc.present_family = q->family;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -25,6 +26,8 @@ namespace {
 
 // A FIFO frame waits at most this long for the display to refresh (a hidden window's may never come).
 constexpr std::chrono::milliseconds kRefreshWaitLimit{250};
+// A metered frame (VK_NV_present_metering) waits at most this long for its place in its batch.
+constexpr std::chrono::milliseconds kMaxMeteredWait{250};
 
 uint32_t micros(Clock::duration d) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -400,6 +403,15 @@ void VideoChannel::pace_fifo(SwapchainState& sc, wsi::WindowTarget* target) {
     sc.next_display = std::max(now, sc.next_display) + refresh_interval_;
 }
 
+void VideoChannel::pace_metered(SwapchainState& sc, const SwapchainState::MeteredPresent& m) {
+    // The k-th frame of a batch is shown k spacings after the batch's first; the first goes as it comes. A frame
+    // never waits longer than a batch may last (kMaxMeteredWait), whatever went wrong with the measurement.
+    if (m.position == 0 || m.spacing.count() == 0 || sc.meter_shown == Clock::time_point{}) return;
+    const auto due = sc.meter_shown + m.spacing * m.position;
+    const auto now = Clock::now();
+    if (due > now && due - now <= kMaxMeteredWait) std::this_thread::sleep_until(due);
+}
+
 void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size,
                             Clock::time_point received) {
     FrameTiming t;
@@ -413,8 +425,13 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     t.server = h.times;
     t.codec = h.codec <= uint32_t(video::kLastCodecKind) ? video::to_string(video::CodecKind(h.codec)) : "?";
     Clock::time_point presented_at = received;
+    std::optional<SwapchainState::MeteredPresent> metered;  // VK_NV_present_metering
     {
         std::lock_guard<std::mutex> lock(sc.mu);
+        if (auto m = sc.metered.find(h.present_id); m != sc.metered.end()) {
+            metered = m->second;
+            sc.metered.erase(m);
+        }
         auto it = sc.present_times.find(h.present_id);
         if (it != sc.present_times.end()) {
             presented_at = it->second;
@@ -467,6 +484,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                 request_keyframe(h.swapchain);
             } else {
                 t.decode_us = frame.decode_us;
+                if (metered) pace_metered(sc, *metered);
                 if (sc.fifo() && paced) pace_fifo(sc, target.get());
                 uint8_t* pixels = into_window ? window_buffer.pixels : frame.bgra.data();
                 const uint32_t stride = into_window ? window_buffer.stride : frame.width * 4;
@@ -499,6 +517,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                 }
                 shown = true;
                 auto end = Clock::now();
+                if (metered && metered->position == 0) sc.meter_shown = end;
                 t.present_us = micros(end - start);
                 t.total_us = micros(end - presented_at);
                 sc.display_times.push_back(end);

@@ -46,6 +46,8 @@ private:
                   std::chrono::steady_clock::time_point received);
     /// FIFO pacing before a frame is shown: the window's refresh clock, else ANARCHY_REFRESH_HZ, else none.
     void pace_fifo(SwapchainState& sc, wsi::WindowTarget* target);
+    /// VK_NV_present_metering: holds a batch's later frame until its even share of the batch's time has passed.
+    void pace_metered(SwapchainState& sc, const SwapchainState::MeteredPresent& m);
     void request_keyframe(uint64_t swapchain);
     /// Receiver thread: a frame of `bytes` arrived; sends a link probe when one is due.
     void note_arrival(const protocol::FrameHeader& h, size_t bytes, std::chrono::steady_clock::time_point received);

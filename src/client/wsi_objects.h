@@ -132,6 +132,22 @@ struct SwapchainState {
     std::chrono::steady_clock::time_point next_display{};  ///< FIFO at ANARCHY_REFRESH_HZ: the next frame's time
     wsi::RefreshWait last_refresh_wait = wsi::RefreshWait::Refreshed;  ///< logged when it changes
     std::deque<std::chrono::steady_clock::time_point> display_times;  ///< for the HUD's frames per second
+    std::chrono::steady_clock::time_point meter_shown{};  ///< when the first frame of the metered batch was shown
+
+    /// VK_NV_present_metering: the presents of a batch (numFramesPerBatch, begun by a present carrying
+    /// VkSetPresentConfigNV) are shown evenly spread over the time between batches, measured at the presents.
+    struct MeteredPresent {
+        uint32_t position = 0;                ///< in its batch; the first is shown as it comes
+        std::chrono::microseconds spacing{};  ///< between the batch's frames on screen (0: not known yet)
+    };
+    uint32_t meter_batch = 0;  ///< frames in the batch in progress (0: none)
+    uint32_t meter_next = 0;   ///< the position the next present takes in it
+    std::chrono::steady_clock::time_point meter_batch_start{};  ///< the present that began it
+    std::chrono::microseconds meter_interval{0};  ///< between batch beginnings, smoothed (0: not measured yet)
+    std::map<uint64_t, MeteredPresent> metered;  ///< by our present id, until its frame is handled
+    /// A present of this swapchain, under our id `present_id` at `now`, with the VkSetPresentConfigNV it carried (if
+    /// any); call with mu held.
+    void meter_present(uint64_t present_id, const VkSetPresentConfigNV* config, std::chrono::steady_clock::time_point now);
 
     /// Marks an image free and wakes acquirers.
     void free_image(uint32_t index);

@@ -69,11 +69,12 @@ def main():
     structs = ['VkPhysicalDeviceExternalMemoryHostPropertiesEXT', 'VkPhysicalDevicePushDescriptorPropertiesKHR',
                'VkPhysicalDeviceSynchronization2FeaturesKHR', 'VkPhysicalDeviceDrmPropertiesEXT',
                # the client's own swapchain extensions (present ids and waits, swapchain_maintenance1,
-               # FIFO_LATEST_READY, the present barrier), whatever the server's driver has
+               # FIFO_LATEST_READY, the present barrier and metering), whatever the server's driver has
                'VkPhysicalDevicePresentIdFeaturesKHR', 'VkPhysicalDevicePresentWaitFeaturesKHR',
                'VkPhysicalDeviceSwapchainMaintenance1FeaturesEXT', 'VkPhysicalDeviceSwapchainMaintenance1FeaturesKHR',
                'VkPhysicalDevicePresentModeFifoLatestReadyFeaturesEXT',
-               'VkPhysicalDevicePresentModeFifoLatestReadyFeaturesKHR', 'VkPhysicalDevicePresentBarrierFeaturesNV']
+               'VkPhysicalDevicePresentModeFifoLatestReadyFeaturesKHR', 'VkPhysicalDevicePresentBarrierFeaturesNV',
+               'VkPhysicalDevicePresentMeteringFeaturesNV']
     native = harness.run_native(['vulkaninfo'])
     if native.returncode != 0:
         print('native vulkaninfo failed:', native.stderr)

@@ -22,9 +22,9 @@ import harness
 # `present_wait` run through the remote driver only.
 NATIVE_SCENARIOS = ['fifo', 'mailbox', 'resize', 'zero', 'recreate', 'readback', 'close']
 # Extensions the client implements that lavapipe 22.3 lacks (VK_KHR_shared_presentable_image, VK_NV_low_latency2,
-# VK_NV_present_barrier): natively these exit 77 (unsupported) there and are reported skipped; a native driver that
-# has them must pass them.
-NATIVE_IF_SUPPORTED = ['shared', 'latency', 'present_barrier']
+# VK_NV_present_barrier, VK_NV_present_metering): natively these exit 77 (unsupported) there and are reported
+# skipped; a native driver that has them must pass them.
+NATIVE_IF_SUPPORTED = ['shared', 'latency', 'present_barrier', 'present_metering']
 REMOTE_SCENARIOS = NATIVE_SCENARIOS + ['headless', 'present_wait', 'swapchain_maintenance1'] + NATIVE_IF_SUPPORTED
 EXIT_UNSUPPORTED = 77
 

@@ -44,6 +44,8 @@ constexpr Scenario kScenarios[] = {
      "VK_NV_low_latency2: N frames of each sleep mode (low latency, 20 ms interval), markers, timings"},
     {"present_barrier", run_present_barrier, 10,
      "VK_NV_present_barrier: two windows' presents held until both came, a third outside it, N frames in turn"},
+    {"present_metering", run_present_metering, 8,
+     "VK_NV_present_metering: N batches of 2 frames every 40 ms, unmetered then metered; the gap between them"},
 };
 
 int usage(const char* argv0) {

@@ -30,6 +30,7 @@ void run_close(Progress& progress, const ScenarioOptions& options);
 void run_shared(Progress& progress, const ScenarioOptions& options);
 void run_latency(Progress& progress, const ScenarioOptions& options);
 void run_present_barrier(Progress& progress, const ScenarioOptions& options);
+void run_present_metering(Progress& progress, const ScenarioOptions& options);
 
 // Helpers the scenarios share (scenario_common.cpp).
 

@@ -159,9 +159,13 @@ void WsiDevice::create_device(Extras extras) {
         VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES, &id_features};
     VkPhysicalDevicePresentBarrierFeaturesNV barrier_features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_BARRIER_FEATURES_NV,
                                                               &id_features};
+    VkPhysicalDevicePresentMeteringFeaturesNV metering_features{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_METERING_FEATURES_NV, &id_features};
     std::vector<const char*> extensions = {VK_KHR_SWAPCHAIN_EXTENSION_NAME};
     void* chain = nullptr;
-    if (extras == Extras::PresentWait || extras == Extras::LowLatency2 || extras == Extras::PresentBarrier) {
+    const bool present_wait = extras == Extras::PresentWait || extras == Extras::LowLatency2 ||
+                              extras == Extras::PresentBarrier || extras == Extras::PresentMetering;
+    if (present_wait) {
         extensions.push_back(VK_KHR_PRESENT_ID_EXTENSION_NAME);
         extensions.push_back(VK_KHR_PRESENT_WAIT_EXTENSION_NAME);
         chain = &id_features;
@@ -175,6 +179,9 @@ void WsiDevice::create_device(Extras extras) {
     } else if (extras == Extras::PresentBarrier) {
         extensions.push_back(VK_NV_PRESENT_BARRIER_EXTENSION_NAME);
         chain = &barrier_features;
+    } else if (extras == Extras::PresentMetering) {
+        extensions.push_back(VK_NV_PRESENT_METERING_EXTENSION_NAME);
+        chain = &metering_features;
     } else if (extras == Extras::SwapchainMaintenance1) {
         extensions.push_back(VK_EXT_SWAPCHAIN_MAINTENANCE_1_EXTENSION_NAME);
         chain = &maintenance_features;
@@ -187,13 +194,14 @@ void WsiDevice::create_device(Extras extras) {
     if (chain) {
         VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, chain};
         vkGetPhysicalDeviceFeatures2(physical_device_, &features);
-        if ((extras == Extras::PresentWait || extras == Extras::LowLatency2 || extras == Extras::PresentBarrier) &&
-            (!id_features.presentId || !wait_features.presentWait))
+        if (present_wait && (!id_features.presentId || !wait_features.presentWait))
             throw TestFailure("VK_KHR_present_id/VK_KHR_present_wait offered without their features");
         if (extras == Extras::LowLatency2 && !timeline_features.timelineSemaphore)
             throw TestFailure("a Vulkan 1.2 device without timelineSemaphore");
         if (extras == Extras::PresentBarrier && !barrier_features.presentBarrier)
             throw Unsupported("VK_NV_present_barrier is offered without its presentBarrier feature");
+        if (extras == Extras::PresentMetering && !metering_features.presentMetering)
+            throw Unsupported("VK_NV_present_metering is offered without its presentMetering feature");
         if (extras == Extras::SwapchainMaintenance1 && !maintenance_features.swapchainMaintenance1)
             throw TestFailure("VK_EXT_swapchain_maintenance1 offered without its feature");
     }

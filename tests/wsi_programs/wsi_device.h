@@ -30,7 +30,8 @@ public:
         SharedPresentableImage,  ///< VK_KHR_get_surface_capabilities2, VK_KHR_shared_presentable_image
         LowLatency2,  ///< Vulkan 1.2 with timeline semaphores, VK_KHR_get_surface_capabilities2, present id and wait,
                       ///< VK_NV_low_latency2
-        PresentBarrier  ///< VK_KHR_get_surface_capabilities2, present id and wait, VK_NV_present_barrier and its feature
+        PresentBarrier,  ///< VK_KHR_get_surface_capabilities2, present id and wait, VK_NV_present_barrier and its feature
+        PresentMetering  ///< present id and wait, VK_NV_present_metering and its feature
     };
     /// Presents to `window` through VK_KHR_xcb_surface.
     WsiDevice(Progress& progress, TestWindow& window, Extras extras = Extras::None);
