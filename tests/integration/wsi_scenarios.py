@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Window-system scenarios under a private Xvfb: tests/wsi_programs' anarchy_wsi_test (FIFO, MAILBOX/IMMEDIATE,
 resize, zero-sized window, swapchain recreation, headless surface, readback, the window destroyed under its
-swapchain, shared presentable images) natively and through the remote driver (the shared image once more with the
-validation layer in the server, which must see no layout it may not get); the demo scene presenting into a window and a headless surface remotely (its last presented frame must
+swapchain; and the extensions the client implements: present ids and waits, swapchain_maintenance1,
+FIFO_LATEST_READY, shared presentable images, low latency (Reflex), the present barrier, present metering) natively
+and through the remote driver (the shared image once more with the validation layer in the server, which must see no
+layout it may not get); the demo scene presenting into a window and a headless surface remotely (its last presented frame must
 equal the offscreen render); a window destroyed mid-stream and a server killed mid-frame (clear error, no hang, no
 crash)."""
 
@@ -21,10 +23,10 @@ import harness
 # lavapipe (Mesa 22.3) has no VK_EXT_headless_surface and no VK_KHR_present_wait, so `headless` and
 # `present_wait` run through the remote driver only.
 NATIVE_SCENARIOS = ['fifo', 'mailbox', 'resize', 'zero', 'recreate', 'readback', 'close']
-# Extensions the client implements that lavapipe 22.3 lacks (VK_KHR_shared_presentable_image, VK_NV_low_latency2,
-# VK_NV_present_barrier, VK_NV_present_metering): natively these exit 77 (unsupported) there and are reported
+# Extensions the client implements that lavapipe 22.3 lacks (VK_KHR_present_mode_fifo_latest_ready,
+# VK_KHR_shared_presentable_image, VK_NV_low_latency2, VK_NV_present_barrier, VK_NV_present_metering): natively these exit 77 (unsupported) there and are reported
 # skipped; a native driver that has them must pass them.
-NATIVE_IF_SUPPORTED = ['shared', 'latency', 'present_barrier', 'present_metering']
+NATIVE_IF_SUPPORTED = ['fifo_latest_ready', 'shared', 'latency', 'present_barrier', 'present_metering']
 REMOTE_SCENARIOS = NATIVE_SCENARIOS + ['headless', 'present_wait', 'swapchain_maintenance1'] + NATIVE_IF_SUPPORTED
 EXIT_UNSUPPORTED = 77
 

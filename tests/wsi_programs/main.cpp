@@ -29,6 +29,8 @@ struct Scenario {
 constexpr Scenario kScenarios[] = {
     {"fifo", run_fifo, 120, "320x240 window, FIFO swapchain of 3 images, N frames"},
     {"mailbox", run_mailbox, 120, "N frames with MAILBOX, then N with IMMEDIATE (both must be offered)"},
+    {"fifo_latest_ready", run_fifo_latest_ready, 30,
+     "VK_KHR_present_mode_fifo_latest_ready: a FIFO_LATEST_READY swapchain, N frames"},
     {"resize", run_resize, 30, "grow and shrink the window: OUT_OF_DATE/SUBOPTIMAL, recreate, N frames each"},
     {"zero", run_zero, 30, "unmapped and 1x1 window; 0x0 creates nothing; N frames after the restore"},
     {"recreate", run_recreate, 10, "image queries, non-blocking acquires, 20 recreations, then N frames"},

@@ -1,5 +1,7 @@
 // fifo: a 320x240 window, a FIFO swapchain of (at least) 3 images, N frames of changing colours.
 // mailbox: the same with MAILBOX, then the swapchain recreated (oldSwapchain) with IMMEDIATE and N more frames.
+// fifo_latest_ready: VK_KHR_present_mode_fifo_latest_ready enabled with its feature, a FIFO_LATEST_READY swapchain,
+// N frames (the server once refused such a swapchain, which ended the session; lavapipe 22.3 lacks the extension).
 // A SUBOPTIMAL or OUT_OF_DATE result is handled by recreating the swapchain (the window does not change, so
 // neither is expected); any other result than VK_SUCCESS fails the run.
 #include <algorithm>
@@ -26,6 +28,7 @@ const char* mode_name(VkPresentModeKHR mode) {
         case VK_PRESENT_MODE_MAILBOX_KHR: return "MAILBOX";
         case VK_PRESENT_MODE_FIFO_KHR: return "FIFO";
         case VK_PRESENT_MODE_FIFO_RELAXED_KHR: return "FIFO_RELAXED";
+        case VK_PRESENT_MODE_FIFO_LATEST_READY_KHR: return "FIFO_LATEST_READY";
         default: return "other";
     }
 }
@@ -90,6 +93,19 @@ void run_mailbox(Progress& progress, const ScenarioOptions& options) {
     require(presenter.recreate(), "the surface's currentExtent is 0x0 when switching to IMMEDIATE");
     require(presenter.swapchain() != old, "recreating for IMMEDIATE returned the old swapchain's handle");
     run_mode(progress, presenter, options.frames, options.frames);
+    window.drain_events();
+}
+
+void run_fifo_latest_ready(Progress& progress, const ScenarioOptions& options) {
+    TestWindow window(kWindowSize.width, kWindowSize.height, "anarchy_wsi_test fifo_latest_ready");
+    announce_window(window);
+    WsiDevice device(progress, window, WsiDevice::Extras::FifoLatestReady);
+    const std::vector<VkPresentModeKHR> modes = device.present_modes();
+    progress.info("present modes: " + mode_list(modes));
+    if (!offers(modes, VK_PRESENT_MODE_FIFO_LATEST_READY_KHR))
+        throw Unsupported("the surface does not offer FIFO_LATEST_READY (it offers " + mode_list(modes) + ")");
+    Presenter presenter(progress, device, SwapchainConfig{VK_PRESENT_MODE_FIFO_LATEST_READY_KHR, 3});
+    run_mode(progress, presenter, options.frames, 0);
     window.drain_events();
 }
 

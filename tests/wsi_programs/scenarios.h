@@ -19,6 +19,7 @@ struct ScenarioOptions {
 
 void run_fifo(Progress& progress, const ScenarioOptions& options);
 void run_mailbox(Progress& progress, const ScenarioOptions& options);
+void run_fifo_latest_ready(Progress& progress, const ScenarioOptions& options);
 void run_resize(Progress& progress, const ScenarioOptions& options);
 void run_zero(Progress& progress, const ScenarioOptions& options);
 void run_recreate(Progress& progress, const ScenarioOptions& options);

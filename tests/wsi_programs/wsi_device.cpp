@@ -161,6 +161,8 @@ void WsiDevice::create_device(Extras extras) {
                                                               &id_features};
     VkPhysicalDevicePresentMeteringFeaturesNV metering_features{
         VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_METERING_FEATURES_NV, &id_features};
+    VkPhysicalDevicePresentModeFifoLatestReadyFeaturesKHR latest_ready_features{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_MODE_FIFO_LATEST_READY_FEATURES_KHR};
     std::vector<const char*> extensions = {VK_KHR_SWAPCHAIN_EXTENSION_NAME};
     void* chain = nullptr;
     const bool present_wait = extras == Extras::PresentWait || extras == Extras::LowLatency2 ||
@@ -182,6 +184,9 @@ void WsiDevice::create_device(Extras extras) {
     } else if (extras == Extras::PresentMetering) {
         extensions.push_back(VK_NV_PRESENT_METERING_EXTENSION_NAME);
         chain = &metering_features;
+    } else if (extras == Extras::FifoLatestReady) {
+        extensions.push_back(VK_KHR_PRESENT_MODE_FIFO_LATEST_READY_EXTENSION_NAME);
+        chain = &latest_ready_features;
     } else if (extras == Extras::SwapchainMaintenance1) {
         extensions.push_back(VK_EXT_SWAPCHAIN_MAINTENANCE_1_EXTENSION_NAME);
         chain = &maintenance_features;
@@ -202,6 +207,8 @@ void WsiDevice::create_device(Extras extras) {
             throw Unsupported("VK_NV_present_barrier is offered without its presentBarrier feature");
         if (extras == Extras::PresentMetering && !metering_features.presentMetering)
             throw Unsupported("VK_NV_present_metering is offered without its presentMetering feature");
+        if (extras == Extras::FifoLatestReady && !latest_ready_features.presentModeFifoLatestReady)
+            throw Unsupported("VK_KHR_present_mode_fifo_latest_ready is offered without its feature");
         if (extras == Extras::SwapchainMaintenance1 && !maintenance_features.swapchainMaintenance1)
             throw TestFailure("VK_EXT_swapchain_maintenance1 offered without its feature");
     }

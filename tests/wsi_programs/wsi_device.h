@@ -31,7 +31,8 @@ public:
         LowLatency2,  ///< Vulkan 1.2 with timeline semaphores, VK_KHR_get_surface_capabilities2, present id and wait,
                       ///< VK_NV_low_latency2
         PresentBarrier,  ///< VK_KHR_get_surface_capabilities2, present id and wait, VK_NV_present_barrier and its feature
-        PresentMetering  ///< present id and wait, VK_NV_present_metering and its feature
+        PresentMetering,  ///< present id and wait, VK_NV_present_metering and its feature
+        FifoLatestReady   ///< VK_KHR_present_mode_fifo_latest_ready and its feature
     };
     /// Presents to `window` through VK_KHR_xcb_surface.
     WsiDevice(Progress& progress, TestWindow& window, Extras extras = Extras::None);
