@@ -45,6 +45,14 @@ void check_result(VkResult result, const char* call, const char* file, int line)
 /// Throws TestFailure with `message` unless `condition` holds.
 void require(bool condition, const std::string& message);
 
+/// An extension's device command, which the loader does not export: through vkGetDeviceProcAddr; throws if absent.
+template <typename Fn>
+Fn device_proc(VkDevice device, const char* name) {
+    auto fn = reinterpret_cast<Fn>(vkGetDeviceProcAddr(device, name));
+    require(fn != nullptr, std::string("vkGetDeviceProcAddr returned no ") + name);
+    return fn;
+}
+
 #define VK_CHECK(call) ::anarchy::wsitest::check_result((call), #call, __FILE__, __LINE__)
 
 }  // namespace anarchy::wsitest

@@ -34,13 +34,6 @@ using Clock = std::chrono::steady_clock;
 constexpr uint32_t kMinimumIntervalUs = 20000;
 constexpr uint64_t kTwoSeconds = 2'000'000'000ull;
 
-template <typename Fn>
-Fn device_proc(VkDevice device, const char* name) {
-    auto fn = reinterpret_cast<Fn>(vkGetDeviceProcAddr(device, name));
-    require(fn != nullptr, std::string("vkGetDeviceProcAddr returned no ") + name);
-    return fn;
-}
-
 void barrier(VkCommandBuffer cmd, VkImage image, VkImageLayout from, VkImageLayout to) {
     VkImageMemoryBarrier b{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER};
     b.srcAccessMask = from == VK_IMAGE_LAYOUT_UNDEFINED ? 0 : VK_ACCESS_TRANSFER_WRITE_BIT;

@@ -63,13 +63,6 @@ void expect_window_shows(Progress& progress, TestWindow& window, uint32_t rgb, c
     throw TestFailure(strprintf("%s: the window shows #%06x after 3 s, not #%06x", what.c_str(), seen, rgb));
 }
 
-template <typename Fn>
-Fn device_proc(VkDevice device, const char* name) {
-    auto fn = reinterpret_cast<Fn>(vkGetDeviceProcAddr(device, name));
-    require(fn != nullptr, std::string("vkGetDeviceProcAddr returned no ") + name);
-    return fn;
-}
-
 /// One command buffer and its fence, for clears of the shared image.
 class Recorder {
 public:

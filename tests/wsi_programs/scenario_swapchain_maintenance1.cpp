@@ -36,13 +36,6 @@ void barrier(VkCommandBuffer cmd, VkImage image, VkImageLayout from, VkImageLayo
                          1, &b);
 }
 
-template <typename Fn>
-Fn device_proc(VkDevice device, const char* name) {
-    auto fn = reinterpret_cast<Fn>(vkGetDeviceProcAddr(device, name));
-    require(fn != nullptr, std::string("vkGetDeviceProcAddr returned no ") + name);
-    return fn;
-}
-
 }  // namespace
 
 void run_swapchain_maintenance1(Progress& progress, const ScenarioOptions& options) {
