@@ -66,6 +66,9 @@ constexpr std::pair<const char*, uint32_t> kClientDeviceExtensions[] = {
     {VK_KHR_INCREMENTAL_PRESENT_EXTENSION_NAME, VK_KHR_INCREMENTAL_PRESENT_SPEC_VERSION},
     {VK_KHR_PRESENT_ID_EXTENSION_NAME, VK_KHR_PRESENT_ID_SPEC_VERSION},
     {VK_KHR_PRESENT_WAIT_EXTENSION_NAME, VK_KHR_PRESENT_WAIT_SPEC_VERSION},
+    // The same ids and waits asked for per surface (VkSurfaceCapabilitiesPresentId2KHR, surface.cpp).
+    {VK_KHR_PRESENT_ID_2_EXTENSION_NAME, VK_KHR_PRESENT_ID_2_SPEC_VERSION},
+    {VK_KHR_PRESENT_WAIT_2_EXTENSION_NAME, VK_KHR_PRESENT_WAIT_2_SPEC_VERSION},
     // Present fences, per-present mode switches and releasing acquired images (swapchain.cpp).
     {VK_KHR_SWAPCHAIN_MAINTENANCE_1_EXTENSION_NAME, VK_KHR_SWAPCHAIN_MAINTENANCE_1_SPEC_VERSION},
     {VK_EXT_SWAPCHAIN_MAINTENANCE_1_EXTENSION_NAME, VK_EXT_SWAPCHAIN_MAINTENANCE_1_SPEC_VERSION},
@@ -113,6 +116,10 @@ VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceFeatures2(VkPhysicalDevice physicalD
             reinterpret_cast<VkPhysicalDevicePresentIdFeaturesKHR*>(n)->presentId = VK_TRUE;
         else if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_WAIT_FEATURES_KHR)
             reinterpret_cast<VkPhysicalDevicePresentWaitFeaturesKHR*>(n)->presentWait = VK_TRUE;
+        else if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_ID_2_FEATURES_KHR)
+            reinterpret_cast<VkPhysicalDevicePresentId2FeaturesKHR*>(n)->presentId2 = VK_TRUE;
+        else if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_WAIT_2_FEATURES_KHR)
+            reinterpret_cast<VkPhysicalDevicePresentWait2FeaturesKHR*>(n)->presentWait2 = VK_TRUE;
         else if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SWAPCHAIN_MAINTENANCE_1_FEATURES_KHR)
             reinterpret_cast<VkPhysicalDeviceSwapchainMaintenance1FeaturesKHR*>(n)->swapchainMaintenance1 = VK_TRUE;
         else if (n->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_MODE_FIFO_LATEST_READY_FEATURES_KHR)

@@ -47,6 +47,10 @@ std::vector<VkExtensionProperties> instance_extensions() {
         // Present mode compatibility and scaling queries (surface.cpp), which swapchain_maintenance1 needs.
         {VK_KHR_SURFACE_MAINTENANCE_1_EXTENSION_NAME, VK_KHR_SURFACE_MAINTENANCE_1_SPEC_VERSION},
         {VK_EXT_SURFACE_MAINTENANCE_1_EXTENSION_NAME, VK_EXT_SURFACE_MAINTENANCE_1_SPEC_VERSION},
+        // Protected swapchains are not offered: VkSurfaceProtectedCapabilitiesKHR answers supportsProtected = FALSE.
+        {VK_KHR_SURFACE_PROTECTED_CAPABILITIES_EXTENSION_NAME, VK_KHR_SURFACE_PROTECTED_CAPABILITIES_SPEC_VERSION},
+        // The one extra colour space the client can show faithfully: PASS_THROUGH, the values as they are.
+        {VK_EXT_SWAPCHAIN_COLOR_SPACE_EXTENSION_NAME, VK_EXT_SWAPCHAIN_COLOR_SPACE_SPEC_VERSION},
     };
     for (auto& [name, version] : wsi) {
         bool present = false;
@@ -125,6 +129,9 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* pCreat
         inst->id = rt->new_id();
         inst->rt = rt.get();
         if (pCreateInfo->pApplicationInfo) inst->api_version = pCreateInfo->pApplicationInfo->apiVersion;
+        for (uint32_t i = 0; i < pCreateInfo->enabledExtensionCount; ++i)
+            inst->swapchain_colorspace |=
+                std::strcmp(pCreateInfo->ppEnabledExtensionNames[i], VK_EXT_SWAPCHAIN_COLOR_SPACE_EXTENSION_NAME) == 0;
         VkInstanceCreateInfo ci = *pCreateInfo;
         ci.enabledLayerCount = 0;
         ci.ppEnabledLayerNames = nullptr;
@@ -175,6 +182,7 @@ bool enumerate_devices(InstanceObject* inst) {
         auto pd = std::make_unique<PhysicalDeviceObject>();
         pd->id = id;
         pd->rt = inst->rt;
+        pd->instance = inst;
         inst->physical_devices.push_back(std::move(pd));
     }
     inst->enumerated = true;

@@ -29,7 +29,11 @@ struct DispatchableObject {
     DispatchableObject() { loader_data.loaderMagic = ICD_LOADER_MAGIC; }
 };
 
-struct PhysicalDeviceObject : DispatchableObject {};
+struct InstanceObject;
+
+struct PhysicalDeviceObject : DispatchableObject {
+    InstanceObject* instance = nullptr;
+};
 
 struct InstanceObject : DispatchableObject {
     std::unique_ptr<Runtime> runtime;
@@ -37,6 +41,8 @@ struct InstanceObject : DispatchableObject {
     std::vector<std::unique_ptr<PhysicalDeviceObject>> physical_devices;  ///< created on first enumeration
     bool enumerated = false;
     uint32_t api_version = VK_API_VERSION_1_0;
+    /// VK_EXT_swapchain_colorspace enabled: surfaces also offer VK_COLOR_SPACE_PASS_THROUGH_EXT (surface.cpp).
+    bool swapchain_colorspace = false;
 };
 
 struct DeviceObject;

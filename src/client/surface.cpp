@@ -178,6 +178,11 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2KHR(VkPhysic
             // The shared image is an ordinary image on the server, in GENERAL: every usage of the other modes.
             reinterpret_cast<VkSharedPresentSurfaceCapabilitiesKHR*>(n)->sharedPresentSupportedUsageFlags =
                 swapchain_usage_flags(pd);
+        } else if (n->sType == VK_STRUCTURE_TYPE_SURFACE_CAPABILITIES_PRESENT_ID_2_KHR) {
+            // Present ids and waits are the client's own (swapchain.cpp), the same on every surface.
+            reinterpret_cast<VkSurfaceCapabilitiesPresentId2KHR*>(n)->presentId2Supported = VK_TRUE;
+        } else if (n->sType == VK_STRUCTURE_TYPE_SURFACE_CAPABILITIES_PRESENT_WAIT_2_KHR) {
+            reinterpret_cast<VkSurfaceCapabilitiesPresentWait2KHR*>(n)->presentWait2Supported = VK_TRUE;
         } else if (n->sType == VK_STRUCTURE_TYPE_SURFACE_CAPABILITIES_PRESENT_BARRIER_NV) {
             // Every surface's swapchains can join the process's present barrier (present_barrier.h).
             reinterpret_cast<VkSurfaceCapabilitiesPresentBarrierNV*>(n)->presentBarrierSupported = VK_TRUE;
@@ -221,6 +226,10 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormatsKHR(VkPhysicalDevi
                                                                   uint32_t* count, VkSurfaceFormatKHR* formats) {
     std::vector<VkSurfaceFormatKHR> all;
     for (VkFormat f : presentable_formats(pd)) all.push_back({f, VK_COLOR_SPACE_SRGB_NONLINEAR_KHR});
+    // VK_EXT_swapchain_colorspace: frames are shown as the values the program wrote (8-bit, no conversion), which
+    // is PASS_THROUGH's meaning; the HDR and wide-gamut spaces would need a display path the client lacks.
+    if (auto* p = reinterpret_cast<PhysicalDeviceObject*>(pd); p->instance && p->instance->swapchain_colorspace)
+        for (VkFormat f : presentable_formats(pd)) all.push_back({f, VK_COLOR_SPACE_PASS_THROUGH_EXT});
     return fill(all, count, formats);
 }
 

@@ -470,6 +470,9 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
         const VkSetPresentConfigNV* metering = nullptr;               // VK_NV_present_metering
         for (auto* n = static_cast<const VkBaseInStructure*>(info->pNext); n; n = n->pNext) {
             if (n->sType == VK_STRUCTURE_TYPE_PRESENT_ID_KHR) program_ids = reinterpret_cast<const VkPresentIdKHR*>(n);
+            // VK_KHR_present_id2's structure has VkPresentIdKHR's members, in the same order.
+            else if (n->sType == VK_STRUCTURE_TYPE_PRESENT_ID_2_KHR)
+                program_ids = reinterpret_cast<const VkPresentIdKHR*>(n);
             else if (n->sType == VK_STRUCTURE_TYPE_SET_PRESENT_CONFIG_NV)
                 metering = reinterpret_cast<const VkSetPresentConfigNV*>(n);
             else if (n->sType == VK_STRUCTURE_TYPE_SWAPCHAIN_PRESENT_FENCE_INFO_KHR)
@@ -639,6 +642,14 @@ VKAPI_ATTR VkResult VKAPI_CALL WaitForPresentKHR(VkDevice device, VkSwapchainKHR
         LOG_ERROR("vkWaitForPresentKHR: %s", ex.what());
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
+}
+
+static_assert(offsetof(VkPresentId2KHR, swapchainCount) == offsetof(VkPresentIdKHR, swapchainCount) &&
+              offsetof(VkPresentId2KHR, pPresentIds) == offsetof(VkPresentIdKHR, pPresentIds));
+
+VKAPI_ATTR VkResult VKAPI_CALL WaitForPresent2KHR(VkDevice device, VkSwapchainKHR swapchain,
+                                                  const VkPresentWait2InfoKHR* info) {
+    return WaitForPresentKHR(device, swapchain, info->presentId, info->timeout);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL GetDeviceGroupPresentCapabilitiesKHR(VkDevice,

@@ -27,7 +27,7 @@ NATIVE_SCENARIOS = ['fifo', 'mailbox', 'resize', 'zero', 'recreate', 'readback',
 # VK_KHR_shared_presentable_image, VK_NV_low_latency2, VK_NV_present_barrier, VK_NV_present_metering): natively these exit 77 (unsupported) there and are reported
 # skipped; a native driver that has them must pass them.
 NATIVE_IF_SUPPORTED = ['fifo_latest_ready', 'shared', 'latency', 'present_barrier', 'present_metering']
-REMOTE_SCENARIOS = NATIVE_SCENARIOS + ['headless', 'present_wait', 'swapchain_maintenance1'] + NATIVE_IF_SUPPORTED
+REMOTE_SCENARIOS = NATIVE_SCENARIOS + ['headless', 'present_wait', 'present_wait2', 'swapchain_maintenance1'] + NATIVE_IF_SUPPORTED
 EXIT_UNSUPPORTED = 77
 
 
@@ -109,6 +109,8 @@ def main():
             code, out, err = run(remote_cmd + [wsi_test, scenario], native)
             check(code == 0, f'remote {scenario} exited {code}: {err[-1500:]}')
             check(f'RESULT {scenario} ok' in out, f'remote {scenario}: no RESULT line')
+            if scenario == 'present_wait2':  # the client offers PASS_THROUGH (VK_EXT_swapchain_colorspace)
+                check('in colour space PASS_THROUGH' in out + err, f'remote present_wait2 did not use PASS_THROUGH: {out}')
             print(f'{scenario}: ' + natively.get(scenario, 'native and remote ok' if scenario in NATIVE_SCENARIOS
                                                   else 'remote ok'))
 

@@ -37,6 +37,8 @@ constexpr Scenario kScenarios[] = {
     {"headless", run_headless, 120, "VK_EXT_headless_surface, 256x256 FIFO swapchain, N frames"},
     {"readback", run_readback, 30, "256x256 window, N frames of a fixed pattern, READY, then --hold S seconds"},
     {"present_wait", run_present_wait, 60, "FIFO, N frames with present ids, each waited for (remote only here)"},
+    {"present_wait2", run_present_wait2, 60,
+     "present_wait through VK_KHR_present_id2/wait2, PASS_THROUGH colour space (remote only here)"},
     {"swapchain_maintenance1", run_swapchain_maintenance1, 60,
      "present fences, FIFO/MAILBOX switched per present, released images (remote only here)"},
     {"close", run_close, 30, "the window destroyed under a live swapchain: up to N frames, no hang, clean teardown"},

@@ -109,7 +109,7 @@ bool Presenter::recreate() {
     if (extent.width == 0 || extent.height == 0) return false;
     require(caps.supportedUsageFlags & VK_IMAGE_USAGE_TRANSFER_DST_BIT,
             "the surface's supportedUsageFlags lack TRANSFER_DST");
-    const VkSurfaceFormatKHR format = device_.choose_surface_format();
+    const VkSurfaceFormatKHR format = device_.choose_surface_format(config_.colour_space);
     const std::vector<VkPresentModeKHR> modes = device_.present_modes();
     require(std::find(modes.begin(), modes.end(), config_.present_mode) != modes.end(),
             strprintf("the surface does not offer present mode %d", int(config_.present_mode)));
@@ -121,6 +121,7 @@ bool Presenter::recreate() {
         alpha = VkCompositeAlphaFlagBitsKHR(caps.supportedCompositeAlpha & -caps.supportedCompositeAlpha);
 
     VkSwapchainCreateInfoKHR info{VK_STRUCTURE_TYPE_SWAPCHAIN_CREATE_INFO_KHR};
+    info.flags = config_.flags;
     info.surface = device_.surface();
     info.minImageCount = image_count;
     info.imageFormat = format.format;
@@ -247,7 +248,8 @@ VkResult Presenter::submit_in_slot(FrameSlot& use, uint32_t image_index, VkSemap
     present.pSwapchains = &swapchain_;
     present.pImageIndices = &image_index;
     VkPresentIdKHR ids{VK_STRUCTURE_TYPE_PRESENT_ID_KHR, nullptr, 1, &present_id_};
-    if (present_id_) present.pNext = &ids;
+    VkPresentId2KHR ids2{VK_STRUCTURE_TYPE_PRESENT_ID_2_KHR, nullptr, 1, &present_id_};
+    if (present_id_) present.pNext = present_id2_ ? static_cast<void*>(&ids2) : static_cast<void*>(&ids);
     VkResult per_swapchain = VK_RESULT_MAX_ENUM;
     present.pResults = &per_swapchain;
     const VkResult result = vkQueuePresentKHR(device_.queue(), &present);

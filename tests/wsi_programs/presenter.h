@@ -23,6 +23,8 @@ struct SwapchainConfig {
     VkPresentModeKHR present_mode = VK_PRESENT_MODE_FIFO_KHR;
     uint32_t min_image_count = 3;              // clamped to the surface's limits
     VkExtent2D extent_if_undefined{256, 256};  // used when the currentExtent is 0xFFFFFFFF (headless)
+    VkSwapchainCreateFlagsKHR flags = 0;
+    VkColorSpaceKHR colour_space = VK_COLOR_SPACE_SRGB_NONLINEAR_KHR;  // with B8G8R8A8_UNORM or _SRGB
 };
 
 /// Records what a frame shows into `image` (TRANSFER_DST_OPTIMAL layout, transfer commands only).
@@ -55,8 +57,11 @@ public:
     bool recreate();
     /// Changes the present mode; takes effect at the next recreate().
     void set_present_mode(VkPresentModeKHR mode) { config_.present_mode = mode; }
-    /// VK_KHR_present_id: the id the next presents carry (0: none).
-    void set_present_id(uint64_t id) { present_id_ = id; }
+    /// VK_KHR_present_id (or, with `id2`, VK_KHR_present_id2): the id the next presents carry (0: none).
+    void set_present_id(uint64_t id, bool id2 = false) {
+        present_id_ = id;
+        present_id2_ = id2;
+    }
 
     VkSwapchainKHR swapchain() const { return swapchain_; }
     VkExtent2D extent() const { return extent_; }
@@ -76,6 +81,7 @@ public:
 
 private:
     uint64_t present_id_ = 0;
+    bool present_id2_ = false;
     struct FrameSlot {
         VkCommandBuffer cmd = VK_NULL_HANDLE;
         VkFence fence = VK_NULL_HANDLE;         // signalled when the slot's last submission completed

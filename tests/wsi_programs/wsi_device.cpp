@@ -90,6 +90,10 @@ void WsiDevice::create_instance(const char* surface_extension, Extras extras) {
     } else if (extras == Extras::SharedPresentableImage || extras == Extras::LowLatency2 ||
                extras == Extras::PresentBarrier) {
         extensions.push_back(VK_KHR_GET_SURFACE_CAPABILITIES_2_EXTENSION_NAME);
+    } else if (extras == Extras::PresentWait2) {
+        extensions.push_back(VK_KHR_GET_SURFACE_CAPABILITIES_2_EXTENSION_NAME);
+        extensions.push_back(VK_EXT_SWAPCHAIN_COLOR_SPACE_EXTENSION_NAME);
+        extensions.push_back(VK_KHR_SURFACE_PROTECTED_CAPABILITIES_EXTENSION_NAME);
     }
     for (const char* name : extensions)
         if (!has_instance_extension(name)) throw Unsupported(std::string("the Vulkan instance does not offer ") + name);
@@ -161,6 +165,9 @@ void WsiDevice::create_device(Extras extras) {
                                                               &id_features};
     VkPhysicalDevicePresentMeteringFeaturesNV metering_features{
         VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_METERING_FEATURES_NV, &id_features};
+    VkPhysicalDevicePresentWait2FeaturesKHR wait2_features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_WAIT_2_FEATURES_KHR};
+    VkPhysicalDevicePresentId2FeaturesKHR id2_features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_ID_2_FEATURES_KHR,
+                                                       &wait2_features};
     VkPhysicalDevicePresentModeFifoLatestReadyFeaturesKHR latest_ready_features{
         VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_MODE_FIFO_LATEST_READY_FEATURES_KHR};
     std::vector<const char*> extensions = {VK_KHR_SWAPCHAIN_EXTENSION_NAME};
@@ -192,6 +199,10 @@ void WsiDevice::create_device(Extras extras) {
         chain = &maintenance_features;
     } else if (extras == Extras::SharedPresentableImage) {
         extensions.push_back(VK_KHR_SHARED_PRESENTABLE_IMAGE_EXTENSION_NAME);
+    } else if (extras == Extras::PresentWait2) {
+        extensions.push_back(VK_KHR_PRESENT_ID_2_EXTENSION_NAME);
+        extensions.push_back(VK_KHR_PRESENT_WAIT_2_EXTENSION_NAME);
+        chain = &id2_features;
     }
     for (const char* name : extensions)
         if (!has_device_extension(physical_device_, name))
@@ -209,6 +220,8 @@ void WsiDevice::create_device(Extras extras) {
             throw Unsupported("VK_NV_present_metering is offered without its presentMetering feature");
         if (extras == Extras::FifoLatestReady && !latest_ready_features.presentModeFifoLatestReady)
             throw Unsupported("VK_KHR_present_mode_fifo_latest_ready is offered without its feature");
+        if (extras == Extras::PresentWait2 && (!id2_features.presentId2 || !wait2_features.presentWait2))
+            throw TestFailure("VK_KHR_present_id2/VK_KHR_present_wait2 offered without their features");
         if (extras == Extras::SwapchainMaintenance1 && !maintenance_features.swapchainMaintenance1)
             throw TestFailure("VK_EXT_swapchain_maintenance1 offered without its feature");
     }
@@ -243,7 +256,7 @@ std::vector<VkPresentModeKHR> WsiDevice::present_modes() const {
     return modes;
 }
 
-VkSurfaceFormatKHR WsiDevice::choose_surface_format() const {
+VkSurfaceFormatKHR WsiDevice::choose_surface_format(VkColorSpaceKHR colour_space) const {
     uint32_t count = 0;
     VK_CHECK(vkGetPhysicalDeviceSurfaceFormatsKHR(physical_device_, surface_, &count, nullptr));
     std::vector<VkSurfaceFormatKHR> formats(count);
@@ -253,11 +266,12 @@ VkSurfaceFormatKHR WsiDevice::choose_surface_format() const {
     // UNORM first: a transfer into it stores the bytes given, so screenshots are exact on every implementation.
     for (VkFormat wanted : {VK_FORMAT_B8G8R8A8_UNORM, VK_FORMAT_B8G8R8A8_SRGB})
         for (const VkSurfaceFormatKHR& format : formats)
-            if (format.format == wanted && format.colorSpace == VK_COLOR_SPACE_SRGB_NONLINEAR_KHR) return format;
+            if (format.format == wanted && format.colorSpace == colour_space) return format;
     std::string offered;
-    for (const VkSurfaceFormatKHR& format : formats) offered += " " + std::to_string(int(format.format));
-    throw TestFailure("the surface offers neither B8G8R8A8_UNORM nor B8G8R8A8_SRGB with SRGB_NONLINEAR; formats:" +
-                      offered);
+    for (const VkSurfaceFormatKHR& format : formats)
+        offered += strprintf(" %d/%d", int(format.format), int(format.colorSpace));
+    throw TestFailure(strprintf("the surface offers neither B8G8R8A8_UNORM nor B8G8R8A8_SRGB with colour space %d; "
+                                "formats (format/colour space):", int(colour_space)) + offered);
 }
 
 HostBuffer WsiDevice::create_host_buffer(VkDeviceSize size, VkBufferUsageFlags usage) {

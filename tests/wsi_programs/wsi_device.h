@@ -32,7 +32,9 @@ public:
                       ///< VK_NV_low_latency2
         PresentBarrier,  ///< VK_KHR_get_surface_capabilities2, present id and wait, VK_NV_present_barrier and its feature
         PresentMetering,  ///< present id and wait, VK_NV_present_metering and its feature
-        FifoLatestReady   ///< VK_KHR_present_mode_fifo_latest_ready and its feature
+        FifoLatestReady,  ///< VK_KHR_present_mode_fifo_latest_ready and its feature
+        PresentWait2  ///< VK_KHR_get_surface_capabilities2, VK_EXT_swapchain_colorspace,
+                      ///< VK_KHR_surface_protected_capabilities; VK_KHR_present_id2 and VK_KHR_present_wait2
     };
     /// Presents to `window` through VK_KHR_xcb_surface.
     WsiDevice(Progress& progress, TestWindow& window, Extras extras = Extras::None);
@@ -52,7 +54,7 @@ public:
     VkSurfaceCapabilitiesKHR surface_capabilities() const;
     std::vector<VkPresentModeKHR> present_modes() const;
     /// B8G8R8A8_UNORM if the surface offers it, else B8G8R8A8_SRGB (either with SRGB_NONLINEAR); throws otherwise.
-    VkSurfaceFormatKHR choose_surface_format() const;
+    VkSurfaceFormatKHR choose_surface_format(VkColorSpaceKHR colour_space = VK_COLOR_SPACE_SRGB_NONLINEAR_KHR) const;
 
     /// A buffer of `size` bytes usable as a transfer source; destroy it with destroy_buffer().
     HostBuffer create_host_buffer(VkDeviceSize size, VkBufferUsageFlags usage);
