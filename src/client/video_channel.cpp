@@ -38,8 +38,7 @@ uint32_t micros(Clock::duration d) {
 
 std::unique_ptr<VideoChannel> VideoChannel::open(const std::string& address, uint64_t token, std::string* error) {
     std::unique_ptr<VideoChannel> ch(new VideoChannel());
-    transport::ConnectionOptions co;
-    co.compress_threshold = SIZE_MAX;  // frames are compressed by their codec already
+    const transport::ConnectionOptions co = transport::video_connection_options();
     ch->conn_ = transport::tcp_connect(address, std::chrono::milliseconds(3000), co, error);
     if (!ch->conn_) return nullptr;
     transport::PeerInfo mine, theirs;

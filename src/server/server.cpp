@@ -239,7 +239,7 @@ void Server::attach_video(uint64_t token, transport::Connection& conn) {
     for (auto& t : threaded_) {
         if (t.token != token) continue;
         transport::DetachedSocket s;
-        if (transport::tcp_detach(conn, &s, nullptr)) t.session->attach_video(transport::tcp_adopt(std::move(s)));
+        if (transport::tcp_detach(conn, &s, nullptr)) t.session->attach_video(transport::tcp_adopt(std::move(s), transport::video_connection_options()));
         return;
     }
     for (auto& w : workers_) {

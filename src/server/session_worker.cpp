@@ -93,7 +93,7 @@ void control_loop(int control, int done_fd, Session& session) {
             continue;
         }
         transport::DetachedSocket s{fds[0], std::move(video.peer), std::move(video.unread)};
-        session.attach_video(transport::tcp_adopt(std::move(s)));
+        session.attach_video(transport::tcp_adopt(std::move(s), transport::video_connection_options()));
     }
 }
 

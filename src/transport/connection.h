@@ -45,6 +45,15 @@ struct ConnectionOptions {
     size_t max_frame_bytes_before_handshake = size_t(64) << 10;
 };
 
+/// The video channel's options, on both ends: its frames are compressed by their codec already, so the connection
+/// never tries LZ4 on them (a 2.4 MB lz4-tiles frame that LZ4 shrinks by a few bytes would otherwise be compressed
+/// again on the server's sending thread and expanded on the client's receiving one, every frame).
+inline ConnectionOptions video_connection_options() {
+    ConnectionOptions o;
+    o.compress_threshold = SIZE_MAX;
+    return o;
+}
+
 /// Counters for benchmarks and --stats.
 struct ConnectionStats {
     uint64_t frames_sent = 0, frames_received = 0;        ///< heartbeats excluded

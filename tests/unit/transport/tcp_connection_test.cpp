@@ -111,6 +111,26 @@ TEST(TcpConnection, ConcurrentSendersNeverInterleaveFrames) {
     EXPECT_GT(p.client->stats().compressed_frames, 0u);
 }
 
+TEST(TcpConnection, VideoChannelNeverCompressesOnEitherEnd) {
+    // As the server hands a client's video channel to its session: detached after accept, adopted with the video
+    // options. Frames are compressed by their codec already, so a payload LZ4 would shrink still travels whole.
+    Pair p = connect_pair(video_connection_options());
+    ASSERT_TRUE(p.client && p.server);
+    DetachedSocket detached;
+    std::string error;
+    ASSERT_TRUE(tcp_detach(*p.server, &detached, &error)) << error;
+    p.server = tcp_adopt(std::move(detached), video_connection_options());
+    const std::vector<Sent> frames = {{FrameType::Video, compressible_bytes(1 << 20, 7)}};
+    p.threads.emplace_back([&] { for (auto& f : frames) EXPECT_TRUE(p.server->send(f.type, f.payload)); });
+    expect_receives(*p.client, frames);
+    p.threads.emplace_back([&] { for (auto& f : frames) EXPECT_TRUE(p.client->send(f.type, f.payload)); });
+    expect_receives(*p.server, frames);
+    p.join();
+    EXPECT_EQ(p.server->stats().compressed_frames, 0u);
+    EXPECT_EQ(p.client->stats().compressed_frames, 0u);
+    EXPECT_GT(p.server->stats().bytes_sent, 1u << 20);
+}
+
 TEST(TcpConnection, CompressesOnlyWhenItShrinksAndOnlyAboveThreshold) {
     Pair p = connect_pair();
     ASSERT_TRUE(p.client && p.server);
