@@ -105,6 +105,7 @@ EncoderCreation create_lossless_encoder(const EncoderSettings& s) {
             o.height = s.height;
             o.keyframe_interval = s.keyframe_interval.value_or(2 * std::max<uint32_t>(s.fps, 1));
             o.threads = s.threads ? s.threads : default_codec_threads();
+            o.lz4_acceleration = default_lz4_acceleration();
             c.encoder = make_tiled_encoder(o);
             c.reason = "lz4-tiles: LZ4 of each changed " + std::to_string(o.tile_width) + "x" +
                        std::to_string(o.tile_height) + " tile (or of its XOR with the previous frame) on " +

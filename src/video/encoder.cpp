@@ -25,6 +25,36 @@ CodecStatus Encoder::encode(const FrameView& frame, EncodedFrame& out) {
     return s;
 }
 
+CodecStatus Encoder::encode_slices(const FrameView& frame, const SliceSink& emit) {
+    auto start = std::chrono::steady_clock::now();
+    if (CodecStatus s = check_frame_view(frame); !s) return s;
+    if (frame.width != width_ || frame.height != height_)
+        return CodecStatus::failure(CodecError::InvalidArgument,
+                                    "frame is " + std::to_string(frame.width) + "x" + std::to_string(frame.height) +
+                                        " but the encoder was made for " + std::to_string(width_) + "x" +
+                                        std::to_string(height_));
+    // Each packet gets the identity fields and the time spent on it before the backend's emit reaches the caller.
+    return encode_frame_slices(frame, [&](EncodedFrame& packet, bool last) {
+        const auto now = std::chrono::steady_clock::now();
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - start);
+        packet.codec = codec_;
+        packet.width = width_;
+        packet.height = height_;
+        packet.encode_us = static_cast<uint32_t>(std::min<int64_t>(us.count(), UINT32_MAX));
+        const bool go_on = emit(packet, last);
+        start = std::chrono::steady_clock::now();  // the time emit took (sending) is not encoding
+        return go_on;
+    });
+}
+
+CodecStatus Encoder::encode_frame_slices(const FrameView& frame, const SliceSink& emit) {
+    EncodedFrame out;
+    out.keyframe = false;
+    if (CodecStatus s = encode_frame(frame, out); !s) return s;
+    if (!emit(out, true)) return CodecStatus::failure(CodecError::Backend, "the frame's packet was not taken");
+    return CodecStatus::success();
+}
+
 uint32_t automatic_bitrate_kbps(CodecKind codec, uint32_t width, uint32_t height, uint32_t fps) {
     // The link Anarchy is made for (Thunderbolt/USB4 networking, Ethernet) carries far more than a video stream
     // needs, so the default spends bits on sharpness: 0.25 bit per pixel per frame for H.264 (about 31 Mbit/s at

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,10 @@ struct EncodedFrame {
     uint32_t height = 0;
 };
 
+/// Takes the packets of a frame encoded in slices (Encoder::encode_slices), in order; `last` with the packet that
+/// completes the frame. False stops the frame: encode_slices() then fails.
+using SliceSink = std::function<bool(EncodedFrame& packet, bool last)>;
+
 /// A frame encoder. Not thread-safe: one thread at a time per instance.
 class Encoder {
 public:
@@ -72,11 +77,19 @@ public:
 
     /// Encodes one frame of exactly width() x height() into one packet, filling every field of out.
     CodecStatus encode(const FrameView& frame, EncodedFrame& out);
+    /// Encodes one frame as one or more packets, each handed to `emit` as soon as it is ready, in the order the
+    /// decoder takes them, so that sending and decoding the first bands overlap encoding the last. lz4-tiles cuts
+    /// large frames into slices of whole tile rows (set_slices); the other backends emit their one packet. Each
+    /// packet's encode_us is the time since the previous one was handed over (since the call for the first).
+    CodecStatus encode_slices(const FrameView& frame, const SliceSink& emit);
 
 protected:
     Encoder(CodecKind codec, uint32_t width, uint32_t height) : codec_(codec), width_(width), height_(height) {}
     /// Backend part of encode(): the frame is checked and of the right size; fill out.bytes and out.keyframe.
     virtual CodecStatus encode_frame(const FrameView& frame, EncodedFrame& out) = 0;
+    /// Backend part of encode_slices(), the frame checked as for encode_frame(): fill and emit each packet's
+    /// bytes and keyframe. The default emits encode_frame()'s one packet.
+    virtual CodecStatus encode_frame_slices(const FrameView& frame, const SliceSink& emit);
 
 private:
     CodecKind codec_;

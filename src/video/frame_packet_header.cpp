@@ -39,7 +39,13 @@ CodecStatus read_frame_packet_header(const uint8_t* data, size_t size, CodecKind
                        std::to_string(kFramePacketVersion));
     if (data[5] != static_cast<uint8_t>(codec))
         return corrupt("packet of codec " + std::to_string(data[5]) + " given to a " + to_string(codec) + " decoder");
-    if (data[6] & ~kFramePacketKeyframe) return corrupt("frame packet with unknown flags");
+    if (data[6] & ~(kFramePacketKeyframe | kFramePacketSlice | kFramePacketLastSlice))
+        return corrupt("frame packet with unknown flags");
+    if ((data[6] & kFramePacketLastSlice) && !(data[6] & kFramePacketSlice))
+        return corrupt("frame packet marked the last slice but not a slice");
+    if ((data[6] & kFramePacketSlice) && codec != CodecKind::Lz4Tiles)
+        return corrupt(std::string("a slice of a frame given to a ") + to_string(codec) +
+                       " decoder, which takes whole frames");
     if (data[7] != 0) return corrupt("frame packet with a non-zero reserved byte");
     out.codec = codec;
     out.flags = data[6];
@@ -62,8 +68,12 @@ CodecStatus read_frame_packet_header(const uint8_t* data, size_t size, CodecKind
     if (uint64_t(out.first_row) + out.row_count > height)
         return corrupt("packet rows " + std::to_string(out.first_row) + "+" + std::to_string(out.row_count) +
                        " run past the frame's " + std::to_string(height));
-    if (out.keyframe() && (out.first_row != 0 || out.row_count != height))
+    if (out.keyframe() && !out.slice() && (out.first_row != 0 || out.row_count != height))
         return corrupt("key frame that does not cover the whole frame");
+    if (out.slice() && out.row_count == 0) return corrupt("a slice of no rows");
+    if (out.slice() && out.completes_frame() && out.first_row + out.row_count != height)
+        return corrupt("the last slice of a frame ends at row " + std::to_string(out.first_row + out.row_count) +
+                       ", not at the frame's last row " + std::to_string(height));
     return CodecStatus::success();
 }
 

@@ -7,7 +7,9 @@
 // whole frame. Decoders learn from it, before any codec library sees a byte, that a packet is cut short, belongs
 // to another stream, or depends on a frame they never got (a frame dropped because the newest one wins).
 // Versions: 1 the first; 2 adds codec kind 6, lz4-tiles (tiled_codec.h), whose payload starts with a layout version
-// of its own. A decoder accepts its own version only: both ends are built from one tree.
+// of its own; 3 adds slices (lz4-tiles only): a frame sent as several packets, each covering a band of rows, in
+// order from the top, so the client decodes the first bands while the server still encodes the last. A decoder
+// accepts its own version only: both ends are built from one tree.
 #pragma once
 
 #include <cstddef>
@@ -20,9 +22,14 @@ namespace anarchy::video {
 
 inline constexpr size_t kFramePacketHeaderBytes = 36;
 inline constexpr uint32_t kFramePacketMagic = 0x46564e41;  // "ANVF" read as little-endian u32
-inline constexpr uint8_t kFramePacketVersion = 2;
-/// Flag bit 0: a key frame, complete in itself.
+inline constexpr uint8_t kFramePacketVersion = 3;
+/// Flag bit 0: a key frame, complete in itself (a key slice: its band, complete in itself).
 inline constexpr uint8_t kFramePacketKeyframe = 1;
+/// Flag bit 1: one slice of a frame, covering rows [first row, first row + row count); the frame's slices come in
+/// order from row 0 and share its sequence, reference and key flag.
+inline constexpr uint8_t kFramePacketSlice = 2;
+/// Flag bit 2 (with kFramePacketSlice): the frame's last slice, which ends at its last row.
+inline constexpr uint8_t kFramePacketLastSlice = 4;
 
 /// The header's fields as numbers.
 struct FramePacketHeader {
@@ -37,13 +44,17 @@ struct FramePacketHeader {
     uint32_t payload_bytes = 0;  ///< bytes after the header; the packet must be exactly this long
 
     bool keyframe() const { return flags & kFramePacketKeyframe; }
+    bool slice() const { return flags & kFramePacketSlice; }
+    /// The packet completes its frame: a whole frame, or a frame's last slice.
+    bool completes_frame() const { return !slice() || (flags & kFramePacketLastSlice); }
 };
 
 /// Writes h into out[0..kFramePacketHeaderBytes).
 void write_frame_packet_header(const FramePacketHeader& h, uint8_t* out);
 
 /// Reads and checks the header of a packet for a decoder of that codec and size: magic, version, flags, frame size,
-/// a payload length equal to what follows, and a row range inside the frame; a key frame must cover every row.
+/// a payload length equal to what follows, and a row range inside the frame; a key frame must cover every row
+/// (a key slice its band). Slices are accepted for lz4-tiles only; the last slice must end at the frame's last row.
 CodecStatus read_frame_packet_header(const uint8_t* data, size_t size, CodecKind codec, uint32_t width,
                                      uint32_t height, FramePacketHeader& out);
 

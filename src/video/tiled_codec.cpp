@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -93,9 +94,9 @@ void xor_into(uint8_t* dst, const uint8_t* src, size_t size) {
 }
 
 // Compresses src into dst (sized for LZ4_compressBound); 0 when LZ4 fails.
-size_t compress(const uint8_t* src, size_t size, std::vector<uint8_t>& dst) {
-    const int n = LZ4_compress_default(reinterpret_cast<const char*>(src), reinterpret_cast<char*>(dst.data()),
-                                       int(size), int(dst.size()));
+size_t compress(const uint8_t* src, size_t size, std::vector<uint8_t>& dst, int acceleration) {
+    const int n = LZ4_compress_fast(reinterpret_cast<const char*>(src), reinterpret_cast<char*>(dst.data()),
+                                    int(size), int(dst.size()), acceleration);
     return n > 0 ? size_t(n) : 0;
 }
 
@@ -105,6 +106,8 @@ public:
         : Encoder(CodecKind::Lz4Tiles, o.width, o.height),
           grid_(o.width, o.height, o.tile_width, o.tile_height),
           keyframe_interval_(o.keyframe_interval),
+          acceleration_(std::max(o.lz4_acceleration, 1)),
+          slices_(o.slices),
           pool_(std::max(o.threads, 1u)),
           current_(grid_.frame_bytes()),
           previous_(grid_.frame_bytes()),
@@ -123,76 +126,37 @@ public:
 
 protected:
     CodecStatus encode_frame(const FrameView& frame, EncodedFrame& out) override {
-        FrameView source = frame;
-        if (frame.format == PixelFormat::I420) {
-            // Rare (lossless streams get BGRA from the capture); convert the whole frame once, then tile it.
-            i420_bgra_.resize(size_t(width()) * height() * 4);
-            if (CodecStatus s = packer_.pack(frame, i420_bgra_.data()); !s) return s;
-            source = FrameView::packed(PixelFormat::Bgra8, i420_bgra_.data(), width(), height());
-        }
-        const bool key = !have_previous_ || keyframe_requested_ ||
-                         (keyframe_interval_ != 0 && frames_since_key_ + 1 >= keyframe_interval_);
+        FrameView source;
+        if (CodecStatus s = bgra_source(frame, source); !s) return s;
+        const bool key = next_is_key();
         pool_.run(grid_.count(), [&](uint32_t i, uint32_t worker) { encode_tile(source, key, i, scratch_[worker]); });
+        build_packet(0, grid_.count(), key, 0, out);
+        finish_frame(key);
+        return CodecStatus::success();
+    }
 
-        // The packet: header, payload header, the table of changed tiles, then their bytes, copied in parallel.
-        uint32_t changed = 0, first_row = height(), end_row = 0;
-        size_t data_bytes = 0;
-        for (uint32_t i = 0; i < grid_.count(); ++i) {
-            const Tile& t = tiles_[i];
-            if (!t.changed) continue;
-            ++changed;
-            data_bytes += t.size;
-            first_row = std::min(first_row, grid_.y0(i));
-            end_row = std::max(end_row, grid_.y0(i) + grid_.h(i));
+    CodecStatus encode_frame_slices(const FrameView& frame, const SliceSink& emit) override {
+        const uint32_t rows_per_slice = slice_tile_rows();
+        if (rows_per_slice == 0) return Encoder::encode_frame_slices(frame, emit);
+        FrameView source;
+        if (CodecStatus s = bgra_source(frame, source); !s) return s;
+        const bool key = next_is_key();
+        for (uint32_t row = 0; row < grid_.rows; row += rows_per_slice) {
+            const uint32_t first = row * grid_.columns;
+            const uint32_t end = std::min(grid_.rows, row + rows_per_slice) * grid_.columns;
+            pool_.run(end - first, [&](uint32_t i, uint32_t worker) {
+                encode_tile(source, key, first + i, scratch_[worker]);
+            });
+            const bool last = end == grid_.count();
+            EncodedFrame packet;
+            build_packet(first, end, key, uint8_t(kFramePacketSlice | (last ? kFramePacketLastSlice : 0)), packet);
+            if (!emit(packet, last)) {
+                // Part of the frame went out: the tiles after it still hold an older frame, so no delta may follow.
+                have_previous_ = false;
+                return CodecStatus::failure(CodecError::Backend, "a slice of the frame was not taken");
+            }
         }
-        const size_t table_at = kFramePacketHeaderBytes + kPayloadHeaderBytes;
-        const size_t data_at = table_at + size_t(changed) * kEntryBytes;
-        out.bytes.resize(data_at + data_bytes);
-        uint8_t* p = out.bytes.data() + kFramePacketHeaderBytes;
-        p[0] = kLayoutVersion;
-        p[1] = 0;
-        put_u16(p + 2, grid_.tile_width);
-        put_u16(p + 4, grid_.tile_height);
-        put_u16(p + 6, 0);
-        put_u32(p + 8, changed);
-        copies_.clear();
-        size_t at = data_at;
-        uint8_t* entry = out.bytes.data() + table_at;
-        for (uint32_t i = 0; i < grid_.count(); ++i) {
-            const Tile& t = tiles_[i];
-            if (!t.changed) continue;
-            put_u32(entry, i);
-            entry[4] = t.method;
-            entry[5] = entry[6] = entry[7] = 0;
-            put_u32(entry + 8, uint32_t(t.size));
-            put_u32(entry + 12, t.checksum);
-            entry += kEntryBytes;
-            copies_.push_back({t.data, at, t.size});
-            at += t.size;
-        }
-        uint8_t* base = out.bytes.data();
-        pool_.run(uint32_t(copies_.size()), [&](uint32_t c, uint32_t) {
-            std::memcpy(base + copies_[c].at, copies_[c].data, copies_[c].size);
-        });
-
-        FramePacketHeader h;
-        h.codec = CodecKind::Lz4Tiles;
-        h.flags = key ? kFramePacketKeyframe : 0;
-        h.width = width();
-        h.height = height();
-        h.sequence = sequence_;
-        h.reference = key ? 0 : sequence_ - 1;
-        h.first_row = changed ? first_row : 0;
-        h.row_count = changed ? end_row - first_row : 0;
-        h.payload_bytes = static_cast<uint32_t>(out.bytes.size() - kFramePacketHeaderBytes);
-        write_frame_packet_header(h, out.bytes.data());
-        out.keyframe = key;
-        // Unchanged tiles are equal in both buffers, so the current frame becomes the reference by a swap.
-        std::swap(current_, previous_);
-        have_previous_ = true;
-        keyframe_requested_ = false;
-        frames_since_key_ = key ? 0 : frames_since_key_ + 1;
-        ++sequence_;
+        finish_frame(key);
         return CodecStatus::success();
     }
 
@@ -215,6 +179,102 @@ private:
         size_t size;
     };
 
+    // The frame as BGRA: lossless streams get BGRA from the capture; I420 (rare) is converted once, then tiled.
+    CodecStatus bgra_source(const FrameView& frame, FrameView& source) {
+        source = frame;
+        if (frame.format != PixelFormat::I420) return CodecStatus::success();
+        i420_bgra_.resize(size_t(width()) * height() * 4);
+        if (CodecStatus s = packer_.pack(frame, i420_bgra_.data()); !s) return s;
+        source = FrameView::packed(PixelFormat::Bgra8, i420_bgra_.data(), width(), height());
+        return CodecStatus::success();
+    }
+
+    bool next_is_key() const {
+        return !have_previous_ || keyframe_requested_ ||
+               (keyframe_interval_ != 0 && frames_since_key_ + 1 >= keyframe_interval_);
+    }
+
+    // Tile rows per slice: enough tiles for every pool thread to take about three, so a slice keeps them all busy;
+    // 0 (one packet for the whole frame) when that would give fewer than two slices, or slicing is off.
+    uint32_t slice_tile_rows() const {
+        if (!slices_) return 0;
+        const uint32_t want_tiles = 3 * pool_.threads();
+        const uint32_t rows = std::max(1u, (want_tiles + grid_.columns - 1) / grid_.columns);
+        return rows < grid_.rows ? rows : 0;
+    }
+
+    // The packet for tiles [first, end) (whole tile rows), their encode_tile() done: header, payload header, the
+    // table of changed tiles, then their bytes, copied in parallel. A whole frame's rows are the band its changed
+    // tiles cover; a slice's are its tile rows, whatever changed.
+    void build_packet(uint32_t first, uint32_t end, bool key, uint8_t slice_flags, EncodedFrame& out) {
+        uint32_t changed = 0, first_row = height(), end_row = 0;
+        size_t data_bytes = 0;
+        for (uint32_t i = first; i < end; ++i) {
+            const Tile& t = tiles_[i];
+            if (!t.changed) continue;
+            ++changed;
+            data_bytes += t.size;
+            first_row = std::min(first_row, grid_.y0(i));
+            end_row = std::max(end_row, grid_.y0(i) + grid_.h(i));
+        }
+        const size_t table_at = kFramePacketHeaderBytes + kPayloadHeaderBytes;
+        const size_t data_at = table_at + size_t(changed) * kEntryBytes;
+        out.bytes.resize(data_at + data_bytes);
+        uint8_t* p = out.bytes.data() + kFramePacketHeaderBytes;
+        p[0] = kLayoutVersion;
+        p[1] = 0;
+        put_u16(p + 2, grid_.tile_width);
+        put_u16(p + 4, grid_.tile_height);
+        put_u16(p + 6, 0);
+        put_u32(p + 8, changed);
+        copies_.clear();
+        size_t at = data_at;
+        uint8_t* entry = out.bytes.data() + table_at;
+        for (uint32_t i = first; i < end; ++i) {
+            const Tile& t = tiles_[i];
+            if (!t.changed) continue;
+            put_u32(entry, i);
+            entry[4] = t.method;
+            entry[5] = entry[6] = entry[7] = 0;
+            put_u32(entry + 8, uint32_t(t.size));
+            put_u32(entry + 12, t.checksum);
+            entry += kEntryBytes;
+            copies_.push_back({t.data, at, t.size});
+            at += t.size;
+        }
+        uint8_t* base = out.bytes.data();
+        pool_.run(uint32_t(copies_.size()), [&](uint32_t c, uint32_t) {
+            std::memcpy(base + copies_[c].at, copies_[c].data, copies_[c].size);
+        });
+
+        FramePacketHeader h;
+        h.codec = CodecKind::Lz4Tiles;
+        h.flags = uint8_t((key ? kFramePacketKeyframe : 0) | slice_flags);
+        h.width = width();
+        h.height = height();
+        h.sequence = sequence_;
+        h.reference = key ? 0 : sequence_ - 1;
+        if (slice_flags) {
+            h.first_row = grid_.y0(first);
+            h.row_count = std::min(height(), grid_.y0(end - 1) + grid_.h(end - 1)) - h.first_row;
+        } else {
+            h.first_row = changed ? first_row : 0;
+            h.row_count = changed ? end_row - first_row : 0;
+        }
+        h.payload_bytes = static_cast<uint32_t>(out.bytes.size() - kFramePacketHeaderBytes);
+        write_frame_packet_header(h, out.bytes.data());
+        out.keyframe = key;
+    }
+
+    void finish_frame(bool key) {
+        // Unchanged tiles are equal in both buffers, so the current frame becomes the reference by a swap.
+        std::swap(current_, previous_);
+        have_previous_ = true;
+        keyframe_requested_ = false;
+        frames_since_key_ = key ? 0 : frames_since_key_ + 1;
+        ++sequence_;
+    }
+
     // Gathers tile i into current_, decides whether it changed, and compresses it the smaller way.
     void encode_tile(const FrameView& source, bool key, uint32_t i, Scratch& scratch) {
         Tile& t = tiles_[i];
@@ -230,7 +290,7 @@ private:
         t.checksum = tile_checksum(cur, bytes);
         size_t plain = 0, delta = 0;
         if (key) {
-            plain = compress(cur, bytes, t.packed);
+            plain = compress(cur, bytes, t.packed, acceleration_);
         } else {
             // Mostly unchanged: the XOR is mostly zeros and wins. Hardly anything unchanged (motion, scrolling):
             // the XOR is as busy as the pixels and usually loses. In between, try both.
@@ -239,11 +299,11 @@ private:
             const bool try_plain = unchanged < 48;
             if (try_delta) {
                 xor_bytes(cur, prev, scratch.delta.data(), bytes);
-                delta = compress(scratch.delta.data(), bytes, t.packed);
+                delta = compress(scratch.delta.data(), bytes, t.packed, acceleration_);
             }
             if (try_plain) {
                 std::vector<uint8_t>& into = try_delta ? scratch.packed : t.packed;
-                plain = compress(cur, bytes, into);
+                plain = compress(cur, bytes, into, acceleration_);
                 if (try_delta && plain && (!delta || plain < delta)) {
                     std::swap(scratch.packed, t.packed);  // keep the smaller in the tile's buffer
                     delta = 0;
@@ -267,6 +327,8 @@ private:
     BgraPacker packer_;
     const TileGrid grid_;
     const uint32_t keyframe_interval_;
+    const int acceleration_;
+    const bool slices_;
     TaskPool pool_;
     std::vector<uint8_t> current_;   // tiles of the frame being encoded
     std::vector<uint8_t> previous_;  // tiles of the last frame sent; valid when have_previous_
@@ -301,12 +363,14 @@ protected:
             return s;
         if (CodecStatus s = read_table(data + kFramePacketHeaderBytes, h); !s) return s;
 
-        // One pass over every tile: expand and check the changed ones into the reference, then copy each tile's
-        // rows into the target while they are in this core's cache.
+        // One pass over every tile of the packet (the frame's, or a slice's rows): expand and check the changed ones
+        // into the reference, then copy each tile's rows into the target while they are in this core's cache.
         std::atomic<bool> failed{false};
         std::mutex error_mu;
         std::string error;
-        pool_.run(grid_.count(), [&](uint32_t i, uint32_t worker) {
+        const uint32_t first = first_tile_;
+        pool_.run(end_tile_ - first_tile_, [&](uint32_t k, uint32_t worker) {
+            const uint32_t i = first + k;
             if (failed.load(std::memory_order_relaxed)) return;
             if (entry_of_tile_[i] >= 0) {
                 std::string why = expand_tile(i, entries_[size_t(entry_of_tile_[i])], scratch_[worker]);
@@ -324,13 +388,19 @@ protected:
             for (uint32_t y = 0; y < th; ++y) pack_row(PixelFormat::Bgra8, tile + y * row, dst + y * target.stride, tw);
         });
         if (failed) return corrupt(error);
-        have_reference_ = true;
-        reference_sequence_ = h.sequence;
+        if (h.completes_frame()) {
+            have_reference_ = true;
+            reference_sequence_ = h.sequence;
+            in_frame_ = false;
+        }
         out.keyframe = h.keyframe();
         return CodecStatus::success();
     }
 
-    void reset_after_error() override { have_reference_ = false; }
+    void reset_after_error() override {
+        have_reference_ = false;
+        in_frame_ = false;
+    }
 
 private:
     struct Entry {
@@ -354,7 +424,20 @@ private:
         const uint32_t tw = get_u16(payload + 2), th = get_u16(payload + 4);
         if (tw < kMinTileSide || tw > kMaxTileSide || th < kMinTileSide || th > kMaxTileSide)
             return corrupt("lz4-tiles tile size " + std::to_string(tw) + "x" + std::to_string(th) + " out of range");
-        if (h.keyframe()) {
+        const uint32_t end_row = h.first_row + h.row_count;
+        if (h.slice() && (h.first_row % th != 0 || (end_row != height() && end_row % th != 0)))
+            return corrupt("lz4-tiles slice of rows " + std::to_string(h.first_row) + "-" + std::to_string(end_row) +
+                           " that are not whole tile rows");
+        if (h.slice() && h.first_row != 0) {
+            // A later slice of the frame under way: same frame, same kind, the rows right after the last slice's.
+            // The reference was checked at the frame's first slice and is being replaced tile by tile since.
+            if (!in_frame_ || h.sequence != frame_sequence_ || h.keyframe() != frame_key_ || h.first_row != next_row_)
+                return CodecStatus::failure(CodecError::MissingReference,
+                                            "lz4-tiles slice of frame " + std::to_string(h.sequence) + " at row " +
+                                                std::to_string(h.first_row) + " does not follow the slices before it");
+            if (grid_.tile_width != tw || grid_.tile_height != th)
+                return corrupt("lz4-tiles slice with another tile size than its frame's first");
+        } else if (h.keyframe()) {
             if (grid_.tile_width != tw || grid_.tile_height != th || grid_.width != width()) {
                 grid_ = TileGrid(width(), height(), tw, th);
                 reference_.assign(grid_.frame_bytes(), 0);
@@ -373,9 +456,23 @@ private:
             if (grid_.tile_width != tw || grid_.tile_height != th)
                 return corrupt("lz4-tiles delta frame with another tile size than its key frame");
         }
+        // The tiles this packet covers: the whole grid, or its slice's tile rows.
+        first_tile_ = h.slice() ? h.first_row / th * grid_.columns : 0;
+        end_tile_ = h.slice() ? std::min(grid_.rows, (end_row + th - 1) / th) * grid_.columns : grid_.count();
+        if (h.slice()) {
+            // From here on the reference holds parts of two frames until the last slice: no whole frame or other
+            // frame's slice may build on it before then.
+            in_frame_ = !h.completes_frame();
+            have_reference_ = false;
+            frame_sequence_ = h.sequence;
+            frame_key_ = h.keyframe();
+            next_row_ = end_row;
+        } else {
+            in_frame_ = false;
+        }
         const uint32_t count = get_u32(payload + 8);
-        if (count > grid_.count()) return corrupt("lz4-tiles packet with more tiles than the frame has");
-        if (h.keyframe() && count != grid_.count()) return corrupt("lz4-tiles key frame without every tile");
+        if (count > end_tile_ - first_tile_) return corrupt("lz4-tiles packet with more tiles than it covers");
+        if (h.keyframe() && count != end_tile_ - first_tile_) return corrupt("lz4-tiles key frame without every tile");
         const size_t table_end = kPayloadHeaderBytes + size_t(count) * kEntryBytes;
         if (table_end > size) return corrupt("lz4-tiles tile table runs past the payload");
         std::fill(entry_of_tile_.begin(), entry_of_tile_.end(), -1);
@@ -387,7 +484,7 @@ private:
             const uint32_t index = get_u32(p);
             const uint8_t method = p[4];
             const size_t bytes = get_u32(p + 8);
-            if (int64_t(index) <= last || index >= grid_.count())
+            if (int64_t(index) <= last || index < first_tile_ || index >= end_tile_)
                 return corrupt("lz4-tiles tile index " + std::to_string(index) + " out of order or out of range");
             last = index;
             if (p[5] || p[6] || p[7]) return corrupt("lz4-tiles entry with non-zero reserved bytes");
@@ -435,9 +532,23 @@ private:
     std::vector<Entry> entries_;
     bool have_reference_ = false;
     uint32_t reference_sequence_ = 0;
+    uint32_t first_tile_ = 0, end_tile_ = 0;  // the tiles the packet being decoded covers
+    // A frame sent in slices, its first slice decoded and its last not yet.
+    bool in_frame_ = false;
+    bool frame_key_ = false;
+    uint32_t frame_sequence_ = 0;
+    uint32_t next_row_ = 0;  // where its next slice starts
 };
 
 }  // namespace
+
+int default_lz4_acceleration() {
+    if (const char* v = std::getenv("ANARCHY_LZ4_ACCELERATION")) {
+        const long n = std::strtol(v, nullptr, 10);
+        if (n >= 1 && n <= 65537) return int(n);
+    }
+    return 1;
+}
 
 uint32_t tile_checksum(const uint8_t* data, size_t size) {
     uint64_t a = kPrime1 + kPrime2, b = kPrime2, c = 0, d = 0 - kPrime1;

@@ -15,6 +15,10 @@
 //   then each entry's bytes in entry order.
 // A tile's pixels are its rows one after another, (tile's width * 4) bytes each. The header's first row and row
 // count give the band of rows the changed tiles cover (the whole frame for a key frame).
+// Slices (Encoder::encode_slices): a large frame goes as one packet per band of whole tile rows, from the top, each
+// flagged kFramePacketSlice (the last also kFramePacketLastSlice), its rows the band's whatever changed, its table
+// only the band's tiles; the decoder writes each band into the picture as it comes, and holds the frame as its
+// reference only once the last slice is in (a slice missing or out of order is MissingReference).
 #pragma once
 
 #include <cstdint>
@@ -38,7 +42,16 @@ struct TiledEncoderOptions {
     uint32_t tile_height = 128;  ///< kMinTileSide..kMaxTileSide
     uint32_t keyframe_interval = 0;  ///< frames between periodic key frames; 0: key frames on request only
     uint32_t threads = 1;            ///< threads compressing tiles, the caller's included
+    /// LZ4's acceleration (LZ4_compress_fast): 1 is LZ4's default; larger values compress faster and a little
+    /// less (decoding is as fast). See default_lz4_acceleration().
+    int lz4_acceleration = 1;
+    /// Encoder::encode_slices() cuts frames of enough tiles into slices of whole tile rows, each a packet the
+    /// client decodes while the next is encoded (the frame packet header's kFramePacketSlice); false: one packet.
+    bool slices = true;
 };
+
+/// The acceleration lz4-tiles encoders get: ANARCHY_LZ4_ACCELERATION (1-65537) where set, else 1.
+int default_lz4_acceleration();
 
 /// A tiled encoder; null when a tile side is out of range.
 std::unique_ptr<Encoder> make_tiled_encoder(const TiledEncoderOptions& options);

@@ -77,5 +77,32 @@ TEST(FramePacketHeader, RejectsWhatNoEncoderWrites) {
     EXPECT_FALSE(read_frame_packet_header(good.data(), good.size(), CodecKind::Lz4Delta, 97, 61, h));
 }
 
+TEST(FramePacketHeader, SlicesOnlyForLz4TilesAndEndingAtTheLastRow) {
+    std::vector<uint8_t> bytes(kFramePacketHeaderBytes);
+    FramePacketHeader h = sample();
+    h.codec = CodecKind::Lz4Tiles;
+    h.flags = kFramePacketSlice | kFramePacketKeyframe;  // a key slice covers its band only
+    write_frame_packet_header(h, bytes.data());
+    FramePacketHeader out;
+    EXPECT_TRUE(read_frame_packet_header(bytes.data(), bytes.size(), CodecKind::Lz4Tiles, 97, 61, out));
+    EXPECT_TRUE(out.slice());
+    EXPECT_FALSE(out.completes_frame());
+    h.flags = kFramePacketSlice | kFramePacketLastSlice;  // rows 10-14 of 61: not the last rows
+    write_frame_packet_header(h, bytes.data());
+    EXPECT_EQ(read_frame_packet_header(bytes.data(), bytes.size(), CodecKind::Lz4Tiles, 97, 61, out).error(),
+              CodecError::CorruptData);
+    h.first_row = 56;
+    write_frame_packet_header(h, bytes.data());
+    EXPECT_TRUE(read_frame_packet_header(bytes.data(), bytes.size(), CodecKind::Lz4Tiles, 97, 61, out));
+    EXPECT_TRUE(out.completes_frame());
+    h.flags = kFramePacketLastSlice;  // the last slice of no sliced frame
+    write_frame_packet_header(h, bytes.data());
+    EXPECT_FALSE(read_frame_packet_header(bytes.data(), bytes.size(), CodecKind::Lz4Tiles, 97, 61, out));
+    h.codec = CodecKind::Lz4Delta;  // the other codecs take whole frames only
+    h.flags = kFramePacketSlice;
+    write_frame_packet_header(h, bytes.data());
+    EXPECT_FALSE(read_frame_packet_header(bytes.data(), bytes.size(), CodecKind::Lz4Delta, 97, 61, out));
+}
+
 }  // namespace
 }  // namespace anarchy::video

@@ -1,6 +1,6 @@
 // lz4-tiles: byte-exact round trips on random, still, scrolling and partly changed frames, sizes that are not
-// multiples of the tile, damaged tiles caught by their checksums, the same bytes whatever the thread count, and
-// decoding straight into a caller's picture.
+// multiples of the tile, damaged tiles caught by their checksums, the same bytes whatever the thread count,
+// decoding straight into a caller's picture, and frames sent as slices of tile rows.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -308,6 +308,128 @@ TEST(TiledCodec, OtherDecodersDecodeIntoACallersPictureToo) {
         for (uint32_t y = 0; y < h; ++y)
             ASSERT_EQ(std::memcmp(target.data() + size_t(y) * stride, f.data() + size_t(y) * w * 4, w * 4), 0);
     }
+}
+
+// The packets encode_slices() hands over for one frame.
+std::vector<EncodedFrame> slices_of(Encoder& enc, const std::vector<uint8_t>& frame, uint32_t w, uint32_t h) {
+    std::vector<EncodedFrame> out;
+    std::vector<bool> lasts;
+    const CodecStatus s = enc.encode_slices(view_of(frame, w, h), [&](EncodedFrame& p, bool last) {
+        lasts.push_back(last);
+        out.push_back(std::move(p));
+        return true;
+    });
+    EXPECT_TRUE(s) << s.message();
+    for (size_t i = 0; i < lasts.size(); ++i) EXPECT_EQ(lasts[i], i + 1 == lasts.size()) << i;
+    return out;
+}
+
+FramePacketHeader header_of(const EncodedFrame& p, uint32_t w, uint32_t h) {
+    FramePacketHeader fh;
+    EXPECT_TRUE(read_frame_packet_header(p.bytes.data(), p.bytes.size(), CodecKind::Lz4Tiles, w, h, fh));
+    return fh;
+}
+
+TEST(TiledCodec, SlicesOfWholeTileRowsDecodeIntoOnePicture) {
+    // 16 x 10 tiles of 64 (the bottom row 24 high); 2 threads want 6 tiles a slice: one tile row each.
+    const uint32_t w = 1000, h = 600, stride = w * 4 + 32;
+    auto enc = tiled_encoder(w, h, 2, 64);
+    auto whole = tiled_encoder(w, h, 2, 64);
+    auto dec = make_tiled_decoder(w, h, 2);
+    std::vector<uint8_t> target(size_t(stride) * h, 0);
+    const auto still = test::make_scene_bgra(w, h, 5);
+    std::vector<uint8_t> partly = still;
+    for (uint32_t y = 300; y < 340; ++y)
+        for (uint32_t x = 100; x < 300; ++x) std::memcpy(partly.data() + (size_t(y) * w + x) * 4, "\x40\x50\x60\xff", 4);
+    const std::vector<std::vector<uint8_t>> frames = {test::make_scene_bgra(w, h, 0), test::make_scene_bgra(w, h, 1),
+                                                      still, still, partly, random_frame(w, h, 9)};
+    for (size_t t = 0; t < frames.size(); ++t) {
+        const auto packets = slices_of(*enc, frames[t], w, h);
+        ASSERT_EQ(packets.size(), 10u) << t;
+        uint32_t row = 0;
+        size_t tiles = 0;
+        for (size_t k = 0; k < packets.size(); ++k) {
+            const FramePacketHeader fh = header_of(packets[k], w, h);
+            EXPECT_TRUE(fh.slice());
+            EXPECT_EQ(fh.completes_frame(), k + 1 == packets.size());
+            EXPECT_EQ(fh.keyframe(), t == 0);
+            EXPECT_EQ(fh.first_row, row);
+            EXPECT_EQ(fh.row_count, k + 1 == packets.size() ? 24u : 64u);
+            row += fh.row_count;
+            tiles += tiles_in(packets[k]);
+            DecodedFrame info;
+            const CodecStatus s =
+                dec->decode_into(packets[k].bytes.data(), packets[k].bytes.size(), {target.data(), stride}, info);
+            ASSERT_TRUE(s) << "frame " << t << " slice " << k << ": " << s.message();
+        }
+        for (uint32_t y = 0; y < h; ++y)
+            ASSERT_EQ(std::memcmp(target.data() + size_t(y) * stride, frames[t].data() + size_t(y) * w * 4, w * 4), 0)
+                << "frame " << t << " row " << y;
+        // The same tiles travel as in one whole-frame packet.
+        EncodedFrame one;
+        ASSERT_TRUE(whole->encode(view_of(frames[t], w, h), one));
+        EXPECT_EQ(tiles, tiles_in(one)) << t;
+        if (t == 3) {
+            EXPECT_EQ(tiles, 0u);  // the same picture again
+        }
+        if (t == 4) {
+            EXPECT_EQ(tiles, 8u);  // x 100-299, y 300-339: columns 1-4 of tile rows 4 and 5
+        }
+    }
+}
+
+TEST(TiledCodec, SmallFramesAreNotSliced) {
+    const uint32_t w = 200, h = 100;  // 2 x 1 tiles of 128
+    auto enc = tiled_encoder(w, h, 2);
+    const auto packets = slices_of(*enc, test::make_scene_bgra(w, h, 0), w, h);
+    ASSERT_EQ(packets.size(), 1u);
+    EXPECT_FALSE(header_of(packets[0], w, h).slice());
+}
+
+TEST(TiledCodec, AMissingOrRepeatedSliceIsNeverShownAsRight) {
+    const uint32_t w = 640, h = 384;  // 10 x 6 tiles of 64; 2 threads: one tile row a slice
+    auto enc = tiled_encoder(w, h, 2, 64);
+    auto dec = make_tiled_decoder(w, h, 2);
+    DecodedFrame picture;
+    auto decode = [&](const EncodedFrame& p) { return dec->decode(p.bytes.data(), p.bytes.size(), picture); };
+    for (const EncodedFrame& p : slices_of(*enc, test::make_scene_bgra(w, h, 0), w, h)) ASSERT_TRUE(decode(p));
+    // A delta frame whose middle slice is lost: the slice after it, and the next delta frame, are refused.
+    auto second = slices_of(*enc, test::make_scene_bgra(w, h, 1), w, h);
+    ASSERT_EQ(second.size(), 6u);
+    ASSERT_TRUE(decode(second[0]));
+    EXPECT_EQ(decode(second[2]).error(), CodecError::MissingReference);
+    auto third = slices_of(*enc, test::make_scene_bgra(w, h, 2), w, h);
+    EXPECT_EQ(decode(third[0]).error(), CodecError::MissingReference);
+    // A slice given twice is refused too.
+    enc->request_keyframe();
+    auto key = slices_of(*enc, test::make_scene_bgra(w, h, 3), w, h);
+    ASSERT_TRUE(decode(key[0]));
+    ASSERT_TRUE(decode(key[1]));
+    EXPECT_EQ(decode(key[1]).error(), CodecError::MissingReference);
+    // A key frame decoded slice by slice in order recovers.
+    for (const EncodedFrame& p : key) ASSERT_TRUE(decode(p));
+    EXPECT_EQ(picture.bgra, test::make_scene_bgra(w, h, 3));
+    // A whole-frame delta cannot apply to a frame whose slices stopped halfway.
+    auto fourth = slices_of(*enc, test::make_scene_bgra(w, h, 4), w, h);
+    ASSERT_TRUE(decode(fourth[0]));
+    EncodedFrame whole;
+    auto enc2 = tiled_encoder(w, h, 2, 64);
+    ASSERT_TRUE(enc2->encode(view_of(test::make_scene_bgra(w, h, 4), w, h), whole));
+    EXPECT_FALSE(header_of(whole, w, h).slice());
+}
+
+TEST(TiledCodec, ASliceNotTakenMakesTheNextFrameAKeyFrame) {
+    const uint32_t w = 640, h = 384;
+    auto enc = tiled_encoder(w, h, 2);
+    slices_of(*enc, test::make_scene_bgra(w, h, 0), w, h);
+    int taken = 0;
+    const CodecStatus s = enc->encode_slices(view_of(test::make_scene_bgra(w, h, 1), w, h),
+                                             [&](EncodedFrame&, bool) { return ++taken < 2; });
+    EXPECT_FALSE(s);
+    EXPECT_EQ(taken, 2);
+    const auto next = slices_of(*enc, test::make_scene_bgra(w, h, 2), w, h);
+    ASSERT_FALSE(next.empty());
+    EXPECT_TRUE(next[0].keyframe);
 }
 
 TEST(TiledCodec, ChecksumSeesEveryByte) {
