@@ -194,7 +194,67 @@ void VideoChannel::display_loop() {
             if (codec) ensure_decoder(*a.sc, uint32_t(*codec), a.sc->extent.width, a.sc->extent.height);
             continue;
         }
-        on_frame(*a.sc, a.header, a.frame.payload.data() + a.offset, a.size, a.received);
+        if (a.header.flags & protocol::kFrameMoreSlices)
+            on_slice(*a.sc, a.header, a.frame.payload.data() + a.offset, a.size);
+        else
+            on_frame(*a.sc, a.header, a.frame.payload.data() + a.offset, a.size, a.received);
+    }
+}
+
+void VideoChannel::abandon_slices(SwapchainState& sc) {
+    auto& sl = sc.sliced;
+    if (sl.active && sl.into_window && sl.target) sl.target->discard_buffer(sl.buffer);
+    sl.active = false;
+    sl.failed = false;
+    sl.into_window = false;
+    sl.target.reset();
+}
+
+void VideoChannel::on_slice(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size) {
+    std::lock_guard<std::mutex> displaying(sc.display_mu);
+    bool retired;
+    {
+        std::lock_guard<std::mutex> lock(sc.mu);
+        retired = sc.retired;
+    }
+    auto& sl = sc.sliced;
+    if (sl.active && sl.present_id != h.present_id) abandon_slices(sc);  // the server gave up on that frame
+    if (retired) {
+        abandon_slices(sc);
+        return;
+    }
+    if (!sl.active) {
+        sl.active = true;
+        sl.failed = false;
+        sl.present_id = h.present_id;
+        sl.decode_us = 0;
+        sl.bytes = 0;
+        ensure_decoder(sc, h.codec, h.width, h.height);
+        // The window's buffer is taken at the first slice: the slices are decoded straight into it.
+        if (sc.surface->platform != SurfaceObject::Platform::Headless) sl.target = sc.surface->window_target();
+        if (sl.target) {
+            auto a = sl.target->acquire_buffer(h.width, h.height);
+            sl.into_window = a.ok();
+            if (sl.into_window) sl.buffer = a.buffer;
+        }
+    }
+    sl.bytes += size;
+    if (!sl.frame) sl.frame = std::make_shared<video::DecodedFrame>();
+    if (sl.failed) return;
+    if (!sc.decoder) {
+        sl.failed = true;
+        return;
+    }
+    video::CodecStatus st =
+        sl.into_window
+            ? sc.decoder->decode_into(data, size, video::PictureTarget{sl.buffer.pixels, sl.buffer.stride}, *sl.frame)
+            : sc.decoder->decode(data, size, *sl.frame);
+    sl.decode_us += sl.frame->decode_us;
+    if (!st.ok()) {
+        sl.failed = true;
+        LOG_WARN("a slice of frame %llu could not be decoded (%s); asking for a key frame",
+                 (unsigned long long)h.present_id, st.message().c_str());
+        request_keyframe(h.swapchain);
     }
 }
 
@@ -265,7 +325,13 @@ bool VideoChannel::handle(transport::Frame& f, std::string& why) {
         a.offset = size_t(d.cursor() - f.payload.data());
         a.size = size_t(size);
         a.received = Clock::now();
-        note_arrival(h, a.size, a.received);
+        // A frame's slices count as one frame of their total size (link probes and the way back to lossless).
+        if (h.flags & protocol::kFrameMoreSlices) {
+            slice_bytes_ += a.size;
+        } else {
+            note_arrival(h, slice_bytes_ + a.size, a.received);
+            slice_bytes_ = 0;
+        }
         a.frame = std::move(f);  // the payload moves to the display thread (the buffer itself does not)
         {
             std::lock_guard<std::mutex> lock(queue_mu_);
@@ -418,7 +484,10 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     t.present_id = h.present_id;
     t.width = h.width;
     t.height = h.height;
-    t.bytes = size;
+    // The last slice of a frame completes it: the frame is all its slices (display thread state, no lock needed).
+    const bool last_slice = sc.sliced.active && sc.sliced.present_id == h.present_id;
+    const size_t frame_bytes = (last_slice ? sc.sliced.bytes : 0) + size;
+    t.bytes = frame_bytes;
     t.keyframe = h.flags & protocol::kFrameKeyframe;
     t.dropped = h.flags & protocol::kFrameDropped;
     t.server = h.times;
@@ -444,7 +513,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     const uint32_t until_received = micros(received - presented_at);
     t.transfer_us = until_received > server_sum ? until_received - server_sum : 0;
     t.bitrate_kbps = h.bitrate_kbps;
-    if (!t.dropped && adaptive_bitrate_) adapt_bitrate(received, size, h, t.transfer_us);
+    if (!t.dropped && adaptive_bitrate_) adapt_bitrate(received, frame_bytes, h, t.transfer_us);
 
     bool shown = false;
     std::unique_lock<std::mutex> displaying(sc.display_mu);
@@ -457,25 +526,47 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     // A headless surface has no display, so FIFO shows frames as they come, unless ANARCHY_REFRESH_HZ gives it a
     // rate to keep: then each frame waits for its refresh and its image returns after it, as from a window.
     const bool paced = !retired && (!headless || refresh_interval_.count() != 0);
+    // Slices of another frame (the server gave up on it), or of this one when it ends dropped: never shown.
+    if (sc.sliced.active && (!last_slice || t.dropped || retired)) abandon_slices(sc);
     if (!t.dropped && !retired) {
         ensure_decoder(sc, h.codec, h.width, h.height);
-        video::DecodedFrame frame;
+        video::DecodedFrame whole;
+        video::DecodedFrame& frame = last_slice && sc.sliced.frame ? *sc.sliced.frame : whole;
         if (sc.decoder) {
             // Decode straight into one of the window's buffers (its MIT-SHM segment or wl_shm pool) where the
-            // target hands one out: lz4-tiles then writes each tile there with no full-frame copy in between.
-            auto target = headless ? nullptr : sc.surface->window_target();
+            // target hands one out: lz4-tiles then writes each tile there with no full-frame copy in between. The
+            // last slice of a frame goes where its first slices went.
+            auto target = last_slice ? sc.sliced.target : headless ? nullptr : sc.surface->window_target();
             wsi::FrameBuffer window_buffer;
             bool into_window = false;
-            if (target) {
+            if (last_slice) {
+                into_window = sc.sliced.into_window;
+                window_buffer = sc.sliced.buffer;
+            } else if (target) {
                 auto a = target->acquire_buffer(h.width, h.height);
                 into_window = a.ok();
                 if (into_window) window_buffer = a.buffer;
             }
             video::CodecStatus st =
-                into_window ? sc.decoder->decode_into(data, size,
-                                                      video::PictureTarget{window_buffer.pixels, window_buffer.stride},
-                                                      frame)
-                            : sc.decoder->decode(data, size, frame);
+                last_slice && sc.sliced.failed
+                    ? video::CodecStatus::failure(video::CodecError::CorruptData, "an earlier slice failed")
+                : into_window ? sc.decoder->decode_into(
+                                    data, size, video::PictureTarget{window_buffer.pixels, window_buffer.stride}, frame)
+                              : sc.decoder->decode(data, size, frame);
+            if (last_slice) {
+                frame.decode_us += sc.sliced.decode_us;
+                const bool asked = sc.sliced.failed;  // a key frame was asked for at the failed slice
+                sc.sliced.active = false;
+                sc.sliced.failed = false;
+                sc.sliced.into_window = false;
+                sc.sliced.target.reset();
+                if (asked) {
+                    if (into_window) target->discard_buffer(window_buffer);
+                    into_window = false;
+                    target = nullptr;
+                    st = video::CodecStatus::failure(video::CodecError::CorruptData, "an earlier slice failed");
+                }
+            }
             if (!st.ok()) {
                 if (into_window) target->discard_buffer(window_buffer);
                 LOG_WARN("frame %llu could not be decoded (%s); asking for a key frame",

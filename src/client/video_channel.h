@@ -44,6 +44,10 @@ private:
     void display_loop();
     void on_frame(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size,
                   std::chrono::steady_clock::time_point received);
+    /// A slice of a frame with more to come (protocol::kFrameMoreSlices): decoded into sc.sliced's picture.
+    void on_slice(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size);
+    /// Gives back the window buffer of a sliced frame that will not be completed (sc.display_mu held).
+    void abandon_slices(SwapchainState& sc);
     /// FIFO pacing before a frame is shown: the window's refresh clock, else ANARCHY_REFRESH_HZ, else none.
     void pace_fifo(SwapchainState& sc, wsi::WindowTarget* target);
     /// VK_NV_present_metering: holds a batch's later frame until its even share of the batch's time has passed.
@@ -81,6 +85,7 @@ private:
     /// The queued entry to handle next (queue_mu_ held): the oldest the present barrier does not hold back.
     std::deque<Arrived>::iterator next_ready_locked();
     bool receiver_done_ = false;
+    size_t slice_bytes_ = 0;  ///< receiver thread: bytes of the slices of the frame arriving, before its last
     std::atomic<bool> lost_{false};
     std::atomic<bool> closing_{false};
     std::mutex mu_;  ///< guards swapchains_

@@ -22,6 +22,7 @@
 
 namespace anarchy::video {
 class Decoder;
+struct DecodedFrame;
 }
 
 namespace anarchy::client {
@@ -133,6 +134,22 @@ struct SwapchainState {
     wsi::RefreshWait last_refresh_wait = wsi::RefreshWait::Refreshed;  ///< logged when it changes
     std::deque<std::chrono::steady_clock::time_point> display_times;  ///< for the HUD's frames per second
     std::chrono::steady_clock::time_point meter_shown{};  ///< when the first frame of the metered batch was shown
+    /// A frame arriving in slices (lz4-tiles, protocol::kFrameMoreSlices): each is decoded as it comes into the
+    /// window buffer taken at the first (or into `frame` without one); the message that completes it shows it.
+    struct SlicedFrame {
+        bool active = false;
+        bool failed = false;  ///< a slice failed: the rest are skipped, a key frame was asked for
+        uint64_t present_id = 0;
+        std::shared_ptr<wsi::WindowTarget> target;  ///< where `buffer` came from
+        bool into_window = false;
+        wsi::FrameBuffer buffer;
+        /// The picture when not into a window buffer (shared_ptr: video/decoder.h stays out of this header, whose
+        /// includers may have X11's macros).
+        std::shared_ptr<video::DecodedFrame> frame;
+        uint32_t decode_us = 0;     ///< the slices before the last
+        size_t bytes = 0;
+    };
+    SlicedFrame sliced;
 
     /// VK_NV_present_metering: the presents of a batch (numFramesPerBatch, begun by a present carrying
     /// VkSetPresentConfigNV) are shown evenly spread over the time between batches, measured at the presents.

@@ -70,6 +70,10 @@ struct ServerStageTimes {
 
 constexpr uint32_t kFrameDropped = 1;   ///< no picture: the frame was skipped (newest frame wins)
 constexpr uint32_t kFrameKeyframe = 2;  ///< decodable on its own
+/// One slice of a frame (lz4-tiles), more of it follow in the next Frame messages of this swapchain; the message
+/// without this flag completes the frame (or a dropped one ends it: the slices before are abandoned). Only that
+/// last message's header counts for the frame's timing and acknowledgement.
+constexpr uint32_t kFrameMoreSlices = 4;
 
 struct FrameHeader {
     uint64_t swapchain = 0;

@@ -685,28 +685,37 @@ void FrameStreamer::process(Job& job, uint32_t) {
         frame = video::FrameView::packed(video::PixelFormat::Bgra8, view.planes[0].data, view.width, view.height,
                                          view.planes[0].stride);
     h.times.queue_us = micros(Clock::now() - captured_at) + job.slot_wait_us;
-    video::EncodedFrame out;
+    // Each packet goes out as soon as it is encoded: lz4-tiles sends a large frame in slices, so the client decodes
+    // its first bands while the last are still being compressed; the other codecs send their one packet.
+    uint32_t encoded_us = 0;
+    bool sent_part = false;
+    const auto send_packet = [&](video::EncodedFrame& out, bool last) {
+        encoded_us += out.encode_us;
+        h.codec = uint32_t(out.codec);
+        h.flags = (out.keyframe ? protocol::kFrameKeyframe : 0) | (last ? 0 : protocol::kFrameMoreSlices);
+        h.times.encode_us = encoded_us;  // so far: the last packet's header has the frame's whole encoding time
+        h.bitrate_kbps = sc.encoder->bitrate_kbps();
+        protocol::WireEncoder f;
+        protocol::encode(f, h, out.bytes.size());
+        if (last) sc.frames_sent++;
+        send(transport::FrameType::Video, f, out.bytes.data(), out.bytes.size());
+        sent_part = !last;
+        return true;
+    };
     video::CodecStatus st = injected_encode_failure(++frames_encoded_)
                                 ? video::CodecStatus::failure(video::CodecError::Backend,
                                                               "injected failure (ANARCHY_FAULT_ENCODE_FRAMES)")
-                                : sc.encoder->encode(frame, out);
+                                : sc.encoder->encode_slices(frame, send_packet);
     job.capturer->release(job.ticket);
     if (!st.ok()) {
-        // A failed frame is reported and dropped; the next one starts from a key frame.
-        LOG_ERROR("session %llu: encoding frame %llu failed: %s", (unsigned long long)session_.number(),
-                  (unsigned long long)job.entry.present_id, st.message().c_str());
+        // A failed frame is reported and dropped (the client abandons the slices it got); the next one starts
+        // from a key frame.
+        LOG_ERROR("session %llu: encoding frame %llu failed%s: %s", (unsigned long long)session_.number(),
+                  (unsigned long long)job.entry.present_id, sent_part ? " after some of its slices" : "",
+                  st.message().c_str());
         sc.encoder->request_keyframe();
         send_dropped(h);
-        return;
     }
-    h.codec = uint32_t(out.codec);
-    h.flags = out.keyframe ? protocol::kFrameKeyframe : 0;
-    h.times.encode_us = out.encode_us;
-    h.bitrate_kbps = sc.encoder->bitrate_kbps();
-    protocol::WireEncoder f;
-    protocol::encode(f, h, out.bytes.size());
-    sc.frames_sent++;
-    send(transport::FrameType::Video, f, out.bytes.data(), out.bytes.size());
 }
 
 }  // namespace anarchy::server

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -106,6 +107,8 @@ EncoderCreation create_lossless_encoder(const EncoderSettings& s) {
             o.keyframe_interval = s.keyframe_interval.value_or(2 * std::max<uint32_t>(s.fps, 1));
             o.threads = s.threads ? s.threads : default_codec_threads();
             o.lz4_acceleration = default_lz4_acceleration();
+            // ANARCHY_LZ4_SLICES=0: one packet a frame (for measuring slices against it).
+            if (const char* v = std::getenv("ANARCHY_LZ4_SLICES")) o.slices = std::strcmp(v, "0") != 0;
             c.encoder = make_tiled_encoder(o);
             c.reason = "lz4-tiles: LZ4 of each changed " + std::to_string(o.tile_width) + "x" +
                        std::to_string(o.tile_height) + " tile (or of its XOR with the previous frame) on " +
