@@ -203,7 +203,11 @@ void VideoChannel::display_loop() {
 
 void VideoChannel::abandon_slices(SwapchainState& sc) {
     auto& sl = sc.sliced;
-    if (sl.active && sl.into_window && sl.target) sl.target->discard_buffer(sl.buffer);
+    if (!sl.active) return;
+    if (sl.into_window && sl.target) sl.target->discard_buffer(sl.buffer);
+    // The decoder holds part of that frame: it must take nothing but a key frame next (the server, having given
+    // up on the frame, sends one; otherwise the next frame's failure asks for it).
+    if (sc.decoder) sc.decoder->reset();
     sl.active = false;
     sl.failed = false;
     sl.into_window = false;
@@ -526,8 +530,10 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
     // A headless surface has no display, so FIFO shows frames as they come, unless ANARCHY_REFRESH_HZ gives it a
     // rate to keep: then each frame waits for its refresh and its image returns after it, as from a window.
     const bool paced = !retired && (!headless || refresh_interval_.count() != 0);
-    // Slices of another frame (the server gave up on it), or of this one when it ends dropped: never shown.
-    if (sc.sliced.active && (!last_slice || t.dropped || retired)) abandon_slices(sc);
+    // A frame arriving in slices is abandoned when it ends dropped (the server gave up on it) or another frame's
+    // picture comes before its last slice. Other presents dropped meanwhile (the session thread sends those while
+    // the encoder sends slices) leave it alone.
+    if (sc.sliced.active && (retired || (last_slice ? t.dropped : !t.dropped))) abandon_slices(sc);
     if (!t.dropped && !retired) {
         ensure_decoder(sc, h.codec, h.width, h.height);
         video::DecodedFrame whole;

@@ -50,6 +50,9 @@ public:
     /// fields). Backends that can write there directly do (lz4-tiles: no full-frame copy in between); the others
     /// decode into a picture of their own and copy its rows. On error the target holds an unspecified picture.
     CodecStatus decode_into(const uint8_t* data, size_t size, const PictureTarget& target, DecodedFrame& out);
+    /// Forgets the frames decoded so far, as after an error: only a key frame is accepted next (a frame whose
+    /// slices were abandoned halfway must not be completed by its last one).
+    void reset() { reset_after_error(); }
 
 protected:
     Decoder(CodecKind codec, uint32_t width, uint32_t height) : codec_(codec), width_(width), height_(height) {}

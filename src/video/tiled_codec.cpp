@@ -141,20 +141,37 @@ protected:
         FrameView source;
         if (CodecStatus s = bgra_source(frame, source); !s) return s;
         const bool key = next_is_key();
-        for (uint32_t row = 0; row < grid_.rows; row += rows_per_slice) {
-            const uint32_t first = row * grid_.columns;
-            const uint32_t end = std::min(grid_.rows, row + rows_per_slice) * grid_.columns;
-            pool_.run(end - first, [&](uint32_t i, uint32_t worker) {
-                encode_tile(source, key, first + i, scratch_[worker]);
-            });
-            const bool last = end == grid_.count();
-            EncodedFrame packet;
-            build_packet(first, end, key, uint8_t(kFramePacketSlice | (last ? kFramePacketLastSlice : 0)), packet);
-            if (!emit(packet, last)) {
-                // Part of the frame went out: the tiles after it still hold an older frame, so no delta may follow.
-                have_previous_ = false;
-                return CodecStatus::failure(CodecError::Backend, "a slice of the frame was not taken");
+        // One job over every tile, handed out in row-major order, with no barrier between slices: the thread that
+        // finishes a slice's last tile sends it (and any finished slices after it, in order) while the others go
+        // on compressing the next.
+        const uint32_t slices = (grid_.rows + rows_per_slice - 1) / rows_per_slice;
+        std::unique_ptr<std::atomic<uint32_t>[]> left(new std::atomic<uint32_t>[slices]);
+        for (uint32_t k = 0; k < slices; ++k)
+            left[k].store((std::min(grid_.rows, (k + 1) * rows_per_slice) - k * rows_per_slice) * grid_.columns);
+        std::mutex emit_mu;
+        uint32_t next_slice = 0;  // guarded by emit_mu
+        bool stopped = false;     // guarded by emit_mu: emit refused a slice
+        pool_.run(grid_.count(), [&](uint32_t i, uint32_t worker) {
+            encode_tile(source, key, i, scratch_[worker]);
+            if (left[i / grid_.columns / rows_per_slice].fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+            std::lock_guard<std::mutex> lock(emit_mu);
+            while (next_slice < slices && left[next_slice].load(std::memory_order_acquire) == 0) {
+                const uint32_t first = next_slice * rows_per_slice * grid_.columns;
+                const uint32_t end = std::min(grid_.rows, (next_slice + 1) * rows_per_slice) * grid_.columns;
+                const bool last = end == grid_.count();
+                if (!stopped) {
+                    EncodedFrame packet;
+                    build_packet(first, end, key, uint8_t(kFramePacketSlice | (last ? kFramePacketLastSlice : 0)),
+                                 packet, false);
+                    stopped = !emit(packet, last);
+                }
+                ++next_slice;
             }
+        });
+        if (stopped) {
+            // Part of the frame went out: the tiles after it still hold an older frame, so no delta may follow.
+            have_previous_ = false;
+            return CodecStatus::failure(CodecError::Backend, "a slice of the frame was not taken");
         }
         finish_frame(key);
         return CodecStatus::success();
@@ -205,8 +222,10 @@ private:
 
     // The packet for tiles [first, end) (whole tile rows), their encode_tile() done: header, payload header, the
     // table of changed tiles, then their bytes, copied in parallel. A whole frame's rows are the band its changed
-    // tiles cover; a slice's are its tile rows, whatever changed.
-    void build_packet(uint32_t first, uint32_t end, bool key, uint8_t slice_flags, EncodedFrame& out) {
+    // tiles cover; a slice's are its tile rows, whatever changed. parallel_copy false: called from inside a pool job
+    // (a slice is a few hundred KB, copied on the calling thread).
+    void build_packet(uint32_t first, uint32_t end, bool key, uint8_t slice_flags, EncodedFrame& out,
+                      bool parallel_copy = true) {
         uint32_t changed = 0, first_row = height(), end_row = 0;
         size_t data_bytes = 0;
         for (uint32_t i = first; i < end; ++i) {
@@ -227,7 +246,8 @@ private:
         put_u16(p + 4, grid_.tile_height);
         put_u16(p + 6, 0);
         put_u32(p + 8, changed);
-        copies_.clear();
+        std::vector<Copy>& copies = parallel_copy ? copies_ : slice_copies_;
+        copies.clear();
         size_t at = data_at;
         uint8_t* entry = out.bytes.data() + table_at;
         for (uint32_t i = first; i < end; ++i) {
@@ -239,13 +259,17 @@ private:
             put_u32(entry + 8, uint32_t(t.size));
             put_u32(entry + 12, t.checksum);
             entry += kEntryBytes;
-            copies_.push_back({t.data, at, t.size});
+            copies.push_back({t.data, at, t.size});
             at += t.size;
         }
         uint8_t* base = out.bytes.data();
-        pool_.run(uint32_t(copies_.size()), [&](uint32_t c, uint32_t) {
-            std::memcpy(base + copies_[c].at, copies_[c].data, copies_[c].size);
-        });
+        if (parallel_copy) {
+            pool_.run(uint32_t(copies.size()), [&](uint32_t c, uint32_t) {
+                std::memcpy(base + copies[c].at, copies[c].data, copies[c].size);
+            });
+        } else {
+            for (const Copy& c : copies) std::memcpy(base + c.at, c.data, c.size);
+        }
 
         FramePacketHeader h;
         h.codec = CodecKind::Lz4Tiles;
@@ -335,6 +359,7 @@ private:
     std::vector<Tile> tiles_;
     std::vector<Scratch> scratch_;
     std::vector<Copy> copies_;
+    std::vector<Copy> slice_copies_;  // build_packet inside a pool job (under the slices' emit lock)
     std::vector<uint8_t> i420_bgra_;
     bool have_previous_ = false;
     bool keyframe_requested_ = false;

@@ -330,10 +330,17 @@ FramePacketHeader header_of(const EncodedFrame& p, uint32_t w, uint32_t h) {
     return fh;
 }
 
+void slices_round_trip(uint32_t threads);
+
 TEST(TiledCodec, SlicesOfWholeTileRowsDecodeIntoOnePicture) {
-    // 16 x 10 tiles of 64 (the bottom row 24 high); 2 threads want 6 tiles a slice: one tile row each.
+    // 16 x 10 tiles of 64 (the bottom row 24 high); 1-5 threads want 3-15 tiles a slice: one tile row each.
+    for (uint32_t threads : {1u, 2u, 5u}) slices_round_trip(threads);
+}
+
+void slices_round_trip(uint32_t threads) {
+    SCOPED_TRACE(threads);
     const uint32_t w = 1000, h = 600, stride = w * 4 + 32;
-    auto enc = tiled_encoder(w, h, 2, 64);
+    auto enc = tiled_encoder(w, h, threads, 64);
     auto whole = tiled_encoder(w, h, 2, 64);
     auto dec = make_tiled_decoder(w, h, 2);
     std::vector<uint8_t> target(size_t(stride) * h, 0);
@@ -416,6 +423,15 @@ TEST(TiledCodec, AMissingOrRepeatedSliceIsNeverShownAsRight) {
     auto enc2 = tiled_encoder(w, h, 2, 64);
     ASSERT_TRUE(enc2->encode(view_of(test::make_scene_bgra(w, h, 4), w, h), whole));
     EXPECT_FALSE(header_of(whole, w, h).slice());
+    // A frame the client abandons halfway (Decoder::reset) is not completed by its last slice.
+    auto fifth = slices_of(*enc, test::make_scene_bgra(w, h, 5), w, h);
+    enc->request_keyframe();
+    auto key2 = slices_of(*enc, test::make_scene_bgra(w, h, 6), w, h);
+    for (const EncodedFrame& p : key2) ASSERT_TRUE(decode(p));
+    auto seventh = slices_of(*enc, test::make_scene_bgra(w, h, 7), w, h);
+    for (size_t k = 0; k + 1 < seventh.size(); ++k) ASSERT_TRUE(decode(seventh[k]));
+    dec->reset();
+    EXPECT_EQ(decode(seventh.back()).error(), CodecError::MissingReference);
 }
 
 TEST(TiledCodec, ASliceNotTakenMakesTheNextFrameAKeyFrame) {
