@@ -100,6 +100,31 @@ class Server:
         self.log.close()
 
 
+def cpu_busy(seconds=1.0):
+    """The share of the machine's CPU time spent busy over `seconds` (from /proc/stat), 0..1."""
+    def sample():
+        with open('/proc/stat') as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return sum(fields), idle
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    total = total1 - total0
+    return 1.0 - (idle1 - idle0) / total if total else 0.0
+
+
+def wait_for_quiet_cpu(max_busy=0.25, limit=30.0):
+    """Waits (at most `limit` seconds) until a second passes with the CPU busy at most `max_busy`: a ratio of two
+    timed runs means something only on a machine that is not still busy with an earlier test's leftovers. Returns
+    the last share measured."""
+    deadline = time.monotonic() + limit
+    busy = cpu_busy()
+    while busy > max_busy and time.monotonic() < deadline:
+        busy = cpu_busy()
+    return busy
+
+
 def run_native(argv, timeout=300, extra_env=None):
     env = native_env()
     if extra_env:

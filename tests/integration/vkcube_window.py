@@ -66,13 +66,16 @@ def main():
                 sys.exit('the server died')
             return seconds
 
+        if args.max_time_ratio:
+            print(f'CPU busy before timing: {100 * harness.wait_for_quiet_cpu():.0f} %')
         native_seconds = run_native()
         remote_seconds = run_remote()
         if args.max_time_ratio and remote_seconds / native_seconds > args.max_time_ratio:
             # A ratio of two runs made one after the other means something only if the machine's load stayed the
             # same between them (ctest runs this test alone, but other processes share the machine): measure both
             # once more, in the other order, and compare the faster run of each.
-            print(f'first pair: native {native_seconds:.2f} s, remote {remote_seconds:.2f} s; measuring both again')
+            print(f'first pair: native {native_seconds:.2f} s, remote {remote_seconds:.2f} s; measuring both again '
+                  f'(CPU busy before: {100 * harness.wait_for_quiet_cpu():.0f} %)')
             remote_seconds = min(remote_seconds, run_remote())
             native_seconds = min(native_seconds, run_native())
     with open(stats) as f:
