@@ -84,7 +84,7 @@ void FrameStreamer::stop() {
     // waits on them.
     while (!chain_semaphores_.empty()) {
         const VkDevice device = chain_semaphores_.begin()->first;
-        if (session_.vk().DeviceWaitIdle) session_.vk().DeviceWaitIdle(device);
+        if (session_.vk(device).DeviceWaitIdle) session_.vk(device).DeviceWaitIdle(device);
         destroy_chain_semaphores_locked(device);
     }
 }
@@ -247,6 +247,16 @@ void FrameStreamer::destroy_swapchain(uint64_t id) {
     if (it == swapchains_.end()) return;
     auto sc = it->second;
     swapchains_.erase(it);
+    if (sc->pending) {
+        // Never captured: its image goes back, its semaphore is consumed (the session thread calls this).
+        Swapchain::Pending p = std::move(*sc->pending);
+        sc->pending.reset();
+        --pending_count_;
+        lock.unlock();
+        release_pending(id, p);
+        if (p.ready) consume_waits(p.queue, {p.ready});
+        lock.lock();
+    }
     // Its images are destroyed next in the command stream: no capture may still read them.
     cv_.wait_for(lock, std::chrono::seconds(5), [&] { return sc->in_flight == 0 || stopping_; });
 }
@@ -266,6 +276,20 @@ void FrameStreamer::forget_image(VkImage image) {
 }
 
 void FrameStreamer::forget_device(VkDevice device) {
+    std::vector<std::pair<uint64_t, Swapchain::Pending>> pending;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (auto& [id, sc] : swapchains_)
+            if (sc->device == device && sc->pending) {
+                pending.emplace_back(id, std::move(*sc->pending));
+                sc->pending.reset();
+                --pending_count_;
+            }
+    }
+    for (auto& [id, p] : pending) {
+        release_pending(id, p);
+        if (p.ready) consume_waits(p.queue, {p.ready});
+    }
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, std::chrono::seconds(5), [&] {
         for (auto& job : jobs_)
@@ -323,7 +347,7 @@ void FrameStreamer::consume_waits(VkQueue queue, const std::vector<VkSemaphore>&
     si.pWaitDstStageMask = stages.data();
     si.signalSemaphoreCount = signal ? 1 : 0;
     si.pSignalSemaphores = &signal;
-    session_.vk().QueueSubmit(queue, 1, &si, VK_NULL_HANDLE);
+    session_.vk(queue).QueueSubmit(queue, 1, &si, VK_NULL_HANDLE);
 }
 
 VkSemaphore FrameStreamer::take_chain_semaphore(VkDevice device) {
@@ -338,7 +362,7 @@ VkSemaphore FrameStreamer::take_chain_semaphore(VkDevice device) {
     }
     VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
     VkSemaphore s = VK_NULL_HANDLE;
-    if (session_.vk().CreateSemaphore(device, &info, nullptr, &s) != VK_SUCCESS) return VK_NULL_HANDLE;
+    if (session_.vk(device).CreateSemaphore(device, &info, nullptr, &s) != VK_SUCCESS) return VK_NULL_HANDLE;
     std::lock_guard<std::mutex> lock(mu_);
     chain_semaphores_[device].all.push_back(s);
     return s;
@@ -350,10 +374,90 @@ void FrameStreamer::give_back_chain_semaphore(VkDevice device, VkSemaphore s) {
     chain_semaphores_[device].free.push_back(s);
 }
 
+void FrameStreamer::give_back_semaphores(const Job& job) {
+    give_back_chain_semaphore(job.sc->device, job.chain_in);
+    for (VkSemaphore s : job.also_give_back) give_back_chain_semaphore(job.sc->device, s);
+}
+
+std::optional<FrameStreamer::Swapchain::Pending> FrameStreamer::take_pending(Swapchain& sc) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!sc.pending) return std::nullopt;
+    std::optional<Swapchain::Pending> p = std::move(sc.pending);
+    sc.pending.reset();
+    --pending_count_;
+    return p;
+}
+
+void FrameStreamer::release_pending(uint64_t swapchain, const Swapchain::Pending& p) {
+    protocol::WireEncoder e;
+    protocol::encode(e, protocol::ImageReleased{swapchain, p.entry.image_index});
+    send(transport::FrameType::Video, e);
+    protocol::FrameHeader h;
+    h.swapchain = swapchain;
+    h.image_index = p.entry.image_index;
+    h.present_id = p.entry.present_id;
+    send_dropped(h);
+}
+
+void FrameStreamer::flush_pending() {
+    if (!has_pending()) return;
+    std::vector<std::shared_ptr<Swapchain>> ready;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (auto& [id, sc] : swapchains_)
+            if (sc->pending && sc->in_flight < kMaxCapturedAhead) ready.push_back(sc);
+    }
+    for (auto& sc : ready) {
+        std::optional<Swapchain::Pending> p = take_pending(*sc);
+        if (!p) continue;
+        Job job;
+        job.sc = sc;
+        job.entry = p->entry;
+        job.received = p->received;
+        std::string err;
+        job.capturer = capturer_for(sc->device, p->family, &err);
+        const std::vector<VkSemaphore> waits = p->ready ? std::vector<VkSemaphore>{p->ready} : std::vector<VkSemaphore>{};
+        if (job.capturer) {
+            auto s = settings(kSettingsWait);
+            const bool video_codec = s && video::is_video_codec(*video::parse_codec_kind(s->codec));
+            auto r = job.capturer->submit(p->queue, waits, sc->images[p->entry.image_index], sc->format, sc->extent,
+                                          VK_IMAGE_LAYOUT_PRESENT_SRC_KHR,
+                                          video_codec ? capture::OutputFormat::I420 : capture::OutputFormat::Bgra8, {});
+            if (r.status == capture::CaptureStatus::Busy) {
+                // The ring is still full (the encoder has not given its slot back): try again at the next flush.
+                std::lock_guard<std::mutex> lock(mu_);
+                if (!sc->pending) {
+                    sc->pending = std::move(p);
+                    ++pending_count_;
+                }
+                continue;
+            }
+            if (r.ok()) {
+                job.ticket = r.ticket;
+                job.captured = true;
+                job.chain_in = p->ready;
+                job.also_give_back = std::move(p->consumed);
+                job.slot_wait_us = micros(Clock::now() - p->received);
+            } else {
+                err = r.error;
+            }
+        }
+        if (!job.captured) {
+            LOG_WARN("session %llu: frame %llu not captured: %s", (unsigned long long)session_.number(),
+                     (unsigned long long)p->entry.present_id, err.c_str());
+            consume_waits(p->queue, waits);
+        }
+        std::lock_guard<std::mutex> lock(mu_);
+        ++sc->in_flight;
+        jobs_.push_back(std::move(job));
+        cv_.notify_all();
+    }
+}
+
 void FrameStreamer::destroy_chain_semaphores_locked(VkDevice device) {
     auto it = chain_semaphores_.find(device);
     if (it == chain_semaphores_.end()) return;
-    for (VkSemaphore s : it->second.all) session_.vk().DestroySemaphore(device, s, nullptr);
+    for (VkSemaphore s : it->second.all) session_.vk(device).DestroySemaphore(device, s, nullptr);
     chain_semaphores_.erase(it);
 }
 
@@ -394,8 +498,43 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
         std::string err;
         job.capturer = s ? capturer_for(sc->device, family, &err) : nullptr;
         if (!s) err = "the client's video channel never sent its stream settings";
-        const std::vector<VkSemaphore> my_waits = i == 0 ? waits : chain ? std::vector<VkSemaphore>{chain}
-                                                                        : std::vector<VkSemaphore>{};
+        std::vector<VkSemaphore> my_waits = i == 0 ? waits : chain ? std::vector<VkSemaphore>{chain}
+                                                                  : std::vector<VkSemaphore>{};
+        // A present of this swapchain left waiting uncaptured is replaced by this one: its image goes back to the
+        // program unshown, and its semaphore joins this present's waits (consumed whatever happens to this one).
+        std::vector<VkSemaphore> give_back;
+        if (std::optional<Swapchain::Pending> old = take_pending(*sc)) {
+            release_pending(entry.swapchain, *old);
+            if (old->ready) {
+                my_waits.push_back(old->ready);
+                give_back.push_back(old->ready);
+            }
+            give_back.insert(give_back.end(), old->consumed.begin(), old->consumed.end());
+        }
+        // Newest wins and the encoder has its fill: this present waits uncaptured (flush_pending captures it when
+        // the encoder can take it, unless a newer present replaces it first), its semaphores consumed now.
+        if (job.capturer && entries.size() == 1 && !sc->every_frame() && !sc->shared) {
+            bool busy;
+            {
+                std::lock_guard<std::mutex> lock(mu_);
+                busy = sc->in_flight >= kMaxCapturedAhead;
+            }
+            VkSemaphore ready = busy && !my_waits.empty() ? take_chain_semaphore(sc->device) : VK_NULL_HANDLE;
+            if (busy && (ready || my_waits.empty())) {
+                consume_waits(queue, my_waits, ready);
+                Swapchain::Pending p;
+                p.entry = entry;
+                p.queue = queue;
+                p.family = family;
+                p.ready = ready;
+                p.consumed = std::move(give_back);
+                p.received = received;
+                std::lock_guard<std::mutex> lock(mu_);
+                sc->pending = std::move(p);
+                ++pending_count_;
+                continue;
+            }
+        }
         VkSemaphore next = VK_NULL_HANDLE;
         if (i + 1 < entries.size() && !my_waits.empty()) next = take_chain_semaphore(sc->device);
         std::vector<VkSemaphore> signals;
@@ -433,8 +572,9 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
             // The chain goes on without this capture; the semaphore it would have waited on is not known to be
             // free again until the device is forgotten.
             consume_waits(queue, my_waits, next);
-        } else if (i > 0) {
-            job.chain_in = chain;  // free again once this capture has finished
+        } else {
+            if (i > 0) job.chain_in = chain;  // free again once this capture has finished
+            job.also_give_back = std::move(give_back);
         }
         chain = next;
         std::lock_guard<std::mutex> lock(mu_);
@@ -545,7 +685,7 @@ void FrameStreamer::drop(Job& job) {
     if (job.captured) {
         // The image may be reused once the copy has read it: wait for that before saying so.
         auto w = job.capturer->wait(job.ticket, kCaptureWaitNs);
-        if (w.ok()) give_back_chain_semaphore(job.sc->device, job.chain_in);
+        if (w.ok()) give_back_semaphores(job);
         job.capturer->release(job.ticket);
         if (!w.ok())
             LOG_WARN("session %llu: dropped capture failed: %s", (unsigned long long)session_.number(), w.error.c_str());
@@ -634,7 +774,7 @@ void FrameStreamer::process(Job& job, uint32_t) {
     }
     auto w = job.capturer->wait(job.ticket, kCaptureWaitNs);
     const auto captured_at = Clock::now();
-    if (w.ok()) give_back_chain_semaphore(job.sc->device, job.chain_in);
+    if (w.ok()) give_back_semaphores(job);
     protocol::WireEncoder rel;
     protocol::encode(rel, protocol::ImageReleased{job.entry.swapchain, job.entry.image_index});
     if (!w.ok()) {

@@ -1,7 +1,9 @@
 // The server's half of presentation (DESIGN.md decisions 8-10): on a present it captures the swapchain image on
 // the GPU after the present's wait semaphores, and a worker thread encodes it and sends it on the session's
 // video channel, so frames never delay the command stream. At most a capture ring's worth of frames is in
-// flight; in MAILBOX and IMMEDIATE modes a newer captured frame replaces an older one not yet encoded.
+// flight; in MAILBOX and IMMEDIATE modes a newer captured frame replaces an older one not yet encoded, and while
+// the encoder has its fill (kMaxCapturedAhead) the newest present waits uncaptured: a newer one replaces it and its
+// image goes back to the program unshown, as on a real display, so the GPU copies only frames that get encoded.
 #pragma once
 
 #include <atomic>
@@ -65,6 +67,11 @@ public:
     void forget_device(VkDevice device);
     /// Ends the worker and the video channel; called before the session destroys its objects.
     void stop();
+    /// Session thread: captures the presents left waiting while the encoder was busy, for swapchains whose
+    /// encoder can take a frame again. Called after each batch of commands and, while has_pending(), every
+    /// millisecond the program sends nothing.
+    void flush_pending();
+    bool has_pending() const { return pending_count_.load() != 0; }
 
 private:
     struct Swapchain {
@@ -92,8 +99,23 @@ private:
         /// client has not shown yet. Beyond kMaxUnshown, frames of non-FIFO swapchains are dropped before encoding.
         std::atomic<uint64_t> frames_sent{0};
         std::atomic<uint64_t> frames_handled{0};
+        /// The newest present not captured yet (newest-wins modes, one image presented), its wait semaphores
+        /// consumed into `ready` (ours; null when it had none). Session thread only, under mu_.
+        struct Pending {
+            PresentEntry entry;
+            VkQueue queue = VK_NULL_HANDLE;
+            uint32_t family = 0;
+            VkSemaphore ready = VK_NULL_HANDLE;
+            /// Ours, waited on before `ready` was signalled: free again once the capture waiting on `ready` is.
+            std::vector<VkSemaphore> consumed;
+            std::chrono::steady_clock::time_point received;
+        };
+        std::optional<Pending> pending;
     };
     static constexpr uint64_t kMaxUnshown = 2;
+    /// Frames of a newest-wins swapchain captured ahead of the encoder (the one it encodes and one waiting); a
+    /// present beyond that waits uncaptured (Swapchain::pending).
+    static constexpr uint32_t kMaxCapturedAhead = 2;
     /// Rates a client may ask for (VideoMessage::SetBitrate), kbit/s.
     static constexpr uint32_t kMinBitrateKbps = 100;
     static constexpr uint32_t kMaxBitrateKbps = 1000000;
@@ -106,6 +128,8 @@ private:
         /// The semaphore the previous capture of the same present signalled and this one waits on (ours, from
         /// chain_semaphores_), given back once this capture has finished.
         VkSemaphore chain_in = VK_NULL_HANDLE;
+        /// More of ours to give back then: those a pending present consumed (Swapchain::Pending::consumed).
+        std::vector<VkSemaphore> also_give_back;
         uint32_t slot_wait_us = 0;  ///< present received -> the capture submitted (waiting for a free slot)
         PresentEntry entry;
         std::chrono::steady_clock::time_point received;
@@ -144,6 +168,13 @@ private:
     /// waiting on one finished, destroyed when the device is forgotten.
     VkSemaphore take_chain_semaphore(VkDevice device);
     void give_back_chain_semaphore(VkDevice device, VkSemaphore s);
+    /// Gives back a finished capture's chain_in and also_give_back.
+    void give_back_semaphores(const Job& job);
+    /// A present that will not be captured (replaced by a newer one, or its swapchain going): its image goes back
+    /// to the program and the client learns the frame is dropped. Its semaphores are the caller's to consume.
+    void release_pending(uint64_t swapchain, const Swapchain::Pending& p);
+    /// Takes a swapchain's pending present out (session thread); nullopt if none.
+    std::optional<Swapchain::Pending> take_pending(Swapchain& sc);
     void destroy_chain_semaphores_locked(VkDevice device);
 
     Session& session_;
@@ -163,6 +194,7 @@ private:
     std::atomic<bool> keyframe_wanted_{false};
     std::atomic<uint32_t> bitrate_wanted_kbps_{0};  ///< the client's last SetBitrate; 0: none yet
     std::atomic<uint32_t> codec_wanted_{0};         ///< the client's last SwitchCodec as CodecKind + 1; 0: none
+    std::atomic<uint32_t> pending_count_{0};        ///< swapchains with a pending present
     uint64_t frames_encoded_ = 0;  ///< worker thread only
     std::thread reader_;
     std::thread worker_;

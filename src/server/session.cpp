@@ -170,8 +170,14 @@ std::string Session::run() {
     while (!closing_) {
         std::string err;
         bool timed_out = false;
-        if (!conn_->receive(f, std::chrono::milliseconds(1000), &err, &timed_out)) {
-            if (timed_out) continue;
+        // A present waiting for the encoder (MAILBOX) is captured on this thread, which owns the queues: look
+        // every millisecond while one waits and the program sends nothing.
+        const auto wait = streamer_->has_pending() ? std::chrono::milliseconds(1) : std::chrono::milliseconds(1000);
+        if (!conn_->receive(f, wait, &err, &timed_out)) {
+            if (timed_out) {
+                streamer_->flush_pending();
+                continue;
+            }
             why = err.empty() ? "connection closed" : err;
             break;
         }
@@ -184,6 +190,7 @@ std::string Session::run() {
             conn_->send(transport::FrameType::Error, reinterpret_cast<const uint8_t*>(why.data()), why.size());
             break;
         }
+        streamer_->flush_pending();
     }
     closing_ = true;
     cleanup();
