@@ -22,7 +22,7 @@ import harness
 
 # lavapipe (Mesa 22.3) has no VK_EXT_headless_surface and no VK_KHR_present_wait, so `headless` and
 # `present_wait` run through the remote driver only.
-NATIVE_SCENARIOS = ['fifo', 'mailbox', 'resize', 'zero', 'recreate', 'readback', 'close']
+NATIVE_SCENARIOS = ['fifo', 'mailbox', 'resize', 'zero', 'recreate', 'readback', 'close', 'two_swapchains']
 # Extensions the client implements that lavapipe 22.3 lacks (VK_KHR_present_mode_fifo_latest_ready,
 # VK_KHR_shared_presentable_image, VK_NV_low_latency2, VK_NV_present_barrier, VK_NV_present_metering): natively these exit 77 (unsupported) there and are reported
 # skipped; a native driver that has them must pass them.

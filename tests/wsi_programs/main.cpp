@@ -41,6 +41,7 @@ constexpr Scenario kScenarios[] = {
      "present_wait through VK_KHR_present_id2/wait2, PASS_THROUGH colour space (remote only here)"},
     {"swapchain_maintenance1", run_swapchain_maintenance1, 60,
      "present fences, FIFO/MAILBOX switched per present, released images (remote only here)"},
+    {"two_swapchains", run_two_swapchains, 30, "two windows' swapchains presented in one vkQueuePresentKHR, N frames"},
     {"close", run_close, 30, "the window destroyed under a live swapchain: up to N frames, no hang, clean teardown"},
     {"shared", run_shared, 10,
      "VK_KHR_shared_presentable_image: one image presented N times (demand refresh), continuous refresh, status"},

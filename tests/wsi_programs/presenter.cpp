@@ -36,6 +36,12 @@ RecordContent clear_content(VkClearColorValue colour) {
     };
 }
 
+void transfer_barrier(VkCommandBuffer cmd, VkImage image, VkImageLayout from, VkImageLayout to) {
+    image_barrier(cmd, image, from, to, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                  from == VK_IMAGE_LAYOUT_UNDEFINED ? 0 : VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                  to == VK_IMAGE_LAYOUT_PRESENT_SRC_KHR ? 0 : VK_ACCESS_TRANSFER_WRITE_BIT);
+}
+
 VkClearColorValue frame_colour(uint32_t frame) {
     VkClearColorValue colour{};
     colour.float32[0] = float(frame % 60) / 59.0f;

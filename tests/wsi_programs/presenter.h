@@ -34,6 +34,9 @@ using RecordContent = std::function<void(VkCommandBuffer cmd, VkImage image, VkE
 RecordContent clear_content(VkClearColorValue colour);
 /// A colour that changes from frame to frame (so a stuck presentation is visible).
 VkClearColorValue frame_colour(uint32_t frame);
+/// For scenarios that record by hand: a layout transition of an image's one colour subresource between transfer
+/// work (UNDEFINED -> TRANSFER_DST before a clear, TRANSFER_DST -> PRESENT_SRC after it).
+void transfer_barrier(VkCommandBuffer cmd, VkImage image, VkImageLayout from, VkImageLayout to);
 
 enum class FrameOutcome { Presented, Suboptimal, OutOfDate };
 

@@ -27,6 +27,7 @@ void run_headless(Progress& progress, const ScenarioOptions& options);
 void run_readback(Progress& progress, const ScenarioOptions& options);
 void run_present_wait(Progress& progress, const ScenarioOptions& options);
 void run_present_wait2(Progress& progress, const ScenarioOptions& options);
+void run_two_swapchains(Progress& progress, const ScenarioOptions& options);
 void run_swapchain_maintenance1(Progress& progress, const ScenarioOptions& options);
 void run_close(Progress& progress, const ScenarioOptions& options);
 void run_shared(Progress& progress, const ScenarioOptions& options);
