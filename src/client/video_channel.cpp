@@ -560,18 +560,13 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                                     data, size, video::PictureTarget{window_buffer.pixels, window_buffer.stride}, frame)
                               : sc.decoder->decode(data, size, frame);
             if (last_slice) {
+                // The frame is complete (or failed at an earlier slice: st says so, and the buffer goes back
+                // below with `target`, which still holds the slices' window target).
                 frame.decode_us += sc.sliced.decode_us;
-                const bool asked = sc.sliced.failed;  // a key frame was asked for at the failed slice
                 sc.sliced.active = false;
                 sc.sliced.failed = false;
                 sc.sliced.into_window = false;
                 sc.sliced.target.reset();
-                if (asked) {
-                    if (into_window) target->discard_buffer(window_buffer);
-                    into_window = false;
-                    target = nullptr;
-                    st = video::CodecStatus::failure(video::CodecError::CorruptData, "an earlier slice failed");
-                }
             }
             if (!st.ok()) {
                 if (into_window) target->discard_buffer(window_buffer);

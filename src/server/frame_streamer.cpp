@@ -374,6 +374,12 @@ void FrameStreamer::give_back_chain_semaphore(VkDevice device, VkSemaphore s) {
     chain_semaphores_[device].free.push_back(s);
 }
 
+capture::OutputFormat FrameStreamer::capture_format(const std::optional<protocol::StreamSettings>& s) {
+    // Video encoders take I420 (converted on the GPU), the lossless codecs BGRA.
+    return s && video::is_video_codec(*video::parse_codec_kind(s->codec)) ? capture::OutputFormat::I420
+                                                                            : capture::OutputFormat::Bgra8;
+}
+
 void FrameStreamer::give_back_semaphores(const Job& job) {
     give_back_chain_semaphore(job.sc->device, job.chain_in);
     for (VkSemaphore s : job.also_give_back) give_back_chain_semaphore(job.sc->device, s);
@@ -418,11 +424,9 @@ void FrameStreamer::flush_pending() {
         job.capturer = capturer_for(sc->device, p->family, &err);
         const std::vector<VkSemaphore> waits = p->ready ? std::vector<VkSemaphore>{p->ready} : std::vector<VkSemaphore>{};
         if (job.capturer) {
-            auto s = settings(kSettingsWait);
-            const bool video_codec = s && video::is_video_codec(*video::parse_codec_kind(s->codec));
             auto r = job.capturer->submit(p->queue, waits, sc->images[p->entry.image_index], sc->format, sc->extent,
-                                          VK_IMAGE_LAYOUT_PRESENT_SRC_KHR,
-                                          video_codec ? capture::OutputFormat::I420 : capture::OutputFormat::Bgra8, {});
+                                          VK_IMAGE_LAYOUT_PRESENT_SRC_KHR, capture_format(settings(kSettingsWait)),
+                                          {});
             if (r.status == capture::CaptureStatus::Busy) {
                 // The ring is still full (the encoder has not given its slot back): try again at the next flush.
                 std::lock_guard<std::mutex> lock(mu_);
@@ -465,7 +469,6 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
                             const std::vector<PresentEntry>& entries, std::string* why) {
     const auto received = Clock::now();
     auto s = settings(kSettingsWait);
-    const bool video_codec = s && video::is_video_codec(*video::parse_codec_kind(s->codec));
     // Every capture must wait for the present's semaphores, but a binary semaphore has one waiter: the first
     // capture waits on them and signals a semaphore of ours that the next capture waits on, and so on down the
     // swapchains of the present (the captures run one after another; the rendering is done before the first).
@@ -540,7 +543,7 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
         std::vector<VkSemaphore> signals;
         if (next) signals.push_back(next);
         if (job.capturer) {
-            auto want = video_codec ? capture::OutputFormat::I420 : capture::OutputFormat::Bgra8;
+            const capture::OutputFormat want = capture_format(s);
             // A full ring means the encoder is behind: wait a little for a slot rather than queue more.
             for (int attempt = 0; attempt < 200; ++attempt) {
                 const VkImageLayout layout = sc->shared ? VK_IMAGE_LAYOUT_GENERAL : VK_IMAGE_LAYOUT_PRESENT_SRC_KHR;

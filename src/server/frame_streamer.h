@@ -168,6 +168,8 @@ private:
     /// waiting on one finished, destroyed when the device is forgotten.
     VkSemaphore take_chain_semaphore(VkDevice device);
     void give_back_chain_semaphore(VkDevice device, VkSemaphore s);
+    /// What the capture produces for the stream the client asked for.
+    static capture::OutputFormat capture_format(const std::optional<protocol::StreamSettings>& s);
     /// Gives back a finished capture's chain_in and also_give_back.
     void give_back_semaphores(const Job& job);
     /// A present that will not be captured (replaced by a newer one, or its swapchain going): its image goes back

@@ -7,14 +7,19 @@
 
 namespace anarchy::video {
 
-CodecStatus Encoder::encode(const FrameView& frame, EncodedFrame& out) {
-    const auto start = std::chrono::steady_clock::now();
+CodecStatus Encoder::check_input(const FrameView& frame) const {
     if (CodecStatus s = check_frame_view(frame); !s) return s;
     if (frame.width != width_ || frame.height != height_)
         return CodecStatus::failure(CodecError::InvalidArgument,
                                     "frame is " + std::to_string(frame.width) + "x" + std::to_string(frame.height) +
                                         " but the encoder was made for " + std::to_string(width_) + "x" +
                                         std::to_string(height_));
+    return CodecStatus::success();
+}
+
+CodecStatus Encoder::encode(const FrameView& frame, EncodedFrame& out) {
+    const auto start = std::chrono::steady_clock::now();
+    if (CodecStatus s = check_input(frame); !s) return s;
     out.codec = codec_;
     out.width = width_;
     out.height = height_;
@@ -27,12 +32,7 @@ CodecStatus Encoder::encode(const FrameView& frame, EncodedFrame& out) {
 
 CodecStatus Encoder::encode_slices(const FrameView& frame, const SliceSink& emit) {
     auto start = std::chrono::steady_clock::now();
-    if (CodecStatus s = check_frame_view(frame); !s) return s;
-    if (frame.width != width_ || frame.height != height_)
-        return CodecStatus::failure(CodecError::InvalidArgument,
-                                    "frame is " + std::to_string(frame.width) + "x" + std::to_string(frame.height) +
-                                        " but the encoder was made for " + std::to_string(width_) + "x" +
-                                        std::to_string(height_));
+    if (CodecStatus s = check_input(frame); !s) return s;
     // Each packet gets the identity fields and the time spent on it before the backend's emit reaches the caller.
     return encode_frame_slices(frame, [&](EncodedFrame& packet, bool last) {
         const auto now = std::chrono::steady_clock::now();

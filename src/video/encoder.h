@@ -92,6 +92,9 @@ protected:
     virtual CodecStatus encode_frame_slices(const FrameView& frame, const SliceSink& emit);
 
 private:
+    /// The frame is well formed and of this encoder's size (encode() and encode_slices() check it first).
+    CodecStatus check_input(const FrameView& frame) const;
+
     CodecKind codec_;
     uint32_t width_;
     uint32_t height_;

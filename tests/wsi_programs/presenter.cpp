@@ -42,6 +42,34 @@ void transfer_barrier(VkCommandBuffer cmd, VkImage image, VkImageLayout from, Vk
                   to == VK_IMAGE_LAYOUT_PRESENT_SRC_KHR ? 0 : VK_ACCESS_TRANSFER_WRITE_BIT);
 }
 
+VkSwapchainCreateInfoKHR fifo_transfer_swapchain_info(VkSurfaceKHR surface, const VkSurfaceCapabilitiesKHR& caps,
+                                                      VkSurfaceFormatKHR format, const void* next) {
+    VkSwapchainCreateInfoKHR ci{VK_STRUCTURE_TYPE_SWAPCHAIN_CREATE_INFO_KHR, next};
+    ci.surface = surface;
+    ci.minImageCount = std::max(3u, caps.minImageCount);
+    if (caps.maxImageCount) ci.minImageCount = std::min(ci.minImageCount, caps.maxImageCount);
+    ci.imageFormat = format.format;
+    ci.imageColorSpace = format.colorSpace;
+    ci.imageExtent = caps.currentExtent;
+    ci.imageArrayLayers = 1;
+    ci.imageUsage = VK_IMAGE_USAGE_TRANSFER_DST_BIT;
+    ci.imageSharingMode = VK_SHARING_MODE_EXCLUSIVE;
+    ci.preTransform = VK_SURFACE_TRANSFORM_IDENTITY_BIT_KHR;
+    ci.compositeAlpha = VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR;
+    ci.presentMode = VK_PRESENT_MODE_FIFO_KHR;
+    ci.clipped = VK_TRUE;
+    return ci;
+}
+
+std::vector<VkImage> swapchain_images(VkDevice device, VkSwapchainKHR swapchain) {
+    uint32_t count = 0;
+    VK_CHECK(vkGetSwapchainImagesKHR(device, swapchain, &count, nullptr));
+    std::vector<VkImage> images(count);
+    VK_CHECK(vkGetSwapchainImagesKHR(device, swapchain, &count, images.data()));
+    images.resize(count);
+    return images;
+}
+
 VkClearColorValue frame_colour(uint32_t frame) {
     VkClearColorValue colour{};
     colour.float32[0] = float(frame % 60) / 59.0f;

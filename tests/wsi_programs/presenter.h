@@ -37,6 +37,12 @@ VkClearColorValue frame_colour(uint32_t frame);
 /// For scenarios that record by hand: a layout transition of an image's one colour subresource between transfer
 /// work (UNDEFINED -> TRANSFER_DST before a clear, TRANSFER_DST -> PRESENT_SRC after it).
 void transfer_barrier(VkCommandBuffer cmd, VkImage image, VkImageLayout from, VkImageLayout to);
+/// For scenarios that record by hand: a FIFO swapchain of 3 images (within the surface's limits) at its current
+/// extent, transfer-destination images in `format`, opaque, no transform; `next` chains extension structures.
+VkSwapchainCreateInfoKHR fifo_transfer_swapchain_info(VkSurfaceKHR surface, const VkSurfaceCapabilitiesKHR& caps,
+                                                      VkSurfaceFormatKHR format, const void* next = nullptr);
+/// The swapchain's images (vkGetSwapchainImagesKHR).
+std::vector<VkImage> swapchain_images(VkDevice device, VkSwapchainKHR swapchain);
 
 enum class FrameOutcome { Presented, Suboptimal, OutOfDate };
 

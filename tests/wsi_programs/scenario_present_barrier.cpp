@@ -57,21 +57,8 @@ public:
         VK_CHECK(vkGetPhysicalDeviceSurfaceCapabilitiesKHR(device_.physical_device(), surface_, &caps));
         VkSwapchainPresentBarrierCreateInfoNV barrier_info{VK_STRUCTURE_TYPE_SWAPCHAIN_PRESENT_BARRIER_CREATE_INFO_NV};
         barrier_info.presentBarrierEnable = VK_TRUE;
-        VkSwapchainCreateInfoKHR ci{VK_STRUCTURE_TYPE_SWAPCHAIN_CREATE_INFO_KHR, use_barrier ? &barrier_info : nullptr};
-        ci.surface = surface_;
-        ci.minImageCount = std::max(3u, caps.minImageCount);
-        if (caps.maxImageCount) ci.minImageCount = std::min(ci.minImageCount, caps.maxImageCount);
-        const VkSurfaceFormatKHR format = device_.choose_surface_format();
-        ci.imageFormat = format.format;
-        ci.imageColorSpace = format.colorSpace;
-        ci.imageExtent = caps.currentExtent;
-        ci.imageArrayLayers = 1;
-        ci.imageUsage = VK_IMAGE_USAGE_TRANSFER_DST_BIT;
-        ci.imageSharingMode = VK_SHARING_MODE_EXCLUSIVE;
-        ci.preTransform = VK_SURFACE_TRANSFORM_IDENTITY_BIT_KHR;
-        ci.compositeAlpha = VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR;
-        ci.presentMode = VK_PRESENT_MODE_FIFO_KHR;
-        ci.clipped = VK_TRUE;
+        VkSwapchainCreateInfoKHR ci = fifo_transfer_swapchain_info(surface_, caps, device_.choose_surface_format(),
+                                                                   use_barrier ? &barrier_info : nullptr);
         ci.oldSwapchain = swapchain_;
         progress_.step(strprintf("vkCreateSwapchainKHR for %s (%s the present barrier)", name_,
                                  use_barrier ? "using" : "without"));
@@ -82,10 +69,7 @@ public:
             vkDestroySwapchainKHR(dev_, swapchain_, nullptr);
         }
         swapchain_ = made;
-        uint32_t count = 0;
-        VK_CHECK(vkGetSwapchainImagesKHR(dev_, swapchain_, &count, nullptr));
-        images_.resize(count);
-        VK_CHECK(vkGetSwapchainImagesKHR(dev_, swapchain_, &count, images_.data()));
+        images_ = swapchain_images(dev_, swapchain_);
     }
 
     /// Acquires, clears and presents one frame with `present_id`; the GPU has finished it when this returns.

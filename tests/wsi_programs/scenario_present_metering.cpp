@@ -40,26 +40,10 @@ public:
     MeteredPresenter(Progress& progress, WsiDevice& device) : progress_(progress), device_(device), dev_(device.device()) {
         const VkSurfaceCapabilitiesKHR caps = device.surface_capabilities();
         const VkSurfaceFormatKHR format = device.choose_surface_format();
-        VkSwapchainCreateInfoKHR ci{VK_STRUCTURE_TYPE_SWAPCHAIN_CREATE_INFO_KHR};
-        ci.surface = device.surface();
-        ci.minImageCount = std::max(3u, caps.minImageCount);
-        if (caps.maxImageCount) ci.minImageCount = std::min(ci.minImageCount, caps.maxImageCount);
-        ci.imageFormat = format.format;
-        ci.imageColorSpace = format.colorSpace;
-        ci.imageExtent = caps.currentExtent;
-        ci.imageArrayLayers = 1;
-        ci.imageUsage = VK_IMAGE_USAGE_TRANSFER_DST_BIT;
-        ci.imageSharingMode = VK_SHARING_MODE_EXCLUSIVE;
-        ci.preTransform = VK_SURFACE_TRANSFORM_IDENTITY_BIT_KHR;
-        ci.compositeAlpha = VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR;
-        ci.presentMode = VK_PRESENT_MODE_FIFO_KHR;
-        ci.clipped = VK_TRUE;
+        const VkSwapchainCreateInfoKHR ci = fifo_transfer_swapchain_info(device.surface(), caps, format);
         progress_.step("vkCreateSwapchainKHR");
         VK_CHECK(vkCreateSwapchainKHR(dev_, &ci, nullptr, &swapchain_));
-        uint32_t count = 0;
-        VK_CHECK(vkGetSwapchainImagesKHR(dev_, swapchain_, &count, nullptr));
-        images_.resize(count);
-        VK_CHECK(vkGetSwapchainImagesKHR(dev_, swapchain_, &count, images_.data()));
+        images_ = swapchain_images(dev_, swapchain_);
         VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
         pool_info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
         pool_info.queueFamilyIndex = device.queue_family();

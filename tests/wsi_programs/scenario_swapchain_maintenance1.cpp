@@ -58,27 +58,12 @@ void run_swapchain_maintenance1(Progress& progress, const ScenarioOptions& optio
     VkPresentModeKHR switchable[] = {VK_PRESENT_MODE_FIFO_KHR, VK_PRESENT_MODE_MAILBOX_KHR};
     VkSwapchainPresentModesCreateInfoEXT modes_info{VK_STRUCTURE_TYPE_SWAPCHAIN_PRESENT_MODES_CREATE_INFO_EXT, nullptr, 2,
                                                     switchable};
-    VkSwapchainCreateInfoKHR ci{VK_STRUCTURE_TYPE_SWAPCHAIN_CREATE_INFO_KHR, &modes_info};
-    ci.surface = device.surface();
-    ci.minImageCount = std::max(3u, sc.minImageCount);
-    if (sc.maxImageCount) ci.minImageCount = std::min(ci.minImageCount, sc.maxImageCount);
-    ci.imageFormat = format.format;
-    ci.imageColorSpace = format.colorSpace;
-    ci.imageExtent = sc.currentExtent;
-    ci.imageArrayLayers = 1;
-    ci.imageUsage = VK_IMAGE_USAGE_TRANSFER_DST_BIT;
-    ci.imageSharingMode = VK_SHARING_MODE_EXCLUSIVE;
-    ci.preTransform = VK_SURFACE_TRANSFORM_IDENTITY_BIT_KHR;
-    ci.compositeAlpha = VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR;
-    ci.presentMode = VK_PRESENT_MODE_FIFO_KHR;
-    ci.clipped = VK_TRUE;
+    const VkSwapchainCreateInfoKHR ci = fifo_transfer_swapchain_info(device.surface(), sc, format, &modes_info);
     progress.step("vkCreateSwapchainKHR with VkSwapchainPresentModesCreateInfoEXT");
     VkSwapchainKHR swapchain = VK_NULL_HANDLE;
     VK_CHECK(vkCreateSwapchainKHR(dev, &ci, nullptr, &swapchain));
-    uint32_t image_count = 0;
-    VK_CHECK(vkGetSwapchainImagesKHR(dev, swapchain, &image_count, nullptr));
-    std::vector<VkImage> images(image_count);
-    VK_CHECK(vkGetSwapchainImagesKHR(dev, swapchain, &image_count, images.data()));
+    const std::vector<VkImage> images = swapchain_images(dev, swapchain);
+    const uint32_t image_count = uint32_t(images.size());
 
     // Two frame slots; one render semaphore per image (free again once that present's fence signalled).
     struct Slot {
