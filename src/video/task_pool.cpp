@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <cstdlib>
 
+#if defined(_WIN32)
+#include <windows.h>
+#elif defined(__linux__)
+#include <sched.h>
+#endif
+
 namespace anarchy::video {
 
 TaskPool::TaskPool(uint32_t threads) {
@@ -85,7 +91,22 @@ uint32_t default_codec_threads() {
         const long n = std::strtol(v, nullptr, 10);
         if (n >= 1 && n <= 64) return uint32_t(n);
     }
-    return std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    return std::clamp(usable_cpus(), 1u, 8u);
+}
+
+uint32_t usable_cpus() {
+#if defined(_WIN32)
+    DWORD_PTR process = 0, system = 0;
+    if (GetProcessAffinityMask(GetCurrentProcess(), &process, &system) && process) {
+        uint32_t n = 0;
+        for (; process; process &= process - 1) ++n;
+        return n;
+    }
+#elif defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return uint32_t(CPU_COUNT(&set));
+#endif
+    return std::max(std::thread::hardware_concurrency(), 1u);
 }
 
 }  // namespace anarchy::video

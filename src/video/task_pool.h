@@ -51,8 +51,11 @@ private:
     std::atomic<uint32_t> next_{0};  ///< the next index to hand out
 };
 
-/// Threads a codec uses when its settings say 0: ANARCHY_CODEC_THREADS when set (1-64), else the machine's hardware
-/// threads capped at 8 (beyond that a frame's tiles are too few to spread and memory bandwidth is the limit).
+/// Threads a codec uses when its settings say 0: ANARCHY_CODEC_THREADS when set (1-64), else usable_cpus() capped
+/// at 8 (beyond that a frame's tiles are too few to spread and memory bandwidth is the limit).
 uint32_t default_codec_threads();
+/// The CPUs this process may run on (its affinity mask: taskset, a cgroup cpuset, Windows' process affinity), not
+/// every CPU of the machine as std::thread::hardware_concurrency() counts.
+uint32_t usable_cpus();
 
 }  // namespace anarchy::video
