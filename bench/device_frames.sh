@@ -2,7 +2,8 @@
 # Runs on a GPU host (the device machine) from the repository root, after bench/device_kit.sh packed .devkit/:
 # `anarchy demo --present headless` at 1280x720, 1920x1080 and 2560x1600 with the lossless and the H.264 stream,
 # native against remote (MAILBOX, server and client on this host over loopback). Results go to $OUT.
-# SIZES and CODECS (space-separated) pick fewer runs; FRAMES the frames of each run.
+# SIZES and CODECS (space-separated) pick fewer runs; FRAMES the frames of each run. Video codecs use the software
+# encoders unless HARDWARE=1 (an H100/H200 has no NVENC, and finding that out takes the first 0.7 s of a run).
 # SPLIT=1 runs each case as two machines would: `anarchy serve` and the native run on the first half of the CPUs,
 # the program with the client driver (its decoder threads included) on the other half (taskset), so the codec
 # threads of one end do not take the cores of the other, as on the handheld and its GPU host.
@@ -18,6 +19,8 @@ port=7391
 for size in ${SIZES:-1280x720 1920x1080 2560x1600}; do
   for codec in ${CODECS:-lz4-tiles h264}; do
     w=${size%x*} h=${size#*x}
+    software=--software-encoder hw=0
+    [ "${HARDWARE:-0}" = 1 ] && software= hw=1
     if [ "${SPLIT:-0}" = 1 ]; then
       echo "=== $size $codec (server and native on CPUs $server_cpus, program and client on $client_cpus)" | tee -a "$out/frames.txt"
       port=$((port + 1))
@@ -28,7 +31,7 @@ for size in ${SIZES:-1280x720 1920x1080 2560x1600}; do
       VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd taskset -c "$server_cpus" timeout 120 "$scene" --frames "$frames" \
         --width "$w" --height "$h" --png /tmp/split-native.png --quiet 2>&1 | grep RESULT | sed 's/^/native: /' \
         | tee -a "$out/frames.txt"
-      taskset -c "$client_cpus" timeout 120 "$b/anarchy" run --server 127.0.0.1:$port --codec "$codec" \
+      taskset -c "$client_cpus" timeout 120 "$b/anarchy" run --server 127.0.0.1:$port --codec "$codec" $software \
         --stats /tmp/split-stats.csv -- "$scene" --frames "$frames" --width "$w" --height "$h" \
         --png /tmp/split-remote.png --quiet --present headless --present-mode mailbox 2>&1 \
         | grep -e RESULT -e "^anarchy:" | sed 's/^RESULT/remote: RESULT/' | tee -a "$out/frames.txt"
@@ -37,7 +40,7 @@ for size in ${SIZES:-1280x720 1920x1080 2560x1600}; do
       continue
     fi
     echo "=== $size $codec" | tee -a "$out/frames.txt"
-    VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd timeout 120 "$b/anarchy" demo --present headless \
+    ANARCHY_HW_ENCODE=$hw VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd timeout 120 "$b/anarchy" demo --present headless \
       --frames "$frames" --width "$w" --height "$h" --codec "$codec" 2>&1 \
       | grep -v "^$" | tail -16 | tee -a "$out/frames.txt"
   done

@@ -47,6 +47,9 @@ extern const AvEncoderBackend kH264NvencBackend;
 extern const AvEncoderBackend kHevcNvencBackend;
 extern const AvEncoderBackend kAv1NvencBackend;
 extern const AvEncoderBackend kX264Backend;
+/// libx264's preset for a coded frame size: ANARCHY_X264_PRESET where set to a known preset, else superfast up to
+/// 1920x1088 and ultrafast above (see x264_backend.cpp for the measurements behind it).
+const char* x264_preset_for(uint32_t width, uint32_t height);
 extern const AvEncoderBackend kX265Backend;
 extern const AvEncoderBackend kSvtAv1Backend;
 extern const AvEncoderBackend kAomAv1Backend;

@@ -172,7 +172,9 @@ EncoderCreation create_video_encoder(const EncoderSettings& s) {
             failures.push_back(name + " unavailable (" + error + "; " + std::to_string(ms.count()) + " ms)");
             continue;
         }
-        const char* kind = backend.hardware ? " (hardware)" : " (software)";
+        std::string kind = backend.hardware ? " (hardware)" : " (software)";
+        if (&backend == &kX264Backend)
+            kind += std::string(", preset ") + x264_preset_for(backend_config.coded_width, backend_config.coded_height);
         c.reason = codec + ": " + (failures.empty() ? "" : join(failures, ", ") + ", ") + "using " + name + kind + note;
         return c;
     }

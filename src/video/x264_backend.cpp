@@ -1,16 +1,39 @@
-// libx264: the software H.264 encoder, set up as Sunshine does for low latency: preset superfast, tune zerolatency
-// (no lookahead, no B-frames, sliced threads instead of frame threads, so every frame comes back as a packet from
-// the same call and all cores work on each frame: one slice per thread, EncoderSettings::threads), a VBV of one
-// frame and max_b_frames 0 (set for every backend in av_encoder.cpp), and intra refresh instead of periodic key
-// frames when the stream asks for keyframe_interval 0, as the frame streamer does.
+// libx264: the software H.264 encoder, set up as Sunshine does for low latency: tune zerolatency (no lookahead, no
+// B-frames, sliced threads instead of frame threads, so every frame comes back as a packet from the same call and
+// all cores work on each frame: one slice per thread, EncoderSettings::threads), a VBV of one frame and
+// max_b_frames 0 (set for every backend in av_encoder.cpp), and intra refresh instead of periodic key frames when
+// the stream asks for keyframe_interval 0, as the frame streamer does. The preset follows the frame size
+// (x264_preset_for): superfast up to 1920x1080, ultrafast above.
+#include <cstdlib>
+#include <cstring>
+
+#include "common/log.h"
 #include "video/av_encoder_backend.h"
 
 namespace anarchy::video {
+
+const char* x264_preset_for(uint32_t width, uint32_t height) {
+    static const char* forced = [] () -> const char* {
+        const char* v = std::getenv("ANARCHY_X264_PRESET");
+        if (!v || !*v) return nullptr;
+        for (const char* known : {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium"})
+            if (std::strcmp(v, known) == 0) return known;
+        LOG_WARN("ANARCHY_X264_PRESET=%s is not one of ultrafast, superfast, veryfast, faster, fast, medium; ignored", v);
+        return nullptr;
+    }();
+    if (forced) return forced;
+    // superfast keeps CABAC, the deblocking filter and a real motion search: the better picture for the bits.
+    // Above 1080p it cannot keep a frame within a 144 Hz or even a 90 Hz interval (2560x1600: libx264 14 ms a frame
+    // on 8 slice threads of the NVIDIA host, its decoder 7.9 ms), while ultrafast encodes about 30 % faster and
+    // decodes twice as fast (CAVLC, no deblocking) for some 10-15 % more bytes at the same quality in
+    // bench/codec_bench.cpp's scenes.
+    return uint64_t(width) * height > uint64_t(1920) * 1088 ? "ultrafast" : "superfast";
+}
+
 namespace {
 
 void configure_x264(const AvEncoderConfig& config, AVCodecContext* ctx, AVDictionary** options) {
-    // superfast: the fastest preset that keeps CABAC and proper motion search; ultrafast doubles the bitrate.
-    set_option(options, "preset", "superfast");
+    set_option(options, "preset", x264_preset_for(config.coded_width, config.coded_height));
     set_option(options, "tune", "zerolatency");
     set_option(options, "rc-lookahead", 0);
     set_option(options, "forced-idr", 1);

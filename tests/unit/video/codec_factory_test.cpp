@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
+
+#include "video/av_encoder_backend.h"
 
 namespace anarchy::video {
 namespace {
@@ -94,6 +97,22 @@ TEST(CodecFactory, PreferHardwareOffSkipsNvencAndSaysSo) {
     ASSERT_TRUE(c.encoder) << c.reason;
     EXPECT_EQ(std::string(c.encoder->name()), "libx264");
     EXPECT_TRUE(contains(c.reason, "h264_nvenc skipped (prefer_hardware is off)")) << c.reason;
+}
+
+TEST(CodecFactory, X264PresetFollowsTheFrameSizeAndIsNamed) {
+    EXPECT_STREQ(x264_preset_for(1920, 1088), "superfast");
+    EXPECT_STREQ(x264_preset_for(1280, 720), "superfast");
+    EXPECT_STREQ(x264_preset_for(2560, 1600), "ultrafast");
+    EXPECT_STREQ(x264_preset_for(2560, 1440), "ultrafast");
+    for (auto [w, h, preset] : {std::tuple{320u, 240u, "superfast"}, std::tuple{2560u, 1600u, "ultrafast"}}) {
+        EncoderSettings s = settings(CodecKind::H264);
+        s.width = w;
+        s.height = h;
+        s.prefer_hardware = false;
+        EncoderCreation c = create_encoder(s);
+        ASSERT_TRUE(c.encoder) << c.reason;
+        EXPECT_TRUE(contains(c.reason, std::string("using libx264 (software), preset ") + preset)) << c.reason;
+    }
 }
 
 TEST(CodecFactory, BackendOverrideIsHonouredAndFailuresNameEveryBackend) {
