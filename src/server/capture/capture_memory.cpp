@@ -56,6 +56,7 @@ CaptureBuffer create_capture_buffer(const DeviceFunctions& vk, VkDevice device,
 
     const VkMemoryPropertyFlags flags = properties.memoryTypes[*type].propertyFlags;
     out.coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
+    out.flags = flags;
     if (use == MemoryUse::Readback) {
         void* mapped = nullptr;
         // The whole allocation, so invalidating VK_WHOLE_SIZE from offset 0 meets nonCoherentAtomSize rules.

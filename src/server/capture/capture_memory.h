@@ -31,6 +31,7 @@ struct CaptureBuffer {
     VkDeviceSize size = 0;      ///< the size asked for
     uint8_t* mapped = nullptr;  ///< Readback only: the persistent mapping of the whole allocation
     bool coherent = true;       ///< false: GPU writes need vkInvalidateMappedMemoryRanges before reading
+    VkMemoryPropertyFlags flags = 0;  ///< of the memory type chosen
 };
 
 /// Creates a buffer of `size` bytes for `usage` in memory chosen for `use`; maps it when use is Readback.

@@ -27,6 +27,7 @@ namespace anarchy::server::capture {
     X(vkCmdBindDescriptorSets)              \
     X(vkCmdBindPipeline)                    \
     X(vkCmdCopyImageToBuffer)               \
+    X(vkCmdCopyBuffer)                      \
     X(vkCmdDispatch)                        \
     X(vkCmdPipelineBarrier)                 \
     X(vkCmdPushConstants)                   \

@@ -250,6 +250,8 @@ void FrameCapturer::leak_everything() {
         (void)slot.staging.memory.release();
         (void)slot.output.buffer.release();
         (void)slot.output.memory.release();
+        (void)slot.converted.buffer.release();
+        (void)slot.converted.memory.release();
     }
     (void)command_pool_.release();
     (void)query_pool_.release();
@@ -355,7 +357,7 @@ SubmitResult FrameCapturer::submit_unguarded(VkQueue queue, std::span<const VkSe
     // From here the slot is ours (Recording); any failure must hand it back as Free.
     try {
         ensure_buffers(slot, compute ? texel_bytes : 0, output_bytes);
-        record(index, slot, image, extent, layout, *source, want, i420);
+        record(index, slot, image, extent, layout, *source, want, i420, output_bytes);
 
         const VkFence fence = slot.fence.get();
         vk_check(vk_.vkResetFences(info_.device, 1, &fence), "vkResetFences");
@@ -442,11 +444,20 @@ void FrameCapturer::ensure_buffers(Slot& slot, VkDeviceSize staging_size, VkDevi
         slot.output = create_capture_buffer(vk_, info_.device, memory_properties_, output_size, kUsage,
                                             MemoryUse::Readback);
     }
-    if (staging_size == 0 || !slot.descriptor_set || slot.descriptors_current) return;
+    if (staging_size == 0) return;  // no compute pass
+    if (converts_via_device_memory(slot.output.flags) && output_size > slot.converted.size) {
+        slot.descriptors_current = false;
+        slot.converted = CaptureBuffer{};
+        slot.converted = create_capture_buffer(vk_, info_.device, memory_properties_, output_size,
+                                               VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                                               MemoryUse::GpuOnly);
+    }
+    if (!slot.descriptor_set || slot.descriptors_current) return;
     // The slot's previous submission has finished (it is Recording), so its descriptor set may be rewritten.
+    const CaptureBuffer& result = slot.converted.buffer ? slot.converted : slot.output;
     VkDescriptorBufferInfo buffers[2] = {
         {slot.staging.buffer.get(), 0, std::min<VkDeviceSize>(slot.staging.size, limits_.maxStorageBufferRange)},
-        {slot.output.buffer.get(), 0, std::min<VkDeviceSize>(slot.output.size, limits_.maxStorageBufferRange)},
+        {result.buffer.get(), 0, std::min<VkDeviceSize>(result.size, limits_.maxStorageBufferRange)},
     };
     VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
     write.dstSet = slot.descriptor_set;
@@ -458,8 +469,17 @@ void FrameCapturer::ensure_buffers(Slot& slot, VkDeviceSize staging_size, VkDevi
     slot.descriptors_current = true;
 }
 
+bool FrameCapturer::converts_via_device_memory(VkMemoryPropertyFlags output_flags) const {
+    switch (info_.convert_target) {
+        case FrameCapturerCreateInfo::ConvertTarget::DeviceMemory: return true;
+        case FrameCapturerCreateInfo::ConvertTarget::ReadbackMemory: return false;
+        case FrameCapturerCreateInfo::ConvertTarget::Auto: break;
+    }
+    return (output_flags & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) == 0;
+}
+
 void FrameCapturer::record(uint32_t index, Slot& slot, VkImage image, VkExtent2D extent, VkImageLayout layout,
-                           SourceLayout source, OutputFormat want, const I420Layout& i420) {
+                           SourceLayout source, OutputFormat want, const I420Layout& i420, VkDeviceSize output_bytes) {
     const VkCommandBuffer cb = slot.command_buffer;
     const bool compute = needs_compute(source, want);
     VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
@@ -548,9 +568,24 @@ void FrameCapturer::record(uint32_t index, Slot& slot, VkImage image, VkExtent2D
         else
             vk_.vkCmdDispatch(cb, divide_round_up(extent.width, kBgraGroupWidth * kBgraTexelsPerInvocation),
                               extent.height, 1);
-        to_host.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
-        vk_.vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 0, nullptr,
-                                 1, &to_host, 0, nullptr);
+        if (slot.converted.buffer) {
+            // Written in device memory; the copy engine moves it to the read-back buffer in large transfers.
+            VkBufferMemoryBarrier to_copy_out = to_shader;
+            to_copy_out.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+            to_copy_out.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT;
+            to_copy_out.buffer = slot.converted.buffer.get();
+            vk_.vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0,
+                                     nullptr, 1, &to_copy_out, 0, nullptr);
+            const VkBufferCopy region{0, 0, output_bytes};
+            vk_.vkCmdCopyBuffer(cb, slot.converted.buffer.get(), slot.output.buffer.get(), 1, &region);
+            to_host.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+            vk_.vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 0, nullptr, 1,
+                                     &to_host, 0, nullptr);
+        } else {
+            to_host.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+            vk_.vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 0,
+                                     nullptr, 1, &to_host, 0, nullptr);
+        }
     } else {
         to_host.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
         vk_.vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 0, nullptr, 1,

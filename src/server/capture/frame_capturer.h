@@ -100,6 +100,15 @@ struct FrameCapturerCreateInfo {
     uint32_t slot_count = 3;  ///< captures in flight at most, 1 to 8
     /// false: time captures on the host even where the family has timestamps (saves the two queries).
     bool gpu_timestamps = true;
+    /// Where the compute pass (conversions) writes its result. Shader stores that cross PCIe into host memory are
+    /// slow (2560x1600 to I420 on an NVIDIA H200: about 1.9 ms), a copy-engine transfer of the same bytes is not;
+    /// where the read-back memory is the device's own (lavapipe, integrated GPUs) a second buffer only costs a copy.
+    enum class ConvertTarget {
+        Auto,            ///< DeviceMemory when the read-back memory is not device-local, else ReadbackMemory
+        DeviceMemory,    ///< into a device-local buffer, then vkCmdCopyBuffer into the read-back buffer
+        ReadbackMemory,  ///< straight into the read-back buffer
+    };
+    ConvertTarget convert_target = ConvertTarget::Auto;
     /// How long the destructor waits for captures still running before it gives up and leaks their objects
     /// (freeing memory a hung GPU may still write is worse than a leak).
     uint64_t destroy_timeout_ns = 2'000'000'000;
@@ -155,7 +164,8 @@ private:
         // Changed only by the submit() holding the slot in Recording; read by wait() once InFlight.
         CaptureBuffer staging;  ///< the copied image for the compute pass (device-local)
         CaptureBuffer output;   ///< the result, host-visible and mapped
-        bool descriptors_current = false;  ///< descriptor_set points at the current staging and output
+        CaptureBuffer converted;  ///< the compute pass's result before its copy into output (ConvertTarget), or none
+        bool descriptors_current = false;  ///< descriptor_set points at the current staging and output (or converted)
         // Guarded by FrameCapturer::mu_.
         SlotState state = SlotState::Free;
         uint64_t sequence = 0;
@@ -177,7 +187,9 @@ private:
     void complete_locked(uint32_t index, Slot& slot);
     void ensure_buffers(Slot& slot, VkDeviceSize staging_size, VkDeviceSize output_size);
     void record(uint32_t index, Slot& slot, VkImage image, VkExtent2D extent, VkImageLayout layout,
-                SourceLayout source, OutputFormat want, const I420Layout& i420);
+                SourceLayout source, OutputFormat want, const I420Layout& i420, VkDeviceSize output_bytes);
+    /// Whether the compute pass writes into Slot::converted for an output buffer in memory of `output_flags`.
+    bool converts_via_device_memory(VkMemoryPropertyFlags output_flags) const;
     /// Drops ownership of every object without destroying it: the GPU may still be using them.
     void leak_everything();
 

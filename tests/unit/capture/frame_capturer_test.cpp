@@ -603,6 +603,38 @@ TEST_F(FrameCapturerTest, TimesOnTheHostWithoutTimestamps) {
     }
 }
 
+TEST_F(FrameCapturerTest, ConvertsThroughDeviceMemoryOrStraightIntoReadback) {
+    // Auto picks by memory type (lavapipe's read-back memory is device-local: straight); both ways are forced here,
+    // across growing and shrinking sizes and both outputs, and must match the reference alike.
+    using Target = FrameCapturerCreateInfo::ConvertTarget;
+    for (Target target : {Target::DeviceMemory, Target::ReadbackMemory}) {
+        SCOPED_TRACE(target == Target::DeviceMemory ? "through device memory" : "straight into read-back memory");
+        FrameCapturerCreateInfo info = device_->capturer_info();
+        info.convert_target = target;
+        info.slot_count = 2;
+        std::string error;
+        capturer_ = FrameCapturer::create(info, &error);
+        ASSERT_TRUE(capturer_) << error;
+        uint32_t seed = 10;
+        for (const VkExtent2D extent : {VkExtent2D{97, 61}, VkExtent2D{640, 360}, VkExtent2D{3, 5}, VkExtent2D{64, 48}}) {
+            for (VkFormat format : {VK_FORMAT_B8G8R8A8_UNORM, VK_FORMAT_R8G8B8A8_SRGB}) {
+                std::vector<uint8_t> texels;
+                const TestImage& image = make_image(format, extent, &texels, VK_IMAGE_LAYOUT_PRESENT_SRC_KHR, ++seed);
+                for (OutputFormat want : {OutputFormat::I420, OutputFormat::Bgra8}) {
+                    SCOPED_TRACE(std::string(format_name(format)) + " " + std::to_string(extent.width) + "x" +
+                                 std::to_string(extent.height) + " to " + output_format_name(want));
+                    const SubmitResult r = capture(image, want);
+                    ASSERT_TRUE(r.ok()) << r.error;
+                    const WaitResult done = capturer_->wait(r.ticket, kLongWaitNs);
+                    ASSERT_TRUE(done.ok()) << done.error;
+                    expect_matches_reference(done.view, format, texels, extent);
+                    EXPECT_EQ(capturer_->release(r.ticket), CaptureStatus::Ok);
+                }
+            }
+        }
+    }
+}
+
 // ---- destruction ----
 
 TEST_F(FrameCapturerTest, DestructionWaitsForCapturesInFlight) {
