@@ -1,9 +1,17 @@
 #include "video/yuv_to_bgra.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include "video/task_pool.h"
 
 namespace anarchy::video {
 namespace {
+
+/// Pictures smaller than this convert on one thread: handing out bands costs more than it saves.
+constexpr uint64_t kParallelPixels = 512 * 512;
+/// Rows per band at least (even, so every band starts on a chroma row).
+constexpr int kMinBandRows = 64;
 
 // Copies a plane into dst (dst_stride, coded_w x coded_h), repeating the last column and row.
 void copy_padded(const uint8_t* src, size_t src_stride, size_t w, size_t h, uint8_t* dst, size_t dst_stride,
@@ -17,6 +25,37 @@ void copy_padded(const uint8_t* src, size_t src_stride, size_t w, size_t h, uint
 }
 
 }  // namespace
+
+YuvToBgra::YuvToBgra(uint32_t threads) : threads_(threads ? threads : default_codec_threads()) {}
+
+YuvToBgra::~YuvToBgra() = default;
+
+CodecStatus YuvToBgra::convert_planes(const PlaneRefs& src, const PlaneRefs& out, int width, int height,
+                                      YuvEncoding yuv) {
+    const bool splittable = src.format == AV_PIX_FMT_YUV420P && width % 2 == 0 && height % 2 == 0 &&
+                            uint64_t(width) * uint64_t(height) >= kParallelPixels;
+    const int bands = splittable ? std::min<int>(int(threads_), height / kMinBandRows) : 1;
+    if (bands <= 1) return converter_.convert(src, out, width, height, yuv);
+    if (!pool_) pool_ = std::make_unique<TaskPool>(threads_);
+    while (band_converters_.size() < size_t(bands)) band_converters_.push_back(std::make_unique<ColorConverter>());
+    const int band_rows = ((height + bands - 1) / bands + 1) & ~1;  // even, and bands * band_rows >= height
+    std::vector<CodecStatus> results(size_t(bands), CodecStatus::success());
+    pool_->run(uint32_t(bands), [&](uint32_t band, uint32_t) {
+        const int first = int(band) * band_rows;
+        const int rows = std::min(band_rows, height - first);
+        if (rows <= 0) return;
+        PlaneRefs s = src, o = out;
+        s.data[0] += size_t(first) * size_t(src.strides[0]);
+        s.data[1] += size_t(first / 2) * size_t(src.strides[1]);
+        s.data[2] += size_t(first / 2) * size_t(src.strides[2]);
+        // dst.data are written through: the const is the struct's, not the pixels'.
+        o.data[0] = out.data[0] + size_t(first) * size_t(out.strides[0]);
+        results[band] = band_converters_[band]->convert(s, o, width, rows, yuv);
+    });
+    for (const CodecStatus& r : results)
+        if (!r) return r;
+    return CodecStatus::success();
+}
 
 CodecStatus YuvToBgra::convert(const PlaneRefs& src_in, int src_width, int src_height, YuvEncoding yuv,
                                uint8_t* dst, uint32_t width, uint32_t height, size_t dst_stride) {
@@ -49,13 +88,13 @@ CodecStatus YuvToBgra::convert(const PlaneRefs& src_in, int src_width, int src_h
         // Whole groups of pixels per row: libswscale writes nothing past a row's end, whatever the stride.
         out.data[0] = dst;
         out.strides[0] = int(dst_stride);
-        return converter_.convert(src, out, src_width, src_height, yuv);
+        return convert_planes(src, out, src_width, src_height, yuv);
     }
     const size_t stride = sws_aligned(size_t(src_width)) * 4;
     bgra_.resize(stride * size_t(src_height) + kSwsSlack);
     out.data[0] = bgra_.data();
     out.strides[0] = int(stride);
-    if (CodecStatus s = converter_.convert(src, out, src_width, src_height, yuv); !s) return s;
+    if (CodecStatus s = convert_planes(src, out, src_width, src_height, yuv); !s) return s;
     for (uint32_t y = 0; y < height; ++y)
         std::memcpy(dst + size_t(y) * dst_stride, bgra_.data() + y * stride, size_t(width) * 4);
     return CodecStatus::success();
