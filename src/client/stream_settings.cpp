@@ -86,6 +86,10 @@ protocol::StreamSettings settings_from_environment(bool* automatic) {
     if (const char* b = std::getenv("ANARCHY_BITRATE")) s.bitrate_kbps = uint32_t(std::strtoul(b, nullptr, 10));
     if (const char* q = std::getenv("ANARCHY_QUALITY")) s.quality = int32_t(std::strtol(q, nullptr, 10));
     if (const char* h = std::getenv("ANARCHY_HW_ENCODE")) s.prefer_hardware = std::strcmp(h, "0") != 0;
+    if (const char* a = std::getenv("ANARCHY_CAPTURE_AHEAD")) {
+        if (std::strcmp(a, "1") == 0 || std::strcmp(a, "2") == 0) s.captured_ahead = uint32_t(a[0] - '0');
+        else LOG_WARN("ANARCHY_CAPTURE_AHEAD=%s: 1 or 2; keeping %u", a, s.captured_ahead);
+    }
     return s;
 }
 

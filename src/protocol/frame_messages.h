@@ -36,6 +36,8 @@ struct StreamSettings {
     uint32_t bitrate_kbps = 0;        ///< 0: chosen from the resolution
     int32_t quality = -1;             ///< codec-specific quality (CRF/QP-like), -1: default
     uint32_t prefer_hardware = 1;     ///< try NVENC first
+    /// Frames of a newest-wins (MAILBOX, IMMEDIATE) swapchain captured ahead of the encoder: 1 or 2.
+    uint32_t captured_ahead = 2;
 };
 
 struct EncoderChosen {
@@ -92,6 +94,7 @@ inline void encode(WireEncoder& e, const StreamSettings& m) {
     e.u32(m.bitrate_kbps);
     e.i32(m.quality);
     e.u32(m.prefer_hardware);
+    e.u32(m.captured_ahead);
 }
 inline void encode(WireEncoder& e, const EncoderChosen& m) {
     e.u32(uint32_t(VideoMessage::EncoderChosen));
@@ -146,7 +149,8 @@ inline void encode(WireEncoder& e, const FrameHeader& m, uint64_t payload_size) 
     return true;
 }
 [[nodiscard]] inline bool decode(WireDecoder& d, StreamSettings& m) {
-    return decode_string(d, m.codec, 32) && d.u32(m.bitrate_kbps) && d.i32(m.quality) && d.u32(m.prefer_hardware);
+    return decode_string(d, m.codec, 32) && d.u32(m.bitrate_kbps) && d.i32(m.quality) && d.u32(m.prefer_hardware) &&
+           d.u32(m.captured_ahead);
 }
 [[nodiscard]] inline bool decode(WireDecoder& d, EncoderChosen& m) {
     return d.u64(m.swapchain) && d.u32(m.ok) && decode_string(d, m.description, 4096);

@@ -129,8 +129,11 @@ void FrameStreamer::read_loop() {
             protocol::StreamSettings s;
             ok = protocol::decode(d, s);
             if (ok && !video::parse_codec_kind(s.codec)) ok = d.fail("unknown codec '" + s.codec + "'");
+            if (ok && s.captured_ahead != 1 && s.captured_ahead != 2)
+                ok = d.fail("captured_ahead " + std::to_string(s.captured_ahead) + " (1 or 2)");
             if (ok) {
                 std::lock_guard<std::mutex> lock(mu_);
+                captured_ahead_ = s.captured_ahead;
                 settings_ = s;
                 cv_.notify_all();
             }
@@ -411,7 +414,7 @@ void FrameStreamer::flush_pending() {
     {
         std::lock_guard<std::mutex> lock(mu_);
         for (auto& [id, sc] : swapchains_)
-            if (sc->pending && sc->in_flight < kMaxCapturedAhead) ready.push_back(sc);
+            if (sc->pending && sc->in_flight < captured_ahead_) ready.push_back(sc);
     }
     for (auto& sc : ready) {
         std::optional<Swapchain::Pending> p = take_pending(*sc);
@@ -520,7 +523,7 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
             bool busy;
             {
                 std::lock_guard<std::mutex> lock(mu_);
-                busy = sc->in_flight >= kMaxCapturedAhead;
+                busy = sc->in_flight >= captured_ahead_;
             }
             VkSemaphore ready = busy && !my_waits.empty() ? take_chain_semaphore(sc->device) : VK_NULL_HANDLE;
             if (busy && (ready || my_waits.empty())) {
