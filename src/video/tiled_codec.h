@@ -1,7 +1,8 @@
 // Lz4Tiles: the lossless codec that uses every core. A frame is cut into tiles (128x128 pixels by default; those on
 // the right and bottom edges are smaller when the size is not a multiple). A key frame carries every tile; any other
-// frame only the tiles that changed since the previous frame, each as the LZ4 of its pixels or of its pixels XOR the
-// previous frame's tile, whichever is smaller (stored as is when neither shrinks it). Tiles are compressed and
+// frame only the tiles that changed since the previous frame, each as the LZ4 of its pixels or, where a sample of its
+// words shows much of it unchanged, of its pixels XOR the previous frame's tile (stored as is when LZ4 does not
+// shrink it). Tiles are compressed and
 // expanded in parallel on a small persistent thread pool, and the decoder writes each tile straight into the
 // caller's picture (Decoder::decode_into), so nothing copies the whole frame in between. Every tile carries a
 // checksum of its pixels: a damaged tile, or a delta applied to the wrong reference, is an error, never a wrong
