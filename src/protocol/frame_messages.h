@@ -36,8 +36,9 @@ struct StreamSettings {
     uint32_t bitrate_kbps = 0;        ///< 0: chosen from the resolution
     int32_t quality = -1;             ///< codec-specific quality (CRF/QP-like), -1: default
     uint32_t prefer_hardware = 1;     ///< try NVENC first
-    /// Frames of a newest-wins (MAILBOX, IMMEDIATE) swapchain captured ahead of the encoder: 1 or 2.
-    uint32_t captured_ahead = 2;
+    /// Frames of a newest-wins (MAILBOX, IMMEDIATE) swapchain captured ahead of the encoder: 1 (the next one is
+    /// captured just before the encoder is expected to be free) or 2 (one waits captured while another encodes).
+    uint32_t captured_ahead = 1;
 };
 
 struct EncoderChosen {

@@ -408,13 +408,22 @@ void FrameStreamer::release_pending(uint64_t swapchain, const Swapchain::Pending
     send_dropped(h);
 }
 
+bool FrameStreamer::capture_due_locked(const Swapchain& sc, Clock::time_point now) const {
+    if (sc.in_flight < captured_ahead_) return true;
+    // One frame ahead: the one in flight is being encoded, none is queued behind it, and its end is near.
+    if (captured_ahead_ != 1 || sc.in_flight != 1 || !sc.encode_started || sc.encode_us_avg == 0) return false;
+    const auto lead = std::chrono::microseconds(sc.capture_us_avg + kJitMarginUs);
+    return now + lead >= *sc.encode_started + std::chrono::microseconds(sc.encode_us_avg);
+}
+
 void FrameStreamer::flush_pending() {
     if (!has_pending()) return;
     std::vector<std::shared_ptr<Swapchain>> ready;
     {
         std::lock_guard<std::mutex> lock(mu_);
+        const auto now = Clock::now();
         for (auto& [id, sc] : swapchains_)
-            if (sc->pending && sc->in_flight < captured_ahead_) ready.push_back(sc);
+            if (sc->pending && capture_due_locked(*sc, now)) ready.push_back(sc);
     }
     for (auto& sc : ready) {
         std::optional<Swapchain::Pending> p = take_pending(*sc);
@@ -848,10 +857,23 @@ void FrameStreamer::process(Job& job, uint32_t) {
         sent_part = !last;
         return true;
     };
+    const auto encode_start = Clock::now();
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        sc.encode_started = encode_start;
+    }
     video::CodecStatus st = injected_encode_failure(++frames_encoded_)
                                 ? video::CodecStatus::failure(video::CodecError::Backend,
                                                               "injected failure (ANARCHY_FAULT_ENCODE_FRAMES)")
                                 : sc.encoder->encode_slices(frame, send_packet);
+    {
+        // Moving averages (a quarter of each new frame) of encoding and sending, and of the capture's GPU time.
+        const auto average = [](uint32_t avg, uint32_t x) { return avg ? uint32_t((3ull * avg + x) / 4) : x; };
+        std::lock_guard<std::mutex> lock(mu_);
+        sc.encode_started.reset();
+        sc.encode_us_avg = average(sc.encode_us_avg, micros(Clock::now() - encode_start));
+        sc.capture_us_avg = average(sc.capture_us_avg, h.times.capture_us);
+    }
     job.capturer->release(job.ticket);
     if (!st.ok()) {
         // A failed frame is reported and dropped (the client abandons the slices it got); the next one starts

@@ -2,8 +2,10 @@
 // the GPU after the present's wait semaphores, and a worker thread encodes it and sends it on the session's
 // video channel, so frames never delay the command stream. At most a capture ring's worth of frames is in
 // flight; in MAILBOX and IMMEDIATE modes a newer captured frame replaces an older one not yet encoded, and while
-// the encoder has its fill (kMaxCapturedAhead) the newest present waits uncaptured: a newer one replaces it and its
-// image goes back to the program unshown, as on a real display, so the GPU copies only frames that get encoded.
+// the encoder has its fill (captured_ahead_) the newest present waits uncaptured: a newer one replaces it and its
+// image goes back to the program unshown, as on a real display, so the GPU copies only frames that get encoded. With
+// one frame ahead (the default) the waiting present is captured just before the encoder is expected to be free, so
+// the frame it encodes next is as new as it can be without the encoder waiting for it.
 #pragma once
 
 #include <atomic>
@@ -111,14 +113,23 @@ private:
             std::chrono::steady_clock::time_point received;
         };
         std::optional<Pending> pending;
+        /// Just-in-time capture (captured_ahead 1): while the worker encodes a frame of this swapchain, when it
+        /// started, and how long frames and captures took lately, so the newest present is captured shortly
+        /// before the encoder is free again rather than after (guarded by mu_).
+        std::optional<std::chrono::steady_clock::time_point> encode_started;
+        uint32_t encode_us_avg = 0;
+        uint32_t capture_us_avg = 0;
     };
     static constexpr uint64_t kMaxUnshown = 2;
-    /// Frames of a newest-wins swapchain captured ahead of the encoder (2: the one it encodes and one waiting); a
-    /// present beyond that waits uncaptured (Swapchain::pending). The client's StreamSettings::captured_ahead
-    /// (ANARCHY_CAPTURE_AHEAD there). One frame instead of two, measured on the H200 at 2560x1600 with server and
-    /// program on separate halves of its cores: present-to-shown p50 10.3 -> 9.0 ms with lz4-tiles and 24.7 -> 19.2
-    /// ms with H.264, but 236 -> 174 frames shown a second and 92 -> 80, and H.264's p99 35 -> 104 ms.
-    uint32_t captured_ahead_ = 2;  ///< guarded by mu_
+    /// Frames of a newest-wins swapchain captured ahead of the encoder; a present beyond that waits uncaptured
+    /// (Swapchain::pending). The client's StreamSettings::captured_ahead (ANARCHY_CAPTURE_AHEAD there): 1, the
+    /// default, captures the newest present just before the encoder is expected to be free (capture_due_locked); 2
+    /// keeps one captured frame waiting while another encodes, so a frame waits about one encoding time longer.
+    /// Measured on the H200 at 2560x1600, server and program on separate halves of its cores, 1 against 2:
+    /// lz4-tiles p50 6.9 against 7.8-8.2 ms, p99 9.5 against 12.5-12.9 ms, 272-274 against 298-315 frames shown a
+    /// second; H.264 p50 18.1 against 18.5 ms, 99 against 106 frames a second. (1 without the early capture was
+    /// worse than 2 in frames shown: the encoder idled while the next frame was captured.)
+    uint32_t captured_ahead_ = 1;  ///< guarded by mu_
     /// Rates a client may ask for (VideoMessage::SetBitrate), kbit/s.
     static constexpr uint32_t kMinBitrateKbps = 100;
     static constexpr uint32_t kMaxBitrateKbps = 1000000;
@@ -181,6 +192,11 @@ private:
     /// Takes a swapchain's pending present out (session thread); nullopt if none.
     std::optional<Swapchain::Pending> take_pending(Swapchain& sc);
     void destroy_chain_semaphores_locked(VkDevice device);
+    /// Whether the swapchain's pending present may be captured now (mu_ held): the encoder has room for it
+    /// (captured_ahead_), or, with one frame ahead, the frame it encodes is expected to be done within the time a
+    /// capture takes plus kJitMarginUs.
+    bool capture_due_locked(const Swapchain& sc, std::chrono::steady_clock::time_point now) const;
+    static constexpr uint32_t kJitMarginUs = 1000;  ///< the session thread looks for due captures every millisecond
 
     Session& session_;
     std::mutex mu_;  ///< guards everything below except where noted

@@ -13,7 +13,7 @@ TEST(VideoMessages, StreamSettingsRoundTripEveryField) {
     in.bitrate_kbps = 40000;
     in.quality = 23;
     in.prefer_hardware = 0;
-    in.captured_ahead = 1;
+    in.captured_ahead = 2;  // not the default, so it must have travelled
     WireEncoder e;
     encode(e, in);
     Arena arena;
@@ -27,7 +27,7 @@ TEST(VideoMessages, StreamSettingsRoundTripEveryField) {
     EXPECT_EQ(out.bitrate_kbps, 40000u);
     EXPECT_EQ(out.quality, 23);
     EXPECT_EQ(out.prefer_hardware, 0u);
-    EXPECT_EQ(out.captured_ahead, 1u);
+    EXPECT_EQ(out.captured_ahead, 2u);
 
     // Cut anywhere, the message fails to decode instead of reading past its end.
     for (size_t cut = 0; cut < e.bytes().size(); ++cut) {
