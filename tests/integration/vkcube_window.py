@@ -70,14 +70,21 @@ def main():
             print(f'CPU busy before timing: {100 * harness.wait_for_quiet_cpu():.0f} %')
         native_seconds = run_native()
         remote_seconds = run_remote()
-        if args.max_time_ratio and remote_seconds / native_seconds > args.max_time_ratio:
-            # A ratio of two runs made one after the other means something only if the machine's load stayed the
-            # same between them (ctest runs this test alone, but other processes share the machine): measure both
-            # once more, in the other order, and compare the faster run of each.
-            print(f'first pair: native {native_seconds:.2f} s, remote {remote_seconds:.2f} s; measuring both again '
+        # A ratio of two runs made one after the other means something only if the machine's load stayed the same
+        # between them (ctest runs this test alone, but other processes share the machine; native vkcube alone
+        # took 0.67 to 1.25 s in six runs in a row here): while over the limit, measure both again, up to three
+        # more times in alternating order, and compare the fastest run of each.
+        for attempt in range(3):
+            if not args.max_time_ratio or remote_seconds / native_seconds <= args.max_time_ratio:
+                break
+            print(f'so far: native {native_seconds:.2f} s, remote {remote_seconds:.2f} s; measuring both again '
                   f'(CPU busy before: {100 * harness.wait_for_quiet_cpu():.0f} %)')
-            remote_seconds = min(remote_seconds, run_remote())
-            native_seconds = min(native_seconds, run_native())
+            if attempt % 2 == 0:
+                remote_seconds = min(remote_seconds, run_remote())
+                native_seconds = min(native_seconds, run_native())
+            else:
+                native_seconds = min(native_seconds, run_native())
+                remote_seconds = min(remote_seconds, run_remote())
     with open(stats) as f:
         rows = f.read().splitlines()[1:]
     shown = [r for r in rows if r.split(',')[7] == '0']

@@ -97,6 +97,7 @@ protected:
 
     void TearDown() override {
         capturer_.reset();
+        if (!device_) return;  // SetUp failed before making one (the failure is reported already)
         for (TestImage& image : images_) device_->destroy_image(image);
         for (VkSemaphore s : semaphores_) device_->destroy_semaphore(s);
         for (VkEvent e : events_) vkDestroyEvent(device_->device(), e, nullptr);
