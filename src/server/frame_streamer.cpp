@@ -410,10 +410,15 @@ void FrameStreamer::release_pending(uint64_t swapchain, const Swapchain::Pending
 
 bool FrameStreamer::capture_due_locked(const Swapchain& sc, Clock::time_point now) const {
     if (sc.in_flight < captured_ahead_) return true;
-    // One frame ahead: the one in flight is being encoded, none is queued behind it, and its end is near.
-    if (captured_ahead_ != 1 || sc.in_flight != 1 || !sc.encode_started || sc.encode_us_avg == 0) return false;
-    const auto lead = std::chrono::microseconds(sc.capture_us_avg + kJitMarginUs);
-    return now + lead >= *sc.encode_started + std::chrono::microseconds(sc.encode_us_avg);
+    // One frame ahead and none queued behind it: due once the encoder is expected to be free within the time a
+    // capture takes. The frame in flight is being encoded (free at its start plus an encoding time) or still being
+    // captured (free at its submission plus a capture's time plus an encoding time).
+    if (captured_ahead_ != 1 || sc.in_flight != 1 || sc.encode_us_avg == 0) return false;
+    const auto lead = std::chrono::microseconds(sc.capture_lead_us + kJitMarginUs);
+    const auto encode = std::chrono::microseconds(sc.encode_us_avg);
+    const auto free_at = sc.encode_started ? *sc.encode_started + encode
+                                           : sc.capture_submitted + std::chrono::microseconds(sc.capture_lead_us) + encode;
+    return now + lead >= free_at;
 }
 
 void FrameStreamer::flush_pending() {
@@ -454,6 +459,8 @@ void FrameStreamer::flush_pending() {
                 job.chain_in = p->ready;
                 job.also_give_back = std::move(p->consumed);
                 job.slot_wait_us = micros(Clock::now() - p->received);
+                std::lock_guard<std::mutex> lock(mu_);
+                sc->capture_submitted = Clock::now();
             } else {
                 err = r.error;
             }
@@ -565,6 +572,8 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
                     job.ticket = r.ticket;
                     job.captured = true;
                     job.slot_wait_us = micros(Clock::now() - received);
+                    std::lock_guard<std::mutex> lock(mu_);
+                    sc->capture_submitted = Clock::now();
                     break;
                 }
                 if (r.status != capture::CaptureStatus::Busy) {
@@ -787,8 +796,23 @@ void FrameStreamer::process(Job& job, uint32_t) {
         send_release_and_drop(job);
         return;
     }
+    const auto wait_started = Clock::now();
     auto w = job.capturer->wait(job.ticket, kCaptureWaitNs);
     const auto captured_at = Clock::now();
+    {
+        // How long a capture takes from its submission until it is done, behind whatever the program queued on
+        // the GPU before it: learnt from captures the worker had to wait for (their end is seen as it happens),
+        // and let shrink slowly while captures are done before the worker gets to them.
+        const auto submitted = job.received + std::chrono::microseconds(job.slot_wait_us);
+        std::lock_guard<std::mutex> lock(mu_);
+        Swapchain& s = *job.sc;
+        if (captured_at - wait_started > std::chrono::microseconds(100) && captured_at > submitted) {
+            const uint32_t x = micros(captured_at - submitted);
+            s.capture_lead_us = s.capture_lead_us ? uint32_t((3ull * s.capture_lead_us + x) / 4) : x;
+        } else {
+            s.capture_lead_us -= s.capture_lead_us / 32;
+        }
+    }
     if (w.ok()) give_back_semaphores(job);
     protocol::WireEncoder rel;
     protocol::encode(rel, protocol::ImageReleased{job.entry.swapchain, job.entry.image_index});
@@ -867,12 +891,11 @@ void FrameStreamer::process(Job& job, uint32_t) {
                                                               "injected failure (ANARCHY_FAULT_ENCODE_FRAMES)")
                                 : sc.encoder->encode_slices(frame, send_packet);
     {
-        // Moving averages (a quarter of each new frame) of encoding and sending, and of the capture's GPU time.
-        const auto average = [](uint32_t avg, uint32_t x) { return avg ? uint32_t((3ull * avg + x) / 4) : x; };
+        // A moving average (a quarter of each new frame) of encoding and sending.
+        const uint32_t x = micros(Clock::now() - encode_start);
         std::lock_guard<std::mutex> lock(mu_);
         sc.encode_started.reset();
-        sc.encode_us_avg = average(sc.encode_us_avg, micros(Clock::now() - encode_start));
-        sc.capture_us_avg = average(sc.capture_us_avg, h.times.capture_us);
+        sc.encode_us_avg = sc.encode_us_avg ? uint32_t((3ull * sc.encode_us_avg + x) / 4) : x;
     }
     job.capturer->release(job.ticket);
     if (!st.ok()) {

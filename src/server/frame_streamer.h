@@ -114,11 +114,14 @@ private:
         };
         std::optional<Pending> pending;
         /// Just-in-time capture (captured_ahead 1): while the worker encodes a frame of this swapchain, when it
-        /// started, and how long frames and captures took lately, so the newest present is captured shortly
-        /// before the encoder is free again rather than after (guarded by mu_).
+        /// started, how long frames took lately, and how long before it is needed a capture must be submitted
+        /// (submission to done, behind the program's GPU work: 0.4-1 ms on the H200, 15-20 ms on lavapipe
+        /// sharing two cores with the program), so the newest present is captured shortly before the encoder is
+        /// free again rather than after (guarded by mu_).
         std::optional<std::chrono::steady_clock::time_point> encode_started;
+        std::chrono::steady_clock::time_point capture_submitted;  ///< the newest capture's submission
         uint32_t encode_us_avg = 0;
-        uint32_t capture_us_avg = 0;
+        uint32_t capture_lead_us = 0;
     };
     static constexpr uint64_t kMaxUnshown = 2;
     /// Frames of a newest-wins swapchain captured ahead of the encoder; a present beyond that waits uncaptured
@@ -128,7 +131,11 @@ private:
     /// Measured on the H200 at 2560x1600, server and program on separate halves of its cores, 1 against 2:
     /// lz4-tiles p50 6.9 against 7.8-8.2 ms, p99 9.5 against 12.5-12.9 ms, 272-274 against 298-315 frames shown a
     /// second; H.264 p50 18.1 against 18.5 ms, 99 against 106 frames a second. (1 without the early capture was
-    /// worse than 2 in frames shown: the encoder idled while the next frame was captured.)
+    /// worse than 2 in frames shown: the encoder idled while the next frame was captured.) Those runs took a
+    /// capture's GPU time as its lead; on lavapipe sharing two cores with the program, where a capture waits 15-20
+    /// ms behind the program's rendering, that showed 1262 of 3000 frames against 2592 with 2. The lead is now
+    /// learnt (Swapchain::capture_lead_us) and a frame still being captured counts too: 2477 against 2576 there;
+    /// not measured on the H200 since.
     uint32_t captured_ahead_ = 1;  ///< guarded by mu_
     /// Rates a client may ask for (VideoMessage::SetBitrate), kbit/s.
     static constexpr uint32_t kMinBitrateKbps = 100;
