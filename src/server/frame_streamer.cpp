@@ -15,6 +15,11 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+/// A moving average that gives each new value a quarter of the weight; the first value stands alone.
+uint32_t moving_average(uint32_t average, uint32_t value) {
+    return average ? uint32_t((3ull * average + value) / 4) : value;
+}
+
 uint32_t micros(Clock::duration d) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
     return us < 0 ? 0 : uint32_t(std::min<int64_t>(us, UINT32_MAX));
@@ -459,8 +464,6 @@ void FrameStreamer::flush_pending() {
                 job.chain_in = p->ready;
                 job.also_give_back = std::move(p->consumed);
                 job.slot_wait_us = micros(Clock::now() - p->received);
-                std::lock_guard<std::mutex> lock(mu_);
-                sc->capture_submitted = Clock::now();
             } else {
                 err = r.error;
             }
@@ -470,10 +473,7 @@ void FrameStreamer::flush_pending() {
                      (unsigned long long)p->entry.present_id, err.c_str());
             consume_waits(p->queue, waits);
         }
-        std::lock_guard<std::mutex> lock(mu_);
-        ++sc->in_flight;
-        jobs_.push_back(std::move(job));
-        cv_.notify_all();
+        queue_job(std::move(job));
     }
 }
 
@@ -572,8 +572,6 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
                     job.ticket = r.ticket;
                     job.captured = true;
                     job.slot_wait_us = micros(Clock::now() - received);
-                    std::lock_guard<std::mutex> lock(mu_);
-                    sc->capture_submitted = Clock::now();
                     break;
                 }
                 if (r.status != capture::CaptureStatus::Busy) {
@@ -601,12 +599,18 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
             job.also_give_back = std::move(give_back);
         }
         chain = next;
-        std::lock_guard<std::mutex> lock(mu_);
-        ++sc->in_flight;
-        jobs_.push_back(std::move(job));
-        cv_.notify_all();
+        queue_job(std::move(job));
     }
     return true;
+}
+
+void FrameStreamer::queue_job(Job job) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Swapchain& sc = *job.sc;
+    ++sc.in_flight;
+    if (job.captured) sc.capture_submitted = job.received + std::chrono::microseconds(job.slot_wait_us);
+    jobs_.push_back(std::move(job));
+    cv_.notify_all();
 }
 
 bool FrameStreamer::drop_oldest_queued(const std::shared_ptr<Swapchain>& sc) {
@@ -807,8 +811,7 @@ void FrameStreamer::process(Job& job, uint32_t) {
         std::lock_guard<std::mutex> lock(mu_);
         Swapchain& s = *job.sc;
         if (captured_at - wait_started > std::chrono::microseconds(100) && captured_at > submitted) {
-            const uint32_t x = micros(captured_at - submitted);
-            s.capture_lead_us = s.capture_lead_us ? uint32_t((3ull * s.capture_lead_us + x) / 4) : x;
+            s.capture_lead_us = moving_average(s.capture_lead_us, micros(captured_at - submitted));
         } else {
             s.capture_lead_us -= s.capture_lead_us / 32;
         }
@@ -891,11 +894,10 @@ void FrameStreamer::process(Job& job, uint32_t) {
                                                               "injected failure (ANARCHY_FAULT_ENCODE_FRAMES)")
                                 : sc.encoder->encode_slices(frame, send_packet);
     {
-        // A moving average (a quarter of each new frame) of encoding and sending.
-        const uint32_t x = micros(Clock::now() - encode_start);
+        const uint32_t took = micros(Clock::now() - encode_start);  // encoding and sending
         std::lock_guard<std::mutex> lock(mu_);
         sc.encode_started.reset();
-        sc.encode_us_avg = sc.encode_us_avg ? uint32_t((3ull * sc.encode_us_avg + x) / 4) : x;
+        sc.encode_us_avg = moving_average(sc.encode_us_avg, took);
     }
     job.capturer->release(job.ticket);
     if (!st.ok()) {

@@ -199,6 +199,8 @@ private:
     /// Takes a swapchain's pending present out (session thread); nullopt if none.
     std::optional<Swapchain::Pending> take_pending(Swapchain& sc);
     void destroy_chain_semaphores_locked(VkDevice device);
+    /// Hands a job to the worker: counts it in flight and, for a capture, notes when it was submitted.
+    void queue_job(Job job);
     /// Whether the swapchain's pending present may be captured now (mu_ held): the encoder has room for it
     /// (captured_ahead_), or, with one frame ahead, the frame it encodes is expected to be done within the time a
     /// capture takes plus kJitMarginUs.
