@@ -6,7 +6,9 @@
 # encoders unless HARDWARE=1 (an H100/H200 has no NVENC, and finding that out takes the first 0.7 s of a run).
 # SPLIT=1 runs each case as two machines would: `anarchy serve` and the native run on the first half of the CPUs,
 # the program with the client driver (its decoder threads included) on the other half (taskset), so the codec
-# threads of one end do not take the cores of the other, as on the handheld and its GPU host.
+# threads of one end do not take the cores of the other, as on the handheld and its GPU host. SERVER_BIN (a path)
+# runs that `anarchy` as the server instead of the kit's, to compare two server builds side by side; the client
+# driver logs how often the program waited in vkAcquireNextImageKHR for an image the stream still held.
 set -uo pipefail
 source "$(dirname "$0")/device_setup.sh"
 frames=${FRAMES:-600}
@@ -24,17 +26,17 @@ for size in ${SIZES:-1280x720 1920x1080 2560x1600}; do
     if [ "${SPLIT:-0}" = 1 ]; then
       echo "=== $size $codec (server and native on CPUs $server_cpus, program and client on $client_cpus)" | tee -a "$out/frames.txt"
       port=$((port + 1))
-      VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd taskset -c "$server_cpus" "$b/anarchy" serve \
+      VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd taskset -c "$server_cpus" "${SERVER_BIN:-$b/anarchy}" serve \
         --listen 127.0.0.1:$port >"$out/split-server-$size-$codec.log" 2>&1 &
       server=$!
       sleep 1
       VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd taskset -c "$server_cpus" timeout 120 "$scene" --frames "$frames" \
         --width "$w" --height "$h" --png /tmp/split-native.png --quiet 2>&1 | grep RESULT | sed 's/^/native: /' \
         | tee -a "$out/frames.txt"
-      taskset -c "$client_cpus" timeout 120 "$b/anarchy" run --server 127.0.0.1:$port --codec "$codec" $software \
+      ANARCHY_LOG=info taskset -c "$client_cpus" timeout 120 "$b/anarchy" run --server 127.0.0.1:$port --codec "$codec" $software \
         --stats /tmp/split-stats.csv -- "$scene" --frames "$frames" --width "$w" --height "$h" \
         --png /tmp/split-remote.png --quiet --present headless --present-mode mailbox 2>&1 \
-        | grep -e RESULT -e "^anarchy:" | sed 's/^RESULT/remote: RESULT/' | tee -a "$out/frames.txt"
+        | grep -e RESULT -e "^anarchy:" -e "acquires waited" | sed 's/^RESULT/remote: RESULT/' | tee -a "$out/frames.txt"
       kill $server
       wait $server 2>/dev/null
       continue

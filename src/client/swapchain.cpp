@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <type_traits>
 
 #include "client/command_writer.h"
@@ -347,6 +348,14 @@ VKAPI_ATTR void VKAPI_CALL DestroySwapchainKHR(VkDevice device, VkSwapchainKHR s
         // Its frames still held by the present barrier go to the window now; the others no longer wait for it.
         PresentBarrier::instance().leave(sc.get());
         stop_latency(*sc);
+        {
+            std::lock_guard<std::mutex> lock(sc->mu);
+            if (sc->acquires)
+                LOG_INFO("swapchain %llu: %llu of %llu acquires waited for an image, %.1f ms in all",
+                         (unsigned long long)sc->id, (unsigned long long)sc->acquires_waited,
+                         (unsigned long long)sc->acquires,
+                         std::chrono::duration<double, std::milli>(sc->acquire_wait).count());
+        }
         if (sc->refresher.joinable()) {
             {
                 std::lock_guard<std::mutex> lock(sc->mu);
@@ -417,6 +426,7 @@ VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImageKHR(VkDevice device, VkSwapchainK
         uint32_t found = UINT32_MAX;
         {
             std::unique_lock<std::mutex> lock(sc.mu);
+            std::optional<Clock::time_point> wait_began;
             for (;;) {
                 for (uint32_t i = 0; i < sc.state.size(); ++i)
                     if (sc.state[i] == ImageState::Free) {
@@ -426,6 +436,7 @@ VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImageKHR(VkDevice device, VkSwapchainK
                 // The shared presentable image stays the program's once acquired: acquiring again hands it back.
                 if (sc.shared && sc.state[0] == ImageState::Acquired) found = 0;
                 if (found != UINT32_MAX) break;
+                if (!wait_began) wait_began = Clock::now();
                 if (sc.retired) return VK_ERROR_OUT_OF_DATE_KHR;
                 if (sc.lost || rt->lost()) return rt->lost() ? VK_ERROR_DEVICE_LOST : VK_ERROR_SURFACE_LOST_KHR;
                 if (timeout == 0) return VK_NOT_READY;
@@ -434,6 +445,11 @@ VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImageKHR(VkDevice device, VkSwapchainK
                 sc.changed.wait_until(lock, std::min(deadline, now + std::chrono::milliseconds(100)));
             }
             sc.state[found] = ImageState::Acquired;
+            sc.acquires++;
+            if (wait_began) {
+                sc.acquires_waited++;
+                sc.acquire_wait += Clock::now() - *wait_began;
+            }
         }
         if (semaphore || fence) {
             QueueObject* q = any_queue(sc.device);

@@ -108,6 +108,11 @@ struct SwapchainState {
     bool lost = false;       ///< the connection or the window is gone
     bool no_frames = false;  ///< the server has no encoder for it: images return on release only
     uint64_t presents_pending = 0;  ///< presented, not yet displayed or dropped
+    /// vkAcquireNextImageKHR calls, how many found no free image at once, and how long those waited: the part of
+    /// the program's frame time the stream's hold on images costs it (logged when the swapchain goes).
+    uint64_t acquires = 0;
+    uint64_t acquires_waited = 0;
+    std::chrono::steady_clock::duration acquire_wait{};
     std::optional<VkExtent2D> window_extent;  ///< learnt when the last frame was drawn
     std::map<uint64_t, std::chrono::steady_clock::time_point> present_times;  ///< by present id
     /// VK_KHR_present_id: (our present id, the program's presentId) of presents not yet completed, oldest first.

@@ -8,6 +8,7 @@
 #include "protocol/arena.h"
 #include "server/session.h"
 #include "video/codec_factory.h"
+#include "common/thread_name.h"
 
 namespace anarchy::server {
 
@@ -63,7 +64,10 @@ void FrameStreamer::guarded(void (FrameStreamer::*loop)()) {
 }
 
 FrameStreamer::FrameStreamer(Session& session) : session_(session) {
-    worker_ = std::thread([this] { guarded(&FrameStreamer::work_loop); });
+    worker_ = std::thread([this] {
+        set_thread_name("anarchy-stream");
+        guarded(&FrameStreamer::work_loop);
+    });
 }
 
 FrameStreamer::~FrameStreamer() { stop(); }
@@ -103,7 +107,10 @@ void FrameStreamer::attach(std::unique_ptr<transport::Connection> conn) {
         return;
     }
     conn_ = std::move(conn);
-    reader_ = std::thread([this] { guarded(&FrameStreamer::read_loop); });
+    reader_ = std::thread([this] {
+        set_thread_name("anarchy-vreader");
+        guarded(&FrameStreamer::read_loop);
+    });
 }
 
 void FrameStreamer::read_loop() {
@@ -639,9 +646,48 @@ void FrameStreamer::send(transport::FrameType type, const protocol::WireEncoder&
         conn = conn_.get();
     }
     if (!conn) return;
-    std::lock_guard<std::mutex> lock(send_mu_);
-    if (extra) conn->send_parts(type, e.bytes().data(), e.bytes().size(), extra, extra_size);
-    else conn->send(type, e.bytes());
+    if (!extra) {
+        // A small message: into the outbox, sent now if the connection is free, else by whoever holds it as soon
+        // as its own frame is out. Only a full outbox (a client that stopped reading) makes the caller wait.
+        bool full;
+        {
+            std::lock_guard<std::mutex> lock(outbox_mu_);
+            outbox_.push_back(Outgoing{type, e.bytes()});
+            full = outbox_.size() >= kMaxOutbox;
+        }
+        std::unique_lock<std::mutex> sending(send_mu_, std::defer_lock);
+        if (full) sending.lock();
+        else if (!sending.try_lock()) return;
+        send_outbox_and_unlock(*conn, sending);
+        return;
+    }
+    std::unique_lock<std::mutex> sending(send_mu_);
+    send_outbox(*conn);  // what was posted before goes first
+    conn->send_parts(type, e.bytes().data(), e.bytes().size(), extra, extra_size);
+    send_outbox_and_unlock(*conn, sending);
+}
+
+void FrameStreamer::send_outbox(transport::Connection& conn) {
+    std::deque<Outgoing> out;
+    {
+        std::lock_guard<std::mutex> lock(outbox_mu_);
+        out.swap(outbox_);
+    }
+    for (const Outgoing& m : out) conn.send(m.type, m.bytes);
+}
+
+void FrameStreamer::send_outbox_and_unlock(transport::Connection& conn, std::unique_lock<std::mutex>& sending) {
+    for (;;) {
+        send_outbox(conn);
+        sending.unlock();
+        {
+            std::lock_guard<std::mutex> lock(outbox_mu_);
+            if (outbox_.empty()) return;
+        }
+        // Posted after we looked and before we let go: ours to send, unless another sender has the connection now
+        // (it sends them before letting go).
+        if (!sending.try_lock()) return;
+    }
 }
 
 protocol::FrameHeader FrameStreamer::header_of(const Job& job) {
