@@ -15,6 +15,7 @@
 #include "protocol/wire_decoder.h"
 #include "transport/handshake.h"
 #include "vk_schema_autogen.h"
+#include "common/thread_name.h"
 
 namespace anarchy::client {
 
@@ -67,6 +68,7 @@ std::unique_ptr<Runtime> Runtime::connect(const std::string& address, std::strin
         w.send();
     }
     rt->receiver_ = std::thread([r = rt.get()]() {
+        set_thread_name("anarchy-recv");
         // Nothing may escape into the program's process: a failure here loses the connection, as a dead link does.
         try {
             r->receive_loop();

@@ -17,6 +17,7 @@
 #include "video/codec_factory.h"
 #include "video/decoder.h"
 #include "vk_schema_autogen.h"
+#include "common/thread_name.h"
 
 namespace anarchy::client {
 
@@ -74,8 +75,14 @@ std::unique_ptr<VideoChannel> VideoChannel::open(const std::string& address, uin
             c->mark_all_lost();
         }
     };
-    ch->receiver_ = std::thread([c = ch.get(), guarded] { guarded(c, &VideoChannel::receive_loop, "receiver"); });
-    ch->display_ = std::thread([c = ch.get(), guarded] { guarded(c, &VideoChannel::display_loop, "display"); });
+    ch->receiver_ = std::thread([c = ch.get(), guarded] {
+        set_thread_name("anarchy-vrecv");
+        guarded(c, &VideoChannel::receive_loop, "receiver");
+    });
+    ch->display_ = std::thread([c = ch.get(), guarded] {
+        set_thread_name("anarchy-display");
+        guarded(c, &VideoChannel::display_loop, "display");
+    });
     return ch;
 }
 

@@ -18,6 +18,7 @@
 #include "server/session.h"
 #include "server/watched_connection.h"
 #include "server/worker_channel.h"
+#include "common/thread_name.h"
 
 namespace anarchy::server {
 
@@ -172,7 +173,11 @@ int run_session_worker(int control, int status_fd, bool warm_up) {
         LOG_ERROR("worker: pipe: %s", std::strerror(errno));
         return 2;
     }
-    std::thread controller([&] { control_loop(control, done[0], *session); });
+    std::thread controller([&] {
+        set_thread_name("anarchy-control");
+        control_loop(control, done[0], *session);
+    });
+    set_thread_name("anarchy-session");
     std::string why;
     // The last error boundary (decision 15): an exception ends this session, as it would end its thread.
     try {

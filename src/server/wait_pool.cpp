@@ -1,4 +1,5 @@
 #include "server/wait_pool.h"
+#include "common/thread_name.h"
 
 namespace anarchy::server {
 
@@ -7,7 +8,10 @@ void WaitPool::add(PendingWait w) {
         std::lock_guard<std::mutex> lock(mu_);
         if (!stopping_) {
             queue_.push_back(std::move(w));
-            if (idle_ == 0 && threads_.size() < kMaxThreads) threads_.emplace_back([this] { run(); });
+            if (idle_ == 0 && threads_.size() < kMaxThreads) threads_.emplace_back([this] {
+                set_thread_name("anarchy-wait");
+                run();
+            });
             cv_.notify_one();
             return;
         }

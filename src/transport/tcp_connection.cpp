@@ -13,6 +13,7 @@
 #include "transport/connection.h"
 #include "transport/frame_codec.h"
 #include "transport/socket.h"
+#include "common/thread_name.h"
 
 namespace anarchy::transport {
 namespace {
@@ -49,7 +50,10 @@ public:
         rend_ = rbuf_.size();
         last_send_ = last_recv_ = ticks(Clock::now());
         if (const char* dir = std::getenv("ANARCHY_RECORD_DIR"); dir && *dir) record_to(dir);
-        if (opts_.heartbeat_interval.count() > 0) heartbeat_ = std::thread([this] { heartbeat_loop(); });
+        if (opts_.heartbeat_interval.count() > 0) heartbeat_ = std::thread([this] {
+            set_thread_name("anarchy-beat");
+            heartbeat_loop();
+        });
     }
     ~TcpConnection() override {
         close();

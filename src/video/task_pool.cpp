@@ -1,4 +1,5 @@
 #include "video/task_pool.h"
+#include "common/thread_name.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -14,7 +15,10 @@ namespace anarchy::video {
 TaskPool::TaskPool(uint32_t threads) {
     const uint32_t helpers = std::max(threads, 1u) - 1;
     helpers_.reserve(helpers);
-    for (uint32_t i = 0; i < helpers; ++i) helpers_.emplace_back([this, i] { helper_loop(i + 1); });
+    for (uint32_t i = 0; i < helpers; ++i) helpers_.emplace_back([this, i] {
+        set_thread_name("anarchy-codec");
+        helper_loop(i + 1);
+    });
 }
 
 TaskPool::~TaskPool() {
