@@ -15,7 +15,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -91,7 +90,7 @@ def main():
     ap.add_argument('--limited-seconds', type=float, default=10)
     ap.add_argument('--recovery-seconds', type=float, default=16)
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix='anarchy-bitrate-')
+    tmp = harness.work_dir('anarchy-bitrate-')
     stats = os.path.join(tmp, 'stats.csv')
     client_log = os.path.join(tmp, 'client.log')
     with harness.Xvfb() as x, harness.Server(args.build, os.path.join(tmp, 'server.log')) as server:
@@ -210,4 +209,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    harness.run_main(main)

@@ -24,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 
 import harness
@@ -134,7 +133,7 @@ def main():
             sys.exit(f'no {tool} on PATH (Debian: wine, wine64)')
 
     started = time.time()
-    tmp = tempfile.mkdtemp(prefix='anarchy-d3d11-wine-')
+    tmp = harness.work_dir('anarchy-d3d11-wine-')
     app = os.path.join(tmp, 'app')
     os.makedirs(app)
     shutil.copy(args.program, app)
@@ -249,4 +248,4 @@ def main():
           f'{timings["prefix"]:.1f} s, {runs}, total {time.time() - started:.1f} s; ok')
 
 if __name__ == '__main__':
-    main()
+    harness.run_main(main)

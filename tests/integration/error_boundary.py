@@ -14,7 +14,6 @@ async_failure  ANARCHY_FAULT_SERVER_FAIL=vkResetFences on the server: the asynch
 import argparse
 import os
 import sys
-import tempfile
 import threading
 
 import harness
@@ -114,11 +113,11 @@ def main():
     ap.add_argument('case', choices=['client_throw', 'server_throw', 'async_failure'])
     args = ap.parse_args()
     prog = os.path.join(args.build, 'tests', 'programs', 'anarchy_testprog')
-    tmp = tempfile.mkdtemp(prefix=f'anarchy-{args.case}-')
+    tmp = harness.work_dir(f'anarchy-{args.case}-')
     globals()[args.case](args.build, prog, tmp)
     print(f'{args.case}: ' + ('FAILED' if failures else 'passed'))
     return 1 if failures else 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    harness.run_main(main)

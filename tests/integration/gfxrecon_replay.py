@@ -11,7 +11,6 @@ did, without the program's own timing.
 import argparse
 import os
 import sys
-import tempfile
 
 import harness
 
@@ -26,7 +25,7 @@ def main():
     ap.add_argument('--shim', help='window_snapshot LD_PRELOAD library (vkd3d: closes the window after 30 frames)')
     ap.add_argument('what', choices=sorted(SCREENSHOTS))
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix=f'anarchy-gfxrecon-{args.what}-')
+    tmp = harness.work_dir(f'anarchy-gfxrecon-{args.what}-')
     trace = os.path.join(tmp, 'capture.gfxr')
     failures = []
     with harness.Xvfb(640, 480) as x, harness.Server(args.build, os.path.join(tmp, 'server.log')) as server:
@@ -88,4 +87,4 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    harness.run_main(main)

@@ -2,8 +2,11 @@
 
 import os
 import re
+import shutil
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 
 LAVAPIPE = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json'
@@ -13,6 +16,37 @@ LAVAPIPE = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json'
 # LIBGL_ALWAYS_SOFTWARE is set (and then only a CPU one); without it zink finds no device and GLX reports "failed
 # to create drisw screen". A remote GPU would need the variable unset. EGL's surfaceless platform needs no X.
 ZINK_ENV = {'MESA_LOADER_DRIVER_OVERRIDE': 'zink', 'LIBGL_ALWAYS_SOFTWARE': '1'}
+
+
+_work_dirs = []
+
+
+def work_dir(prefix):
+    """A fresh folder for one test's logs and outputs: removed when the test passes (see run_main), kept and named
+    on stderr when it fails, so a failure can be read afterwards and passing runs do not fill /tmp (they left
+    about 100 MB there each)."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    _work_dirs.append(path)
+    return path
+
+
+def run_main(main):
+    """Runs a test's main() and exits with its status (None or 0: passed; a message or another number: failed),
+    removing its work_dir folders if it passed."""
+    try:
+        code = main()
+    except SystemExit as e:
+        code = e.code
+    except BaseException:
+        for path in _work_dirs:
+            print(f'logs kept in {path}', file=sys.stderr)
+        raise
+    for path in _work_dirs:
+        if code in (None, 0):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            print(f'logs kept in {path}', file=sys.stderr)
+    sys.exit(code)
 
 
 def native_env():

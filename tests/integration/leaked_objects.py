@@ -20,7 +20,6 @@ import resource
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 
 import harness
@@ -134,7 +133,7 @@ def main():
     ap.add_argument('--build', required=True)
     ap.add_argument('--at-once', action='store_true', help='a leaking, a crashing and a normal program at once')
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix='anarchy-leaks-')
+    tmp = harness.work_dir('anarchy-leaks-')
     runner = Runner(args.build, tmp)
     failures = []
     log_path = os.path.join(tmp, 'server.log')
@@ -154,4 +153,4 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    harness.run_main(main)

@@ -15,8 +15,9 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
+
+import harness
 
 FRAME_HELLO, FRAME_HELLO_ACK, FRAME_REFUSE, FRAME_COMMANDS, FRAME_REPLY, FRAME_PING, FRAME_ERROR, FRAME_BYE = 1, 2, 3, 4, 5, 6, 7, 8
 HELLO_MAGIC = 0x52414E41
@@ -196,7 +197,7 @@ def main():
     ids = read_command_ids(build)
     port = free_port()
     addr = "127.0.0.1:%d" % port
-    tmp = tempfile.mkdtemp(prefix="anarchy_malformed_")
+    tmp = harness.work_dir("anarchy_malformed_")
     log_path = os.path.join(tmp, "server.log")
     log = open(log_path, "wb")
     env = dict(os.environ)
@@ -600,4 +601,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    harness.run_main(main)

@@ -17,7 +17,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import harness
@@ -44,7 +43,7 @@ def main():
     if not os.path.exists('/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstlibav.so'):
         sys.exit("no GStreamer libav plugin: Wine's H.264 decoder needs it (gstreamer1.0-libav, scripts/packages.txt)")
 
-    tmp = tempfile.mkdtemp(prefix='anarchy-mf-decoder-')
+    tmp = harness.work_dir('anarchy-mf-decoder-')
     prefix = os.path.join(tmp, 'prefix')
     shutil.copy(exe, tmp)
     failures = []
@@ -98,4 +97,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    harness.run_main(main)

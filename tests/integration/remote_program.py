@@ -5,7 +5,6 @@ for byte. With several names, runs them all at once against one server (concurre
 import argparse
 import os
 import sys
-import tempfile
 import threading
 
 import harness
@@ -17,7 +16,7 @@ def main():
     ap.add_argument('programs', nargs='+')
     args = ap.parse_args()
     prog = os.path.join(args.build, 'tests', 'programs', 'anarchy_testprog')
-    tmp = tempfile.mkdtemp(prefix='anarchy-remote-')
+    tmp = harness.work_dir('anarchy-remote-')
     failures = []
     with harness.Server(args.build, os.path.join(tmp, 'server.log')) as server:
         natives = {}
@@ -58,4 +57,4 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    harness.run_main(main)

@@ -7,7 +7,6 @@ server fewer than 120 times (without the cache: over 1,000)."""
 import argparse
 import os
 import sys
-import tempfile
 
 import harness
 
@@ -17,7 +16,7 @@ def main():
     ap.add_argument('--build', required=True)
     args = ap.parse_args()
     prog = os.path.join(args.build, 'tests', 'programs', 'anarchy_testprog')
-    tmp = tempfile.mkdtemp(prefix='anarchy-requirements-')
+    tmp = harness.work_dir('anarchy-requirements-')
     native_out, remote_out = os.path.join(tmp, 'native.txt'), os.path.join(tmp, 'remote.txt')
     stats = os.path.join(tmp, 'stats.txt')
     r = harness.run_native([prog, 'requirements', '--out', native_out])
@@ -44,4 +43,4 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    harness.run_main(main)

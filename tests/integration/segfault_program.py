@@ -10,7 +10,6 @@ import resource
 import signal
 import subprocess
 import sys
-import tempfile
 
 import harness
 
@@ -31,7 +30,7 @@ def main():
     ap.add_argument('--after', default='transfer', help='the normal program run on the same server afterwards')
     args = ap.parse_args()
     prog = os.path.join(args.build, 'tests', 'programs', 'anarchy_testprog')
-    tmp = tempfile.mkdtemp(prefix='anarchy-segfault-')
+    tmp = harness.work_dir('anarchy-segfault-')
     failures = []
 
     def run(argv, env):
@@ -80,4 +79,4 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    harness.run_main(main)

@@ -14,8 +14,9 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
+
+import harness
 
 failures = []
 
@@ -145,7 +146,7 @@ def main():
     for p in (anarchy, demo, testprog):
         if not os.path.exists(p):
             raise SystemExit("missing " + p)
-    tmp = tempfile.mkdtemp(prefix="anarchy_killed_")
+    tmp = harness.work_dir("anarchy_killed_")
     server_killed(anarchy, demo, tmp)
     unreachable(anarchy, testprog, tmp)
     if failures:
@@ -156,4 +157,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    harness.run_main(main)

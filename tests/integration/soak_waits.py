@@ -9,7 +9,6 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
 import harness
@@ -62,7 +61,7 @@ def main():
     ap.add_argument('--timeout', type=float, default=280.0, help='seconds the program may run')
     args = ap.parse_args()
     prog = os.path.join(args.build, 'tests', 'programs', 'anarchy_testprog')
-    tmp = tempfile.mkdtemp(prefix='anarchy-soak-')
+    tmp = harness.work_dir('anarchy-soak-')
     failures = []
     with harness.Server(args.build, os.path.join(tmp, 'server.log')) as server:
         env = harness.native_env()
@@ -123,4 +122,4 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    harness.run_main(main)

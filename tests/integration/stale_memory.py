@@ -7,7 +7,6 @@ few bytes of three of the five 8 MiB fills); without them, none fetched and ever
 import argparse
 import os
 import sys
-import tempfile
 
 import harness
 
@@ -25,7 +24,7 @@ def main():
     ap.add_argument('--build', required=True)
     args = ap.parse_args()
     prog = os.path.join(args.build, 'tests', 'programs', 'anarchy_testprog')
-    tmp = tempfile.mkdtemp(prefix='anarchy-stale-')
+    tmp = harness.work_dir('anarchy-stale-')
     failures = []
     with harness.Server(args.build, os.path.join(tmp, 'server.log')) as server:
         native = os.path.join(tmp, 'native.bin')
@@ -68,4 +67,4 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    harness.run_main(main)

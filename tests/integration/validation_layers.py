@@ -14,7 +14,6 @@ compared as sets with handles and counts masked. Both runs must exit with the sa
 import argparse
 import os
 import sys
-import tempfile
 
 import harness
 from zink_programs import GLMARK2_SCENES
@@ -42,7 +41,7 @@ def main():
     ap.add_argument('--programs', default='', help='comma-separated test programs (programs)')
     ap.add_argument('what', choices=['vkcube', 'programs', 'zink', 'vkd3d'])
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix=f'anarchy-validation-{args.what}-')
+    tmp = harness.work_dir(f'anarchy-validation-{args.what}-')
     failures = []
     with harness.Xvfb(640, 480) as x:
         env = dict(LAYER_ENV, DISPLAY=x.display, XDG_RUNTIME_DIR=tmp)
@@ -91,4 +90,4 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    harness.run_main(main)

@@ -9,7 +9,6 @@ must pace the remote run, e.g. ANARCHY_X11_PRESENT=1 following Xvfb's made-up 60
 import argparse
 import os
 import sys
-import tempfile
 import time
 
 import harness
@@ -28,7 +27,7 @@ def main():
     ap.add_argument('--remote-env', action='append', default=[], help='KEY=VALUE for the remote vkcube only')
     args = ap.parse_args()
     lossless = args.codec in ('raw', 'lz4', 'lz4-delta')
-    tmp = tempfile.mkdtemp(prefix='anarchy-vkcube-')
+    tmp = harness.work_dir('anarchy-vkcube-')
     cube = ['vkcube', '--c', str(args.frames), '--present_mode', str(args.present_mode)]
     server_env = {'ANARCHY_FAULT_ENCODE_FRAMES': args.fault_frames} if args.fault_frames else {}
     faults = len(args.fault_frames.split(',')) if args.fault_frames else 0
@@ -119,4 +118,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    harness.run_main(main)

@@ -8,7 +8,6 @@ last frames are the same picture in every run."""
 import argparse
 import os
 import sys
-import tempfile
 
 import harness
 
@@ -27,7 +26,7 @@ def main():
     ap.add_argument('program', choices=sorted(PROGRAMS))
     args = ap.parse_args()
     frames, clock = PROGRAMS[args.program]
-    tmp = tempfile.mkdtemp(prefix=f'anarchy-{args.program}-')
+    tmp = harness.work_dir(f'anarchy-{args.program}-')
     server_log = os.path.join(tmp, 'server.log')
     with harness.Xvfb(640, 480) as x, harness.Server(args.build, server_log) as server:
         env = {'DISPLAY': x.display, 'LD_PRELOAD': f'{args.shim} {args.clock}', 'ANARCHY_CLOSE_AFTER_FRAMES': frames}
@@ -63,4 +62,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    harness.run_main(main)

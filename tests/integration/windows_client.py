@@ -25,7 +25,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import harness
@@ -107,7 +106,7 @@ def main():
         if not shutil.which(tool):
             sys.exit(f'no {tool} on PATH (scripts/packages.txt installs it)')
 
-    tmp = tempfile.mkdtemp(prefix='anarchy-windows-client-')
+    tmp = harness.work_dir('anarchy-windows-client-')
     app = os.path.join(tmp, 'app')
     os.makedirs(app)
     for name in ('vulkan-1.dll', 'vkcube.exe', os.path.join('tests', 'programs', 'anarchy_testprog.exe'),
@@ -262,4 +261,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    harness.run_main(main)

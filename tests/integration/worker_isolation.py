@@ -22,7 +22,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -246,11 +245,11 @@ def main():
     ap.add_argument('case', choices=['crash_and_hang', 'limits', 'stop_while_hung'])
     args = ap.parse_args()
     prog = os.path.join(args.build, 'tests', 'programs', 'anarchy_testprog')
-    tmp = tempfile.mkdtemp(prefix=f'anarchy-{args.case}-')
+    tmp = harness.work_dir(f'anarchy-{args.case}-')
     globals()[args.case](args.build, prog, tmp)
     print(f'{args.case}: ' + ('FAILED' if failures else 'passed'))
     return 1 if failures else 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    harness.run_main(main)

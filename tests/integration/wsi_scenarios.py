@@ -15,7 +15,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import harness
@@ -92,7 +91,7 @@ def main():
     wsi_test = os.path.join(build, 'tests', 'wsi_programs', 'anarchy_wsi_test')
     demo = os.path.join(build, 'src', 'demo', 'anarchy_demo_scene')
     anarchy = os.path.join(build, 'anarchy')
-    tmp = tempfile.mkdtemp(prefix='anarchy-wsi-')
+    tmp = harness.work_dir('anarchy-wsi-')
     with harness.Xvfb() as x, harness.Server(build, os.path.join(tmp, 'server.log')) as server:
         native = x.env(harness.native_env())
         remote_cmd = [anarchy, 'run', '--server', server.address, '--']
@@ -207,4 +206,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    harness.run_main(main)

@@ -15,7 +15,6 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 
 import harness
 
@@ -121,7 +120,7 @@ def main():
     ap.add_argument('--clock', help='fake_clock LD_PRELOAD library (glxgears)')
     ap.add_argument('scenario', choices=sorted(SCENARIOS))
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix=f'anarchy-zink-{args.scenario}-')
+    tmp = harness.work_dir(f'anarchy-zink-{args.scenario}-')
     with harness.Xvfb(640, 480) as x, harness.Server(args.build, os.path.join(tmp, 'server.log')) as server:
         run = Runner(args.build, server, dict(harness.ZINK_ENV, DISPLAY=x.display, XDG_RUNTIME_DIR=tmp))
         SCENARIOS[args.scenario](run, tmp, args)
@@ -135,4 +134,4 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    harness.run_main(main)
