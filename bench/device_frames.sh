@@ -7,7 +7,8 @@
 # SPLIT=1 runs each case as two machines would: `anarchy serve` and the native run on the first half of the CPUs,
 # the program with the client driver (its decoder threads included) on the other half (taskset), so the codec
 # threads of one end do not take the cores of the other, as on the handheld and its GPU host. SERVER_BIN (a path)
-# runs that `anarchy` as the server instead of the kit's, to compare two server builds side by side; the client
+# runs that `anarchy` as the server instead of the kit's, to compare two server builds side by side, and SERVER_ENV
+# ("NAME=value ...") sets variables for the server alone (its codec threads, say); the client
 # driver logs how often the program waited in vkAcquireNextImageKHR for an image the stream still held.
 set -uo pipefail
 source "$(dirname "$0")/device_setup.sh"
@@ -26,7 +27,7 @@ for size in ${SIZES:-1280x720 1920x1080 2560x1600}; do
     if [ "${SPLIT:-0}" = 1 ]; then
       echo "=== $size $codec (server and native on CPUs $server_cpus, program and client on $client_cpus)" | tee -a "$out/frames.txt"
       port=$((port + 1))
-      VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd taskset -c "$server_cpus" "${SERVER_BIN:-$b/anarchy}" serve \
+      env ${SERVER_ENV:-} VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd taskset -c "$server_cpus" "${SERVER_BIN:-$b/anarchy}" serve \
         --listen 127.0.0.1:$port >"$out/split-server-$size-$codec.log" 2>&1 &
       server=$!
       sleep 1

@@ -95,7 +95,7 @@ uint32_t default_codec_threads() {
         const long n = std::strtol(v, nullptr, 10);
         if (n >= 1 && n <= 64) return uint32_t(n);
     }
-    return std::clamp(usable_cpus(), 1u, 8u);
+    return std::clamp(usable_cpus(), 2u, 9u) - 1;
 }
 
 uint32_t usable_cpus() {
