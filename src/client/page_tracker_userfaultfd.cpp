@@ -160,6 +160,10 @@ struct PopulateState {
     std::mutex mu;
     bool alive = true;
     uintptr_t program = 0;
+    /// take_dirty calls so far (under mu): a fill asked for before the latest one is stale. Run after the take
+    /// re-protected its pages, it would fault on them and mark pages nobody wrote dirty again.
+    uint64_t takes = 0;
+    std::atomic<uint64_t> takes_seen{0};  ///< takes, readable without mu (by the handler thread asking for a fill)
 };
 
 class UffdTracker;
@@ -235,7 +239,8 @@ public:
     /// From the handler thread: asks the filler to make bytes [offset, offset + size) of a region's program view
     /// writable in the page table. Never waits for the filler; a request that finds the queue full is dropped (the
     /// writer then takes the ordinary faults itself).
-    void request_fill(std::shared_ptr<PopulateState> region, uint64_t offset, uint64_t size);
+    /// `takes`: the region's PopulateState::takes_seen read before the pages were un-protected.
+    void request_fill(std::shared_ptr<PopulateState> region, uint64_t offset, uint64_t size, uint64_t takes);
     void unpublish(UffdRegion* region) {
         // A forked child has no handler thread and mutex_ may have been held at fork: nobody reads the map there.
         if (forked()) return;
@@ -254,6 +259,7 @@ private:
     struct FillRequest {
         std::shared_ptr<PopulateState> region;
         uint64_t offset, size;  // bytes of the program view
+        uint64_t takes;         // the region's PopulateState::takes when asked
     };
 
     int uffd_;
@@ -322,9 +328,10 @@ void UffdRegion::on_fault(uintptr_t addr, int uffd) {
     // can never end clear while the page stays writable. Mark before waking: the writer's next step may be the
     // submit that calls take_dirty, which must see its write.
     uintptr_t start = reinterpret_cast<uintptr_t>(program_) + first * ps;
+    const uint64_t takes = populate_->takes_seen.load(std::memory_order_acquire);  // before: a take after it wins
     if (write_protect(uffd, start, count * ps, false)) {
         for (uint64_t p = first; p < first + count; ++p) bits_.mark(p);
-        if (count > 1 && fill_enabled()) tracker_->request_fill(populate_, first * ps, count * ps);
+        if (count > 1 && fill_enabled()) tracker_->request_fill(populate_, first * ps, count * ps, takes);
     } else if (write_protect(uffd, start + (page - first) * ps, ps, false)) {
         bits_.mark(page);
     } else {
@@ -336,6 +343,12 @@ void UffdRegion::on_fault(uintptr_t addr, int uffd) {
 
 void UffdRegion::take_dirty(std::vector<PageRun>& out) {
     if (tracker_->forked()) return;  // the child's view is untracked shared memory
+    {
+        // Waits for a fill in flight; those still queued go stale (their pages are about to be re-protected).
+        std::lock_guard<std::mutex> lock(populate_->mu);
+        populate_->takes++;
+        populate_->takes_seen.store(populate_->takes, std::memory_order_release);
+    }
     size_t first_new = out.size();
     bits_.take(out);
     uint64_t ps = system_page_size();
@@ -511,12 +524,13 @@ void UffdTracker::start() {
     pthread_setname_np(filler_.native_handle(), "anarchy-uffd-fill");
 }
 
-void UffdTracker::request_fill(std::shared_ptr<PopulateState> region, uint64_t offset, uint64_t size) {
+void UffdTracker::request_fill(std::shared_ptr<PopulateState> region, uint64_t offset, uint64_t size,
+                               uint64_t takes) {
     constexpr size_t kMaxQueued = 64;
     {
         std::lock_guard<std::mutex> lock(fill_mu_);
         if (fills_.size() >= kMaxQueued) return;
-        fills_.push_back(FillRequest{std::move(region), offset, size});
+        fills_.push_back(FillRequest{std::move(region), offset, size, takes});
     }
     fill_cv_.notify_one();
 }
@@ -532,7 +546,7 @@ void UffdTracker::fill() {
             fills_.pop_front();
         }
         std::lock_guard<std::mutex> lock(r.region->mu);
-        if (!r.region->alive) continue;
+        if (!r.region->alive || r.region->takes != r.takes) continue;
         // Failure only costs the writer its ordinary faults (a kernel before 5.14 has no MADV_POPULATE_WRITE).
         (void)madvise(reinterpret_cast<void*>(r.region->program + r.offset), r.size, MADV_POPULATE_WRITE);
     }
