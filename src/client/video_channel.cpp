@@ -8,16 +8,19 @@
 #include <thread>
 #include <vector>
 
+#include "client/decoder_choice.h"
 #include "client/present_barrier.h"
 #include "client/stream_settings.h"
 #include "client/wsi/hud_overlay.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "protocol/arena.h"
 #include "transport/handshake.h"
 #include "video/codec_factory.h"
+#include "video/codec_kind.h"
 #include "video/decoder.h"
+#include "video/task_pool.h"
 #include "vk_schema_autogen.h"
-#include "common/thread_name.h"
 
 namespace anarchy::client {
 
@@ -417,14 +420,19 @@ void VideoChannel::ensure_decoder(SwapchainState& sc, uint32_t codec_number, uin
     ds.codec = codec;
     ds.width = width;
     ds.height = height;
-    if (const char* hw = std::getenv("ANARCHY_HW_DECODE")) ds.prefer_hardware = std::strcmp(hw, "0") != 0;
+    ds.prefer_hardware = prefer_hardware_decoding(std::getenv("ANARCHY_HW_DECODE"), video::usable_cpus());
     const auto opening = Clock::now();
     auto made = video::create_decoder(ds);
-    if (!made.decoder)
+    if (!made.decoder) {
         LOG_ERROR("no decoder for the stream: %s", made.reason.c_str());
-    else
+    } else {
         LOG_INFO("video: decoder for swapchain %llu opened in %.1f ms", (unsigned long long)sc.id,
                  micros(Clock::now() - opening) / 1e3);
+        // As the server's encoder choice is shown: which decoder runs and why, never a silent fallback.
+        if (video::is_video_codec(codec))
+            std::fprintf(stderr, "anarchy: decoding %ux%u: %s%s\n", width, height, made.reason.c_str(),
+                         ds.prefer_hardware ? "" : " (software first: ANARCHY_HW_DECODE=1 tries hardware first)");
+    }
     sc.decoder = std::move(made.decoder);
 }
 
