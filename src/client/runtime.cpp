@@ -9,13 +9,13 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "protocol/memory_diff.h"
 #include "protocol/memory_messages.h"
 #include "protocol/messages.h"
 #include "protocol/wire_decoder.h"
 #include "transport/handshake.h"
 #include "vk_schema_autogen.h"
-#include "common/thread_name.h"
 
 namespace anarchy::client {
 

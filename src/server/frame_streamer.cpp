@@ -5,10 +5,10 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "protocol/arena.h"
 #include "server/session.h"
 #include "video/codec_factory.h"
-#include "common/thread_name.h"
 
 namespace anarchy::server {
 

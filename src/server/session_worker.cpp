@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "server/session.h"
 #include "server/watched_connection.h"
 #include "server/worker_channel.h"
-#include "common/thread_name.h"
 
 namespace anarchy::server {
 

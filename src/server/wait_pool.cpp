@@ -1,4 +1,5 @@
 #include "server/wait_pool.h"
+
 #include "common/thread_name.h"
 
 namespace anarchy::server {

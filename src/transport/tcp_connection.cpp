@@ -10,10 +10,10 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "transport/connection.h"
 #include "transport/frame_codec.h"
 #include "transport/socket.h"
-#include "common/thread_name.h"
 
 namespace anarchy::transport {
 namespace {

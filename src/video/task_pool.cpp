@@ -1,5 +1,4 @@
 #include "video/task_pool.h"
-#include "common/thread_name.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -9,6 +8,8 @@
 #elif defined(__linux__)
 #include <sched.h>
 #endif
+
+#include "common/thread_name.h"
 
 namespace anarchy::video {
 
@@ -110,6 +111,7 @@ uint32_t usable_cpus() {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return uint32_t(CPU_COUNT(&set));
 #endif
+
     return std::max(std::thread::hardware_concurrency(), 1u);
 }
 
