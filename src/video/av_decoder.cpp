@@ -52,7 +52,7 @@ public:
     AvDecoder(CodecKind codec, uint32_t width, uint32_t height) : Decoder(codec, width, height) {}
 
     // Opens the codec; device is null for software decoding.
-    bool open(const AVCodec* codec, AVHWDeviceType hw_type, BufferPtr device, std::string* error) {
+    bool open(const AVCodec* codec, AVHWDeviceType hw_type, BufferPtr device, uint32_t threads, std::string* error) {
         ctx_.reset(avcodec_alloc_context3(codec));
         frame_.reset(av_frame_alloc());
         sw_frame_.reset(av_frame_alloc());
@@ -62,6 +62,7 @@ public:
             return false;
         }
         name_ = codec->name;
+        threads_ = threads;
         hw_name_.clear();
         hw_format_ = AV_PIX_FMT_NONE;
         hw_refused_ = false;
@@ -70,7 +71,7 @@ public:
         ctx_->flags |= AV_CODEC_FLAG_LOW_DELAY;
         ctx_->flags2 |= AV_CODEC_FLAG2_FAST;
         ctx_->thread_type = FF_THREAD_SLICE;
-        ctx_->thread_count = int(default_codec_threads());
+        ctx_->thread_count = int(threads);
         // Treat bitstream damage as an error instead of concealing it: a concealed picture would be shown as if it
         // were right, where the client should ask for a key frame instead.
         ctx_->err_recognition = AV_EF_EXPLODE | AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_BUFFER;
@@ -212,7 +213,7 @@ private:
         for (const char* name : av_software_decoders(codec())) {
             const AVCodec* software = avcodec_find_decoder_by_name(name);
             std::string error;
-            if (software && open(software, AV_HWDEVICE_TYPE_NONE, nullptr, &error)) {
+            if (software && open(software, AV_HWDEVICE_TYPE_NONE, nullptr, threads_, &error)) {
                 name_ = std::string(name) + " (software; " + refused + " could not decode the stream)";
                 return true;
             }
@@ -250,6 +251,7 @@ private:
     YuvToBgra to_bgra_{0};  // on default_codec_threads(): a 2560x1600 picture takes 2.4 ms on one core of the H200 host
     AVPixelFormat hw_format_ = AV_PIX_FMT_NONE;
     std::string name_;
+    uint32_t threads_ = 1;     // slice threads of software decoding (also after a switch from hardware)
     std::string hw_name_;      // empty while decoding in software
     std::string device_name_;  // the hardware device asked for at creation, kept after a switch to software
     bool hw_refused_ = false;  // the device was offered the stream and could not take it
@@ -280,7 +282,7 @@ const char* av_hardware_capable_decoder(CodecKind codec) {
 }
 
 std::unique_ptr<Decoder> open_av_decoder(CodecKind codec, uint32_t width, uint32_t height, const char* decoder_name,
-                                         AVHWDeviceType hw_type, std::string* error) {
+                                         AVHWDeviceType hw_type, uint32_t threads, std::string* error) {
     install_av_log_bridge();
     const AVCodec* av_codec = avcodec_find_decoder_by_name(decoder_name);
     if (!av_codec) {
@@ -309,7 +311,8 @@ std::unique_ptr<Decoder> open_av_decoder(CodecKind codec, uint32_t width, uint32
         device.reset(raw);
     }
     auto decoder = std::make_unique<AvDecoder>(codec, width, height);
-    if (!decoder->open(av_codec, hw_type, std::move(device), error)) return nullptr;
+    if (!decoder->open(av_codec, hw_type, std::move(device), threads ? threads : default_codec_threads(), error))
+        return nullptr;
     return decoder;
 }
 

@@ -247,7 +247,7 @@ DecoderCreation create_video_decoder(const DecoderSettings& s) {
         }
         const char* decoder_name = hw != AV_HWDEVICE_TYPE_NONE ? av_hardware_capable_decoder(s.codec) : name.c_str();
         std::string error;
-        c.decoder = open_av_decoder(s.codec, s.width, s.height, decoder_name, hw, &error);
+        c.decoder = open_av_decoder(s.codec, s.width, s.height, decoder_name, hw, s.threads, &error);
         if (!c.decoder) {
             failures.push_back(name + " unavailable (" + error + ")");
             continue;

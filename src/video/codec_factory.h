@@ -28,7 +28,7 @@ struct DecoderSettings {
     uint32_t width = 0;
     uint32_t height = 0;
     bool prefer_hardware = true;  ///< try cuda, vaapi, vdpau before software
-    uint32_t threads = 0;  ///< lz4-tiles decoding threads; 0: default_codec_threads()
+    uint32_t threads = 0;  ///< lz4-tiles and software video decoding threads; 0: default_codec_threads()
     /// Non-empty: try only these ("cuda", "vaapi", "vdpau", or a software decoder: "h264", "hevc", "libdav1d",
     /// "libaom-av1"; on Windows "mf-hardware", "mf"; "raw"/"lz4"/"lz4-delta"/"lz4-tiles" for those codecs), in this
     /// order. For tests.

@@ -29,6 +29,10 @@ std::unique_ptr<Encoder> make_encoder(CodecKind kind, uint32_t w, uint32_t h, bo
     s.codec = kind;
     s.width = w;
     s.height = h;
+    // Two threads whatever the machine, here and in make_decoder: the thread counts change the bitstream and how
+    // the decoder meets damage, and the damage tests below cut packets at fixed fractions (with one decoding thread,
+    // as a 2-CPU machine now defaults to, an HEVC key frame whose header was rewritten to a third of it decoded).
+    s.threads = 2;
     if (constant_quality) s.quality = test_quality(kind);
     EncoderCreation c = create_encoder(s);
     // Every software encoder is part of Debian 12's FFmpeg; a missing one is a broken install, not a skip.
@@ -44,6 +48,7 @@ std::unique_ptr<Decoder> make_decoder(CodecKind kind, uint32_t w, uint32_t h) {
     s.width = w;
     s.height = h;
     s.prefer_hardware = false;
+    s.threads = 2;  // as make_encoder's
     DecoderCreation c = create_decoder(s);
     EXPECT_TRUE(c.decoder) << "no decoder for " << to_string(kind) << ": " << c.reason;
     return std::move(c.decoder);
