@@ -14,7 +14,8 @@ demo=$!
 start=$SECONDS
 while kill -0 $demo 2>/dev/null; do
   sleep 5
-  # Every process below the demo's (session workers run /proc/self/exe, so their name is "exe").
+  # Every process below the demo's: session workers run /proc/self/exe (named "exe" until the session thread names
+  # itself "anarchy-session"), so they are found by parentage, not by name.
   ps -eo pid,ppid,rss,nlwp,comm --no-headers | awk -v t=$((SECONDS - start)) -v root=$demo '
     { pid[NR] = $1; parent[$1] = $2; line[NR] = $0 }
     END {
