@@ -431,7 +431,7 @@ void VideoChannel::ensure_decoder(SwapchainState& sc, uint32_t codec_number, uin
         // As the server's encoder choice is shown: which decoder runs and why, never a silent fallback.
         if (video::is_video_codec(codec))
             std::fprintf(stderr, "anarchy: decoding %ux%u: %s%s\n", width, height, made.reason.c_str(),
-                         ds.prefer_hardware ? "" : " (software first: ANARCHY_HW_DECODE=1 tries hardware first)");
+                         ds.prefer_hardware ? "" : " (ANARCHY_HW_DECODE=1 tries hardware first)");
     }
     sc.decoder = std::move(made.decoder);
 }

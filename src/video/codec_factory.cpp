@@ -62,6 +62,7 @@ std::string size_problem(uint32_t width, uint32_t height) {
     return out;
 }
 
+#if ANARCHY_HAVE_LIBAV
 // Hardware encoders that are not there at all: no NVIDIA driver, or a GPU without an encoder block (H100, H200).
 // Finding that out loads CUDA and costs up to a second, which every new swapchain (a resize, say) would pay again;
 // failures that may pass (a session limit, memory) are not remembered.
@@ -83,6 +84,7 @@ void remember_if_absent(const std::string& name, const std::string& error) {
         }
     }
 }
+#endif
 
 EncoderCreation create_lossless_encoder(const EncoderSettings& s) {
     EncoderCreation c;
@@ -235,10 +237,16 @@ DecoderCreation create_video_decoder(const DecoderSettings& s) {
     for (AVHWDeviceType t : hw_types) names.push_back(av_hwdevice_get_type_name(t));
     for (const char* d : av_software_decoders(s.codec)) names.push_back(d);
     std::vector<std::string> failures;
+    std::vector<std::string> not_tried;  // hardware decoders passed over with prefer_hardware off: named once
+    const auto not_tried_note = [&] {
+        if (not_tried.empty()) return;
+        failures.insert(failures.begin(), join(not_tried, ", ") + " not tried (software first)");
+        not_tried.clear();
+    };
     for (const std::string& name : ordered(names, s.backends, failures)) {
         const AVHWDeviceType hw = av_hwdevice_find_type_by_name(name.c_str());
         if (hw != AV_HWDEVICE_TYPE_NONE && !s.prefer_hardware) {
-            failures.push_back(name + " skipped (prefer_hardware is off)");
+            not_tried.push_back(name);
             continue;
         }
         if (hw == AV_HWDEVICE_TYPE_VDPAU && !vdpau_driver_installed()) {
@@ -254,9 +262,11 @@ DecoderCreation create_video_decoder(const DecoderSettings& s) {
         }
         const std::string how = hw != AV_HWDEVICE_TYPE_NONE ? "using " + std::string(decoder_name) + " on " + name + " (hardware)"
                                                             : "using " + name + " (software)";
+        not_tried_note();
         c.reason = codec + ": " + (failures.empty() ? "" : join(failures, ", ") + ", ") + how;
         return c;
     }
+    not_tried_note();
     c.reason = codec + ": no decoder works: " + (failures.empty() ? "no backends" : join(failures, "; "));
     return c;
 }
