@@ -160,10 +160,10 @@ struct PopulateState {
     std::mutex mu;
     bool alive = true;
     uintptr_t program = 0;
-    /// take_dirty calls so far (under mu): a fill asked for before the latest one is stale. Run after the take
-    /// re-protected its pages, it would fault on them and mark pages nobody wrote dirty again.
-    uint64_t takes = 0;
-    std::atomic<uint64_t> takes_seen{0};  ///< takes, readable without mu (by the handler thread asking for a fill)
+    /// take_dirty calls so far (changed under mu; the handler thread reads it without): a fill asked for before the
+    /// latest one is stale. Run after the take re-protected its pages, it would fault on them and mark pages nobody
+    /// wrote dirty again.
+    std::atomic<uint64_t> takes{0};
 };
 
 class UffdTracker;
@@ -239,7 +239,7 @@ public:
     /// From the handler thread: asks the filler to make bytes [offset, offset + size) of a region's program view
     /// writable in the page table. Never waits for the filler; a request that finds the queue full is dropped (the
     /// writer then takes the ordinary faults itself).
-    /// `takes`: the region's PopulateState::takes_seen read before the pages were un-protected.
+    /// `takes`: the region's PopulateState::takes read before the pages were un-protected.
     void request_fill(std::shared_ptr<PopulateState> region, uint64_t offset, uint64_t size, uint64_t takes);
     void unpublish(UffdRegion* region) {
         // A forked child has no handler thread and mutex_ may have been held at fork: nobody reads the map there.
@@ -328,7 +328,7 @@ void UffdRegion::on_fault(uintptr_t addr, int uffd) {
     // can never end clear while the page stays writable. Mark before waking: the writer's next step may be the
     // submit that calls take_dirty, which must see its write.
     uintptr_t start = reinterpret_cast<uintptr_t>(program_) + first * ps;
-    const uint64_t takes = populate_->takes_seen.load(std::memory_order_acquire);  // before: a take after it wins
+    const uint64_t takes = populate_->takes.load(std::memory_order_acquire);  // before: a take after it wins
     if (write_protect(uffd, start, count * ps, false)) {
         for (uint64_t p = first; p < first + count; ++p) bits_.mark(p);
         if (count > 1 && fill_enabled()) tracker_->request_fill(populate_, first * ps, count * ps, takes);
@@ -346,8 +346,7 @@ void UffdRegion::take_dirty(std::vector<PageRun>& out) {
     {
         // Waits for a fill in flight; those still queued go stale (their pages are about to be re-protected).
         std::lock_guard<std::mutex> lock(populate_->mu);
-        populate_->takes++;
-        populate_->takes_seen.store(populate_->takes, std::memory_order_release);
+        populate_->takes.fetch_add(1, std::memory_order_release);
     }
     size_t first_new = out.size();
     bits_.take(out);

@@ -615,7 +615,7 @@ void FrameStreamer::queue_job(Job job) {
     std::lock_guard<std::mutex> lock(mu_);
     Swapchain& sc = *job.sc;
     ++sc.in_flight;
-    if (job.captured) sc.capture_submitted = job.received + std::chrono::microseconds(job.slot_wait_us);
+    if (job.captured) sc.capture_submitted = job.submitted();
     jobs_.push_back(std::move(job));
     cv_.notify_all();
 }
@@ -853,7 +853,7 @@ void FrameStreamer::process(Job& job, uint32_t) {
         // How long a capture takes from its submission until it is done, behind whatever the program queued on
         // the GPU before it: learnt from captures the worker had to wait for (their end is seen as it happens),
         // and let shrink slowly while captures are done before the worker gets to them.
-        const auto submitted = job.received + std::chrono::microseconds(job.slot_wait_us);
+        const auto submitted = job.submitted();
         std::lock_guard<std::mutex> lock(mu_);
         Swapchain& s = *job.sc;
         if (captured_at - wait_started > std::chrono::microseconds(100) && captured_at > submitted) {

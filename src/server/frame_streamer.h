@@ -154,6 +154,10 @@ private:
         uint32_t slot_wait_us = 0;  ///< present received -> the capture submitted (waiting for a free slot)
         PresentEntry entry;
         std::chrono::steady_clock::time_point received;
+        /// When its capture was submitted.
+        std::chrono::steady_clock::time_point submitted() const {
+            return received + std::chrono::microseconds(slot_wait_us);
+        }
     };
 
     capture::FrameCapturer* capturer_for(VkDevice device, uint32_t family, std::string* why);

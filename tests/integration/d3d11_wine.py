@@ -229,7 +229,6 @@ def main():
             print(f'--- {mode} window through {args.codec}: PSNR {psnr:.2f} dB against the native picture')
         elif windows[mode] != npix:
             sys.exit(f'the {mode} window does not show the read-back image (PSNR {psnr:.2f} dB); both in {app}')
-    shutil.rmtree(tmp, ignore_errors=True)
     runs = ', '.join(f'{mode} {timings[mode]:.1f} s' for mode in shots)
     if args.codec:
         linux, windows_ = windows['remote'] or b'', windows['windows'] or b''
