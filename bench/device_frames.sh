@@ -38,6 +38,7 @@ for size in ${SIZES:-1280x720 1920x1080 2560x1600}; do
         --stats /tmp/split-stats.csv -- "$scene" --frames "$frames" --width "$w" --height "$h" \
         --png /tmp/split-remote.png --quiet --present headless --present-mode mailbox 2>&1 \
         | grep -e RESULT -e "^anarchy:" -e "acquires waited" | sed 's/^RESULT/remote: RESULT/' | tee -a "$out/frames.txt"
+      mv /tmp/split-stats.csv "$out/stats-$size-$codec${TAG:+-$TAG}.csv" 2>/dev/null
       kill $server
       wait $server 2>/dev/null
       continue

@@ -45,8 +45,8 @@ bool print_stats_summary(const std::string& csv_path, std::FILE* out, std::strin
             *error = csv_path + " has no column " + needed;
             return false;
         }
-    const char* stages[] = {"render_us", "capture_us", "encode_us", "send_us", "transfer_us", "decode_us", "wait_us", "present_us",
-                            "total_us"};
+    const char* stages[] = {"render_us", "capture_us", "encode_us", "send_us", "transfer_us", "decode_us", "decode_last_us",
+                            "wait_us", "present_us", "total_us"};
     std::map<std::string, std::vector<double>> values;
     std::vector<double> bytes;
     size_t frames = 0, dropped = 0;

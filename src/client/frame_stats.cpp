@@ -8,7 +8,8 @@ namespace anarchy::client {
 
 const char* FrameStats::csv_header() {
     return "swapchain,present_id,width,height,codec,bytes,keyframe,dropped,render_us,capture_us,convert_us,"
-           "encode_us,send_us,transfer_us,decode_us,wait_us,present_us,total_us,bitrate_kbps";
+           "encode_us,send_us,transfer_us,decode_us,wait_us,present_us,total_us,bitrate_kbps,slices,first_packet_us,"
+           "last_packet_us,decode_last_us";
 }
 
 void FrameStats::open_from_environment() {
@@ -28,11 +29,12 @@ void FrameStats::open_from_environment() {
 void FrameStats::record(const FrameTiming& t) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!file_) return;
-    std::fprintf(file_, "%llu,%llu,%u,%u,%s,%llu,%d,%d,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
+    std::fprintf(file_, "%llu,%llu,%u,%u,%s,%llu,%d,%d,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n",
                  (unsigned long long)t.swapchain, (unsigned long long)t.present_id, t.width, t.height, t.codec.c_str(),
                  (unsigned long long)t.bytes, t.keyframe ? 1 : 0, t.dropped ? 1 : 0, t.server.render_us,
                  t.server.capture_us, t.server.convert_us, t.server.encode_us, t.server.queue_us, t.transfer_us,
-                 t.decode_us, t.wait_us, t.present_us, t.total_us, t.bitrate_kbps);
+                 t.decode_us, t.wait_us, t.present_us, t.total_us, t.bitrate_kbps, t.slices, t.first_packet_us,
+                 t.last_packet_us, t.decode_last_us);
     std::fflush(file_);
 }
 

@@ -22,8 +22,12 @@ struct FrameTiming {
     bool dropped = false;
     protocol::ServerStageTimes server;
     uint32_t transfer_us = 0;  ///< present call -> frame received, minus the server's stages: link and queues
-    uint32_t decode_us = 0;
-    uint32_t wait_us = 0;      ///< arrival -> drawing, decode excluded: queued behind other frames, FIFO pacing
+    uint32_t decode_us = 0;    ///< every packet of the frame (the slices decoded as they came included)
+    uint32_t decode_last_us = 0;  ///< the packet that completed the frame: decoding after its last byte arrived
+    uint32_t slices = 1;          ///< packets the frame came in
+    uint32_t first_packet_us = 0; ///< vkQueuePresentKHR -> the frame's first packet received
+    uint32_t last_packet_us = 0;  ///< vkQueuePresentKHR -> its last packet received
+    uint32_t wait_us = 0;      ///< last packet's arrival -> drawing, its decode excluded: queued behind other frames, FIFO pacing
     uint32_t present_us = 0;   ///< drawing into the window (pacing wait excluded)
     uint32_t total_us = 0;     ///< vkQueuePresentKHR -> the frame is in the window
     uint32_t bitrate_kbps = 0; ///< the rate the frame was encoded at; 0 for lossless codecs

@@ -205,7 +205,7 @@ void VideoChannel::display_loop() {
             continue;
         }
         if (a.header.flags & protocol::kFrameMoreSlices)
-            on_slice(*a.sc, a.header, a.frame.payload.data() + a.offset, a.size);
+            on_slice(*a.sc, a.header, a.frame.payload.data() + a.offset, a.size, a.received);
         else
             on_frame(*a.sc, a.header, a.frame.payload.data() + a.offset, a.size, a.received);
     }
@@ -224,7 +224,8 @@ void VideoChannel::abandon_slices(SwapchainState& sc) {
     sl.target.reset();
 }
 
-void VideoChannel::on_slice(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size) {
+void VideoChannel::on_slice(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size,
+                            Clock::time_point received) {
     std::lock_guard<std::mutex> displaying(sc.display_mu);
     bool retired;
     {
@@ -242,6 +243,8 @@ void VideoChannel::on_slice(SwapchainState& sc, const protocol::FrameHeader& h, 
         sl.failed = false;
         sl.present_id = h.present_id;
         sl.decode_us = 0;
+        sl.slices = 0;
+        sl.first_received = received;
         sl.bytes = 0;
         ensure_decoder(sc, h.codec, h.width, h.height);
         // The window's buffer is taken at the first slice: the slices are decoded straight into it.
@@ -253,6 +256,7 @@ void VideoChannel::on_slice(SwapchainState& sc, const protocol::FrameHeader& h, 
         }
     }
     sl.bytes += size;
+    ++sl.slices;
     if (!sl.frame) sl.frame = std::make_shared<video::DecodedFrame>();
     if (sl.failed) return;
     if (!sc.decoder) {
@@ -531,6 +535,10 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                                 h.times.queue_us;
     const uint32_t until_received = micros(received - presented_at);
     t.transfer_us = until_received > server_sum ? until_received - server_sum : 0;
+    t.last_packet_us = until_received;
+    t.first_packet_us = last_slice ? micros(std::max(sc.sliced.first_received, presented_at) - presented_at)
+                                   : until_received;
+    t.slices = last_slice ? sc.sliced.slices + 1 : 1;
     t.bitrate_kbps = h.bitrate_kbps;
     if (!t.dropped && adaptive_bitrate_) adapt_bitrate(received, frame_bytes, h, t.transfer_us);
 
@@ -577,6 +585,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
             if (last_slice) {
                 // The frame is complete (or failed at an earlier slice: st says so, and the buffer goes back
                 // below with `target`, which still holds the slices' window target).
+                t.decode_last_us = frame.decode_us;
                 frame.decode_us += sc.sliced.decode_us;
                 sc.sliced.active = false;
                 sc.sliced.failed = false;
@@ -590,13 +599,14 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                 request_keyframe(h.swapchain);
             } else {
                 t.decode_us = frame.decode_us;
+                if (!last_slice) t.decode_last_us = frame.decode_us;
                 if (metered) pace_metered(sc, *metered);
                 if (sc.fifo() && paced) pace_fifo(sc, target.get());
                 uint8_t* pixels = into_window ? window_buffer.pixels : frame.bgra.data();
                 const uint32_t stride = into_window ? window_buffer.stride : frame.width * 4;
                 auto start = Clock::now();
                 const uint32_t since_arrival = micros(start - received);
-                t.wait_us = since_arrival > t.decode_us ? since_arrival - t.decode_us : 0;
+                t.wait_us = since_arrival > t.decode_last_us ? since_arrival - t.decode_last_us : 0;
                 if (hud_ && !sc.display_times.empty()) {
                     double fps = 0;
                     if (sc.display_times.size() > 1)

@@ -45,7 +45,8 @@ private:
     void on_frame(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size,
                   std::chrono::steady_clock::time_point received);
     /// A slice of a frame with more to come (protocol::kFrameMoreSlices): decoded into sc.sliced's picture.
-    void on_slice(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size);
+    void on_slice(SwapchainState& sc, const protocol::FrameHeader& h, const uint8_t* data, size_t size,
+                  std::chrono::steady_clock::time_point received);
     /// Gives back the window buffer of a sliced frame that will not be completed (sc.display_mu held).
     void abandon_slices(SwapchainState& sc);
     /// FIFO pacing before a frame is shown: the window's refresh clock, else ANARCHY_REFRESH_HZ, else none.

@@ -152,6 +152,8 @@ struct SwapchainState {
         /// includers may have X11's macros).
         std::shared_ptr<video::DecodedFrame> frame;
         uint32_t decode_us = 0;     ///< the slices before the last
+        uint32_t slices = 0;        ///< the slices before the last
+        std::chrono::steady_clock::time_point first_received{};  ///< when its first slice arrived
         size_t bytes = 0;
     };
     SlicedFrame sliced;
