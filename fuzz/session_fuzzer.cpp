@@ -43,7 +43,7 @@ public:
     bool send_parts(transport::FrameType type, const uint8_t*, size_t, const uint8_t*, size_t, std::string* error) override {
         return sent(type, error);
     }
-    bool receive(transport::Frame& out, std::chrono::milliseconds, std::string* error, bool* timed_out) override {
+    bool receive(transport::Frame& out, std::chrono::microseconds, std::string* error, bool* timed_out) override {
         if (timed_out) *timed_out = false;
         if (!open_ || next_ == frames_.size()) {
             open_ = false;

@@ -45,6 +45,19 @@ bool injected_encode_failure(uint64_t frame_number) {
     return std::find(frames.begin(), frames.end(), frame_number) != frames.end();
 }
 
+/// ANARCHY_CAPTURE_MARGIN_US where set to 0-5000, else the default (a wrong value is named and ignored).
+uint32_t jit_margin_from_environment(uint32_t fallback) {
+    const char* v = std::getenv("ANARCHY_CAPTURE_MARGIN_US");
+    if (!v || !*v) return fallback;
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(v, &end, 10);
+    if (*end != 0 || n > 5000) {
+        LOG_WARN("ANARCHY_CAPTURE_MARGIN_US=%s: 0-5000 microseconds; keeping %u", v, fallback);
+        return fallback;
+    }
+    return uint32_t(n);
+}
+
 constexpr auto kSettingsWait = std::chrono::milliseconds(5000);
 constexpr uint64_t kCaptureWaitNs = 5'000'000'000ull;  // a frame the GPU has not finished in 5 s is given up
 
@@ -63,7 +76,8 @@ void FrameStreamer::guarded(void (FrameStreamer::*loop)()) {
     }
 }
 
-FrameStreamer::FrameStreamer(Session& session) : session_(session) {
+FrameStreamer::FrameStreamer(Session& session)
+    : jit_margin_us_(jit_margin_from_environment(kDefaultJitMarginUs)), session_(session) {
     worker_ = std::thread([this] {
         set_thread_name("anarchy-stream");
         guarded(&FrameStreamer::work_loop);
@@ -420,17 +434,32 @@ void FrameStreamer::release_pending(uint64_t swapchain, const Swapchain::Pending
     send_dropped(h);
 }
 
-bool FrameStreamer::capture_due_locked(const Swapchain& sc, Clock::time_point now) const {
-    if (sc.in_flight < captured_ahead_) return true;
+std::optional<Clock::time_point> FrameStreamer::capture_due_at_locked(const Swapchain& sc) const {
+    if (sc.in_flight < captured_ahead_) return Clock::time_point::min();
     // One frame ahead and none queued behind it: due once the encoder is expected to be free within the time a
     // capture takes. The frame in flight is being encoded (free at its start plus an encoding time) or still being
     // captured (free at its submission plus a capture's time plus an encoding time).
-    if (captured_ahead_ != 1 || sc.in_flight != 1 || sc.encode_us_avg == 0) return false;
-    const auto lead = std::chrono::microseconds(sc.capture_lead_us + kJitMarginUs);
+    if (captured_ahead_ != 1 || sc.in_flight != 1 || sc.encode_us_avg == 0) return std::nullopt;
+    const auto lead = std::chrono::microseconds(sc.capture_lead_us + jit_margin_us_);
     const auto encode = std::chrono::microseconds(sc.encode_us_avg);
     const auto free_at = sc.encode_started ? *sc.encode_started + encode
                                            : sc.capture_submitted + std::chrono::microseconds(sc.capture_lead_us) + encode;
-    return now + lead >= free_at;
+    return free_at - lead;
+}
+
+std::chrono::microseconds FrameStreamer::capture_due_in() {
+    constexpr std::chrono::microseconds kLongest{1000};
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = Clock::now();
+    std::chrono::microseconds in = kLongest;
+    for (auto& [id, sc] : swapchains_) {
+        if (!sc->pending) continue;
+        const auto due = capture_due_at_locked(*sc);
+        if (!due) continue;
+        if (*due <= now) return std::chrono::microseconds(0);
+        in = std::min(in, std::chrono::ceil<std::chrono::microseconds>(*due - now));
+    }
+    return in;
 }
 
 void FrameStreamer::flush_pending() {

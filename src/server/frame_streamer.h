@@ -70,10 +70,14 @@ public:
     /// Ends the worker and the video channel; called before the session destroys its objects.
     void stop();
     /// Session thread: captures the presents left waiting while the encoder was busy, for swapchains whose
-    /// encoder can take a frame again. Called after each batch of commands and, while has_pending(), every
-    /// millisecond the program sends nothing.
+    /// encoder can take a frame again. Called after each batch of commands and, while has_pending(), when
+    /// capture_due_in() says (at most a millisecond apart) while the program sends nothing.
     void flush_pending();
     bool has_pending() const { return pending_count_.load() != 0; }
+    /// How long until the earliest pending present is due for capture (zero: due now, or after a flush that
+    /// could not capture it); a millisecond when no time can be foretold (the encoder's speed not learnt yet).
+    /// Only meaningful while has_pending().
+    std::chrono::microseconds capture_due_in();
 
 private:
     struct Swapchain {
@@ -210,8 +214,17 @@ private:
     /// Whether the swapchain's pending present may be captured now (mu_ held): the encoder has room for it
     /// (captured_ahead_), or, with one frame ahead, the frame it encodes is expected to be done within the time a
     /// capture takes plus kJitMarginUs.
-    bool capture_due_locked(const Swapchain& sc, std::chrono::steady_clock::time_point now) const;
-    static constexpr uint32_t kJitMarginUs = 1000;  ///< the session thread looks for due captures every millisecond
+    bool capture_due_locked(const Swapchain& sc, std::chrono::steady_clock::time_point now) const {
+        auto due = capture_due_at_locked(sc);
+        return due && *due <= now;
+    }
+    /// When the swapchain's pending present becomes due (time_point::min(): now); nullopt when nothing but the
+    /// encoder finishing a frame makes it due.
+    std::optional<std::chrono::steady_clock::time_point> capture_due_at_locked(const Swapchain& sc) const;
+    /// How early a just-in-time capture starts beyond the capture's own learnt time: the session thread's wake-up
+    /// and the encoder's variation from frame to frame. ANARCHY_CAPTURE_MARGIN_US (0-5000) sets it.
+    static constexpr uint32_t kDefaultJitMarginUs = 250;
+    const uint32_t jit_margin_us_;
 
     Session& session_;
     std::mutex mu_;  ///< guards everything below except where noted

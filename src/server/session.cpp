@@ -170,9 +170,14 @@ std::string Session::run() {
     while (!closing_) {
         std::string err;
         bool timed_out = false;
-        // A present waiting for the encoder (MAILBOX) is captured on this thread, which owns the queues: look
-        // every millisecond while one waits and the program sends nothing.
-        const auto wait = streamer_->has_pending() ? std::chrono::milliseconds(1) : std::chrono::milliseconds(1000);
+        // A present waiting for the encoder (MAILBOX) is captured on this thread, which owns the queues: while one
+        // waits and the program sends nothing, wake when it is due (a capture that was due and could not start,
+        // its ring full, is tried again 200 us later).
+        std::chrono::microseconds wait = std::chrono::milliseconds(1000);
+        if (streamer_->has_pending()) {
+            wait = streamer_->capture_due_in();
+            if (wait.count() == 0) wait = std::chrono::microseconds(200);
+        }
         if (!conn_->receive(f, wait, &err, &timed_out)) {
             if (timed_out) {
                 streamer_->flush_pending();

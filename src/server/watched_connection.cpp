@@ -23,7 +23,7 @@ void summarise_batch(const std::vector<uint8_t>& payload, uint32_t& commands, ui
     }
 }
 
-bool WatchedConnection::receive(transport::Frame& out, std::chrono::milliseconds timeout, std::string* error,
+bool WatchedConnection::receive(transport::Frame& out, std::chrono::microseconds timeout, std::string* error,
                                 bool* timed_out) {
     write_worker_status(*status_, WorkerActivity::Waiting);
     bool timeout_flag = false;

@@ -23,7 +23,7 @@ public:
                     std::string* error) override {
         return inner_->send_parts(type, a, an, b, bn, error);
     }
-    bool receive(transport::Frame& out, std::chrono::milliseconds timeout, std::string* error,
+    bool receive(transport::Frame& out, std::chrono::microseconds timeout, std::string* error,
                  bool* timed_out) override;
     void close() override { inner_->close(); }
     bool is_open() const override { return inner_->is_open(); }

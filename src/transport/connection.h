@@ -80,7 +80,7 @@ public:
     /// Blocks until a frame arrives, the link fails, the peer is silent past dead_after, or timeout passes.
     /// Heartbeats are consumed here and never returned. Returns false with *error set on failure or timeout
     /// (*timed_out tells which).
-    virtual bool receive(Frame& out, std::chrono::milliseconds timeout, std::string* error = nullptr,
+    virtual bool receive(Frame& out, std::chrono::microseconds timeout, std::string* error = nullptr,
                          bool* timed_out = nullptr) = 0;
     /// Shuts the link down; blocked send/receive calls return false.
     virtual void close() = 0;

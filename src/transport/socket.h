@@ -64,7 +64,7 @@ uint16_t local_port(const Socket& s);
 /// The remote address as "a.b.c.d:port" or "[v6]:port", empty if unknown.
 std::string peer_address(const Socket& s);
 /// Waits until s is readable (data, end of stream or error) or timeout passes.
-WaitStatus wait_readable(const Socket& s, std::chrono::milliseconds timeout, std::string* error);
+WaitStatus wait_readable(const Socket& s, std::chrono::microseconds timeout, std::string* error);
 /// Reads what is available, up to cap bytes, into *got; never blocks.
 IoStatus read_some(const Socket& s, void* dst, size_t cap, size_t* got, std::string* error);
 /// Writes every byte of bufs in order (partial writes, interrupts and a full send buffer handled), without

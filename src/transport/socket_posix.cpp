@@ -24,24 +24,21 @@ using Clock = std::chrono::steady_clock;
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-int to_poll_ms(std::chrono::milliseconds t) {
-    if (t.count() < 0) return -1;
-    return t.count() > INT_MAX ? INT_MAX : static_cast<int>(t.count());
-}
-
-/// poll() on one descriptor, restarted after signals with the remaining time. Returns revents, 0 on timeout,
-/// -1 on error (errno set). A negative timeout waits forever.
-int poll_one(int fd, short events, std::chrono::milliseconds timeout) {
+/// poll() on one descriptor (ppoll: the timeout to the microsecond), restarted after signals with the remaining
+/// time. Returns revents, 0 on timeout, -1 on error (errno set). A negative timeout waits forever.
+int poll_one(int fd, short events, std::chrono::microseconds timeout) {
     const bool forever = timeout.count() < 0;
-    const auto deadline = Clock::now() + (forever ? std::chrono::milliseconds(0) : timeout);
+    const auto deadline = Clock::now() + (forever ? std::chrono::microseconds(0) : timeout);
     for (;;) {
         pollfd p{fd, events, 0};
-        int ms = -1;
+        timespec ts{};
         if (!forever) {
-            auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-            ms = to_poll_ms(left.count() < 0 ? std::chrono::milliseconds(0) : left);
+            const auto left = std::max(std::chrono::ceil<std::chrono::microseconds>(deadline - Clock::now()),
+                                       std::chrono::microseconds(0));
+            ts.tv_sec = static_cast<time_t>(left.count() / 1000000);
+            ts.tv_nsec = static_cast<long>(left.count() % 1000000) * 1000;
         }
-        int r = ::poll(&p, 1, ms);
+        int r = ::ppoll(&p, 1, forever ? nullptr : &ts, nullptr);
         if (r > 0) return p.revents;
         if (r == 0) return 0;
         if (errno != EINTR) return -1;
@@ -172,8 +169,8 @@ std::string peer_address(const Socket& s) {
     return format_address(reinterpret_cast<const sockaddr*>(&ss));
 }
 
-WaitStatus wait_readable(const Socket& s, std::chrono::milliseconds timeout, std::string* error) {
-    int ev = poll_one(static_cast<int>(s.handle()), POLLIN, timeout.count() < 0 ? std::chrono::milliseconds(0) : timeout);
+WaitStatus wait_readable(const Socket& s, std::chrono::microseconds timeout, std::string* error) {
+    int ev = poll_one(static_cast<int>(s.handle()), POLLIN, timeout.count() < 0 ? std::chrono::microseconds(0) : timeout);
     if (ev > 0) return WaitStatus::Ready;  // POLLHUP/POLLERR too: the next read reports them
     if (ev == 0) return WaitStatus::Timeout;
     if (error) *error = "poll failed: " + errno_text(errno);

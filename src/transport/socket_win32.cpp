@@ -43,11 +43,11 @@ std::string wsa_text(int err) {
 
 SOCKET raw(const Socket& s) { return static_cast<SOCKET>(s.handle()); }
 
-/// WSAPoll on one socket. Returns revents, 0 on timeout, -1 on error (WSAGetLastError set). A negative timeout
-/// waits forever.
-int poll_one(SOCKET s, short events, std::chrono::milliseconds timeout) {
+/// WSAPoll on one socket (whole milliseconds: a shorter wait is rounded up). Returns revents, 0 on timeout, -1 on
+/// error (WSAGetLastError set). A negative timeout waits forever.
+int poll_one(SOCKET s, short events, std::chrono::microseconds timeout) {
     const bool forever = timeout.count() < 0;
-    const auto deadline = Clock::now() + (forever ? std::chrono::milliseconds(0) : timeout);
+    const auto deadline = Clock::now() + (forever ? std::chrono::microseconds(0) : timeout);
     for (;;) {
         WSAPOLLFD p{s, events, 0};
         int ms = -1;
@@ -203,8 +203,8 @@ std::string peer_address(const Socket& s) {
     return format_address(reinterpret_cast<const sockaddr*>(&ss));
 }
 
-WaitStatus wait_readable(const Socket& s, std::chrono::milliseconds timeout, std::string* error) {
-    int ev = poll_one(raw(s), POLLRDNORM, timeout.count() < 0 ? std::chrono::milliseconds(0) : timeout);
+WaitStatus wait_readable(const Socket& s, std::chrono::microseconds timeout, std::string* error) {
+    int ev = poll_one(raw(s), POLLRDNORM, timeout.count() < 0 ? std::chrono::microseconds(0) : timeout);
     if (ev > 0) return WaitStatus::Ready;  // POLLHUP/POLLERR/POLLNVAL too: the next read reports them
     if (ev == 0) return WaitStatus::Timeout;
     if (error) *error = "WSAPoll failed: " + wsa_text(::WSAGetLastError());

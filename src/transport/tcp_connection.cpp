@@ -20,6 +20,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+using std::chrono::microseconds;
 
 constexpr size_t kReadChunk = 64 * 1024;
 // After a large frame the receive buffer is released rather than kept at its peak size.
@@ -67,7 +68,7 @@ public:
                     std::string* error) override {
         return send_frame(type, a, an, b, bn, error);
     }
-    bool receive(Frame& out, milliseconds timeout, std::string* error, bool* timed_out) override;
+    bool receive(Frame& out, microseconds timeout, std::string* error, bool* timed_out) override;
     void close() override {
         fail("connection to " + peer_ + " was closed locally");
         std::lock_guard lock(join_mu_);
@@ -256,10 +257,10 @@ void TcpConnection::reserve_read(size_t want) {
     if (rbuf_.size() - rend_ < want) rbuf_.resize(rend_ + want);
 }
 
-bool TcpConnection::receive(Frame& out, milliseconds timeout, std::string* error, bool* timed_out) {
+bool TcpConnection::receive(Frame& out, microseconds timeout, std::string* error, bool* timed_out) {
     if (timed_out) *timed_out = false;
     std::lock_guard lock(recv_mu_);
-    const auto deadline = Clock::now() + std::max(timeout, milliseconds(0));
+    const auto deadline = Clock::now() + std::max(timeout, microseconds(0));
     const bool dead_check = opts_.dead_after.count() > 0;
     for (;;) {
         if (!open_) return set_error(error, reason());
@@ -297,7 +298,7 @@ bool TcpConnection::receive(Frame& out, milliseconds timeout, std::string* error
         const auto last = from_ticks(last_recv_);
         auto until = deadline;
         if (dead_check) until = std::min(until, last + opts_.dead_after);
-        const auto wait = std::max(std::chrono::ceil<milliseconds>(until - Clock::now()), milliseconds(0));
+        const auto wait = std::max(std::chrono::ceil<microseconds>(until - Clock::now()), microseconds(0));
         std::string why;
         const net::WaitStatus w = net::wait_readable(sock_, wait, &why);
         if (w == net::WaitStatus::Failed)
