@@ -108,11 +108,13 @@ EncoderCreation create_lossless_encoder(const EncoderSettings& s) {
             o.height = s.height;
             o.keyframe_interval = s.keyframe_interval.value_or(2 * std::max<uint32_t>(s.fps, 1));
             o.threads = s.threads ? s.threads : default_codec_threads();
-            o.lz4_acceleration = default_lz4_acceleration();
+            o.lz4_acceleration = default_lz4_acceleration(s.width, s.height);
             // ANARCHY_LZ4_SLICES=0: one packet a frame (for measuring slices against it).
             if (const char* v = std::getenv("ANARCHY_LZ4_SLICES")) o.slices = std::strcmp(v, "0") != 0;
             c.encoder = make_tiled_encoder(o);
-            c.reason = "lz4-tiles: LZ4 of each changed " + std::to_string(o.tile_width) + "x" +
+            c.reason = "lz4-tiles: LZ4" +
+                       (o.lz4_acceleration != 1 ? " (acceleration " + std::to_string(o.lz4_acceleration) + ")" : "") +
+                       " of each changed " + std::to_string(o.tile_width) + "x" +
                        std::to_string(o.tile_height) + " tile (or of its XOR with the previous frame) on " +
                        std::to_string(o.threads) + (o.threads == 1 ? " thread" : " threads") + ", key frames " +
                        (o.keyframe_interval ? "every " + std::to_string(o.keyframe_interval) + " frames and on request"

@@ -51,8 +51,9 @@ struct TiledEncoderOptions {
     bool slices = true;
 };
 
-/// The acceleration lz4-tiles encoders get: ANARCHY_LZ4_ACCELERATION (1-65537) where set, else 1.
-int default_lz4_acceleration();
+/// The acceleration lz4-tiles encoders of that frame size get: ANARCHY_LZ4_ACCELERATION (1-65537) where set, else
+/// 16 for frames larger than 1920x1088 (where encoding time dominates the latency) and 1 for the others.
+int default_lz4_acceleration(uint32_t width, uint32_t height);
 
 /// A tiled encoder; null when a tile side is out of range.
 std::unique_ptr<Encoder> make_tiled_encoder(const TiledEncoderOptions& options);

@@ -3,6 +3,7 @@
 // decoding straight into a caller's picture, and frames sent as slices of tile rows.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -81,6 +82,48 @@ TEST(TiledCodec, TheFactoryMakesItAndNamesItsThreads) {
     ASSERT_TRUE(dc.decoder) << dc.reason;
     EXPECT_EQ(std::string(dc.decoder->name()), "lz4-tiles");
     EXPECT_EQ(parse_codec_kind("lz4-tiles"), CodecKind::Lz4Tiles);
+}
+
+TEST(TiledCodec, LargeFramesTradeSomeBytesForSpeed) {
+    // The default acceleration follows the frame size; ANARCHY_LZ4_ACCELERATION overrides it.
+    const char* was = std::getenv("ANARCHY_LZ4_ACCELERATION");
+    const std::string saved = was ? was : "";
+    unsetenv("ANARCHY_LZ4_ACCELERATION");
+    EXPECT_EQ(default_lz4_acceleration(1920, 1080), 1);
+    EXPECT_EQ(default_lz4_acceleration(1280, 720), 1);
+    EXPECT_EQ(default_lz4_acceleration(2560, 1600), 16);
+    EncoderSettings s;
+    s.codec = CodecKind::Lz4Tiles;
+    s.width = 2560;
+    s.height = 1600;
+    s.threads = 2;
+    EncoderCreation e = create_encoder(s);
+    ASSERT_TRUE(e.encoder) << e.reason;
+    EXPECT_NE(e.reason.find("acceleration 16"), std::string::npos) << e.reason;
+    setenv("ANARCHY_LZ4_ACCELERATION", "4", 1);
+    EXPECT_EQ(default_lz4_acceleration(2560, 1600), 4);
+    EXPECT_EQ(default_lz4_acceleration(640, 480), 4);
+    if (was) setenv("ANARCHY_LZ4_ACCELERATION", saved.c_str(), 1);
+    else unsetenv("ANARCHY_LZ4_ACCELERATION");
+
+    // Faster compression is still lossless: a moving scene round-trips byte for byte, a little larger.
+    const uint32_t w = 640, h = 360;
+    std::vector<std::vector<uint8_t>> frames;
+    for (uint32_t t = 0; t < 4; ++t) frames.push_back(test::make_scene_bgra(w, h, t));
+    size_t bytes[2] = {0, 0};
+    for (int fast = 0; fast < 2; ++fast) {
+        TiledEncoderOptions o;
+        o.width = w;
+        o.height = h;
+        o.threads = 2;
+        o.lz4_acceleration = fast ? 16 : 1;
+        auto enc = make_tiled_encoder(o);
+        auto dec = make_tiled_decoder(w, h, 2);
+        std::vector<EncodedFrame> packets;
+        round_trip(*enc, *dec, frames, w, h, &packets);
+        for (const EncodedFrame& p : packets) bytes[fast] += p.bytes.size();
+    }
+    EXPECT_GE(bytes[1], bytes[0]);
 }
 
 TEST(TiledCodec, RandomFramesRoundTrip) {
