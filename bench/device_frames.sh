@@ -9,7 +9,9 @@
 # threads of one end do not take the cores of the other, as on the handheld and its GPU host. SERVER_BIN (a path)
 # runs that `anarchy` as the server instead of the kit's, to compare two server builds side by side, and SERVER_ENV
 # ("NAME=value ...") sets variables for the server alone (its codec threads, say); the client
-# driver logs how often the program waited in vkAcquireNextImageKHR for an image the stream still held.
+# driver logs how often the program waited in vkAcquireNextImageKHR for an image the stream still held. Each
+# split run's per-frame stats go to $out/stats-SIZE-CODEC[-TAG].csv; CHECK_FRAME=1 compares the last frame shown
+# (ANARCHY_LAST_FRAME) with the program's own copy of its last frame (lossless runs).
 set -uo pipefail
 source "$(dirname "$0")/device_setup.sh"
 frames=${FRAMES:-600}
@@ -34,11 +36,19 @@ for size in ${SIZES:-1280x720 1920x1080 2560x1600}; do
       VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd taskset -c "$server_cpus" timeout 120 "$scene" --frames "$frames" \
         --width "$w" --height "$h" --png /tmp/split-native.png --quiet 2>&1 | grep RESULT | sed 's/^/native: /' \
         | tee -a "$out/frames.txt"
-      ANARCHY_LOG=info taskset -c "$client_cpus" timeout 120 "$b/anarchy" run --server 127.0.0.1:$port --codec "$codec" $software \
+      rm -f /tmp/split-last.ppm
+      last=
+      [ "${CHECK_FRAME:-0}" = 1 ] && last=ANARCHY_LAST_FRAME=/tmp/split-last.ppm
+      env $last ANARCHY_LOG=info taskset -c "$client_cpus" timeout 120 "$b/anarchy" run --server 127.0.0.1:$port --codec "$codec" $software \
         --stats /tmp/split-stats.csv -- "$scene" --frames "$frames" --width "$w" --height "$h" \
         --png /tmp/split-remote.png --quiet --present headless --present-mode mailbox 2>&1 \
         | grep -e RESULT -e "^anarchy:" -e "acquires waited" | sed 's/^RESULT/remote: RESULT/' | tee -a "$out/frames.txt"
       mv /tmp/split-stats.csv "$out/stats-$size-$codec${TAG:+-$TAG}.csv" 2>/dev/null
+      # Lossless: the last frame shown must be the program's own last frame, byte for byte (CHECK_FRAME=1; the
+      # pure-Python PNG decoding takes a few seconds a megapixel).
+      if [ "${CHECK_FRAME:-0}" = 1 ] && [ "$codec" = lz4-tiles ]; then
+        python3 bench/compare_frame.py /tmp/split-last.ppm /tmp/split-remote.png 2>&1 | tee -a "$out/frames.txt"
+      fi
       kill $server
       wait $server 2>/dev/null
       continue

@@ -59,6 +59,7 @@ std::unique_ptr<VideoChannel> VideoChannel::open(const std::string& address, uin
     protocol::encode(e, settings);
     if (!ch->conn_->send(transport::FrameType::Control, e.bytes(), error)) return nullptr;
     if (const char* a = std::getenv("ANARCHY_ADAPTIVE_BITRATE")) ch->adaptive_bitrate_ = std::strcmp(a, "0") != 0;
+    if (const char* f = std::getenv("ANARCHY_LAST_FRAME")) ch->last_frame_path_ = f;
     const char* hud = std::getenv("ANARCHY_HUD");
     ch->hud_ = hud && std::strcmp(hud, "0") != 0 && *hud;
     if (const char* hz = std::getenv("ANARCHY_REFRESH_HZ")) {
@@ -116,8 +117,37 @@ void VideoChannel::add(const std::shared_ptr<SwapchainState>& sc) {
 }
 
 void VideoChannel::remove(uint64_t swapchain) {
-    std::lock_guard<std::mutex> lock(mu_);
-    swapchains_.erase(swapchain);
+    std::shared_ptr<SwapchainState> sc;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = swapchains_.find(swapchain);
+        if (it == swapchains_.end()) return;
+        sc = it->second;
+        swapchains_.erase(it);
+    }
+    if (!last_frame_path_.empty()) write_last_frame(*sc);
+}
+
+void VideoChannel::write_last_frame(SwapchainState& sc) {
+    std::lock_guard<std::mutex> displaying(sc.display_mu);
+    if (sc.last_shown.empty()) return;
+    // Binary PPM (P6): RGB from the BGRA picture.
+    std::FILE* f = std::fopen(last_frame_path_.c_str(), "wb");
+    if (!f) {
+        LOG_ERROR("ANARCHY_LAST_FRAME: cannot write %s", last_frame_path_.c_str());
+        return;
+    }
+    std::fprintf(f, "P6\n%u %u\n255\n", sc.last_shown_width, sc.last_shown_height);
+    std::vector<uint8_t> rgb(size_t(sc.last_shown_width) * sc.last_shown_height * 3);
+    for (size_t i = 0, n = rgb.size() / 3; i < n; ++i) {
+        rgb[3 * i] = sc.last_shown[4 * i + 2];
+        rgb[3 * i + 1] = sc.last_shown[4 * i + 1];
+        rgb[3 * i + 2] = sc.last_shown[4 * i];
+    }
+    std::fwrite(rgb.data(), 1, rgb.size(), f);
+    std::fclose(f);
+    LOG_INFO("the last frame shown (%ux%u) went to %s", sc.last_shown_width, sc.last_shown_height,
+             last_frame_path_.c_str());
 }
 
 void VideoChannel::drain(SwapchainState& sc, std::chrono::milliseconds limit) {
@@ -607,6 +637,15 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                 auto start = Clock::now();
                 const uint32_t since_arrival = micros(start - received);
                 t.wait_us = since_arrival > t.decode_last_us ? since_arrival - t.decode_last_us : 0;
+                if (!last_frame_path_.empty()) {
+                    // ANARCHY_LAST_FRAME: keep the picture (before the HUD) to write when the swapchain goes.
+                    sc.last_shown.resize(size_t(frame.width) * frame.height * 4);
+                    for (uint32_t y = 0; y < frame.height; ++y)
+                        std::memcpy(sc.last_shown.data() + size_t(y) * frame.width * 4, pixels + size_t(y) * stride,
+                                    size_t(frame.width) * 4);
+                    sc.last_shown_width = frame.width;
+                    sc.last_shown_height = frame.height;
+                }
                 if (hud_ && !sc.display_times.empty()) {
                     double fps = 0;
                     if (sc.display_times.size() > 1)

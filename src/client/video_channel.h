@@ -64,6 +64,9 @@ private:
     /// Opens a decoder for the stream unless the swapchain has one that fits (display thread, sc.display_mu held).
     void ensure_decoder(SwapchainState& sc, uint32_t codec, uint32_t width, uint32_t height);
     void mark_all_lost();
+    /// ANARCHY_LAST_FRAME: writes the swapchain's last shown picture there (binary PPM) as it goes.
+    void write_last_frame(SwapchainState& sc);
+    std::string last_frame_path_;
 
     std::unique_ptr<transport::Connection> conn_;
     std::string codec_;  ///< the codec asked of the server, to open decoders before the first frame

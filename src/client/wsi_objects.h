@@ -157,6 +157,9 @@ struct SwapchainState {
         size_t bytes = 0;
     };
     SlicedFrame sliced;
+    /// ANARCHY_LAST_FRAME (video_channel.cpp): the last picture shown, BGRA, tightly packed.
+    std::vector<uint8_t> last_shown;
+    uint32_t last_shown_width = 0, last_shown_height = 0;
 
     /// VK_NV_present_metering: the presents of a batch (numFramesPerBatch, begun by a present carrying
     /// VkSetPresentConfigNV) are shown evenly spread over the time between batches, measured at the presents.

@@ -23,6 +23,10 @@ struct SwapchainCreateMessage {
     uint32_t present_mode = 0;    ///< VkPresentModeKHR
     std::vector<uint64_t> images;
     uint64_t old_swapchain = 0;   ///< the retired swapchain or 0
+    /// A transfer-only queue family the images are shared with (VK_SHARING_MODE_CONCURRENT), so the server may
+    /// capture them on a copy-engine queue of its own; kNoCopyFamily when they are not.
+    uint32_t copy_family = kNoCopyFamily;
+    static constexpr uint32_t kNoCopyFamily = 0xffffffffu;
 
     void encode(WireEncoder& e) const {
         e.u64(device);
@@ -34,6 +38,7 @@ struct SwapchainCreateMessage {
         e.u32(static_cast<uint32_t>(images.size()));
         for (uint64_t i : images) e.u64(i);
         e.u64(old_swapchain);
+        e.u32(copy_family);
     }
     [[nodiscard]] bool decode(WireDecoder& d) {
         uint32_t n = 0;
@@ -44,7 +49,7 @@ struct SwapchainCreateMessage {
         images.resize(n);
         for (auto& i : images)
             if (!d.u64(i)) return false;
-        return d.u64(old_swapchain);
+        return d.u64(old_swapchain) && d.u32(copy_family);
     }
 };
 

@@ -1,10 +1,13 @@
 // Devices: created with only the forwarded extensions (plus VK_KHR_swapchain for PRESENT_SRC_KHR layouts).
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/log.h"
+#include "server/capture_queue.h"
 #include "server/object_lifetime.h"
 #include "server/overrides.h"
 #include "server/physical_device.h"
@@ -58,6 +61,42 @@ std::string invalid_queue_requests(Session& s, VkPhysicalDevice pd, const VkDevi
     return {};
 }
 
+/// Adds the server's capture queue (capture_queue.h) to a copy of the program's queue requests.
+std::optional<CaptureQueuePlan> add_capture_queue(Session& s, VkPhysicalDevice pd,
+                                                  std::vector<VkDeviceQueueCreateInfo>& queues,
+                                                  std::vector<float>& priorities) {
+    if (!capture_queue_wanted()) return std::nullopt;
+    uint32_t n = 0;
+    s.vk().GetPhysicalDeviceQueueFamilyProperties(pd, &n, nullptr);
+    std::vector<VkQueueFamilyProperties> props(n);
+    s.vk().GetPhysicalDeviceQueueFamilyProperties(pd, &n, props.data());
+    return plan_capture_queue(props, queues, priorities);
+}
+
+/// After vkCreateDevice: the device's parent, its dispatch table, and the capture queue handed to the streamer.
+VkResult finish_device(Session& s, VkPhysicalDevice physicalDevice, VkDevice device,
+                       const std::vector<const char*>& extensions, const std::optional<CaptureQueuePlan>& copy) {
+    s.device_parents()[device] = physicalDevice;
+    // What the device may call: the lower of its instance's version and the physical device's, and the
+    // extensions it enabled (the program's and the server's own).
+    VkPhysicalDeviceProperties props{};
+    s.vk().GetPhysicalDeviceProperties(physicalDevice, &props);
+    uint32_t version = props.apiVersion;
+    ObjectEntry pd{};
+    const uint64_t pd_id = s.objects().find_id(VK_OBJECT_TYPE_PHYSICAL_DEVICE, reinterpret_cast<uint64_t>(physicalDevice));
+    if (pd_id && s.objects().entry(pd_id, pd)) {
+        auto it = s.instance_versions().find(reinterpret_cast<VkInstance>(pd.owner));
+        if (it != s.instance_versions().end()) version = std::min(version, it->second);
+    }
+    s.device_tables().add(device, version, std::vector<std::string>(extensions.begin(), extensions.end()));
+    if (copy) {
+        VkQueue queue = VK_NULL_HANDLE;
+        s.vk(device).GetDeviceQueue(device, copy->family, copy->index, &queue);
+        if (queue) s.streamer().set_copy_queue(device, copy->family, queue);
+    }
+    return VK_SUCCESS;
+}
+
 }  // namespace
 
 VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, const VkDeviceCreateInfo* pCreateInfo,
@@ -89,22 +128,24 @@ VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, co
             extensions.push_back(VK_KHR_SWAPCHAIN_EXTENSION_NAME);
     ci.enabledExtensionCount = uint32_t(extensions.size());
     ci.ppEnabledExtensionNames = extensions.data();
+    std::vector<VkDeviceQueueCreateInfo> queues(pCreateInfo->pQueueCreateInfos,
+                                                pCreateInfo->pQueueCreateInfos + pCreateInfo->queueCreateInfoCount);
+    std::vector<float> priorities;
+    const std::optional<CaptureQueuePlan> copy = add_capture_queue(s, physicalDevice, queues, priorities);
+    ci.queueCreateInfoCount = uint32_t(queues.size());
+    ci.pQueueCreateInfos = queues.data();
     VkResult r = s.vk().CreateDevice(physicalDevice, &ci, nullptr, pDevice);
-    if (r != VK_SUCCESS) return r;
-    s.device_parents()[*pDevice] = physicalDevice;
-    // What the device may call: the lower of its instance's version and the physical device's, and the
-    // extensions it enabled (the program's and the server's own).
-    VkPhysicalDeviceProperties props{};
-    s.vk().GetPhysicalDeviceProperties(physicalDevice, &props);
-    uint32_t version = props.apiVersion;
-    ObjectEntry pd{};
-    const uint64_t pd_id = s.objects().find_id(VK_OBJECT_TYPE_PHYSICAL_DEVICE, reinterpret_cast<uint64_t>(physicalDevice));
-    if (pd_id && s.objects().entry(pd_id, pd)) {
-        auto it = s.instance_versions().find(reinterpret_cast<VkInstance>(pd.owner));
-        if (it != s.instance_versions().end()) version = std::min(version, it->second);
+    if (r != VK_SUCCESS && copy) {
+        // A driver that will not give the extra queue still gets the program's device, as asked.
+        LOG_WARN("session %llu: vkCreateDevice with a capture queue of family %u failed (%d); without it",
+                 (unsigned long long)s.number(), copy->family, int(r));
+        ci.queueCreateInfoCount = pCreateInfo->queueCreateInfoCount;
+        ci.pQueueCreateInfos = pCreateInfo->pQueueCreateInfos;
+        r = s.vk().CreateDevice(physicalDevice, &ci, nullptr, pDevice);
+        if (r == VK_SUCCESS) return finish_device(s, physicalDevice, *pDevice, extensions, std::nullopt);
     }
-    s.device_tables().add(*pDevice, version, std::vector<std::string>(extensions.begin(), extensions.end()));
-    return r;
+    if (r != VK_SUCCESS) return r;
+    return finish_device(s, physicalDevice, *pDevice, extensions, copy);
 }
 
 void override_vkDestroyDevice(Session& s, VkDevice device, const VkAllocationCallbacks*) {

@@ -232,7 +232,8 @@ bool FrameStreamer::known_present_mode(VkPresentModeKHR mode) {
 }
 
 bool FrameStreamer::create_swapchain(VkDevice device, uint64_t id, VkFormat format, VkExtent2D extent,
-                                     VkPresentModeKHR mode, std::vector<VkImage> images, std::string* why) {
+                                     VkPresentModeKHR mode, std::vector<VkImage> images, std::string* why,
+                                     uint32_t copy_family) {
     if (extent.width == 0 || extent.height == 0 || extent.width > 16384 || extent.height > 16384) {
         *why = "swapchain extent out of range";
         return false;
@@ -253,6 +254,7 @@ bool FrameStreamer::create_swapchain(VkDevice device, uint64_t id, VkFormat form
         return false;
     }
     sc->images = std::move(images);
+    sc->copy_family = copy_family;
     std::lock_guard<std::mutex> lock(mu_);
     if (swapchains_.count(id)) {
         *why = "swapchain id already in use";
@@ -329,9 +331,42 @@ void FrameStreamer::forget_device(VkDevice device) {
     });
     for (auto it = capturers_.begin(); it != capturers_.end();)
         it = it->first.first == device ? capturers_.erase(it) : std::next(it);
+    copy_queues_.erase(device);
     destroy_chain_semaphores_locked(device);
     for (auto it = swapchains_.begin(); it != swapchains_.end();)
         it = it->second->device == device ? swapchains_.erase(it) : std::next(it);
+}
+
+void FrameStreamer::set_copy_queue(VkDevice device, uint32_t family, VkQueue queue) {
+    std::lock_guard<std::mutex> lock(mu_);
+    copy_queues_[device] = CopyQueue{family, queue};
+}
+
+capture::FrameCapturer* FrameStreamer::copy_capturer(const Swapchain& sc, bool after_semaphores,
+                                                     capture::OutputFormat want, VkQueue* queue) {
+    if (!after_semaphores || sc.shared || sc.copy_family == protocol::SwapchainCreateMessage::kNoCopyFamily)
+        return nullptr;
+    const std::optional<capture::SourceLayout> source = capture::source_layout_of(sc.format);
+    if (!source || capture::needs_compute(*source, want)) return nullptr;
+    CopyQueue copy;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = copy_queues_.find(sc.device);
+        if (it == copy_queues_.end() || it->second.family != sc.copy_family) return nullptr;
+        copy = it->second;
+    }
+    std::string why;
+    capture::FrameCapturer* c = capturer_for(sc.device, copy.family, &why);
+    if (!c) {
+        // Captures go on the program's queue instead; say so once per device.
+        LOG_WARN("session %llu: no capture on the copy queue (family %u): %s", (unsigned long long)session_.number(),
+                 copy.family, why.c_str());
+        std::lock_guard<std::mutex> lock(mu_);
+        copy_queues_.erase(sc.device);
+        return nullptr;
+    }
+    *queue = copy.queue;
+    return c;
 }
 
 capture::FrameCapturer* FrameStreamer::capturer_for(VkDevice device, uint32_t family, std::string* why) {
@@ -479,12 +514,14 @@ void FrameStreamer::flush_pending() {
         job.entry = p->entry;
         job.received = p->received;
         std::string err;
-        job.capturer = capturer_for(sc->device, p->family, &err);
         const std::vector<VkSemaphore> waits = p->ready ? std::vector<VkSemaphore>{p->ready} : std::vector<VkSemaphore>{};
+        const capture::OutputFormat want = capture_format(settings(kSettingsWait));
+        VkQueue capture_queue = p->queue;
+        job.capturer = copy_capturer(*sc, !waits.empty(), want, &capture_queue);
+        if (!job.capturer) job.capturer = capturer_for(sc->device, p->family, &err);
         if (job.capturer) {
-            auto r = job.capturer->submit(p->queue, waits, sc->images[p->entry.image_index], sc->format, sc->extent,
-                                          VK_IMAGE_LAYOUT_PRESENT_SRC_KHR, capture_format(settings(kSettingsWait)),
-                                          {});
+            auto r = job.capturer->submit(capture_queue, waits, sc->images[p->entry.image_index], sc->format,
+                                          sc->extent, VK_IMAGE_LAYOUT_PRESENT_SRC_KHR, want, {});
             if (r.status == capture::CaptureStatus::Busy) {
                 // The ring is still full (the encoder has not given its slot back): try again at the next flush.
                 std::lock_guard<std::mutex> lock(mu_);
@@ -599,11 +636,14 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
         if (next) signals.push_back(next);
         if (job.capturer) {
             const capture::OutputFormat want = capture_format(s);
+            VkQueue capture_queue = queue;
+            if (capture::FrameCapturer* c = copy_capturer(*sc, !my_waits.empty(), want, &capture_queue))
+                job.capturer = c;
             // A full ring means the encoder is behind: wait a little for a slot rather than queue more.
             for (int attempt = 0; attempt < 200; ++attempt) {
                 const VkImageLayout layout = sc->shared ? VK_IMAGE_LAYOUT_GENERAL : VK_IMAGE_LAYOUT_PRESENT_SRC_KHR;
-                auto r = job.capturer->submit(queue, my_waits, sc->images[entry.image_index], sc->format, sc->extent,
-                                              layout, want, signals);
+                auto r = job.capturer->submit(capture_queue, my_waits, sc->images[entry.image_index], sc->format,
+                                              sc->extent, layout, want, signals);
                 if (r.ok()) {
                     job.ticket = r.ticket;
                     job.captured = true;

@@ -144,8 +144,13 @@ void FrameCapturer::initialise() {
     if (compute_supported_) {
         create_compute_pipelines();
     } else {
-        LOG_WARN("capture: queue family %u has no compute; only B8G8R8A8 images captured as Bgra8 are possible",
-                 info_.queue_family_index);
+        // A copy engine's family (the server's own capture queue) is meant for plain copies; others are worth a word.
+        if (family.queueFlags & VK_QUEUE_GRAPHICS_BIT)
+            LOG_WARN("capture: queue family %u has no compute; only B8G8R8A8 images captured as Bgra8 are possible",
+                     info_.queue_family_index);
+        else
+            LOG_INFO("capture: queue family %u copies B8G8R8A8 images as Bgra8 (no compute for conversions)",
+                     info_.queue_family_index);
     }
     LOG_DEBUG(kLogCategory, "frame capturer ready: %u slots, queue family %u, %s, memory types %u", info_.slot_count,
               info_.queue_family_index, timestamp_valid_bits_ ? "GPU timestamps" : "host timing",
