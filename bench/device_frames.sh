@@ -11,7 +11,8 @@
 # ("NAME=value ...") sets variables for the server alone (its codec threads, say); the client
 # driver logs how often the program waited in vkAcquireNextImageKHR for an image the stream still held. Each
 # split run's per-frame stats go to $out/stats-SIZE-CODEC[-TAG].csv; CHECK_FRAME=1 compares the last frame shown
-# (ANARCHY_LAST_FRAME) with the program's own copy of its last frame (lossless runs).
+# (ANARCHY_LAST_FRAME) with the program's own copy of its last frame (lossless runs); RGBA=1 makes the scene present
+# R8G8B8A8 (its capture then converts on the GPU, on the asynchronous compute queue where there is one).
 set -uo pipefail
 source "$(dirname "$0")/device_setup.sh"
 frames=${FRAMES:-600}
@@ -39,6 +40,7 @@ for size in ${SIZES:-1280x720 1920x1080 2560x1600}; do
       rm -f /tmp/split-last.ppm
       last=
       [ "${CHECK_FRAME:-0}" = 1 ] && last=ANARCHY_LAST_FRAME=/tmp/split-last.ppm
+      [ "${RGBA:-0}" = 1 ] && last="$last ANARCHY_DEMO_RGBA=1"
       env $last ANARCHY_LOG=info taskset -c "$client_cpus" timeout 120 "$b/anarchy" run --server 127.0.0.1:$port --codec "$codec" $software \
         --stats /tmp/split-stats.csv -- "$scene" --frames "$frames" --width "$w" --height "$h" \
         --png /tmp/split-remote.png --quiet --present headless --present-mode mailbox 2>&1 \

@@ -264,16 +264,16 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapc
         ici.sharingMode = ci->imageSharingMode;
         ici.queueFamilyIndexCount = ci->queueFamilyIndexCount;
         ici.pQueueFamilyIndices = ci->pQueueFamilyIndices;
-        // Where the device has a transfer-only family (a copy engine), the server captures on a queue of its own
-        // there, beside the program's rendering rather than behind its next frame: the images are shared with that
-        // family, and with every family the program could use them on, so no ownership transfer is needed.
+        // Where the device has a copy engine or asynchronous compute family, the server captures on queues of its
+        // own there, beside the program's rendering rather than behind its next frame: the images are shared with
+        // those families, and with every family the program could use them on, so no ownership transfer is needed.
         std::vector<uint32_t> sharing;
         uint32_t family_count = 0;
         gen_cmd::vkGetPhysicalDeviceQueueFamilyProperties(pd, &family_count, nullptr);
         std::vector<VkQueueFamilyProperties> families(family_count);
         gen_cmd::vkGetPhysicalDeviceQueueFamilyProperties(pd, &family_count, families.data());
         const SwapchainImageSharing shared_with = swapchain_image_sharing(families, *ci);
-        if (shared_with.copy_family != protocol::SwapchainCreateMessage::kNoCopyFamily) {
+        if (shared_with.shared()) {
             sharing = shared_with.families;
             ici.sharingMode = VK_SHARING_MODE_CONCURRENT;
             ici.queueFamilyIndexCount = uint32_t(sharing.size());
@@ -334,6 +334,7 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device, const VkSwapc
         msg.images = sc->images;
         msg.old_swapchain = ci->oldSwapchain ? swapchain_of(ci->oldSwapchain)->state->id : 0;
         msg.copy_family = shared_with.copy_family;
+        msg.compute_family = shared_with.compute_family;
         msg.encode(w.enc());
         w.send();
 

@@ -1,8 +1,9 @@
-// How the emulated swapchain's images are shared between queue families. The server captures presented images on a
-// queue of its own in a transfer-only family (a copy engine) where the device has one: such a capture runs beside the
-// program's rendering instead of waiting behind its next frame on the program's queue. The images must then be
-// VK_SHARING_MODE_CONCURRENT with that family, and with every family the program may use them on, so neither side
-// needs a queue family ownership transfer.
+// How the emulated swapchain's images are shared between queue families. The server captures presented images on
+// queues of its own where the device has the families for it (protocol/capture_families.h): a copy engine for plain
+// copies, asynchronous compute for captures that convert. There a capture runs beside the program's rendering
+// instead of waiting behind its next frame on the program's queue. The images must then be
+// VK_SHARING_MODE_CONCURRENT with those families, and with every family the program may use them on, so neither
+// side needs a queue family ownership transfer.
 #pragma once
 
 #include <vulkan/vulkan.h>
@@ -10,16 +11,18 @@
 #include <cstdint>
 #include <vector>
 
-#include "protocol/swapchain_messages.h"
+#include "protocol/capture_families.h"
 
 namespace anarchy::client {
 
 struct SwapchainImageSharing {
-    /// The transfer-only family the server may capture on; kNoCopyFamily: the images keep the program's sharing.
-    uint32_t copy_family = protocol::SwapchainCreateMessage::kNoCopyFamily;
-    /// The families of the CONCURRENT images (when copy_family is set): the program's own list for a concurrent
-    /// swapchain, every graphics, compute or transfer family for an exclusive one, and copy_family.
+    /// The capture families the images are shared with; protocol::kNoFamily for one the device lacks.
+    uint32_t copy_family = protocol::kNoFamily;
+    uint32_t compute_family = protocol::kNoFamily;
+    /// The families of the CONCURRENT images (when shared()): the program's own list for a concurrent swapchain,
+    /// every graphics, compute or transfer family for an exclusive one, and the capture families.
     std::vector<uint32_t> families;
+    bool shared() const { return copy_family != protocol::kNoFamily || compute_family != protocol::kNoFamily; }
 };
 
 /// Decides from the physical device's queue families and the program's create info.

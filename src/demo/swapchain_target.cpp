@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <cstdlib>
 #include <string>
 
 namespace anarchy::demo {
@@ -38,7 +40,11 @@ VkSurfaceFormatKHR choose_surface_format(VkPhysicalDevice physical_device, VkSur
     if (formats.size() == 1 && formats[0].format == VK_FORMAT_UNDEFINED) {
         return {VK_FORMAT_B8G8R8A8_SRGB, VK_COLOR_SPACE_SRGB_NONLINEAR_KHR};
     }
-    for (VkFormat preferred : {VK_FORMAT_B8G8R8A8_SRGB, VK_FORMAT_R8G8B8A8_SRGB}) {
+    // ANARCHY_DEMO_RGBA=1 asks for R8G8B8A8 first (a capture of it converts on the GPU: tests and benchmarks use it).
+    const char* rgba = std::getenv("ANARCHY_DEMO_RGBA");
+    const bool rgba_first = rgba && std::strcmp(rgba, "1") == 0;
+    const VkFormat bgra = VK_FORMAT_B8G8R8A8_SRGB, rgba8 = VK_FORMAT_R8G8B8A8_SRGB;
+    for (VkFormat preferred : {rgba_first ? rgba8 : bgra, rgba_first ? bgra : rgba8}) {
         for (const VkSurfaceFormatKHR& format : formats) {
             if (format.format == preferred && format.colorSpace == VK_COLOR_SPACE_SRGB_NONLINEAR_KHR) return format;
         }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "protocol/capture_families.h"
 #include "protocol/wire_decoder.h"
 #include "protocol/wire_encoder.h"
 
@@ -23,10 +24,10 @@ struct SwapchainCreateMessage {
     uint32_t present_mode = 0;    ///< VkPresentModeKHR
     std::vector<uint64_t> images;
     uint64_t old_swapchain = 0;   ///< the retired swapchain or 0
-    /// A transfer-only queue family the images are shared with (VK_SHARING_MODE_CONCURRENT), so the server may
-    /// capture them on a copy-engine queue of its own; kNoCopyFamily when they are not.
-    uint32_t copy_family = kNoCopyFamily;
-    static constexpr uint32_t kNoCopyFamily = 0xffffffffu;
+    /// The capture families (protocol/capture_families.h) the images are shared with (VK_SHARING_MODE_CONCURRENT),
+    /// so the server may capture them on queues of its own there; kNoFamily for one they are not shared with.
+    uint32_t copy_family = kNoFamily;
+    uint32_t compute_family = kNoFamily;
 
     void encode(WireEncoder& e) const {
         e.u64(device);
@@ -39,6 +40,7 @@ struct SwapchainCreateMessage {
         for (uint64_t i : images) e.u64(i);
         e.u64(old_swapchain);
         e.u32(copy_family);
+        e.u32(compute_family);
     }
     [[nodiscard]] bool decode(WireDecoder& d) {
         uint32_t n = 0;
@@ -49,7 +51,7 @@ struct SwapchainCreateMessage {
         images.resize(n);
         for (auto& i : images)
             if (!d.u64(i)) return false;
-        return d.u64(old_swapchain) && d.u32(copy_family);
+        return d.u64(old_swapchain) && d.u32(copy_family) && d.u32(compute_family);
     }
 };
 

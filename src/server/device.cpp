@@ -61,21 +61,20 @@ std::string invalid_queue_requests(Session& s, VkPhysicalDevice pd, const VkDevi
     return {};
 }
 
-/// Adds the server's capture queue (capture_queue.h) to a copy of the program's queue requests.
-std::optional<CaptureQueuePlan> add_capture_queue(Session& s, VkPhysicalDevice pd,
-                                                  std::vector<VkDeviceQueueCreateInfo>& queues,
-                                                  std::vector<float>& priorities) {
-    if (!capture_queue_wanted()) return std::nullopt;
+/// Adds the server's capture queues (capture_queue.h) to a copy of the program's queue requests.
+CaptureQueuesPlan add_capture_queues(Session& s, VkPhysicalDevice pd, std::vector<VkDeviceQueueCreateInfo>& queues,
+                                     std::vector<std::vector<float>>& priorities) {
+    if (!capture_queues_wanted()) return {};
     uint32_t n = 0;
     s.vk().GetPhysicalDeviceQueueFamilyProperties(pd, &n, nullptr);
     std::vector<VkQueueFamilyProperties> props(n);
     s.vk().GetPhysicalDeviceQueueFamilyProperties(pd, &n, props.data());
-    return plan_capture_queue(props, queues, priorities);
+    return plan_capture_queues(props, queues, priorities);
 }
 
-/// After vkCreateDevice: the device's parent, its dispatch table, and the capture queue handed to the streamer.
+/// After vkCreateDevice: the device's parent, its dispatch table, and the capture queues handed to the streamer.
 VkResult finish_device(Session& s, VkPhysicalDevice physicalDevice, VkDevice device,
-                       const std::vector<const char*>& extensions, const std::optional<CaptureQueuePlan>& copy) {
+                       const std::vector<const char*>& extensions, const CaptureQueuesPlan& plan) {
     s.device_parents()[device] = physicalDevice;
     // What the device may call: the lower of its instance's version and the physical device's, and the
     // extensions it enabled (the program's and the server's own).
@@ -89,11 +88,14 @@ VkResult finish_device(Session& s, VkPhysicalDevice physicalDevice, VkDevice dev
         if (it != s.instance_versions().end()) version = std::min(version, it->second);
     }
     s.device_tables().add(device, version, std::vector<std::string>(extensions.begin(), extensions.end()));
-    if (copy) {
-        VkQueue queue = VK_NULL_HANDLE;
-        s.vk(device).GetDeviceQueue(device, copy->family, copy->index, &queue);
-        if (queue) s.streamer().set_copy_queue(device, copy->family, queue);
-    }
+    const auto queue_of = [&](const std::optional<CaptureQueuePlan>& p) {
+        FrameStreamer::CaptureQueue q;
+        if (!p) return q;
+        s.vk(device).GetDeviceQueue(device, p->family, p->index, &q.queue);
+        if (q.queue) q.family = p->family;
+        return q;
+    };
+    s.streamer().set_capture_queues(device, queue_of(plan.copy), queue_of(plan.compute));
     return VK_SUCCESS;
 }
 
@@ -130,22 +132,22 @@ VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, co
     ci.ppEnabledExtensionNames = extensions.data();
     std::vector<VkDeviceQueueCreateInfo> queues(pCreateInfo->pQueueCreateInfos,
                                                 pCreateInfo->pQueueCreateInfos + pCreateInfo->queueCreateInfoCount);
-    std::vector<float> priorities;
-    const std::optional<CaptureQueuePlan> copy = add_capture_queue(s, physicalDevice, queues, priorities);
+    std::vector<std::vector<float>> priorities;
+    const CaptureQueuesPlan plan = add_capture_queues(s, physicalDevice, queues, priorities);
     ci.queueCreateInfoCount = uint32_t(queues.size());
     ci.pQueueCreateInfos = queues.data();
     VkResult r = s.vk().CreateDevice(physicalDevice, &ci, nullptr, pDevice);
-    if (r != VK_SUCCESS && copy) {
-        // A driver that will not give the extra queue still gets the program's device, as asked.
-        LOG_WARN("session %llu: vkCreateDevice with a capture queue of family %u failed (%d); without it",
-                 (unsigned long long)s.number(), copy->family, int(r));
+    if (r != VK_SUCCESS && (plan.copy || plan.compute)) {
+        // A driver that will not give the extra queues still gets the program's device, as asked.
+        LOG_WARN("session %llu: vkCreateDevice with capture queues failed (%d); without them",
+                 (unsigned long long)s.number(), int(r));
         ci.queueCreateInfoCount = pCreateInfo->queueCreateInfoCount;
         ci.pQueueCreateInfos = pCreateInfo->pQueueCreateInfos;
         r = s.vk().CreateDevice(physicalDevice, &ci, nullptr, pDevice);
-        if (r == VK_SUCCESS) return finish_device(s, physicalDevice, *pDevice, extensions, std::nullopt);
+        if (r == VK_SUCCESS) return finish_device(s, physicalDevice, *pDevice, extensions, {});
     }
     if (r != VK_SUCCESS) return r;
-    return finish_device(s, physicalDevice, *pDevice, extensions, copy);
+    return finish_device(s, physicalDevice, *pDevice, extensions, plan);
 }
 
 void override_vkDestroyDevice(Session& s, VkDevice device, const VkAllocationCallbacks*) {

@@ -233,7 +233,7 @@ bool FrameStreamer::known_present_mode(VkPresentModeKHR mode) {
 
 bool FrameStreamer::create_swapchain(VkDevice device, uint64_t id, VkFormat format, VkExtent2D extent,
                                      VkPresentModeKHR mode, std::vector<VkImage> images, std::string* why,
-                                     uint32_t copy_family) {
+                                     SharedWith shared_with) {
     if (extent.width == 0 || extent.height == 0 || extent.width > 16384 || extent.height > 16384) {
         *why = "swapchain extent out of range";
         return false;
@@ -254,7 +254,7 @@ bool FrameStreamer::create_swapchain(VkDevice device, uint64_t id, VkFormat form
         return false;
     }
     sc->images = std::move(images);
-    sc->copy_family = copy_family;
+    sc->shared_with = shared_with;
     std::lock_guard<std::mutex> lock(mu_);
     if (swapchains_.count(id)) {
         *why = "swapchain id already in use";
@@ -331,41 +331,60 @@ void FrameStreamer::forget_device(VkDevice device) {
     });
     for (auto it = capturers_.begin(); it != capturers_.end();)
         it = it->first.first == device ? capturers_.erase(it) : std::next(it);
-    copy_queues_.erase(device);
+    capture_queues_.erase(device);
+    for (auto it = announced_capture_queues_.begin(); it != announced_capture_queues_.end();)
+        it = it->first == device ? announced_capture_queues_.erase(it) : std::next(it);
     destroy_chain_semaphores_locked(device);
     for (auto it = swapchains_.begin(); it != swapchains_.end();)
         it = it->second->device == device ? swapchains_.erase(it) : std::next(it);
 }
 
-void FrameStreamer::set_copy_queue(VkDevice device, uint32_t family, VkQueue queue) {
+void FrameStreamer::set_capture_queues(VkDevice device, CaptureQueue copy, CaptureQueue compute) {
     std::lock_guard<std::mutex> lock(mu_);
-    copy_queues_[device] = CopyQueue{family, queue};
+    if (copy.queue || compute.queue) capture_queues_[device] = CaptureQueues{copy, compute};
 }
 
-capture::FrameCapturer* FrameStreamer::copy_capturer(const Swapchain& sc, bool after_semaphores,
-                                                     capture::OutputFormat want, VkQueue* queue) {
-    if (!after_semaphores || sc.shared || sc.copy_family == protocol::SwapchainCreateMessage::kNoCopyFamily)
-        return nullptr;
+capture::FrameCapturer* FrameStreamer::own_queue_capturer(const Swapchain& sc, bool after_semaphores,
+                                                          capture::OutputFormat want, VkQueue* queue) {
+    if (!after_semaphores || sc.shared) return nullptr;
     const std::optional<capture::SourceLayout> source = capture::source_layout_of(sc.format);
-    if (!source || capture::needs_compute(*source, want)) return nullptr;
-    CopyQueue copy;
+    if (!source) return nullptr;
+    const bool converts = capture::needs_compute(*source, want);
+    CaptureQueue use;
+    bool on_copy_engine = false;
     {
         std::lock_guard<std::mutex> lock(mu_);
-        auto it = copy_queues_.find(sc.device);
-        if (it == copy_queues_.end() || it->second.family != sc.copy_family) return nullptr;
-        copy = it->second;
+        auto it = capture_queues_.find(sc.device);
+        if (it == capture_queues_.end()) return nullptr;
+        const CaptureQueues& q = it->second;
+        if (!converts && q.copy.queue && q.copy.family == sc.shared_with.copy_family) {
+            use = q.copy;
+            on_copy_engine = true;
+        } else if (q.compute.queue && q.compute.family == sc.shared_with.compute_family) use = q.compute;
+        else return nullptr;
     }
     std::string why;
-    capture::FrameCapturer* c = capturer_for(sc.device, copy.family, &why);
+    capture::FrameCapturer* c = capturer_for(sc.device, use.family, &why);
     if (!c) {
-        // Captures go on the program's queue instead; say so once per device.
-        LOG_WARN("session %llu: no capture on the copy queue (family %u): %s", (unsigned long long)session_.number(),
-                 copy.family, why.c_str());
+        // Captures go on the program's queue instead; said once per device and family.
+        LOG_WARN("session %llu: no capture on the server's queue of family %u: %s",
+                 (unsigned long long)session_.number(), use.family, why.c_str());
         std::lock_guard<std::mutex> lock(mu_);
-        copy_queues_.erase(sc.device);
+        auto it = capture_queues_.find(sc.device);
+        if (it != capture_queues_.end()) {
+            if (it->second.copy.family == use.family) it->second.copy = CaptureQueue{};
+            if (it->second.compute.family == use.family) it->second.compute = CaptureQueue{};
+        }
         return nullptr;
     }
-    *queue = copy.queue;
+    *queue = use.queue;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (announced_capture_queues_.insert({sc.device, use.family}).second)
+            LOG_INFO("session %llu: captures on the server's own queue of family %u (%s)",
+                     (unsigned long long)session_.number(), use.family,
+                     on_copy_engine ? "a copy engine" : "asynchronous compute");
+    }
     return c;
 }
 
@@ -517,7 +536,7 @@ void FrameStreamer::flush_pending() {
         const std::vector<VkSemaphore> waits = p->ready ? std::vector<VkSemaphore>{p->ready} : std::vector<VkSemaphore>{};
         const capture::OutputFormat want = capture_format(settings(kSettingsWait));
         VkQueue capture_queue = p->queue;
-        job.capturer = copy_capturer(*sc, !waits.empty(), want, &capture_queue);
+        job.capturer = own_queue_capturer(*sc, !waits.empty(), want, &capture_queue);
         if (!job.capturer) job.capturer = capturer_for(sc->device, p->family, &err);
         if (job.capturer) {
             auto r = job.capturer->submit(capture_queue, waits, sc->images[p->entry.image_index], sc->format,
@@ -637,7 +656,7 @@ bool FrameStreamer::present(VkQueue queue, uint32_t family, const std::vector<Vk
         if (job.capturer) {
             const capture::OutputFormat want = capture_format(s);
             VkQueue capture_queue = queue;
-            if (capture::FrameCapturer* c = copy_capturer(*sc, !my_waits.empty(), want, &capture_queue))
+            if (capture::FrameCapturer* c = own_queue_capturer(*sc, !my_waits.empty(), want, &capture_queue))
                 job.capturer = c;
             // A full ring means the encoder is behind: wait a little for a slot rather than queue more.
             for (int attempt = 0; attempt < 200; ++attempt) {

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,7 +25,7 @@
 #include <vulkan/vulkan_core.h>
 
 #include "protocol/frame_messages.h"
-#include "protocol/swapchain_messages.h"
+#include "protocol/capture_families.h"
 #include "server/capture/frame_capturer.h"
 #include "transport/connection.h"
 #include "video/encoder.h"
@@ -55,14 +56,22 @@ public:
 
     /// The client's video connection arrived (called from the server's accept thread).
     void attach(std::unique_ptr<transport::Connection> conn);
-    /// Registers a swapchain whose images the client created; copy_family: the transfer-only family they are shared
-    /// with (protocol::SwapchainCreateMessage::kNoCopyFamily: none). False with *why on bad input.
+    /// The capture families (protocol/capture_families.h) a swapchain's images are shared with.
+    struct SharedWith {
+        uint32_t copy_family = protocol::kNoFamily;
+        uint32_t compute_family = protocol::kNoFamily;
+    };
+    /// Registers a swapchain whose images the client created. False with *why on bad input.
     bool create_swapchain(VkDevice device, uint64_t id, VkFormat format, VkExtent2D extent, VkPresentModeKHR mode,
-                          std::vector<VkImage> images, std::string* why,
-                          uint32_t copy_family = protocol::SwapchainCreateMessage::kNoCopyFamily);
-    /// The device's own capture queue, of a transfer-only family (a copy engine): captures of swapchains shared
-    /// with that family go there, beside the program's rendering instead of behind its next frame.
-    void set_copy_queue(VkDevice device, uint32_t family, VkQueue queue);
+                          std::vector<VkImage> images, std::string* why, SharedWith shared_with);
+    /// One of the device's own capture queues (server/capture_queue.h); family protocol::kNoFamily: none.
+    struct CaptureQueue {
+        uint32_t family = protocol::kNoFamily;
+        VkQueue queue = VK_NULL_HANDLE;  ///< used by the session thread alone, like the program's queues
+    };
+    /// The device's capture queues: captures of swapchains shared with their families go there, beside the
+    /// program's rendering instead of behind its next frame.
+    void set_capture_queues(VkDevice device, CaptureQueue copy, CaptureQueue compute);
     /// Stops capturing a swapchain; waits (bounded) for its captures in flight, so its images may be destroyed.
     void destroy_swapchain(uint64_t id);
     /// Captures each entry's image after `waits` on `queue` (the session thread owns the queue).
@@ -104,7 +113,7 @@ private:
             return m == VK_PRESENT_MODE_FIFO_KHR || m == VK_PRESENT_MODE_FIFO_RELAXED_KHR;
         }
         std::vector<VkImage> images;
-        uint32_t copy_family = protocol::SwapchainCreateMessage::kNoCopyFamily;  ///< see create_swapchain()
+        SharedWith shared_with;  ///< see create_swapchain()
         std::unique_ptr<video::Encoder> encoder;  ///< worker thread only
         bool encoder_failed = false;              ///< worker thread only
         uint32_t in_flight = 0;                   ///< jobs queued or being encoded (guarded by mu_)
@@ -172,12 +181,13 @@ private:
     };
 
     capture::FrameCapturer* capturer_for(VkDevice device, uint32_t family, std::string* why);
-    /// The capturer of the device's copy queue, and that queue in *queue, when this capture may run there: the
-    /// images are shared with its family, the capture waits on semaphores (on another queue they alone order it
-    /// after the rendering), the image is not a shared presentable one (drawn into while captured) and needs no
-    /// conversion (a copy engine has no shaders). Null: capture on the program's queue.
-    capture::FrameCapturer* copy_capturer(const Swapchain& sc, bool after_semaphores, capture::OutputFormat want,
-                                          VkQueue* queue);
+    /// The capturer of one of the device's capture queues, and that queue in *queue, when this capture may run
+    /// there: the capture waits on semaphores (on another queue they alone order it after the rendering), the image
+    /// is not a shared presentable one (drawn into while captured) and is shared with the queue's family: the copy
+    /// engine for a plain copy, asynchronous compute for one that converts (a copy engine has no shaders) or where
+    /// there is no copy engine. Null: capture on the program's queue.
+    capture::FrameCapturer* own_queue_capturer(const Swapchain& sc, bool after_semaphores, capture::OutputFormat want,
+                                               VkQueue* queue);
     /// Waits (bounded) for the client's stream settings; nullopt if they never came.
     std::optional<protocol::StreamSettings> settings(std::chrono::milliseconds limit);
     void read_loop();
@@ -246,11 +256,11 @@ private:
     std::optional<protocol::StreamSettings> settings_;
     std::map<uint64_t, std::shared_ptr<Swapchain>> swapchains_;
     std::map<std::pair<VkDevice, uint32_t>, std::unique_ptr<capture::FrameCapturer>> capturers_;
-    struct CopyQueue {
-        uint32_t family = 0;
-        VkQueue queue = VK_NULL_HANDLE;  ///< used by the session thread alone, like the program's queues
+    struct CaptureQueues {
+        CaptureQueue copy, compute;
     };
-    std::map<VkDevice, CopyQueue> copy_queues_;
+    std::map<VkDevice, CaptureQueues> capture_queues_;
+    std::set<std::pair<VkDevice, uint32_t>> announced_capture_queues_;  ///< (device, family) said on the log
     std::deque<Job> jobs_;
     struct ChainSemaphores {
         std::vector<VkSemaphore> all;   ///< every one created for the device

@@ -36,7 +36,8 @@ bool handle_swapchain_create(Session& s, protocol::WireDecoder& d) {
     if (!FrameStreamer::known_present_mode(mode)) return d.fail("unknown present mode " + std::to_string(msg.present_mode));
     std::string err;
     if (!s.streamer().create_swapchain(device, msg.swapchain, VkFormat(msg.format), VkExtent2D{msg.width, msg.height},
-                                       mode, std::move(images), &err, msg.copy_family))
+                                       mode, std::move(images), &err,
+                                       FrameStreamer::SharedWith{msg.copy_family, msg.compute_family}))
         return d.fail(err);
     return true;
 }

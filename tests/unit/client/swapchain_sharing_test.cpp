@@ -14,32 +14,42 @@ VkQueueFamilyProperties family(VkQueueFlags flags, uint32_t count = 1) {
 
 constexpr VkQueueFlags kAll = VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT | VK_QUEUE_TRANSFER_BIT;
 
-TEST(SwapchainSharing, OneFamilyKeepsTheProgramsSharing) {
-    // lavapipe, most integrated GPUs: no copy engine of its own.
+VkSwapchainCreateInfoKHR exclusive() {
     VkSwapchainCreateInfoKHR ci{VK_STRUCTURE_TYPE_SWAPCHAIN_CREATE_INFO_KHR};
     ci.imageSharingMode = VK_SHARING_MODE_EXCLUSIVE;
-    const auto s = swapchain_image_sharing({family(kAll)}, ci);
-    EXPECT_EQ(s.copy_family, protocol::SwapchainCreateMessage::kNoCopyFamily);
-    EXPECT_TRUE(s.families.empty());
-    // A compute-and-transfer family is not a copy engine.
-    EXPECT_EQ(swapchain_image_sharing({family(kAll), family(VK_QUEUE_COMPUTE_BIT | VK_QUEUE_TRANSFER_BIT)}, ci)
-                  .copy_family,
-              protocol::SwapchainCreateMessage::kNoCopyFamily);
+    return ci;
 }
 
-TEST(SwapchainSharing, ExclusiveImagesAreSharedWithEveryWorkingFamilyAndTheCopyEngine) {
+TEST(SwapchainSharing, OneFamilyKeepsTheProgramsSharing) {
+    // lavapipe, most integrated GPUs: no copy engine or compute family of their own.
+    const auto s = swapchain_image_sharing({family(kAll)}, exclusive());
+    EXPECT_FALSE(s.shared());
+    EXPECT_EQ(s.copy_family, protocol::kNoFamily);
+    EXPECT_EQ(s.compute_family, protocol::kNoFamily);
+    EXPECT_TRUE(s.families.empty());
+}
+
+TEST(SwapchainSharing, ExclusiveImagesAreSharedWithEveryWorkingFamily) {
     // The NVIDIA layout: graphics, a transfer-only family, compute, then video decode (not shared with).
     const std::vector<VkQueueFamilyProperties> families = {
         family(kAll | VK_QUEUE_SPARSE_BINDING_BIT, 16), family(VK_QUEUE_TRANSFER_BIT | VK_QUEUE_SPARSE_BINDING_BIT, 2),
         family(VK_QUEUE_COMPUTE_BIT | VK_QUEUE_TRANSFER_BIT, 8), family(VK_QUEUE_VIDEO_DECODE_BIT_KHR)};
-    VkSwapchainCreateInfoKHR ci{VK_STRUCTURE_TYPE_SWAPCHAIN_CREATE_INFO_KHR};
-    ci.imageSharingMode = VK_SHARING_MODE_EXCLUSIVE;
-    const auto s = swapchain_image_sharing(families, ci);
+    const auto s = swapchain_image_sharing(families, exclusive());
+    EXPECT_TRUE(s.shared());
     EXPECT_EQ(s.copy_family, 1u);
+    EXPECT_EQ(s.compute_family, 2u);
     EXPECT_EQ(s.families, (std::vector<uint32_t>{0, 1, 2}));
 }
 
-TEST(SwapchainSharing, ConcurrentImagesGainTheCopyEngineOnce) {
+TEST(SwapchainSharing, AComputeFamilyAloneIsEnough) {
+    const auto s = swapchain_image_sharing({family(kAll), family(VK_QUEUE_COMPUTE_BIT | VK_QUEUE_TRANSFER_BIT)},
+                                           exclusive());
+    EXPECT_EQ(s.copy_family, protocol::kNoFamily);
+    EXPECT_EQ(s.compute_family, 1u);
+    EXPECT_EQ(s.families, (std::vector<uint32_t>{0, 1}));
+}
+
+TEST(SwapchainSharing, ConcurrentImagesGainTheCaptureFamiliesOnce) {
     const std::vector<VkQueueFamilyProperties> families = {family(kAll), family(VK_QUEUE_COMPUTE_BIT),
                                                            family(VK_QUEUE_TRANSFER_BIT)};
     const uint32_t program[] = {0, 1};
@@ -49,11 +59,12 @@ TEST(SwapchainSharing, ConcurrentImagesGainTheCopyEngineOnce) {
     ci.pQueueFamilyIndices = program;
     auto s = swapchain_image_sharing(families, ci);
     EXPECT_EQ(s.copy_family, 2u);
+    EXPECT_EQ(s.compute_family, 1u);
     EXPECT_EQ(s.families, (std::vector<uint32_t>{0, 1, 2}));
     const uint32_t with_copy[] = {2, 0};
     ci.pQueueFamilyIndices = with_copy;
     s = swapchain_image_sharing(families, ci);
-    EXPECT_EQ(s.families, (std::vector<uint32_t>{2, 0}));
+    EXPECT_EQ(s.families, (std::vector<uint32_t>{2, 0, 1}));
 }
 
 }  // namespace

@@ -29,48 +29,63 @@ VkDeviceQueueCreateInfo request(uint32_t family, uint32_t count, const float* pr
 TEST(CaptureQueue, AddedBesideTheProgramsQueues) {
     const float one = 1.0f;
     std::vector<VkDeviceQueueCreateInfo> queues = {request(0, 1, &one)};
-    std::vector<float> priorities;
-    auto plan = plan_capture_queue(kNvidia, queues, priorities);
-    ASSERT_TRUE(plan);
-    EXPECT_EQ(plan->family, 1u);
-    EXPECT_EQ(plan->index, 0u);
-    ASSERT_EQ(queues.size(), 2u);
+    std::vector<std::vector<float>> priorities;
+    const CaptureQueuesPlan plan = plan_capture_queues(kNvidia, queues, priorities);
+    ASSERT_TRUE(plan.copy);
+    ASSERT_TRUE(plan.compute);
+    EXPECT_EQ(plan.copy->family, 1u);
+    EXPECT_EQ(plan.copy->index, 0u);
+    EXPECT_EQ(plan.compute->family, 2u);
+    EXPECT_EQ(plan.compute->index, 0u);
+    ASSERT_EQ(queues.size(), 3u);
     EXPECT_EQ(queues[1].queueFamilyIndex, 1u);
-    EXPECT_EQ(queues[1].queueCount, 1u);
-    EXPECT_EQ(queues[1].pQueuePriorities[0], 1.0f);
+    EXPECT_EQ(queues[2].queueFamilyIndex, 2u);
+    for (size_t i = 1; i < 3; ++i) {
+        EXPECT_EQ(queues[i].queueCount, 1u);
+        EXPECT_EQ(queues[i].pQueuePriorities[0], 1.0f);
+    }
 }
 
 TEST(CaptureQueue, OneMoreOfAFamilyTheProgramUses) {
-    // DXVK and vkd3d-proton take a queue of the copy engine's family for their own uploads.
+    // DXVK and vkd3d-proton take queues of the copy engine's and the compute family for their own work.
     const float program[] = {0.5f};
     const float graphics = 1.0f;
-    std::vector<VkDeviceQueueCreateInfo> queues = {request(0, 1, &graphics), request(1, 1, program)};
-    std::vector<float> priorities;
-    auto plan = plan_capture_queue(kNvidia, queues, priorities);
-    ASSERT_TRUE(plan);
-    EXPECT_EQ(plan->family, 1u);
-    EXPECT_EQ(plan->index, 1u);  // the program's queue 0 stays its own
-    ASSERT_EQ(queues.size(), 2u);
-    EXPECT_EQ(queues[1].queueCount, 2u);
-    EXPECT_EQ(queues[1].pQueuePriorities[0], 0.5f);
-    EXPECT_EQ(queues[1].pQueuePriorities[1], 1.0f);
+    std::vector<VkDeviceQueueCreateInfo> queues = {request(0, 1, &graphics), request(1, 1, program),
+                                                   request(2, 1, program)};
+    std::vector<std::vector<float>> priorities;
+    const CaptureQueuesPlan plan = plan_capture_queues(kNvidia, queues, priorities);
+    ASSERT_TRUE(plan.copy);
+    ASSERT_TRUE(plan.compute);
+    EXPECT_EQ(plan.copy->index, 1u);  // the program's queue 0 stays its own
+    EXPECT_EQ(plan.compute->index, 1u);
+    ASSERT_EQ(queues.size(), 3u);
+    for (size_t i = 1; i < 3; ++i) {
+        EXPECT_EQ(queues[i].queueCount, 2u);
+        EXPECT_EQ(queues[i].pQueuePriorities[0], 0.5f);
+        EXPECT_EQ(queues[i].pQueuePriorities[1], 1.0f);
+    }
 }
 
-TEST(CaptureQueue, NoneWhereThereIsNoRoomOrNoCopyEngine) {
+TEST(CaptureQueue, NoneWhereThereIsNoRoomOrNoSuchFamily) {
     const float two[] = {1.0f, 1.0f};
-    std::vector<float> priorities;
-    // The program takes both queues of the family.
+    std::vector<std::vector<float>> priorities;
+    // The program takes both queues of the copy engine's family: only the compute queue is added.
     std::vector<VkDeviceQueueCreateInfo> queues = {request(1, 2, two)};
-    EXPECT_FALSE(plan_capture_queue(kNvidia, queues, priorities));
+    CaptureQueuesPlan plan = plan_capture_queues(kNvidia, queues, priorities);
+    EXPECT_FALSE(plan.copy);
+    EXPECT_TRUE(plan.compute);
     EXPECT_EQ(queues[0].queueCount, 2u);
     // A protected request of the family is left as it is.
     queues = {request(1, 1, two)};
     queues[0].flags = VK_DEVICE_QUEUE_CREATE_PROTECTED_BIT;
-    EXPECT_FALSE(plan_capture_queue(kNvidia, queues, priorities));
+    plan = plan_capture_queues(kNvidia, queues, priorities);
+    EXPECT_FALSE(plan.copy);
     EXPECT_EQ(queues[0].queueCount, 1u);
     // lavapipe: one family that does everything.
     queues = {request(0, 1, two)};
-    EXPECT_FALSE(plan_capture_queue({family(kAll, 1)}, queues, priorities));
+    plan = plan_capture_queues({family(kAll, 1)}, queues, priorities);
+    EXPECT_FALSE(plan.copy);
+    EXPECT_FALSE(plan.compute);
     EXPECT_EQ(queues.size(), 1u);
 }
 
