@@ -8,7 +8,7 @@
 # the program with the client driver (its decoder threads included) on the other half (taskset), so the codec
 # threads of one end do not take the cores of the other, as on the handheld and its GPU host. SERVER_BIN (a path)
 # runs that `anarchy` as the server instead of the kit's, to compare two server builds side by side, and SERVER_ENV
-# ("NAME=value ...") sets variables for the server alone (its codec threads, say); the client
+# ("NAME=value ...") sets variables for the server alone (its codec threads, say), CLIENT_ENV for the client; the client
 # driver logs how often the program waited in vkAcquireNextImageKHR for an image the stream still held. Each
 # split run's per-frame stats go to $out/stats-SIZE-CODEC[-TAG].csv; CHECK_FRAME=1 compares the last frame shown
 # (ANARCHY_LAST_FRAME) with the program's own copy of its last frame (lossless runs); RGBA=1 makes the scene present
@@ -41,7 +41,7 @@ for size in ${SIZES:-1280x720 1920x1080 2560x1600}; do
       last=
       [ "${CHECK_FRAME:-0}" = 1 ] && last=ANARCHY_LAST_FRAME=/tmp/split-last.ppm
       [ "${RGBA:-0}" = 1 ] && last="$last ANARCHY_DEMO_RGBA=1"
-      env $last ANARCHY_LOG=info taskset -c "$client_cpus" timeout 120 "$b/anarchy" run --server 127.0.0.1:$port --codec "$codec" $software \
+      env $last ${CLIENT_ENV:-} ANARCHY_LOG=info taskset -c "$client_cpus" timeout 120 "$b/anarchy" run --server 127.0.0.1:$port --codec "$codec" $software \
         --stats /tmp/split-stats.csv -- "$scene" --frames "$frames" --width "$w" --height "$h" \
         --png /tmp/split-remote.png --quiet --present headless --present-mode mailbox 2>&1 \
         | grep -e RESULT -e "^anarchy:" -e "acquires waited" | sed 's/^RESULT/remote: RESULT/' | tee -a "$out/frames.txt"

@@ -60,6 +60,7 @@ std::unique_ptr<VideoChannel> VideoChannel::open(const std::string& address, uin
     if (!ch->conn_->send(transport::FrameType::Control, e.bytes(), error)) return nullptr;
     if (const char* a = std::getenv("ANARCHY_ADAPTIVE_BITRATE")) ch->adaptive_bitrate_ = std::strcmp(a, "0") != 0;
     if (const char* f = std::getenv("ANARCHY_LAST_FRAME")) ch->last_frame_path_ = f;
+    if (const char* r = std::getenv("ANARCHY_TILE_REUSE")) ch->tile_reuse_ = std::strcmp(r, "0") != 0;
     const char* hud = std::getenv("ANARCHY_HUD");
     ch->hud_ = hud && std::strcmp(hud, "0") != 0 && *hud;
     if (const char* hz = std::getenv("ANARCHY_REFRESH_HZ")) {
@@ -126,6 +127,28 @@ void VideoChannel::remove(uint64_t swapchain) {
         swapchains_.erase(it);
     }
     if (!last_frame_path_.empty()) write_last_frame(*sc);
+}
+
+uint64_t VideoChannel::held_picture(SwapchainState& sc, const std::shared_ptr<wsi::WindowTarget>& target,
+                                   const wsi::FrameBuffer& b) const {
+    if (!tile_reuse_ || hud_ || !target || b.generation == 0 || sc.held_target.lock() != target) return 0;
+    auto it = sc.held.find(b.slot);
+    if (it == sc.held.end()) return 0;
+    const wsi::FrameBuffer& was = it->second.buffer;
+    const bool same = was.pixels == b.pixels && was.generation == b.generation && was.width == b.width &&
+                      was.height == b.height && was.stride == b.stride;
+    return same ? it->second.picture : 0;
+}
+
+void VideoChannel::note_held(SwapchainState& sc, const std::shared_ptr<wsi::WindowTarget>& target,
+                             const wsi::FrameBuffer& b, uint64_t picture) {
+    if (!target) return;
+    if (sc.held_target.lock() != target) {
+        sc.held.clear();
+        sc.held_target = target;
+    }
+    if (picture == 0 || hud_ || b.generation == 0) sc.held.erase(b.slot);
+    else sc.held[b.slot] = SwapchainState::HeldPicture{b, picture};
 }
 
 void VideoChannel::write_last_frame(SwapchainState& sc) {
@@ -273,6 +296,7 @@ void VideoChannel::on_slice(SwapchainState& sc, const protocol::FrameHeader& h, 
         sl.failed = false;
         sl.present_id = h.present_id;
         sl.decode_us = 0;
+        sl.holds = 0;
         sl.slices = 0;
         sl.first_received = received;
         sl.bytes = 0;
@@ -282,21 +306,36 @@ void VideoChannel::on_slice(SwapchainState& sc, const protocol::FrameHeader& h, 
         if (sl.target) {
             auto a = sl.target->acquire_buffer(h.width, h.height);
             sl.into_window = a.ok();
-            if (sl.into_window) sl.buffer = a.buffer;
+            if (sl.into_window) {
+                sl.buffer = a.buffer;
+                // lz4-tiles leaves alone what the buffer holds already; until the frame is whole it holds nothing known.
+                sl.holds = held_picture(sc, sl.target, sl.buffer);
+                note_held(sc, sl.target, sl.buffer, 0);
+            }
+        }
+        if (!sl.frame) sl.frame = std::make_shared<video::DecodedFrame>();
+        if (!sl.into_window) {
+            // Without a window buffer the frame goes into the swapchain's own picture, kept from frame to frame.
+            std::vector<uint8_t>& own = sl.frame->bgra;
+            if (own.size() != size_t(h.width) * h.height * 4) {
+                own.assign(size_t(h.width) * h.height * 4, 0);
+                sc.own_picture_holds = 0;
+            }
+            sl.holds = hud_ || !tile_reuse_ ? 0 : sc.own_picture_holds;
+            sc.own_picture_holds = 0;
         }
     }
     sl.bytes += size;
     ++sl.slices;
-    if (!sl.frame) sl.frame = std::make_shared<video::DecodedFrame>();
     if (sl.failed) return;
     if (!sc.decoder) {
         sl.failed = true;
         return;
     }
-    video::CodecStatus st =
-        sl.into_window
-            ? sc.decoder->decode_into(data, size, video::PictureTarget{sl.buffer.pixels, sl.buffer.stride}, *sl.frame)
-            : sc.decoder->decode(data, size, *sl.frame);
+    const video::PictureTarget into = sl.into_window
+                                          ? video::PictureTarget{sl.buffer.pixels, sl.buffer.stride, sl.holds}
+                                          : video::PictureTarget{sl.frame->bgra.data(), size_t(h.width) * 4, sl.holds};
+    video::CodecStatus st = sc.decoder->decode_into(data, size, into, *sl.frame);
     sl.decode_us += sl.frame->decode_us;
     if (!st.ok()) {
         sl.failed = true;
@@ -598,20 +637,32 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
             auto target = last_slice ? sc.sliced.target : headless ? nullptr : sc.surface->window_target();
             wsi::FrameBuffer window_buffer;
             bool into_window = false;
+            uint64_t holds = 0;  // what the buffer holds already (video::PictureTarget::holds)
             if (last_slice) {
                 into_window = sc.sliced.into_window;
                 window_buffer = sc.sliced.buffer;
+                holds = sc.sliced.holds;
             } else if (target) {
                 auto a = target->acquire_buffer(h.width, h.height);
                 into_window = a.ok();
-                if (into_window) window_buffer = a.buffer;
+                if (into_window) {
+                    window_buffer = a.buffer;
+                    holds = held_picture(sc, target, window_buffer);
+                    note_held(sc, target, window_buffer, 0);
+                }
             }
+            // A sliced frame without a window buffer finishes in the swapchain's own picture, like its first slices.
+            const bool into_own = last_slice && !into_window && frame.bgra.size() == size_t(h.width) * h.height * 4;
             video::CodecStatus st =
                 last_slice && sc.sliced.failed
                     ? video::CodecStatus::failure(video::CodecError::CorruptData, "an earlier slice failed")
                 : into_window ? sc.decoder->decode_into(
-                                    data, size, video::PictureTarget{window_buffer.pixels, window_buffer.stride}, frame)
-                              : sc.decoder->decode(data, size, frame);
+                                    data, size, video::PictureTarget{window_buffer.pixels, window_buffer.stride, holds},
+                                    frame)
+                : into_own ? sc.decoder->decode_into(
+                                 data, size, video::PictureTarget{frame.bgra.data(), size_t(h.width) * 4, holds}, frame)
+                           : sc.decoder->decode(data, size, frame);
+            if (into_own && st.ok() && !hud_) sc.own_picture_holds = frame.picture;
             if (last_slice) {
                 // The frame is complete (or failed at an earlier slice: st says so, and the buffer goes back
                 // below with `target`, which still holds the slices' window target).
@@ -666,6 +717,8 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                 if (target) {
                     auto r = into_window ? target->present_buffer(window_buffer)
                                          : target->present(pixels, frame.width, frame.height, stride);
+                    // The buffer now holds this picture (lz4-tiles names it; other codecs leave 0: unknown).
+                    if (into_window) note_held(sc, target, window_buffer, r.status == wsi::WsiStatus::Ok ? frame.picture : 0);
                     std::lock_guard<std::mutex> lock(sc.mu);
                     if (r.status == wsi::WsiStatus::SurfaceLost) sc.lost = true;
                     if (r.window_extent) sc.window_extent = VkExtent2D{r.window_extent->width, r.window_extent->height};

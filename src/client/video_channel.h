@@ -64,9 +64,16 @@ private:
     /// Opens a decoder for the stream unless the swapchain has one that fits (display thread, sc.display_mu held).
     void ensure_decoder(SwapchainState& sc, uint32_t codec, uint32_t width, uint32_t height);
     void mark_all_lost();
+    /// The picture a window buffer still holds (0: unknown; always 0 with the HUD, which draws over the picture),
+    /// and noting what one holds now (picture 0: unknown, e.g. a frame begun in it). sc.display_mu held.
+    uint64_t held_picture(SwapchainState& sc, const std::shared_ptr<wsi::WindowTarget>& target,
+                          const wsi::FrameBuffer& buffer) const;
+    void note_held(SwapchainState& sc, const std::shared_ptr<wsi::WindowTarget>& target, const wsi::FrameBuffer& buffer,
+                   uint64_t picture);
     /// ANARCHY_LAST_FRAME: writes the swapchain's last shown picture there (binary PPM) as it goes.
     void write_last_frame(SwapchainState& sc);
     std::string last_frame_path_;
+    bool tile_reuse_ = true;  ///< ANARCHY_TILE_REUSE=0: every tile is written again (for comparisons)
 
     std::unique_ptr<transport::Connection> conn_;
     std::string codec_;  ///< the codec asked of the server, to open decoders before the first frame

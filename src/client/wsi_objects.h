@@ -152,11 +152,22 @@ struct SwapchainState {
         /// includers may have X11's macros).
         std::shared_ptr<video::DecodedFrame> frame;
         uint32_t decode_us = 0;     ///< the slices before the last
+        uint64_t holds = 0;         ///< the picture its buffer held when the frame began (video::PictureTarget)
         uint32_t slices = 0;        ///< the slices before the last
         std::chrono::steady_clock::time_point first_received{};  ///< when its first slice arrived
         size_t bytes = 0;
     };
     SlicedFrame sliced;
+    /// What the window's buffers still hold (video::PictureTarget::holds): by slot, the buffer as handed out and the
+    /// decoder's picture drawn into it; for `held_target` only. `own_picture_holds`: the same for sliced.frame's
+    /// picture, where frames go without a window buffer (headless).
+    struct HeldPicture {
+        wsi::FrameBuffer buffer;
+        uint64_t picture = 0;
+    };
+    std::map<uint32_t, HeldPicture> held;
+    std::weak_ptr<wsi::WindowTarget> held_target;
+    uint64_t own_picture_holds = 0;
     /// ANARCHY_LAST_FRAME (video_channel.cpp): the last picture shown, BGRA, tightly packed.
     std::vector<uint8_t> last_shown;
     uint32_t last_shown_width = 0, last_shown_height = 0;

@@ -20,6 +20,7 @@ CodecStatus Decoder::run_decode(const uint8_t* data, size_t size, DecodedFrame& 
                                                               " frame");
     } else {
         out.keyframe = false;
+        out.picture = 0;
         s = backend();
     }
     if (s) {

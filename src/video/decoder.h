@@ -18,6 +18,9 @@ struct DecodedFrame {
     std::vector<uint8_t> bgra;
     bool keyframe = false;
     uint32_t decode_us = 0;  ///< measured wall time of decode(), colour conversion included
+    /// A decoder that can reuse what a target already holds (lz4-tiles) names each picture it completes: a number
+    /// unique in the process, larger than any named before. 0: not named (other codecs, a frame not complete yet).
+    uint64_t picture = 0;
 };
 
 /// Caller memory a picture is decoded straight into, e.g. a window's shared-memory buffer: width() x height()
@@ -25,6 +28,10 @@ struct DecodedFrame {
 struct PictureTarget {
     uint8_t* pixels = nullptr;
     size_t stride = 0;
+    /// The picture (DecodedFrame::picture) these pixels still hold, written there by this decoder and untouched
+    /// since, or 0 for unknown. lz4-tiles then leaves the tiles that have not changed since that picture as they
+    /// are instead of copying them again (a window's buffers take turns, so each holds an older frame).
+    uint64_t holds = 0;
 };
 
 /// A frame decoder for one stream. Not thread-safe: one thread at a time per instance.

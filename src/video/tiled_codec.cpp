@@ -359,6 +359,13 @@ private:
 
 CodecStatus corrupt(std::string why) { return CodecStatus::failure(CodecError::CorruptData, std::move(why)); }
 
+/// Picture numbers (DecodedFrame::picture) come from one counter for the whole process: a number a target recorded
+/// under an earlier decoder is smaller than any tile's of a later one, so it never passes for a picture of it.
+uint64_t next_picture_number() {
+    static std::atomic<uint64_t> counter{0};
+    return ++counter;
+}
+
 class TiledDecoder final : public Decoder {
 public:
     TiledDecoder(uint32_t width, uint32_t height, uint32_t threads)
@@ -379,7 +386,8 @@ protected:
         if (CodecStatus s = read_table(data + kFramePacketHeaderBytes, h); !s) return s;
 
         // One pass over every tile of the packet (the frame's, or a slice's rows): expand and check the changed ones
-        // into the reference, then copy each tile's rows into the target while they are in this core's cache.
+        // into the reference, then copy each tile's rows into the target while they are in this core's cache, unless
+        // the target already holds the tile: it has not changed since the picture the target holds.
         std::atomic<bool> failed{false};
         std::mutex error_mu;
         std::string error;
@@ -394,6 +402,9 @@ protected:
                     if (!failed.exchange(true)) error = std::move(why);
                     return;
                 }
+                changed_in_[i] = building_;
+            } else if (target.holds != 0 && changed_in_[i] <= target.holds) {
+                return;
             }
             const uint32_t tw = grid_.w(i), th = grid_.h(i);
             const size_t row = size_t(tw) * 4;
@@ -403,10 +414,12 @@ protected:
             for (uint32_t y = 0; y < th; ++y) pack_row(PixelFormat::Bgra8, tile + y * row, dst + y * target.stride, tw);
         });
         if (failed) return corrupt(error);
+        out.picture = 0;
         if (h.completes_frame()) {
             have_reference_ = true;
             reference_sequence_ = h.sequence;
             in_frame_ = false;
+            out.picture = building_;
         }
         out.keyframe = h.keyframe();
         return CodecStatus::success();
@@ -457,6 +470,7 @@ private:
                 grid_ = TileGrid(width(), height(), tw, th);
                 reference_.assign(grid_.frame_bytes(), 0);
                 entry_of_tile_.resize(grid_.count());
+                changed_in_.assign(grid_.count(), UINT64_MAX);
                 for (Scratch& s : scratch_) s.delta.resize(grid_.slot_bytes());
             }
         } else {
@@ -471,6 +485,8 @@ private:
             if (grid_.tile_width != tw || grid_.tile_height != th)
                 return corrupt("lz4-tiles delta frame with another tile size than its key frame");
         }
+        // A frame's first packet names the picture it builds (its tiles are marked with it as they change).
+        if (!h.slice() || h.first_row == 0) building_ = next_picture_number();
         // The tiles this packet covers: the whole grid, or its slice's tile rows.
         first_tile_ = h.slice() ? h.first_row / th * grid_.columns : 0;
         end_tile_ = h.slice() ? std::min(grid_.rows, (end_row + th - 1) / th) * grid_.columns : grid_.count();
@@ -544,6 +560,8 @@ private:
     TileGrid grid_;                   // of the last key frame
     std::vector<uint8_t> reference_;  // the last decoded frame's tiles; valid when have_reference_
     std::vector<int32_t> entry_of_tile_;  // this packet's entry for each tile, or -1
+    std::vector<uint64_t> changed_in_;    // the picture each tile last changed in (UINT64_MAX before any)
+    uint64_t building_ = 0;               // the picture the packets being decoded build
     std::vector<Entry> entries_;
     bool have_reference_ = false;
     uint32_t reference_sequence_ = 0;

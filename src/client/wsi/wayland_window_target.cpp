@@ -100,6 +100,7 @@ public:
         AcquireResult a = acquire_buffer(width, height);
         if (!a.ok()) return {a.status, {}};
         copy_rows(a.buffer.pixels, a.buffer.stride, bgra, stride, size_t{width} * 4, height);
+        if (a.buffer.slot < kMaxPoolBuffers && buffers_[a.buffer.slot]) buffers_[a.buffer.slot]->generation = ++generations_;
         return present_buffer(a.buffer);
     }
 
@@ -165,6 +166,7 @@ private:
         uint32_t width = 0, height = 0, stride = 0;
         bool busy = false;      ///< attached and committed; the compositor has not released it yet
         bool acquired = false;  ///< handed out by acquire_buffer, not yet presented or discarded
+        uint64_t generation = 0;  ///< FrameBuffer::generation
     };
 
     static void on_global(void* data, wl_registry* registry, uint32_t name, const char* interface, uint32_t) {
@@ -208,7 +210,8 @@ private:
                 }
                 b->acquired = true;
                 return {WsiStatus::Ok,
-                        FrameBuffer{b->memory->data(), width, height, b->stride, static_cast<uint32_t>(slot)}};
+                        FrameBuffer{b->memory->data(), width, height, b->stride, static_cast<uint32_t>(slot),
+                                    b->generation}};
             }
             // Every buffer is with the compositor: wait for a release, but never forever and never with a
             // growing queue of frames; the caller drops this frame on Busy.
@@ -241,6 +244,7 @@ private:
         b->stride = width * 4;
         const size_t size = size_t{b->stride} * height;
         b->memory = SharedMemory::create(size, "anarchy-wl-shm");
+        b->generation = ++generations_;
         if (!b->memory) return WsiStatus::OutOfMemory;
         wl_shm_pool* pool = wl_shm_create_pool(shm_, b->memory->fd(), static_cast<int32_t>(size));
         if (!pool) return WsiStatus::OutOfMemory;
@@ -322,6 +326,7 @@ private:
     bool damage_buffer_ = false;  ///< surface version >= 4: damage in buffer coordinates
     wl_callback* frame_cb_ = nullptr;  ///< frame callback of the last commit, until the compositor calls it
     std::unique_ptr<Buffer> buffers_[kMaxPoolBuffers];
+    uint64_t generations_ = 0;  ///< the last FrameBuffer::generation handed out
 };
 
 }  // namespace

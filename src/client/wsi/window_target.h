@@ -65,6 +65,9 @@ struct FrameBuffer {
     uint32_t height = 0;
     uint32_t stride = 0;
     uint32_t slot = 0;  ///< which of the target's buffers this is; pass the FrameBuffer back unchanged
+    /// Changes whenever the target gives the slot new memory or writes into it itself (a copy presented through
+    /// it): a caller that remembers what it drew into a slot must forget it then. 0: the target does not say.
+    uint64_t generation = 0;
 };
 
 /// Outcome of acquire_buffer.

@@ -155,6 +155,7 @@ private:
     // A frame buffer: an attached MIT-SHM segment, or private memory when MIT-SHM is off.
     struct Slot {
         std::unique_ptr<XcbShmSegment> segment;
+        uint64_t generation = 0;  ///< FrameBuffer::generation
         std::unique_ptr<uint8_t[]> heap;
         size_t heap_size = 0;
         bool acquired = false;  ///< handed out by acquire_buffer and not yet presented or discarded
@@ -174,6 +175,7 @@ private:
             if (st == WsiStatus::SurfaceLost) return {st, {}};
             if (st != WsiStatus::Ok || !shm_ || !s.segment) break;
             copy_rows(s.segment->data(), size_t{width} * 4, bgra, stride, size_t{width} * 4, height);
+            s.generation = ++generations_;
             return put_shm(*s.segment, width, height, width * 4);
         }
         return put_chunks(bgra, width, height, stride);
@@ -188,7 +190,7 @@ private:
             WsiStatus st = ensure_capacity(s, size_t{width} * height * 4);
             if (st != WsiStatus::Ok) return {st, {}};
             s.acquired = true;
-            s.buffer = FrameBuffer{s.pixels(), width, height, width * 4, i};
+            s.buffer = FrameBuffer{s.pixels(), width, height, width * 4, i, s.generation};
             return {WsiStatus::Ok, s.buffer};
         }
         // Presents complete before they return, so a slot is only busy while the caller holds it.
@@ -215,6 +217,7 @@ private:
     WsiStatus ensure_capacity(Slot& s, size_t bytes) {
         if (shm_) {
             if (s.segment && s.segment->size() >= bytes) return WsiStatus::Ok;
+            s.generation = ++generations_;
             s.segment.reset();
             WsiStatus status;
             s.segment = XcbShmSegment::create(conn_, bytes, transport_, &status);
@@ -223,6 +226,7 @@ private:
             give_up_shm("attaching a segment failed");
         }
         if (s.segment && s.segment->size() >= bytes) return WsiStatus::Ok;  // kept from before MIT-SHM was given up
+        if (s.segment || !s.heap || s.heap_size < bytes) s.generation = ++generations_;
         s.segment.reset();
         if (s.heap && s.heap_size >= bytes) return WsiStatus::Ok;
         s.heap.reset(new (std::nothrow) uint8_t[bytes]);
@@ -319,6 +323,7 @@ private:
     const ShmTransport transport_;
     const uint32_t max_put_bytes_;
     std::array<Slot, kSlots> slots_;
+    uint64_t generations_ = 0;  ///< the last FrameBuffer::generation handed out
     std::vector<uint8_t> staging_;          ///< one band of repacked rows (fallback path)
     std::vector<xcb_void_cookie_t> cookies_;  ///< drawing requests of the present in progress
     std::unique_ptr<X11PresentClock> clock_;  ///< the display's refresh clock, if it has one worth following

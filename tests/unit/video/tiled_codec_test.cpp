@@ -331,6 +331,61 @@ TEST(TiledCodec, DecodesStraightIntoACallersPicture) {
               CodecError::InvalidArgument);
 }
 
+// A window's buffers take turns: each still holds the picture decoded into it last time, and only the tiles changed
+// since then are written again. Frames change one corner tile at a time, so a skipped tile shows if it is wrong.
+TEST(TiledCodec, TargetsThatHoldAnEarlierPictureGetOnlyWhatChangedSince) {
+    const uint32_t w = 96, h = 64, tile = 32;  // 3x2 tiles
+    auto enc = tiled_encoder(w, h, 2, tile);
+    auto dec = make_tiled_decoder(w, h, 2);
+    std::vector<uint8_t> frame = test::make_scene_bgra(w, h, 0);
+    std::vector<uint8_t> buffers[2] = {std::vector<uint8_t>(size_t(w) * h * 4), std::vector<uint8_t>(size_t(w) * h * 4)};
+    uint64_t holds[2] = {0, 0};
+    for (uint32_t t = 0; t < 8; ++t) {
+        if (t > 0) {
+            // One tile changes: the top-left one on even frames, the bottom-right one on odd ones.
+            const uint32_t x0 = t % 2 ? w - tile : 0, y0 = t % 2 ? h - tile : 0;
+            for (uint32_t y = y0; y < y0 + tile; ++y)
+                for (uint32_t x = x0; x < x0 + tile; ++x) frame[(size_t(y) * w + x) * 4] = uint8_t(t * 31 + x);
+        }
+        EncodedFrame p;
+        ASSERT_TRUE(enc->encode(view_of(frame, w, h), p));
+        std::vector<uint8_t>& b = buffers[t % 2];
+        DecodedFrame info;
+        ASSERT_TRUE(dec->decode_into(p.bytes.data(), p.bytes.size(), PictureTarget{b.data(), w * 4, holds[t % 2]}, info));
+        ASSERT_NE(info.picture, 0u);
+        EXPECT_GT(info.picture, holds[0]);
+        EXPECT_GT(info.picture, holds[1]);
+        ASSERT_EQ(b, frame) << "frame " << t;
+        holds[t % 2] = info.picture;
+    }
+    // The middle tiles never changed after the key frame: a buffer that holds a picture is not written there (a
+    // mark put in the middle stays), and one that holds nothing known is written whole.
+    auto mark_middle = [&](std::vector<uint8_t>& b) { b[(size_t(10) * w + 40) * 4] ^= 0xff; };
+    const std::vector<uint8_t> before = frame;
+    frame[0] ^= 1;  // one more change, in the top-left tile
+    EncodedFrame p;
+    ASSERT_TRUE(enc->encode(view_of(frame, w, h), p));
+    std::vector<uint8_t> marked = buffers[0];
+    mark_middle(marked);
+    DecodedFrame info;
+    ASSERT_TRUE(dec->decode_into(p.bytes.data(), p.bytes.size(), PictureTarget{marked.data(), w * 4, holds[0]}, info));
+    std::vector<uint8_t> expected = frame;
+    mark_middle(expected);
+    EXPECT_EQ(marked, expected);  // skipped: the mark is still there
+    // A decoder made afterwards never takes another's picture numbers for its own.
+    auto dec2 = make_tiled_decoder(w, h, 2);
+    auto enc2 = tiled_encoder(w, h, 2, tile);
+    ASSERT_TRUE(enc2->encode(view_of(frame, w, h), p));
+    std::vector<uint8_t> fresh = buffers[1];
+    mark_middle(fresh);
+    ASSERT_TRUE(dec2->decode_into(p.bytes.data(), p.bytes.size(), PictureTarget{fresh.data(), w * 4, info.picture}, info));
+    EXPECT_EQ(fresh, frame);  // its key frame writes every tile
+    ASSERT_TRUE(enc2->encode(view_of(before, w, h), p));
+    mark_middle(fresh);
+    ASSERT_TRUE(dec2->decode_into(p.bytes.data(), p.bytes.size(), PictureTarget{fresh.data(), w * 4, 0}, info));
+    EXPECT_EQ(fresh, before);  // holds 0: every tile written
+}
+
 // Every other decoder gets decode_into too, through a copy of its own picture.
 TEST(TiledCodec, OtherDecodersDecodeIntoACallersPictureToo) {
     const uint32_t w = 97, h = 61, stride = w * 4 + 12;
