@@ -63,13 +63,18 @@ void round_trip(Encoder& enc, Decoder& dec, const std::vector<std::vector<uint8_
     }
 }
 
-TEST(TiledCodec, TheFactoryMakesItAndNamesItsThreads) {
+// An lz4-tiles encoder from the factory, as the frame streamer makes it.
+EncoderCreation factory_encoder(uint32_t w, uint32_t h, uint32_t threads) {
     EncoderSettings s;
     s.codec = CodecKind::Lz4Tiles;
-    s.width = 200;
-    s.height = 100;
-    s.threads = 3;
-    EncoderCreation e = create_encoder(s);
+    s.width = w;
+    s.height = h;
+    s.threads = threads;
+    return create_encoder(s);
+}
+
+TEST(TiledCodec, TheFactoryMakesItAndNamesItsThreads) {
+    EncoderCreation e = factory_encoder(200, 100, 3);
     ASSERT_TRUE(e.encoder) << e.reason;
     EXPECT_EQ(std::string(e.encoder->name()), "lz4-tiles");
     EXPECT_NE(e.reason.find("3 threads"), std::string::npos) << e.reason;
@@ -92,12 +97,7 @@ TEST(TiledCodec, LargeFramesTradeSomeBytesForSpeed) {
     EXPECT_EQ(default_lz4_acceleration(1920, 1080), 1);
     EXPECT_EQ(default_lz4_acceleration(1280, 720), 1);
     EXPECT_EQ(default_lz4_acceleration(2560, 1600), 16);
-    EncoderSettings s;
-    s.codec = CodecKind::Lz4Tiles;
-    s.width = 2560;
-    s.height = 1600;
-    s.threads = 2;
-    EncoderCreation e = create_encoder(s);
+    EncoderCreation e = factory_encoder(2560, 1600, 2);
     ASSERT_TRUE(e.encoder) << e.reason;
     EXPECT_NE(e.reason.find("acceleration 16"), std::string::npos) << e.reason;
     setenv("ANARCHY_LZ4_ACCELERATION", "4", 1);
