@@ -129,9 +129,15 @@ void VideoChannel::remove(uint64_t swapchain) {
     if (!last_frame_path_.empty()) write_last_frame(*sc);
 }
 
+video::PictureTarget VideoChannel::picture_target(bool into_window, const wsi::FrameBuffer& buffer,
+                                                  video::DecodedFrame& frame, uint32_t width, uint64_t holds) {
+    return into_window ? video::PictureTarget{buffer.pixels, buffer.stride, holds}
+                       : video::PictureTarget{frame.bgra.data(), size_t(width) * 4, holds};
+}
+
 uint64_t VideoChannel::held_picture(SwapchainState& sc, const std::shared_ptr<wsi::WindowTarget>& target,
                                    const wsi::FrameBuffer& b) const {
-    if (!tile_reuse_ || hud_ || !target || b.generation == 0 || sc.held_target.lock() != target) return 0;
+    if (!reuse_tiles() || !target || b.generation == 0 || sc.held_target.lock() != target) return 0;
     auto it = sc.held.find(b.slot);
     if (it == sc.held.end()) return 0;
     const wsi::FrameBuffer& was = it->second.buffer;
@@ -147,7 +153,7 @@ void VideoChannel::note_held(SwapchainState& sc, const std::shared_ptr<wsi::Wind
         sc.held.clear();
         sc.held_target = target;
     }
-    if (picture == 0 || hud_ || b.generation == 0) sc.held.erase(b.slot);
+    if (picture == 0 || !reuse_tiles() || b.generation == 0) sc.held.erase(b.slot);
     else sc.held[b.slot] = SwapchainState::HeldPicture{b, picture};
 }
 
@@ -321,7 +327,7 @@ void VideoChannel::on_slice(SwapchainState& sc, const protocol::FrameHeader& h, 
                 own.assign(size_t(h.width) * h.height * 4, 0);
                 sc.own_picture_holds = 0;
             }
-            sl.holds = hud_ || !tile_reuse_ ? 0 : sc.own_picture_holds;
+            sl.holds = reuse_tiles() ? sc.own_picture_holds : 0;
             sc.own_picture_holds = 0;
         }
     }
@@ -332,10 +338,8 @@ void VideoChannel::on_slice(SwapchainState& sc, const protocol::FrameHeader& h, 
         sl.failed = true;
         return;
     }
-    const video::PictureTarget into = sl.into_window
-                                          ? video::PictureTarget{sl.buffer.pixels, sl.buffer.stride, sl.holds}
-                                          : video::PictureTarget{sl.frame->bgra.data(), size_t(h.width) * 4, sl.holds};
-    video::CodecStatus st = sc.decoder->decode_into(data, size, into, *sl.frame);
+    video::CodecStatus st = sc.decoder->decode_into(
+        data, size, picture_target(sl.into_window, sl.buffer, *sl.frame, h.width, sl.holds), *sl.frame);
     sl.decode_us += sl.frame->decode_us;
     if (!st.ok()) {
         sl.failed = true;
@@ -656,13 +660,11 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
             video::CodecStatus st =
                 last_slice && sc.sliced.failed
                     ? video::CodecStatus::failure(video::CodecError::CorruptData, "an earlier slice failed")
-                : into_window ? sc.decoder->decode_into(
-                                    data, size, video::PictureTarget{window_buffer.pixels, window_buffer.stride, holds},
-                                    frame)
-                : into_own ? sc.decoder->decode_into(
-                                 data, size, video::PictureTarget{frame.bgra.data(), size_t(h.width) * 4, holds}, frame)
-                           : sc.decoder->decode(data, size, frame);
-            if (into_own && st.ok() && !hud_) sc.own_picture_holds = frame.picture;
+                : into_window || into_own
+                    ? sc.decoder->decode_into(data, size,
+                                              picture_target(into_window, window_buffer, frame, h.width, holds), frame)
+                    : sc.decoder->decode(data, size, frame);
+            if (into_own && st.ok() && reuse_tiles()) sc.own_picture_holds = frame.picture;
             if (last_slice) {
                 // The frame is complete (or failed at an earlier slice: st says so, and the buffer goes back
                 // below with `target`, which still holds the slices' window target).

@@ -19,6 +19,7 @@
 #include "client/wsi_objects.h"
 #include "protocol/frame_messages.h"
 #include "transport/connection.h"
+#include "video/decoder.h"
 
 namespace anarchy::client {
 
@@ -64,6 +65,11 @@ private:
     /// Opens a decoder for the stream unless the swapchain has one that fits (display thread, sc.display_mu held).
     void ensure_decoder(SwapchainState& sc, uint32_t codec, uint32_t width, uint32_t height);
     void mark_all_lost();
+    /// Where a frame is decoded: the window's buffer, or else the frame's own picture (sized already).
+    static video::PictureTarget picture_target(bool into_window, const wsi::FrameBuffer& buffer,
+                                               video::DecodedFrame& frame, uint32_t width, uint64_t holds);
+    /// Tiles unchanged since the picture a target holds are left alone (never with the HUD, which draws on it).
+    bool reuse_tiles() const { return tile_reuse_ && !hud_; }
     /// The picture a window buffer still holds (0: unknown; always 0 with the HUD, which draws over the picture),
     /// and noting what one holds now (picture 0: unknown, e.g. a frame begun in it). sc.display_mu held.
     uint64_t held_picture(SwapchainState& sc, const std::shared_ptr<wsi::WindowTarget>& target,

@@ -133,7 +133,7 @@ VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, co
     std::vector<VkDeviceQueueCreateInfo> queues(pCreateInfo->pQueueCreateInfos,
                                                 pCreateInfo->pQueueCreateInfos + pCreateInfo->queueCreateInfoCount);
     std::vector<std::vector<float>> priorities;
-    const CaptureQueuesPlan plan = add_capture_queues(s, physicalDevice, queues, priorities);
+    CaptureQueuesPlan plan = add_capture_queues(s, physicalDevice, queues, priorities);
     ci.queueCreateInfoCount = uint32_t(queues.size());
     ci.pQueueCreateInfos = queues.data();
     VkResult r = s.vk().CreateDevice(physicalDevice, &ci, nullptr, pDevice);
@@ -143,8 +143,8 @@ VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, co
                  (unsigned long long)s.number(), int(r));
         ci.queueCreateInfoCount = pCreateInfo->queueCreateInfoCount;
         ci.pQueueCreateInfos = pCreateInfo->pQueueCreateInfos;
+        plan = {};
         r = s.vk().CreateDevice(physicalDevice, &ci, nullptr, pDevice);
-        if (r == VK_SUCCESS) return finish_device(s, physicalDevice, *pDevice, extensions, {});
     }
     if (r != VK_SUCCESS) return r;
     return finish_device(s, physicalDevice, *pDevice, extensions, plan);

@@ -41,6 +41,10 @@ struct AvEncoderBackend {
     /// libavcodec's wrapper passes a changed bit_rate/rc_max_rate/rc_buffer_size on to the open encoder (libx264's
     /// x264_encoder_reconfig, NVENC's dynamic bitrate change); the others must be opened again for a new rate.
     bool live_bitrate = false;
+    /// Copies the frame's planes into pictures of its own inside the encode call and keeps no reference to them
+    /// once avcodec_receive_packet has returned the packet (libx264, libx265: synchronous, no lookahead), so an
+    /// I420 frame of the coded size goes in as the caller's planes, without a copy into an AVFrame of ours first.
+    bool borrows_input = false;
 };
 
 extern const AvEncoderBackend kH264NvencBackend;

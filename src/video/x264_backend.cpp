@@ -46,6 +46,6 @@ void configure_x264(const AvEncoderConfig& config, AVCodecContext* ctx, AVDictio
 
 }  // namespace
 
-const AvEncoderBackend kX264Backend = {"libx264", CodecKind::H264, false, true, false, configure_x264, true};
+const AvEncoderBackend kX264Backend = {"libx264", CodecKind::H264, false, true, false, configure_x264, true, true};
 
 }  // namespace anarchy::video

@@ -27,6 +27,6 @@ void configure_x265(const AvEncoderConfig& config, AVCodecContext* ctx, AVDictio
 
 }  // namespace
 
-const AvEncoderBackend kX265Backend = {"libx265", CodecKind::Hevc, false, true, false, configure_x265};
+const AvEncoderBackend kX265Backend = {"libx265", CodecKind::Hevc, false, true, false, configure_x265, false, true};
 
 }  // namespace anarchy::video
