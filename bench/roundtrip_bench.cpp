@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <thread>
+#include <string>
 #include <vector>
 
 #include "protocol/messages.h"
@@ -102,6 +103,18 @@ int main(int argc, char** argv) {
     int iterations = argc > 1 ? std::atoi(argv[1]) : 20000;
     anarchy::server::ServerOptions so;
     so.listen = "127.0.0.1:0";
+    // Sessions run in worker processes of the `anarchy` program (`anarchy serve-worker`), not of this one: the
+    // build's, one folder up (build/bench/.. = build). Without it they run on threads of this process.
+    const std::string self = argv[0];
+    const size_t slash = self.rfind('/');
+    const std::string anarchy_path = (slash == std::string::npos ? std::string(".") : self.substr(0, slash)) + "/../anarchy";
+    if (access(anarchy_path.c_str(), X_OK) == 0) {
+        so.worker_executable = anarchy_path;
+        std::printf("sessions in worker processes of %s\n", anarchy_path.c_str());
+    } else {
+        so.session_mode = anarchy::server::SessionMode::Thread;
+        std::printf("sessions on threads of this process (%s not found)\n", anarchy_path.c_str());
+    }
     anarchy::server::Server srv(so);
     std::string err;
     if (!srv.start(&err)) {

@@ -8,8 +8,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace anarchy::client {
@@ -51,6 +53,40 @@ private:
     uint64_t summary_words_;
 };
 
+/// Which pages stay writable after a take. A write fault costs 10-20 us (a round trip through the uffd handler
+/// thread on the NVIDIA host; a signal or an exception and a protection change otherwise), comparing a 4 KiB page
+/// with the runtime's snapshot well under one. So a page the program writes again soon after each take, in small
+/// pieces (a constant buffer, the slots of an upload ring), stays open: written again within kRecentTakes takes of
+/// being re-protected, it is left writable for kOpenTakes takes and reported at every one of them (it may have been
+/// written without a fault), then re-protected. At most kMaxOpen pages of a region are open; runs of more than
+/// kSmallRun pages (a writer going through memory in a row, which opens growing groups anyway) never open. Every
+/// write is still in the take at or after it: an open page is reported at each take, and the take that closes it
+/// re-protects it before reporting it. Not thread-safe: the region's take_dirty (one thread at a time) owns it.
+class HotPages {
+public:
+    static constexpr uint64_t kRecentTakes = 32;
+    static constexpr uint64_t kOpenTakes = 64;
+    static constexpr size_t kMaxOpen = 32;
+    static constexpr uint64_t kSmallRun = 4;
+    /// On unless ANARCHY_PAGE_TRACKING_HOT=0.
+    HotPages();
+    void set_enabled(bool on);
+    bool enabled() const { return enabled_; }
+    /// Pages open now (for tests and the runtime's counters).
+    size_t open_pages() const { return open_.size(); }
+    /// One take: `runs[first_new..]` are the dirty runs just taken (system pages, in order). Appends the open pages
+    /// that are not among them (merged into runs) and sets `rearm` to the runs to write-protect again now: the taken
+    /// pages that do not stay open and the open pages whose time is up.
+    void take(std::vector<PageRun>& runs, size_t first_new, std::vector<PageRun>& rearm);
+
+private:
+    bool enabled_;
+    uint64_t takes_ = 0;
+    std::unordered_map<uint64_t, uint64_t> recent_;  // small-run page -> the take that re-protected it
+    std::map<uint64_t, uint64_t> open_;              // open page -> the take that closes it
+    std::vector<PageRun> extra_, merged_;            // take()'s, kept to save allocations
+};
+
 /// Brings a byte range of a region (page-aligned) up to date in its driver view: the runtime's fetch of stale pages.
 /// Called on the tracker's handler thread with no tracker lock held; false when it failed (the pages then keep
 /// the bytes the driver view holds).
@@ -66,6 +102,10 @@ public:
     uint8_t* program_view() const { return program_; }
     /// An alias of the same pages: the driver reads and writes here without faults or tracking.
     uint8_t* driver_view() const { return driver_; }
+    /// Whether pages written again and again stay open between takes (HotPages; on by default). Off, every take
+    /// reports exactly the pages written since the last one.
+    void set_hot_pages(bool on) { hot_.set_enabled(on); }
+    size_t open_pages() const { return hot_.open_pages(); }
     /// Bytes asked for; both views span mapped_size() (whole system pages).
     uint64_t size() const { return size_; }
     uint64_t mapped_size() const { return mapped_size_; }
@@ -92,11 +132,18 @@ protected:
         : program_(program), driver_(driver), size_(size), mapped_size_(mapped_size) {}
     /// Converts system-page runs collected in [first_new, end) of out into kPageSize units, in place.
     static void to_4k_units(std::vector<PageRun>& out, size_t first_new, uint64_t system_page);
+    /// The body of every backend's take_dirty: takes the dirty bits, lets hot_ keep pages open, write-protects the
+    /// rest with `protect(first, count, why)` (system pages; false and *why when it could not: those pages are
+    /// marked dirty again, so they are reported until they can be) and converts the runs to kPageSize units.
+    void take_and_rearm(DirtyBitmap& bits, std::vector<PageRun>& out, uint64_t system_page,
+                        const std::function<bool(uint64_t first, uint64_t count, std::string* why)>& protect);
 
     uint8_t* program_;
     uint8_t* driver_;
     uint64_t size_;
     uint64_t mapped_size_;
+    HotPages hot_;
+    std::vector<PageRun> rearm_;  // take_and_rearm's, kept to save an allocation a take
 };
 
 /// Userfaultfd exists on Linux only; Mprotect is "protect the pages and catch the write fault" on every platform

@@ -99,19 +99,12 @@ void MprotectRegion::take_dirty(std::vector<PageRun>& out) {
         std::lock_guard<std::mutex> lock(g_install_mutex);
         install_handler_locked();
     }
-    size_t first_new = out.size();
-    bits_.take(out);
-    uint64_t ps = system_page_size();
-    for (size_t i = first_new; i < out.size(); i++) {
-        if (mprotect(program_ + out[i].first * ps, out[i].count * ps, PROT_READ) == 0) continue;
-        // Still writable: keep reporting the run until it can be re-protected, or its writes would be lost.
-        static std::atomic<bool> warned{false};
-        if (!warned.exchange(true))
-            LOG_WARN("page tracking: re-protecting %llu pages failed (%s); they stay dirty",
-                     (unsigned long long)out[i].count, strerror(errno));
-        for (uint64_t p = out[i].first; p < out[i].first + out[i].count; p++) bits_.mark(p);
-    }
-    to_4k_units(out, first_new, ps);
+    const uint64_t ps = system_page_size();
+    take_and_rearm(bits_, out, ps, [&](uint64_t first, uint64_t count, std::string* why) {
+        if (mprotect(program_ + first * ps, count * ps, PROT_READ) == 0) return true;
+        *why = strerror(errno);
+        return false;
+    });
 }
 
 bool MprotectRegion::publish() {

@@ -348,21 +348,13 @@ void UffdRegion::take_dirty(std::vector<PageRun>& out) {
         std::lock_guard<std::mutex> lock(populate_->mu);
         populate_->takes.fetch_add(1, std::memory_order_release);
     }
-    size_t first_new = out.size();
-    bits_.take(out);
-    uint64_t ps = system_page_size();
-    for (size_t i = first_new; i < out.size(); i++) {
-        if (write_protect(tracker_->uffd(), reinterpret_cast<uintptr_t>(program_) + out[i].first * ps, out[i].count * ps,
-                          true))
-            continue;
-        // Still writable: keep reporting the run until it can be re-protected, or its writes would be lost.
-        static std::atomic<bool> warned{false};
-        if (!warned.exchange(true))
-            LOG_WARN("page tracking: re-protecting %llu pages failed (%s); they stay dirty",
-                     (unsigned long long)out[i].count, strerror(errno));
-        for (uint64_t p = out[i].first; p < out[i].first + out[i].count; p++) bits_.mark(p);
-    }
-    to_4k_units(out, first_new, ps);
+    const uint64_t ps = system_page_size();
+    take_and_rearm(bits_, out, ps, [&](uint64_t first, uint64_t count, std::string* why) {
+        if (write_protect(tracker_->uffd(), reinterpret_cast<uintptr_t>(program_) + first * ps, count * ps, true))
+            return true;
+        *why = strerror(errno);
+        return false;
+    });
 }
 
 bool UffdRegion::mark_stale(uint64_t offset, uint64_t size) {

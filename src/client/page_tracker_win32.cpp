@@ -83,19 +83,12 @@ bool Win32Region::on_fault(uintptr_t addr) {
 }
 
 void Win32Region::take_dirty(std::vector<PageRun>& out) {
-    size_t first_new = out.size();
-    bits_.take(out);
-    uint64_t ps = system_page_size();
-    for (size_t i = first_new; i < out.size(); i++) {
-        if (protect(program_ + out[i].first * ps, out[i].count * ps, PAGE_READONLY)) continue;
-        // Still writable: keep reporting the run until it can be re-protected, or its writes would be lost.
-        static std::atomic<bool> warned{false};
-        if (!warned.exchange(true))
-            LOG_WARN("page tracking: re-protecting %llu pages failed (%s); they stay dirty",
-                     (unsigned long long)out[i].count, last_error_text().c_str());
-        for (uint64_t p = out[i].first; p < out[i].first + out[i].count; p++) bits_.mark(p);
-    }
-    to_4k_units(out, first_new, ps);
+    const uint64_t ps = system_page_size();
+    take_and_rearm(bits_, out, ps, [&](uint64_t first, uint64_t count, std::string* why) {
+        if (protect(program_ + first * ps, count * ps, PAGE_READONLY)) return true;
+        *why = last_error_text();
+        return false;
+    });
 }
 
 bool Win32Region::publish() {

@@ -56,6 +56,74 @@ TEST(DirtyBitmapTest, RunsMergeAcrossWordsAndSummaryWords) {
     EXPECT_TRUE(out.empty());
 }
 
+// HotPages alone: which pages stay open and are reported, take by take.
+struct HotPagesRun {
+    HotPages hot;
+    std::vector<PageRun> runs, rearm;
+    HotPagesRun() { hot.set_enabled(true); }
+    /// One take with `taken` dirty; returns what is reported.
+    std::vector<PageRun> take(std::vector<PageRun> taken) {
+        runs = std::move(taken);
+        hot.take(runs, 0, rearm);
+        return runs;
+    }
+};
+
+TEST(HotPagesTest, APageWrittenAgainSoonStaysOpenForItsTimeThenIsReProtected) {
+    HotPagesRun h;
+    EXPECT_EQ(h.take({{5, 1}}), (std::vector<PageRun>{{5, 1}}));
+    EXPECT_EQ(h.rearm, (std::vector<PageRun>{{5, 1}}));  // the first write: re-protected
+    EXPECT_TRUE(h.take({}).empty());
+    EXPECT_EQ(h.take({{5, 1}, {9, 1}}), (std::vector<PageRun>{{5, 1}, {9, 1}}));
+    EXPECT_EQ(h.rearm, (std::vector<PageRun>{{9, 1}}));  // 5 written again 2 takes later: open
+    EXPECT_EQ(h.hot.open_pages(), 1u);
+    // Reported at every take while open (it may be written without a fault), merged with what was taken.
+    for (uint64_t t = 1; t < HotPages::kOpenTakes; ++t) {
+        ASSERT_EQ(h.take(t == 3 ? std::vector<PageRun>{{4, 1}, {7, 2}} : std::vector<PageRun>{}),
+                  t == 3 ? (std::vector<PageRun>{{4, 2}, {7, 2}}) : (std::vector<PageRun>{{5, 1}}))
+            << "take " << t;
+        ASSERT_EQ(h.rearm, t == 3 ? (std::vector<PageRun>{{4, 1}, {7, 2}}) : std::vector<PageRun>{}) << "take " << t;
+    }
+    // Its time is up: reported once more and re-protected in the same take.
+    EXPECT_EQ(h.take({}), (std::vector<PageRun>{{5, 1}}));
+    EXPECT_EQ(h.rearm, (std::vector<PageRun>{{5, 1}}));
+    EXPECT_EQ(h.hot.open_pages(), 0u);
+    EXPECT_TRUE(h.take({}).empty());
+    // Written again soon after closing: open again.
+    EXPECT_EQ(h.take({{5, 1}}), (std::vector<PageRun>{{5, 1}}));
+    EXPECT_TRUE(h.rearm.empty());
+}
+
+TEST(HotPagesTest, LateWritesLargeRunsAndTheCapKeepPagesProtected) {
+    HotPagesRun h;
+    h.take({{1, 1}});
+    for (uint64_t t = 0; t < HotPages::kRecentTakes; ++t) h.take({});
+    h.take({{1, 1}});  // kRecentTakes + 1 takes later: too late to turn hot
+    EXPECT_EQ(h.rearm, (std::vector<PageRun>{{1, 1}}));
+    h.take({{100, 64}});
+    h.take({{100, 64}});  // a writer going through memory in a row: never open
+    EXPECT_EQ(h.rearm, (std::vector<PageRun>{{100, 64}}));
+    EXPECT_EQ(h.hot.open_pages(), 0u);
+    // At most kMaxOpen pages open; the others keep faulting.
+    std::vector<PageRun> many;
+    for (uint64_t p = 0; p < HotPages::kMaxOpen + 8; ++p) many.push_back({1000 + 2 * p, 1});
+    h.take(many);
+    h.take(many);
+    EXPECT_EQ(h.hot.open_pages(), HotPages::kMaxOpen);
+    EXPECT_EQ(h.rearm.size(), 8u);
+    // A large run over open pages closes them; turning hot pages off closes the rest at the next take.
+    h.take({{1000, 20}});
+    EXPECT_EQ(h.hot.open_pages(), HotPages::kMaxOpen - 10);
+    h.hot.set_enabled(false);
+    const std::vector<PageRun> last = h.take({});
+    EXPECT_EQ(last.size(), HotPages::kMaxOpen - 10);
+    EXPECT_EQ(h.rearm, last);
+    EXPECT_EQ(h.hot.open_pages(), 0u);
+    h.take({{1, 1}});
+    h.take({{1, 1}});
+    EXPECT_EQ(h.rearm, (std::vector<PageRun>{{1, 1}}));  // off: every page re-protected at once
+}
+
 class PageTrackerTest : public ::testing::TestWithParam<PageTrackerBackend> {
 protected:
     /// One tracker per backend for the whole process (created lazily, so death-test children start clean).
@@ -83,10 +151,12 @@ protected:
         ADD_FAILURE() << name_of(GetParam()) << " unavailable: " << error;
         return true;
     }
-    std::unique_ptr<TrackedRegion> make(uint64_t size) {
+    /// Hot pages off unless asked for: most tests check that a take reports exactly the pages written.
+    std::unique_ptr<TrackedRegion> make(uint64_t size, bool hot = false) {
         std::string error;
         auto r = tracker()->create(size, &error);
         EXPECT_TRUE(r) << error;
+        if (r) r->set_hot_pages(hot);
         return r;
     }
 };
@@ -423,6 +493,60 @@ TEST_P(PageTrackerTest, AWriterGoingOnInARowOpensGrowingGroupsAndLosesNothing) {
         region->take_dirty(out);
         EXPECT_EQ(out, (std::vector<PageRun>{{1000, 1}})) << describe(out);
     }
+}
+
+TEST_P(PageTrackerTest, HotPagesWrittenWithoutFaultsLoseNoWrite) {
+    if (skip_if_unavailable()) GTEST_SKIP();
+    // An upload ring's pattern (the memory benchmark's): small writes cycling over 16 places, a take after each, and
+    // a second thread writing 8 other pages meanwhile. Copying what each take reports must end with every byte.
+    const uint64_t pages = 1024;
+    auto region = make(pages * kPageSize, true);
+    ASSERT_TRUE(region);
+    std::vector<uint8_t> reference(pages * kPageSize, 0);
+    uint8_t* p = region->program_view();
+    std::atomic<bool> stop{false};
+    std::thread other([&] {
+        for (uint64_t seq = 1; !stop.load(); ++seq) {
+            const uint64_t page = 512 + (seq % 8) * 3;
+            std::memcpy(p + page * kPageSize + (seq % 500) * 8, &seq, sizeof seq);
+            if (seq % 64 == 0) std::this_thread::sleep_for(std::chrono::microseconds(20));
+        }
+    });
+    std::vector<PageRun> out;
+    size_t most_open = 0;
+    for (uint64_t frame = 0; frame < 3000; ++frame) {
+        const uint64_t page = (frame % 16) * 60 + 1;
+        for (uint64_t i = 0; i < 64; ++i) p[page * kPageSize + ((frame * 64 + i) * 61) % kPageSize] = uint8_t(frame + i);
+        out.clear();
+        region->take_dirty(out);
+        bool reported = false;
+        for (const PageRun& r : out) {
+            std::memcpy(reference.data() + r.first * kPageSize, region->driver_view() + r.first * kPageSize,
+                        r.count * kPageSize);
+            reported = reported || (page >= r.first && page < r.first + r.count);
+        }
+        ASSERT_TRUE(reported) << "frame " << frame << ": " << describe(out);
+        most_open = std::max(most_open, region->open_pages());
+    }
+    stop = true;
+    other.join();
+    // Until every open page has closed, a take may still report one: take until none is reported.
+    for (uint64_t t = 0; t <= HotPages::kOpenTakes + 1; ++t) {
+        out.clear();
+        region->take_dirty(out);
+        for (const PageRun& r : out)
+            std::memcpy(reference.data() + r.first * kPageSize, region->driver_view() + r.first * kPageSize,
+                        r.count * kPageSize);
+    }
+    EXPECT_TRUE(out.empty()) << describe(out);
+    EXPECT_EQ(region->open_pages(), 0u);
+    EXPECT_GE(most_open, 16u) << "the 16 places written again and again should have stayed open";
+    EXPECT_LE(most_open, HotPages::kMaxOpen);
+    uint64_t lost = 0;
+    for (uint64_t page = 0; page < pages; page++)
+        if (std::memcmp(reference.data() + page * kPageSize, region->driver_view() + page * kPageSize, kPageSize) != 0)
+            lost++;
+    EXPECT_EQ(lost, 0u) << "pages whose last write was never reported";
 }
 
 TEST_P(PageTrackerTest, CostOfFaultsAndOfTakeDirtyOnOneGiB) {
