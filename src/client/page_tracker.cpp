@@ -3,6 +3,7 @@
 #include "client/page_tracker.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <iterator>
 #include <cstring>
@@ -42,10 +43,29 @@ void DirtyBitmap::take(std::vector<PageRun>& out) {
     }
 }
 
+namespace {
+/// Open pages of every region of the process together (HotPages::kMaxOpenInProcess).
+std::atomic<size_t> g_open_pages{0};
+}  // namespace
+
 HotPages::HotPages() {
     const char* v = std::getenv("ANARCHY_PAGE_TRACKING_HOT");
     enabled_ = !(v && std::strcmp(v, "0") == 0);
 }
+
+HotPages::~HotPages() { g_open_pages.fetch_sub(open_.size()); }
+
+bool HotPages::open_one(uint64_t page) {
+    if (open_.size() >= kMaxOpen) return false;
+    size_t now = g_open_pages.load();
+    do {
+        if (now >= kMaxOpenInProcess) return false;
+    } while (!g_open_pages.compare_exchange_weak(now, now + 1));
+    open_.emplace(page, takes_ + kOpenTakes);
+    return true;
+}
+
+size_t HotPages::open_in_process() { return g_open_pages.load(); }
 
 void HotPages::set_enabled(bool on) {
     enabled_ = on;
@@ -69,7 +89,9 @@ void HotPages::take(std::vector<PageRun>& runs, size_t first_new, std::vector<Pa
     for (size_t i = first_new; i < runs.size(); ++i) {
         const PageRun r = runs[i];
         if (r.count > kSmallRun || !enabled_) {
-            open_.erase(open_.lower_bound(r.first), open_.lower_bound(r.first + r.count));
+            const auto from = open_.lower_bound(r.first), to = open_.lower_bound(r.first + r.count);
+            g_open_pages.fetch_sub(size_t(std::distance(from, to)));
+            open_.erase(from, to);
             rearm.push_back(r);
             continue;
         }
@@ -80,8 +102,7 @@ void HotPages::take(std::vector<PageRun>& runs, size_t first_new, std::vector<Pa
                 continue;
             }
             auto was = recent_.find(p);
-            if (was != recent_.end() && takes_ - was->second <= kRecentTakes && open_.size() < kMaxOpen) {
-                open_.emplace(p, takes_ + kOpenTakes);
+            if (was != recent_.end() && takes_ - was->second <= kRecentTakes && open_one(p)) {
                 recent_.erase(was);
                 continue;
             }
@@ -102,6 +123,7 @@ void HotPages::take(std::vector<PageRun>& runs, size_t first_new, std::vector<Pa
             add(rearm, 0, p);
             recent_[p] = takes_;
             it = open_.erase(it);
+            g_open_pages.fetch_sub(1);
         } else {
             ++it;
         }

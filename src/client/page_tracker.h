@@ -58,7 +58,8 @@ private:
 /// with the runtime's snapshot well under one. So a page the program writes again soon after each take, in small
 /// pieces (a constant buffer, the slots of an upload ring), stays open: written again within kRecentTakes takes of
 /// being re-protected, it is left writable for kOpenTakes takes and reported at every one of them (it may have been
-/// written without a fault), then re-protected. At most kMaxOpen pages of a region are open; runs of more than
+/// written without a fault), then re-protected. At most kMaxOpen pages of a region and kMaxOpenInProcess of the
+/// whole process (1 MiB compared at a flush at worst, however many allocations) are open; runs of more than
 /// kSmallRun pages (a writer going through memory in a row, which opens growing groups anyway) never open. Every
 /// write is still in the take at or after it: an open page is reported at each take, and the take that closes it
 /// re-protects it before reporting it. Not thread-safe: the region's take_dirty (one thread at a time) owns it.
@@ -67,9 +68,15 @@ public:
     static constexpr uint64_t kRecentTakes = 32;
     static constexpr uint64_t kOpenTakes = 64;
     static constexpr size_t kMaxOpen = 32;
+    static constexpr size_t kMaxOpenInProcess = 256;
     static constexpr uint64_t kSmallRun = 4;
     /// On unless ANARCHY_PAGE_TRACKING_HOT=0.
     HotPages();
+    ~HotPages();
+    HotPages(const HotPages&) = delete;
+    HotPages& operator=(const HotPages&) = delete;
+    /// Open pages of all regions of the process.
+    static size_t open_in_process();
     void set_enabled(bool on);
     bool enabled() const { return enabled_; }
     /// Pages open now (for tests and the runtime's counters).
@@ -80,6 +87,8 @@ public:
     void take(std::vector<PageRun>& runs, size_t first_new, std::vector<PageRun>& rearm);
 
 private:
+    /// Opens `page` until kOpenTakes takes from now, if both limits allow.
+    bool open_one(uint64_t page);
     bool enabled_;
     uint64_t takes_ = 0;
     std::unordered_map<uint64_t, uint64_t> recent_;  // small-run page -> the take that re-protected it

@@ -53,6 +53,15 @@ VkResult idle_queues(Session& s, VkDevice device, const std::vector<VkQueue>& qu
     return kReplyDeferred;
 }
 
+// The acquire signals deferred for this queue (acquire_signals.h); those of other queues are submitted first, on
+// their own queues, since this submission may wait for them too.
+std::vector<VkSemaphore> take_acquire_signals(Session& s, VkQueue queue) {
+    if (s.acquire_signals().empty()) return {};
+    std::vector<VkSemaphore> mine = s.acquire_signals().take(queue);
+    if (!s.acquire_signals().empty()) submit_acquire_signals(s);
+    return mine;
+}
+
 }  // namespace
 
 VkResult override_vkQueueWaitIdle(Session& s, VkQueue queue) {
@@ -72,7 +81,20 @@ VkResult override_vkDeviceWaitIdle(Session& s, VkDevice device) {
 // reported to the program at its next synchronisation by the generated dispatch (note_async_failure).
 VkResult override_vkQueueSubmit(Session& s, VkQueue queue, uint32_t submitCount, const VkSubmitInfo* pSubmits,
                                 VkFence fence) {
-    VkResult r = s.vk(queue).QueueSubmit(queue, submitCount, pSubmits, fence);
+    VkResult r;
+    if (std::vector<VkSemaphore> signals = take_acquire_signals(s, queue); !signals.empty()) {
+        // The deferred acquire signals lead as a batch of their own, ahead of the batches that wait for them.
+        std::vector<VkSubmitInfo> all;
+        all.reserve(submitCount + 1);
+        VkSubmitInfo lead{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+        lead.signalSemaphoreCount = uint32_t(signals.size());
+        lead.pSignalSemaphores = signals.data();
+        all.push_back(lead);
+        if (pSubmits) all.insert(all.end(), pSubmits, pSubmits + submitCount);
+        r = s.vk(queue).QueueSubmit(queue, uint32_t(all.size()), all.data(), fence);
+    } else {
+        r = s.vk(queue).QueueSubmit(queue, submitCount, pSubmits, fence);
+    }
     if (r != VK_SUCCESS) return r;
     std::vector<VkCommandBuffer> cbs;
     for (uint32_t i = 0; pSubmits && i < submitCount; ++i)
@@ -84,7 +106,26 @@ VkResult override_vkQueueSubmit(Session& s, VkQueue queue, uint32_t submitCount,
 
 VkResult override_vkQueueSubmit2(Session& s, VkQueue queue, uint32_t submitCount, const VkSubmitInfo2* pSubmits,
                                  VkFence fence) {
-    VkResult r = s.vk(queue).QueueSubmit2(queue, submitCount, pSubmits, fence);
+    VkResult r;
+    if (std::vector<VkSemaphore> signals = take_acquire_signals(s, queue); !signals.empty()) {
+        std::vector<VkSemaphoreSubmitInfo> infos;
+        for (VkSemaphore sem : signals) {
+            VkSemaphoreSubmitInfo i{VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO};
+            i.semaphore = sem;
+            i.stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+            infos.push_back(i);
+        }
+        std::vector<VkSubmitInfo2> all;
+        all.reserve(submitCount + 1);
+        VkSubmitInfo2 lead{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
+        lead.signalSemaphoreInfoCount = uint32_t(infos.size());
+        lead.pSignalSemaphoreInfos = infos.data();
+        all.push_back(lead);
+        if (pSubmits) all.insert(all.end(), pSubmits, pSubmits + submitCount);
+        r = s.vk(queue).QueueSubmit2(queue, uint32_t(all.size()), all.data(), fence);
+    } else {
+        r = s.vk(queue).QueueSubmit2(queue, submitCount, pSubmits, fence);
+    }
     if (r != VK_SUCCESS) return r;
     std::vector<VkCommandBuffer> cbs;
     for (uint32_t i = 0; pSubmits && i < submitCount; ++i)

@@ -34,6 +34,7 @@ VkResult override_vkWaitSemaphores(Session& s, VkDevice device, const VkSemaphor
 }
 
 void override_vkDestroySemaphore(Session& s, VkDevice device, VkSemaphore semaphore, const VkAllocationCallbacks*) {
+    s.acquire_signals().forget(semaphore);  // an acquire's signal nobody waited for: never submitted now
     auto destroy = s.vk(device).DestroySemaphore;
     s.holds().destroy_or_park(reinterpret_cast<uint64_t>(semaphore), [=] { destroy(device, semaphore, nullptr); });
 }

@@ -157,6 +157,19 @@ VkResult Session::sync_result(protocol::CommandId command, VkResult r) {
     return reported;
 }
 
+// Commands that may wait for an acquire's semaphore, or for every queue to be idle, other than the submissions.
+static bool waits_for_acquires(uint32_t id) {
+    switch (id) {
+    case static_cast<uint32_t>(protocol::CommandId::vkQueueBindSparse):
+    case static_cast<uint32_t>(protocol::CommandId::vkQueueWaitIdle):
+    case static_cast<uint32_t>(protocol::CommandId::vkDeviceWaitIdle):
+    case static_cast<uint32_t>(CustomCommand::QueuePresent):
+        return true;
+    default:
+        return false;
+    }
+}
+
 bool Session::observes_gpu_writes(uint32_t id) const {
     // The synchronising commands make GPU writes visible; so do a first map and a fetch of stale pages.
     if (id < protocol::kFirstCustomCommand) return synchronises(static_cast<protocol::CommandId>(id));
@@ -265,6 +278,9 @@ bool Session::handle_command(uint32_t id, uint32_t seq, bool wants_reply, WireDe
               wants_reply ? " waits for a reply" : "");
     bool ok;
     bool deferred = false;
+    // Deferred acquire signals go first where this command may wait for one (vkQueueSubmit and vkQueueSubmit2 take
+    // theirs themselves, acquire_signals.h).
+    if (!acquire_signals_.empty() && waits_for_acquires(id)) submit_acquire_signals(*this);
     if (id >= protocol::kFirstCustomCommand) {
         ok = handle_custom(id, d, rp, why);
     } else if (!name) {
@@ -406,6 +422,10 @@ bool Session::handle_custom(uint32_t id, WireDecoder& d, WireEncoder* reply, std
 }
 
 void Session::cleanup() {
+    if (acquire_signals_.merged + acquire_signals_.separate)
+        LOG_INFO("session %llu: acquire semaphores: %llu signalled by the program's next submission, %llu on their own",
+                 (unsigned long long)number_, (unsigned long long)acquire_signals_.merged,
+                 (unsigned long long)acquire_signals_.separate);
     // Frame capture goes first: it uses devices, queues and images about to be destroyed.
     streamer_->stop();
     waits_.stop();

@@ -21,6 +21,7 @@
 #include "protocol/wire_decoder.h"
 #include "protocol/wire_encoder.h"
 #include "server/frame_streamer.h"
+#include "server/acquire_signals.h"
 #include "server/gpu_write_tracker.h"
 #include "server/device_memory.h"
 #include "server/device_tables.h"
@@ -144,6 +145,8 @@ public:
     uint64_t stale_threshold() const { return stale_threshold_.load(); }
     /// Host-visible ranges submitted GPU work may write (the candidates for memory updates).
     GpuWriteTracker& gpu_writes() { return gpu_writes_; }
+    /// Acquire signals waiting for the program's next submission (acquire_signals.h).
+    AcquireSignals& acquire_signals() { return acquire_signals_; }
     /// The physical device a VkDevice was created from (recorded by the vkCreateDevice hook).
     std::map<VkDevice, VkPhysicalDevice>& device_parents() { return device_parents_; }
 
@@ -179,6 +182,7 @@ private:
     std::map<VkInstance, uint32_t> instance_versions_;
     DeviceTables devices_{vk_};  ///< reads vk_, so declared after it
     GpuWriteTracker gpu_writes_{devices_};
+    AcquireSignals acquire_signals_;
     ObjectHolds holds_;  ///< before waits_ and streamer_, whose work holds objects: it outlives them
     WaitPool waits_;
     mutable std::mutex going_mu_;

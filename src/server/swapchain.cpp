@@ -59,7 +59,17 @@ bool handle_acquire_signal(Session& s, protocol::WireDecoder& d) {
         !resolve_id(s, d, msg.semaphore, VK_OBJECT_TYPE_SEMAPHORE, true, sem) ||
         !resolve_id(s, d, msg.fence, VK_OBJECT_TYPE_FENCE, true, fence))
         return false;
-    // The image is free already (its capture finished before the client saw it released): signal at once.
+    // The image is free already (its capture finished before the client saw it released): nothing to wait for. A
+    // semaphore alone is signalled by the program's next submission to the queue (acquire_signals.h).
+    if (sem && !fence && s.acquire_signals().merging()) {
+        ObjectEntry e;
+        const uint64_t queue_id = s.objects().find_id(VK_OBJECT_TYPE_QUEUE, reinterpret_cast<uint64_t>(queue));
+        if (queue_id && s.objects().entry(queue_id, e)) {
+            s.acquire_signals().add(reinterpret_cast<VkDevice>(e.owner), queue, sem);
+            return true;
+        }
+    }
+    ++s.acquire_signals().separate;
     VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
     si.signalSemaphoreCount = sem ? 1 : 0;
     si.pSignalSemaphores = &sem;

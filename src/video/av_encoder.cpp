@@ -108,14 +108,7 @@ public:
         frame_.reset(av_frame_alloc());
         packet_.reset(av_packet_alloc());
         if (!frame_ || !packet_) return CodecStatus::failure(CodecError::Backend, "out of memory");
-        frame_->format = AV_PIX_FMT_YUV420P;
-        frame_->width = ctx_->width;
-        frame_->height = ctx_->height;
-        frame_->colorspace = ctx_->colorspace;
-        frame_->color_range = ctx_->color_range;
-        frame_->color_primaries = ctx_->color_primaries;
-        frame_->color_trc = ctx_->color_trc;
-        frame_->chroma_location = ctx_->chroma_sample_location;
+        describe_picture(*frame_);
         if (const int r = av_frame_get_buffer(frame_.get(), 0); r < 0)
             return CodecStatus::failure(CodecError::Backend, "cannot allocate a frame: " + av_error_text(r));
         return CodecStatus::success();
@@ -185,6 +178,18 @@ protected:
     }
 
 private:
+    // What every frame handed to the encoder says of itself: I420 of the coded size with the context's colour tags.
+    void describe_picture(AVFrame& f) const {
+        f.format = AV_PIX_FMT_YUV420P;
+        f.width = ctx_->width;
+        f.height = ctx_->height;
+        f.colorspace = ctx_->colorspace;
+        f.color_range = ctx_->color_range;
+        f.color_primaries = ctx_->color_primaries;
+        f.color_trc = ctx_->color_trc;
+        f.chroma_location = ctx_->chroma_sample_location;
+    }
+
     // An I420 frame of the coded size, for a backend that copies its input during the call: borrowed_ pointing at
     // the caller's planes (the capture's mapped memory on the server), which saves a copy of the whole picture on
     // the encoding path (6 MB at 2560x1600). nullptr where the frame must be copied (or converted, or padded).
@@ -203,14 +208,7 @@ private:
                 borrowed_.reset();
                 return nullptr;
             }
-            borrowed_->format = frame_->format;
-            borrowed_->width = frame_->width;
-            borrowed_->height = frame_->height;
-            borrowed_->colorspace = frame_->colorspace;
-            borrowed_->color_range = frame_->color_range;
-            borrowed_->color_primaries = frame_->color_primaries;
-            borrowed_->color_trc = frame_->color_trc;
-            borrowed_->chroma_location = frame_->chroma_location;
+            describe_picture(*borrowed_);
         }
         for (int p = 0; p < 3; ++p) {
             borrowed_->data[p] = const_cast<uint8_t*>(frame.planes[p]);

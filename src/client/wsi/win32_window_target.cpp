@@ -58,12 +58,18 @@ public:
             if (b.held) continue;
             size_t bytes = size_t(width) * height * 4;
             try {
-                if (b.pixels.size() < bytes) b.pixels.resize(bytes);
+                if (b.pixels.size() < bytes) {
+                    b.pixels.resize(bytes);
+                    b.generation = 0;  // new memory: whatever was decoded into the old is gone
+                }
             } catch (const std::bad_alloc&) {
                 return {WsiStatus::OutOfMemory, {}};
             }
+            // Only the decoder writes these buffers (draw reads them), so a slot keeps its generation, and with it
+            // what lz4-tiles last decoded there (the tiles unchanged since are not written again), until it grows.
+            if (b.generation == 0) b.generation = ++generations_;
             b.held = true;
-            return {WsiStatus::Ok, {b.pixels.data(), width, height, width * 4, i}};
+            return {WsiStatus::Ok, {b.pixels.data(), width, height, width * 4, i, b.generation}};
         }
         return {WsiStatus::Busy, {}};
     }
@@ -90,6 +96,7 @@ private:
     struct Buffer {
         std::vector<uint8_t> pixels;
         bool held = false;
+        uint64_t generation = 0;  ///< FrameBuffer::generation
     };
 
     bool owns(const FrameBuffer& b) const {
@@ -133,6 +140,7 @@ private:
     HWND hwnd_;
     mutable std::mutex mu_;
     Buffer buffers_[kBuffers];
+    uint64_t generations_ = 0;  ///< the last FrameBuffer::generation handed out
 };
 
 }  // namespace

@@ -124,6 +124,31 @@ TEST(HotPagesTest, LateWritesLargeRunsAndTheCapKeepPagesProtected) {
     EXPECT_EQ(h.rearm, (std::vector<PageRun>{{1, 1}}));  // off: every page re-protected at once
 }
 
+TEST(HotPagesTest, TheProcessKeepsAtMostItsShareOpenWhateverTheRegions) {
+    const size_t before = HotPages::open_in_process();
+    std::vector<PageRun> many;
+    for (uint64_t p = 0; p < HotPages::kMaxOpen; ++p) many.push_back({2 * p, 1});
+    {
+        std::vector<std::unique_ptr<HotPagesRun>> regions;
+        size_t open = 0;
+        for (size_t r = 0; r < HotPages::kMaxOpenInProcess / HotPages::kMaxOpen + 3; ++r) {
+            regions.push_back(std::make_unique<HotPagesRun>());
+            regions.back()->take(many);
+            regions.back()->take(many);
+            open += regions.back()->hot.open_pages();
+        }
+        EXPECT_EQ(open, HotPages::kMaxOpenInProcess - before);
+        EXPECT_EQ(HotPages::open_in_process(), HotPages::kMaxOpenInProcess);
+        EXPECT_EQ(regions.back()->hot.open_pages(), 0u);  // none left for it: its pages keep faulting
+        // A region's open pages go back to the process when they close...
+        regions.front()->hot.set_enabled(false);
+        regions.front()->take({});
+        EXPECT_EQ(HotPages::open_in_process(), HotPages::kMaxOpenInProcess - HotPages::kMaxOpen);
+    }
+    // ...and when the region goes.
+    EXPECT_EQ(HotPages::open_in_process(), before);
+}
+
 class PageTrackerTest : public ::testing::TestWithParam<PageTrackerBackend> {
 protected:
     /// One tracker per backend for the whole process (created lazily, so death-test children start clean).
