@@ -24,6 +24,11 @@ std::vector<const char*> host_instance_extensions(const char* const* requested, 
         for (auto& e : host) present |= std::strcmp(e.extensionName, want) == 0;
         if (forwarded && present) keep.push_back(want);
     }
+    // The server's devices enable VK_KHR_swapchain (programs move swapchain images to PRESENT_SRC_KHR, valid only
+    // with it), which requires VK_KHR_surface on the instance. The base extension alone: no window system is
+    // touched (Mesa's device_select layer connects to a display for the platform surface extensions only).
+    for (auto& e : host)
+        if (std::strcmp(e.extensionName, VK_KHR_SURFACE_EXTENSION_NAME) == 0) keep.push_back(VK_KHR_SURFACE_EXTENSION_NAME);
     return keep;
 }
 

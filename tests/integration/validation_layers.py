@@ -9,7 +9,11 @@ compared as sets with handles and counts masked. Both runs must exit with the sa
   programs  the project's offscreen test programs (tests/programs)
   zink      glxgears through zink (GL on Vulkan) under Xvfb, ended by the gl_frame_dump shim, and glmark2's
             validation scenes (zink's multi-draws and dynamic state)
-  vkd3d     vkd3d-triangle (Direct3D 12 on Vulkan) under Xvfb, closed by the window_snapshot shim"""
+  vkd3d     vkd3d-triangle (Direct3D 12 on Vulkan) under Xvfb, closed by the window_snapshot shim
+  server    the layer on the SERVER's instance instead: what the server itself does on the host driver (the
+            program's commands, and its own: captures, semaphore signals, queue and image sharing) must raise no
+            message, running the test programs (--programs), vkcube in FIFO and MAILBOX and the demo scene headless
+            with the lossless stream and with H.264 (whose capture converts on the GPU)"""
 
 import argparse
 import os
@@ -33,15 +37,59 @@ def compare(name, native, remote, failures, server):
         failures.append(f'{name}: validation messages only in the remote run:\n  ' + '\n  '.join(new))
 
 
+def validate_server(args, tmp):
+    failures = []
+    log = os.path.join(tmp, 'server.log')
+    # The loader says in the log that the layer went into the server's devices: no message must never mean no layer.
+    server_env = dict(LAYER_ENV, VK_LOADER_DEBUG='layer')
+    with harness.Xvfb(640, 480) as x, harness.Server(args.build, log, extra_env=server_env) as server:
+        env = {'DISPLAY': x.display, 'XDG_RUNTIME_DIR': tmp}
+        prog = os.path.join(args.build, 'tests', 'programs', 'anarchy_testprog')
+        scene = os.path.join(args.build, 'src', 'demo', 'anarchy_demo_scene')
+        runs = [(name, [prog, name, '--out', os.path.join(tmp, f'{name}.bin')], ())
+                for name in filter(None, args.programs.split(','))]
+        for mode, number in (('fifo', 2), ('mailbox', 1)):
+            runs.append((f'vkcube {mode}', ['vkcube', '--c', '30', '--width', '160', '--height', '120',
+                                            '--present_mode', str(number)], ()))
+        for codec in ('lz4-tiles', 'h264'):
+            runs.append((f'demo scene headless {codec}', [scene, '--frames', '40', '--width', '320', '--height', '240',
+                                                          '--present', 'headless', '--present-mode', 'mailbox',
+                                                          '--quiet'], ('--codec', codec)))
+        for name, argv, run_args in runs:
+            r = harness.run_remote(args.build, server.address, argv, timeout=120, extra_env=env, run_args=run_args)
+            if r.returncode != 0:
+                failures.append(f'{name}: exit {r.returncode}\n{r.stderr.strip()[-1500:]}')
+            server.wait_sessions_ended()
+            if not server.alive():
+                failures.append(f'{name}: the server died; its log ends:\n{server.log_tail()}')
+                break
+        server.log.flush()
+        with open(log, errors='replace') as f:
+            text = f.read()
+        messages = harness.validation_messages(text)
+        layered = text.count('Inserted device layer "VK_LAYER_KHRONOS_validation"')
+    print(f'{len(runs)} runs, the layer in {layered} of the server\'s devices, {len(messages)} distinct validation '
+          'messages from them')
+    if layered < len(runs):
+        failures.append(f'the validation layer went into {layered} devices of the server for {len(runs)} runs')
+    failures += [f'server: {m}' for m in sorted(messages)]
+    for f in failures:
+        print('FAIL', f)
+    print('ok' if not failures else f'{len(failures)} failures')
+    return 1 if failures else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', required=True)
     ap.add_argument('--gl-dump', help='gl_frame_dump LD_PRELOAD library (zink)')
     ap.add_argument('--shim', help='window_snapshot LD_PRELOAD library (vkd3d)')
     ap.add_argument('--programs', default='', help='comma-separated test programs (programs)')
-    ap.add_argument('what', choices=['vkcube', 'programs', 'zink', 'vkd3d'])
+    ap.add_argument('what', choices=['vkcube', 'programs', 'zink', 'vkd3d', 'server'])
     args = ap.parse_args()
     tmp = harness.work_dir(f'anarchy-validation-{args.what}-')
+    if args.what == 'server':
+        return validate_server(args, tmp)
     failures = []
     with harness.Xvfb(640, 480) as x:
         env = dict(LAYER_ENV, DISPLAY=x.display, XDG_RUNTIME_DIR=tmp)
