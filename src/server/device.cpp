@@ -72,22 +72,57 @@ CaptureQueuesPlan add_capture_queues(Session& s, VkPhysicalDevice pd, std::vecto
     return plan_capture_queues(props, queues, priorities);
 }
 
+/// The API version a device of `pd` may use: the lower of the physical device's and its instance's.
+uint32_t device_api_version(Session& s, VkPhysicalDevice pd) {
+    VkPhysicalDeviceProperties props{};
+    s.vk().GetPhysicalDeviceProperties(pd, &props);
+    uint32_t version = props.apiVersion;
+    ObjectEntry e{};
+    const uint64_t id = s.objects().find_id(VK_OBJECT_TYPE_PHYSICAL_DEVICE, reinterpret_cast<uint64_t>(pd));
+    if (id && s.objects().entry(id, e)) {
+        auto it = s.instance_versions().find(reinterpret_cast<VkInstance>(e.owner));
+        if (it != s.instance_versions().end()) version = std::min(version, it->second);
+    }
+    return version;
+}
+
+/// Turns hostQueryReset on for a device that gets a copy-engine capture queue, where the device has it (Vulkan
+/// 1.2): the copy engine resets its timestamp queries on the host (frame_capturer.h). A feature structure of the
+/// program's that has the member (its decoded copy: ours to change) gets the bit; without one, a structure of ours
+/// leads the chain. Whether it is on.
+bool enable_host_query_reset(Session& s, VkPhysicalDevice pd, VkDeviceCreateInfo& ci,
+                             VkPhysicalDeviceHostQueryResetFeatures& ours) {
+    if (device_api_version(s, pd) < VK_API_VERSION_1_2 || !s.vk().GetPhysicalDeviceFeatures2) return false;
+    VkPhysicalDeviceHostQueryResetFeatures has{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_HOST_QUERY_RESET_FEATURES};
+    VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &has};
+    s.vk().GetPhysicalDeviceFeatures2(pd, &features);
+    if (!has.hostQueryReset) return false;
+    for (auto* p = static_cast<VkBaseOutStructure*>(const_cast<void*>(ci.pNext)); p; p = p->pNext) {
+        if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES) {
+            reinterpret_cast<VkPhysicalDeviceVulkan12Features*>(p)->hostQueryReset = VK_TRUE;
+            return true;
+        }
+        if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_HOST_QUERY_RESET_FEATURES) {
+            reinterpret_cast<VkPhysicalDeviceHostQueryResetFeatures*>(p)->hostQueryReset = VK_TRUE;
+            return true;
+        }
+    }
+    ours = VkPhysicalDeviceHostQueryResetFeatures{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_HOST_QUERY_RESET_FEATURES};
+    ours.hostQueryReset = VK_TRUE;
+    ours.pNext = const_cast<void*>(ci.pNext);
+    ci.pNext = &ours;
+    return true;
+}
+
 /// After vkCreateDevice: the device's parent, its dispatch table, and the capture queues handed to the streamer.
 VkResult finish_device(Session& s, VkPhysicalDevice physicalDevice, VkDevice device,
-                       const std::vector<const char*>& extensions, const CaptureQueuesPlan& plan) {
+                       const std::vector<const char*>& extensions, const CaptureQueuesPlan& plan,
+                       bool host_query_reset) {
     s.device_parents()[device] = physicalDevice;
     // What the device may call: the lower of its instance's version and the physical device's, and the
     // extensions it enabled (the program's and the server's own).
-    VkPhysicalDeviceProperties props{};
-    s.vk().GetPhysicalDeviceProperties(physicalDevice, &props);
-    uint32_t version = props.apiVersion;
-    ObjectEntry pd{};
-    const uint64_t pd_id = s.objects().find_id(VK_OBJECT_TYPE_PHYSICAL_DEVICE, reinterpret_cast<uint64_t>(physicalDevice));
-    if (pd_id && s.objects().entry(pd_id, pd)) {
-        auto it = s.instance_versions().find(reinterpret_cast<VkInstance>(pd.owner));
-        if (it != s.instance_versions().end()) version = std::min(version, it->second);
-    }
-    s.device_tables().add(device, version, std::vector<std::string>(extensions.begin(), extensions.end()));
+    s.device_tables().add(device, device_api_version(s, physicalDevice),
+                          std::vector<std::string>(extensions.begin(), extensions.end()));
     const auto queue_of = [&](const std::optional<CaptureQueuePlan>& p) {
         FrameStreamer::CaptureQueue q;
         if (!p) return q;
@@ -95,7 +130,7 @@ VkResult finish_device(Session& s, VkPhysicalDevice physicalDevice, VkDevice dev
         if (q.queue) q.family = p->family;
         return q;
     };
-    s.streamer().set_capture_queues(device, queue_of(plan.copy), queue_of(plan.compute));
+    s.streamer().set_capture_queues(device, queue_of(plan.copy), queue_of(plan.compute), host_query_reset);
     return VK_SUCCESS;
 }
 
@@ -136,6 +171,8 @@ VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, co
     CaptureQueuesPlan plan = add_capture_queues(s, physicalDevice, queues, priorities);
     ci.queueCreateInfoCount = uint32_t(queues.size());
     ci.pQueueCreateInfos = queues.data();
+    VkPhysicalDeviceHostQueryResetFeatures host_reset{};
+    const bool host_query_reset = plan.copy && enable_host_query_reset(s, physicalDevice, ci, host_reset);
     VkResult r = s.vk().CreateDevice(physicalDevice, &ci, nullptr, pDevice);
     if (r != VK_SUCCESS && (plan.copy || plan.compute)) {
         // A driver that will not give the extra queues still gets the program's device, as asked.
@@ -147,7 +184,7 @@ VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, co
         r = s.vk().CreateDevice(physicalDevice, &ci, nullptr, pDevice);
     }
     if (r != VK_SUCCESS) return r;
-    return finish_device(s, physicalDevice, *pDevice, extensions, plan);
+    return finish_device(s, physicalDevice, *pDevice, extensions, plan, host_query_reset && plan.copy);
 }
 
 void override_vkDestroyDevice(Session& s, VkDevice device, const VkAllocationCallbacks*) {

@@ -339,9 +339,10 @@ void FrameStreamer::forget_device(VkDevice device) {
         it = it->second->device == device ? swapchains_.erase(it) : std::next(it);
 }
 
-void FrameStreamer::set_capture_queues(VkDevice device, CaptureQueue copy, CaptureQueue compute) {
+void FrameStreamer::set_capture_queues(VkDevice device, CaptureQueue copy, CaptureQueue compute,
+                                       bool host_query_reset) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (copy.queue || compute.queue) capture_queues_[device] = CaptureQueues{copy, compute};
+    if (copy.queue || compute.queue) capture_queues_[device] = CaptureQueues{copy, compute, host_query_reset};
 }
 
 capture::FrameCapturer* FrameStreamer::own_queue_capturer(const Swapchain& sc, bool after_semaphores,
@@ -413,6 +414,11 @@ capture::FrameCapturer* FrameStreamer::capturer_for(VkDevice device, uint32_t fa
     info.physical_device = pd;
     info.device = device;
     info.queue_family_index = family;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto q = capture_queues_.find(device);
+        info.host_query_reset = q != capture_queues_.end() && q->second.host_query_reset;
+    }
     auto made = capture::FrameCapturer::create(info, why);
     if (!made) return nullptr;
     std::lock_guard<std::mutex> lock(mu_);

@@ -71,7 +71,8 @@ public:
     };
     /// The device's capture queues: captures of swapchains shared with their families go there, beside the
     /// program's rendering instead of behind its next frame.
-    void set_capture_queues(VkDevice device, CaptureQueue copy, CaptureQueue compute);
+    /// `host_query_reset`: the device has hostQueryReset on, so a copy engine's captures keep GPU timestamps.
+    void set_capture_queues(VkDevice device, CaptureQueue copy, CaptureQueue compute, bool host_query_reset);
     /// Stops capturing a swapchain; waits (bounded) for its captures in flight, so its images may be destroyed.
     void destroy_swapchain(uint64_t id);
     /// Captures each entry's image after `waits` on `queue` (the session thread owns the queue).
@@ -258,6 +259,7 @@ private:
     std::map<std::pair<VkDevice, uint32_t>, std::unique_ptr<capture::FrameCapturer>> capturers_;
     struct CaptureQueues {
         CaptureQueue copy, compute;
+        bool host_query_reset = false;
     };
     std::map<VkDevice, CaptureQueues> capture_queues_;
     std::set<std::pair<VkDevice, uint32_t>> announced_capture_queues_;  ///< (device, family) said on the log

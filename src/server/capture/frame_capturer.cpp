@@ -108,6 +108,17 @@ void FrameCapturer::initialise() {
 
     if (!load_device_functions(vki_, info_.device, vk_, missing))
         throw VulkanCallError("vkGetDeviceProcAddr returned no " + missing);
+    if (!(family.queueFlags & (VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT)) && timestamp_valid_bits_) {
+        // A copy engine cannot reset its timestamp queries in a command buffer: on the host, or no timestamps.
+        if (info_.host_query_reset) {
+            reset_query_pool_ =
+                reinterpret_cast<PFN_vkResetQueryPool>(vki_.vkGetDeviceProcAddr(info_.device, "vkResetQueryPool"));
+            if (!reset_query_pool_)
+                reset_query_pool_ = reinterpret_cast<PFN_vkResetQueryPool>(
+                    vki_.vkGetDeviceProcAddr(info_.device, "vkResetQueryPoolEXT"));
+        }
+        if (!reset_query_pool_) timestamp_valid_bits_ = 0;
+    }
     const VkDevice device = info_.device;
 
     VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
@@ -492,7 +503,11 @@ void FrameCapturer::record(uint32_t index, Slot& slot, VkImage image, VkExtent2D
     vk_check(vk_.vkBeginCommandBuffer(cb, &begin), "vkBeginCommandBuffer");  // implicitly resets it
 
     if (query_pool_) {
-        vk_.vkCmdResetQueryPool(cb, query_pool_.get(), 2 * index, 2);
+        // The slot is free, so its queries are not in use: a reset on the host takes effect at once.
+        if (reset_query_pool_)
+            reset_query_pool_(info_.device, query_pool_.get(), 2 * index, 2);
+        else
+            vk_.vkCmdResetQueryPool(cb, query_pool_.get(), 2 * index, 2);
         vk_.vkCmdWriteTimestamp(cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, query_pool_.get(), 2 * index);
     }
 

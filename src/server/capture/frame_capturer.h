@@ -100,6 +100,10 @@ struct FrameCapturerCreateInfo {
     uint32_t slot_count = 3;  ///< captures in flight at most, 1 to 8
     /// false: time captures on the host even where the family has timestamps (saves the two queries).
     bool gpu_timestamps = true;
+    /// The device was created with hostQueryReset on. A family without graphics or compute (a copy engine) may
+    /// not reset queries in a command buffer (VUID-vkCmdResetQueryPool-commandBuffer-cmdpool): with this its
+    /// timestamps are reset by vkResetQueryPool on the host, without it its captures are timed on the host.
+    bool host_query_reset = false;
     /// Where the compute pass (conversions) writes its result. Shader stores that cross PCIe into host memory are
     /// slow (2560x1600 to I420 on an NVIDIA H200: about 1.9 ms), a copy-engine transfer of the same bytes is not;
     /// where the read-back memory is the device's own (lavapipe, integrated GPUs) a second buffer only costs a copy.
@@ -199,6 +203,7 @@ private:
     VkPhysicalDeviceMemoryProperties memory_properties_{};
     VkPhysicalDeviceLimits limits_{};
     uint32_t timestamp_valid_bits_ = 0;  ///< 0: the family has no timestamps
+    PFN_vkResetQueryPool reset_query_pool_ = nullptr;  ///< set where queries are reset on the host
     bool compute_supported_ = false;
     bool compute_pipelines_ready_ = false;
 
