@@ -39,6 +39,14 @@ if [ -n "${ANARCHY_FUZZ_DIR:-}" ]; then
     strip --strip-debug "$out/kit/fuzz/anarchy_fuzz_$t"
   done
 fi
+# The validation layer (Debian's vulkan-validationlayers), for bench/device_validate.sh: found through VK_LAYER_PATH.
+layer=/usr/lib/x86_64-linux-gnu/libVkLayer_khronos_validation.so
+if [ -e "$layer" ]; then
+  mkdir -p "$out/kit/vl"
+  cp "$layer" "$out/kit/vl/" && strip --strip-unneeded "$out/kit/vl/$(basename "$layer")"
+  sed 's#"library_path": "[^"]*"#"library_path": "./libVkLayer_khronos_validation.so"#' \
+    /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json > "$out/kit/vl/VkLayer_khronos_validation.json"
+fi
 cp "$root"/bench/*.py "$root"/tests/integration/harness.py "$out/kit/bench/" 2>/dev/null || true
 cp "$build/generated/vk_schema_autogen.cpp" "$out/kit/bench/" 2>/dev/null || true
 sed "s#\"library_path\": \"[^\"]*\"#\"library_path\": \"./libanarchy_vulkan.so\"#" "$build/anarchy_icd.json" > "$out/kit/anarchy_icd.json"
