@@ -189,7 +189,6 @@ VkResult override_vkCreateDevice(Session& s, VkPhysicalDevice physicalDevice, co
 
 void override_vkDestroyDevice(Session& s, VkDevice device, const VkAllocationCallbacks*) {
     if (!device) return;
-    s.acquire_signals().forget_device(device);
     // What the program left alive (OpenGL through zink leaves images, views and memory) goes first, and so do the
     // server's own waits, captures and fences on the device.
     retire_children(s, VK_OBJECT_TYPE_DEVICE, reinterpret_cast<uint64_t>(device), "vkDestroyDevice");

@@ -100,6 +100,7 @@ void destroy_leftover(Session& s, const ObjectEntry& e) {
 }  // namespace
 
 void quiesce_device(Session& s, VkDevice device) {
+    s.acquire_signals().forget_device(device);  // deferred acquire signals on its queues: nobody can wait for them now
     s.finish_waits(device);
     s.streamer().forget_device(device);
     if (s.vk(device).DeviceWaitIdle) s.vk(device).DeviceWaitIdle(device);

@@ -53,6 +53,16 @@ VkResult idle_queues(Session& s, VkDevice device, const std::vector<VkQueue>& qu
     return kReplyDeferred;
 }
 
+// The program's batches behind `lead`, the batch that signals the deferred acquire semaphores.
+template <class SubmitInfo>
+std::vector<SubmitInfo> behind(const SubmitInfo& lead, const SubmitInfo* submits, uint32_t count) {
+    std::vector<SubmitInfo> all;
+    all.reserve(count + 1);
+    all.push_back(lead);
+    if (submits) all.insert(all.end(), submits, submits + count);
+    return all;
+}
+
 // The acquire signals deferred for this queue (acquire_signals.h); those of other queues are submitted first, on
 // their own queues, since this submission may wait for them too.
 std::vector<VkSemaphore> take_acquire_signals(Session& s, VkQueue queue) {
@@ -84,13 +94,10 @@ VkResult override_vkQueueSubmit(Session& s, VkQueue queue, uint32_t submitCount,
     VkResult r;
     if (std::vector<VkSemaphore> signals = take_acquire_signals(s, queue); !signals.empty()) {
         // The deferred acquire signals lead as a batch of their own, ahead of the batches that wait for them.
-        std::vector<VkSubmitInfo> all;
-        all.reserve(submitCount + 1);
         VkSubmitInfo lead{VK_STRUCTURE_TYPE_SUBMIT_INFO};
         lead.signalSemaphoreCount = uint32_t(signals.size());
         lead.pSignalSemaphores = signals.data();
-        all.push_back(lead);
-        if (pSubmits) all.insert(all.end(), pSubmits, pSubmits + submitCount);
+        const std::vector<VkSubmitInfo> all = behind(lead, pSubmits, submitCount);
         r = s.vk(queue).QueueSubmit(queue, uint32_t(all.size()), all.data(), fence);
     } else {
         r = s.vk(queue).QueueSubmit(queue, submitCount, pSubmits, fence);
@@ -115,13 +122,10 @@ VkResult override_vkQueueSubmit2(Session& s, VkQueue queue, uint32_t submitCount
             i.stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
             infos.push_back(i);
         }
-        std::vector<VkSubmitInfo2> all;
-        all.reserve(submitCount + 1);
         VkSubmitInfo2 lead{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
         lead.signalSemaphoreInfoCount = uint32_t(infos.size());
         lead.pSignalSemaphoreInfos = infos.data();
-        all.push_back(lead);
-        if (pSubmits) all.insert(all.end(), pSubmits, pSubmits + submitCount);
+        const std::vector<VkSubmitInfo2> all = behind(lead, pSubmits, submitCount);
         r = s.vk(queue).QueueSubmit2(queue, uint32_t(all.size()), all.data(), fence);
     } else {
         r = s.vk(queue).QueueSubmit2(queue, submitCount, pSubmits, fence);
