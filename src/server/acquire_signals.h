@@ -22,6 +22,9 @@ public:
     AcquireSignals();
     bool merging() const { return merging_; }
     bool empty() const { return pending_.empty(); }
+    /// More than this waiting (a client acquiring without ever submitting) are submitted on their own first.
+    static constexpr size_t kMaxPending = 64;
+    size_t size() const { return pending_.size(); }
     /// Defers the signal of `semaphore` (a binary semaphore of an acquire) meant for `queue` of `device`.
     void add(VkDevice device, VkQueue queue, VkSemaphore semaphore);
     /// The semaphores deferred for `queue`, taken out, to be signalled by a first batch of its next submission.

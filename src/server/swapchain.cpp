@@ -65,6 +65,7 @@ bool handle_acquire_signal(Session& s, protocol::WireDecoder& d) {
         ObjectEntry e;
         const uint64_t queue_id = s.objects().find_id(VK_OBJECT_TYPE_QUEUE, reinterpret_cast<uint64_t>(queue));
         if (queue_id && s.objects().entry(queue_id, e)) {
+            if (s.acquire_signals().size() >= AcquireSignals::kMaxPending) submit_acquire_signals(s);
             s.acquire_signals().add(reinterpret_cast<VkDevice>(e.owner), queue, sem);
             return true;
         }
