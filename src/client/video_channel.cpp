@@ -135,6 +135,17 @@ video::PictureTarget VideoChannel::picture_target(bool into_window, const wsi::F
                        : video::PictureTarget{frame.bgra.data(), size_t(width) * 4, holds};
 }
 
+bool VideoChannel::take_window_buffer(SwapchainState& sc, const std::shared_ptr<wsi::WindowTarget>& target,
+                                      uint32_t width, uint32_t height, wsi::FrameBuffer& buffer, uint64_t& holds) {
+    auto a = target->acquire_buffer(width, height);
+    if (!a.ok()) return false;
+    buffer = a.buffer;
+    // lz4-tiles leaves alone what the buffer holds already; until the frame is whole it holds nothing known.
+    holds = held_picture(sc, target, buffer);
+    note_held(sc, target, buffer, 0);
+    return true;
+}
+
 uint64_t VideoChannel::held_picture(SwapchainState& sc, const std::shared_ptr<wsi::WindowTarget>& target,
                                    const wsi::FrameBuffer& b) const {
     if (!reuse_tiles() || !target || b.generation == 0 || sc.held_target.lock() != target) return 0;
@@ -309,16 +320,7 @@ void VideoChannel::on_slice(SwapchainState& sc, const protocol::FrameHeader& h, 
         ensure_decoder(sc, h.codec, h.width, h.height);
         // The window's buffer is taken at the first slice: the slices are decoded straight into it.
         if (sc.surface->platform != SurfaceObject::Platform::Headless) sl.target = sc.surface->window_target();
-        if (sl.target) {
-            auto a = sl.target->acquire_buffer(h.width, h.height);
-            sl.into_window = a.ok();
-            if (sl.into_window) {
-                sl.buffer = a.buffer;
-                // lz4-tiles leaves alone what the buffer holds already; until the frame is whole it holds nothing known.
-                sl.holds = held_picture(sc, sl.target, sl.buffer);
-                note_held(sc, sl.target, sl.buffer, 0);
-            }
-        }
+        if (sl.target) sl.into_window = take_window_buffer(sc, sl.target, h.width, h.height, sl.buffer, sl.holds);
         if (!sl.frame) sl.frame = std::make_shared<video::DecodedFrame>();
         if (!sl.into_window) {
             // Without a window buffer the frame goes into the swapchain's own picture, kept from frame to frame.
@@ -647,13 +649,7 @@ void VideoChannel::on_frame(SwapchainState& sc, const protocol::FrameHeader& h, 
                 window_buffer = sc.sliced.buffer;
                 holds = sc.sliced.holds;
             } else if (target) {
-                auto a = target->acquire_buffer(h.width, h.height);
-                into_window = a.ok();
-                if (into_window) {
-                    window_buffer = a.buffer;
-                    holds = held_picture(sc, target, window_buffer);
-                    note_held(sc, target, window_buffer, 0);
-                }
+                into_window = take_window_buffer(sc, target, h.width, h.height, window_buffer, holds);
             }
             // A sliced frame without a window buffer finishes in the swapchain's own picture, like its first slices.
             const bool into_own = last_slice && !into_window && frame.bgra.size() == size_t(h.width) * h.height * 4;

@@ -68,6 +68,10 @@ private:
     /// Where a frame is decoded: the window's buffer, or else the frame's own picture (sized already).
     static video::PictureTarget picture_target(bool into_window, const wsi::FrameBuffer& buffer,
                                                video::DecodedFrame& frame, uint32_t width, uint64_t holds);
+    /// One of the window's buffers to decode a frame into, and in `holds` the picture it holds already; false when the
+    /// target hands none out. sc.display_mu held.
+    bool take_window_buffer(SwapchainState& sc, const std::shared_ptr<wsi::WindowTarget>& target, uint32_t width,
+                            uint32_t height, wsi::FrameBuffer& buffer, uint64_t& holds);
     /// Tiles unchanged since the picture a target holds are left alone (never with the HUD, which draws on it).
     bool reuse_tiles() const { return tile_reuse_ && !hud_; }
     /// The picture a window buffer still holds (0: unknown; always 0 with the HUD, which draws over the picture),

@@ -49,14 +49,17 @@ void AcquireSignals::forget_device(VkDevice device) {
                    pending_.end());
 }
 
+void signal_acquire_now(Session& s, VkQueue queue, VkSemaphore semaphore, VkFence fence) {
+    VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    si.signalSemaphoreCount = semaphore ? 1 : 0;
+    si.pSignalSemaphores = &semaphore;
+    const VkResult r = s.vk(queue).QueueSubmit(queue, semaphore ? 1 : 0, &si, fence);
+    if (r != VK_SUCCESS) s.note_async_failure("vkAcquireNextImageKHR (signal)", r);
+}
+
 void submit_acquire_signals(Session& s) {
-    for (const AcquireSignals::Pending& p : s.acquire_signals().take_all()) {
-        VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-        si.signalSemaphoreCount = 1;
-        si.pSignalSemaphores = &p.semaphore;
-        const VkResult r = s.vk(p.queue).QueueSubmit(p.queue, 1, &si, VK_NULL_HANDLE);
-        if (r != VK_SUCCESS) s.note_async_failure("vkAcquireNextImageKHR (signal)", r);
-    }
+    for (const AcquireSignals::Pending& p : s.acquire_signals().take_all())
+        signal_acquire_now(s, p.queue, p.semaphore, VK_NULL_HANDLE);
 }
 
 }  // namespace anarchy::server

@@ -50,6 +50,8 @@ private:
 };
 
 class Session;
+/// Signals an acquire's semaphore and/or fence (either may be null) by an empty submission of its own, now.
+void signal_acquire_now(Session& s, VkQueue queue, VkSemaphore semaphore, VkFence fence);
 /// Submits every deferred signal now, each on its queue (before a command that may wait for one).
 void submit_acquire_signals(Session& s);
 

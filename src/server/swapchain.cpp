@@ -61,21 +61,14 @@ bool handle_acquire_signal(Session& s, protocol::WireDecoder& d) {
         return false;
     // The image is free already (its capture finished before the client saw it released): nothing to wait for. A
     // semaphore alone is signalled by the program's next submission to the queue (acquire_signals.h).
-    if (sem && !fence && s.acquire_signals().merging()) {
-        ObjectEntry e;
-        const uint64_t queue_id = s.objects().find_id(VK_OBJECT_TYPE_QUEUE, reinterpret_cast<uint64_t>(queue));
-        if (queue_id && s.objects().entry(queue_id, e)) {
-            if (s.acquire_signals().size() >= AcquireSignals::kMaxPending) submit_acquire_signals(s);
-            s.acquire_signals().add(reinterpret_cast<VkDevice>(e.owner), queue, sem);
-            return true;
-        }
+    ObjectEntry e;
+    if (sem && !fence && s.acquire_signals().merging() && s.objects().entry(msg.queue, e)) {
+        if (s.acquire_signals().size() >= AcquireSignals::kMaxPending) submit_acquire_signals(s);
+        s.acquire_signals().add(reinterpret_cast<VkDevice>(e.owner), queue, sem);
+        return true;
     }
     ++s.acquire_signals().separate;
-    VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-    si.signalSemaphoreCount = sem ? 1 : 0;
-    si.pSignalSemaphores = &sem;
-    VkResult r = s.vk(queue).QueueSubmit(queue, sem ? 1 : 0, &si, fence);
-    if (r != VK_SUCCESS) s.note_async_failure("vkAcquireNextImageKHR (signal)", r);
+    signal_acquire_now(s, queue, sem, fence);
     return true;
 }
 
