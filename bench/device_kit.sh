@@ -3,7 +3,8 @@
 # anarchy binaries and benchmarks, every shared library they load that is not the C library itself, the
 # lavapipe-free Vulkan loader, and the bench scripts. On the other machine:
 #   tar xJf kit.tar.xz; export LD_LIBRARY_PATH=$PWD/kit/lib; kit/anarchy serve ...
-# Usage: [ANARCHY_FUZZ_DIR=build-asan/fuzz] bench/device_kit.sh BUILD_DIR OUT_DIR
+# Usage: [ANARCHY_FUZZ_DIR=build-asan/fuzz] [SYMBOLS=1] bench/device_kit.sh BUILD_DIR OUT_DIR
+# SYMBOLS=1 keeps the anarchy binaries' symbol tables (debug info still goes), for perf on the other machine.
 set -euo pipefail
 build=${1:?build dir}
 out=${2:?output dir}
@@ -17,7 +18,11 @@ command -v vulkaninfo >/dev/null && bins+=("$(command -v vulkaninfo)")
 for b in "${bins[@]}"; do
   [ -e "$b" ] || continue
   cp "$b" "$out/kit/"
-  strip --strip-unneeded "$out/kit/$(basename "$b")"
+  if [ "${SYMBOLS:-0}" = 1 ]; then
+    strip --strip-debug "$out/kit/$(basename "$b")"
+  else
+    strip --strip-unneeded "$out/kit/$(basename "$b")"
+  fi
 done
 # Shared libraries: everything ldd resolves except the C runtime (the other machine has its own, newer one).
 for b in "${bins[@]}"; do

@@ -183,7 +183,7 @@ void run_case(const Context& c, const Case& k, double seconds, const std::vector
     const uint64_t positions = std::min<uint64_t>(slots, kPositions);
     const VkDeviceSize spacing = slots / positions * k.bytes;
     uint64_t frame = 0, checksum = 0;
-    std::vector<double> frame_ms;
+    std::vector<double> frame_ms, host_ms;  // whole frames; the host's own writes (upload) or reads (readback)
     const auto start = Clock::now();
     Clock::time_point measure_start{}, measure_end{};
     bool measuring = false;
@@ -201,8 +201,10 @@ void run_case(const Context& c, const Case& k, double seconds, const std::vector
         auto t0 = Clock::now();
         VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
         bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+        Clock::duration host{};
         if (k.upload) {
             std::memcpy(mapped.mapped + offset, source.data() + (frame * 4096 + frame * 67) % k.bytes, k.bytes);
+            host = Clock::now() - t0;
             CHECK(vkBeginCommandBuffer(cmd, &bi));
             VkBufferCopy region{offset, 0, k.bytes};
             vkCmdCopyBuffer(cmd, mapped.buffer, device.buffer, 1, &region);
@@ -219,19 +221,26 @@ void run_case(const Context& c, const Case& k, double seconds, const std::vector
                                  nullptr, 0, nullptr);
             CHECK(vkEndCommandBuffer(cmd));
             submit_and_wait();
+            const auto read_start = Clock::now();
             const uint64_t* words = reinterpret_cast<const uint64_t*>(mapped.mapped + offset);
             for (VkDeviceSize i = 0; i < k.bytes / 8; ++i) checksum += words[i];
+            host = Clock::now() - read_start;
         }
-        if (measuring) frame_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (measuring) {
+            frame_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+            host_ms.push_back(std::chrono::duration<double, std::milli>(host).count());
+        }
         ++frame;
     }
     double measured = std::chrono::duration<double>(Clock::now() - measure_start).count();
     std::sort(frame_ms.begin(), frame_ms.end());
+    std::sort(host_ms.begin(), host_ms.end());
     std::printf("memory_bench mode=%s size_mib=%llu bytes_per_frame=%llu frames=%zu seconds=%.3f fps=%.1f "
-                "p50_ms=%.3f p99_ms=%.3f total_frames=%llu bytes_total=%llu setup_s=%.3f checksum=%llx\n",
+                "p50_ms=%.3f p99_ms=%.3f host_p50_ms=%.3f total_frames=%llu bytes_total=%llu setup_s=%.3f checksum=%llx\n",
                 k.upload ? "upload" : "readback", (unsigned long long)(k.mapped >> 20), (unsigned long long)k.bytes,
                 frame_ms.size(), measured, frame_ms.size() / measured, frame_ms[frame_ms.size() / 2],
-                frame_ms[std::min(frame_ms.size() - 1, frame_ms.size() * 99 / 100)], (unsigned long long)frame,
+                frame_ms[std::min(frame_ms.size() - 1, frame_ms.size() * 99 / 100)], host_ms[host_ms.size() / 2],
+                (unsigned long long)frame,
                 (unsigned long long)(frame * k.bytes), setup_seconds, (unsigned long long)checksum);
     std::fflush(stdout);
     vkDestroyFence(c.device, fence, nullptr);

@@ -44,8 +44,56 @@ void DirtyBitmap::take(std::vector<PageRun>& out) {
 }
 
 namespace {
-/// Open pages of every region of the process together (HotPages::kMaxOpenInProcess).
+/// Open pages of every region of the process together (HotPages::kMaxOpenInProcess), and stream pages
+/// (HotPages::kMaxStreamPagesInProcess).
 std::atomic<size_t> g_open_pages{0};
+std::atomic<size_t> g_stream_pages{0};
+
+/// Whether `r` overlaps any of `n` sorted disjoint runs.
+bool overlaps_any(const PageRun* runs, size_t n, const PageRun& r) {
+    const PageRun* end = runs + n;
+    const PageRun* it = std::upper_bound(runs, end, r.first, [](uint64_t v, const PageRun& x) { return v < x.first + x.count; });
+    return it != end && it->first < r.first + r.count;
+}
+
+/// Sorts runs by their first page and merges those that overlap or touch, in place.
+void normalize(std::vector<PageRun>& runs) {
+    std::sort(runs.begin(), runs.end(), [](const PageRun& a, const PageRun& b) { return a.first < b.first; });
+    size_t n = 0;
+    for (const PageRun& r : runs) {
+        if (n > 0 && runs[n - 1].first + runs[n - 1].count >= r.first) {
+            runs[n - 1].count = std::max(runs[n - 1].first + runs[n - 1].count, r.first + r.count) - runs[n - 1].first;
+        } else {
+            runs[n++] = r;
+        }
+    }
+    runs.resize(n);
+}
+
+/// The parts of sorted disjoint `a` inside (keep) or outside (!keep) sorted disjoint `b`.
+std::vector<PageRun> clip(const std::vector<PageRun>& a, const std::vector<PageRun>& b, bool keep) {
+    std::vector<PageRun> out;
+    size_t j = 0;
+    for (const PageRun& r : a) {
+        uint64_t at = r.first;
+        const uint64_t end = r.first + r.count;
+        while (j < b.size() && b[j].first + b[j].count <= at) ++j;
+        for (size_t k = j; k < b.size() && b[k].first < end && at < end; ++k) {
+            const uint64_t in_begin = std::max(at, b[k].first), in_end = std::min(end, b[k].first + b[k].count);
+            if (!keep && in_begin > at) out.push_back({at, in_begin - at});
+            if (keep) out.push_back({in_begin, in_end - in_begin});
+            at = in_end;
+        }
+        if (!keep && at < end) out.push_back({at, end - at});
+    }
+    return out;
+}
+
+uint64_t pages_in(const std::vector<PageRun>& runs) {
+    uint64_t n = 0;
+    for (const PageRun& r : runs) n += r.count;
+    return n;
+}
 }  // namespace
 
 HotPages::HotPages() {
@@ -53,7 +101,69 @@ HotPages::HotPages() {
     enabled_ = !(v && std::strcmp(v, "0") == 0);
 }
 
-HotPages::~HotPages() { g_open_pages.fetch_sub(open_.size()); }
+HotPages::~HotPages() {
+    g_open_pages.fetch_sub(open_.size());
+    g_stream_pages.fetch_sub(stream_pages_);
+}
+
+void HotPages::set_stream_pages(size_t pages) {
+    if (pages >= stream_pages_)
+        g_stream_pages.fetch_add(pages - stream_pages_);
+    else
+        g_stream_pages.fetch_sub(stream_pages_ - pages);
+    stream_pages_ = pages;
+}
+
+size_t HotPages::stream_pages_in_process() { return g_stream_pages.load(); }
+
+void HotPages::changed(const std::vector<PageRun>& changed_runs) {
+    stream_feedback_ = true;
+    if (streams_.empty()) return;
+    std::vector<PageRun> unchanged = clip(streams_, changed_runs, false);
+    if (unchanged.empty()) return;
+    streams_ = clip(streams_, changed_runs, true);
+    set_stream_pages(pages_in(streams_));
+    stream_closing_.insert(stream_closing_.end(), unchanged.begin(), unchanged.end());
+    normalize(stream_closing_);
+}
+
+void HotPages::take_streams(std::vector<PageRun>& rearm, std::vector<PageRun>& report) {
+    // Close what was found unchanged, or every stream when nobody compared what the last take reported (or hot
+    // pages were turned off): re-protected now and reported once more (it may have been written meanwhile).
+    if (!stream_feedback_ || !enabled_) {
+        stream_closing_.insert(stream_closing_.end(), streams_.begin(), streams_.end());
+        streams_.clear();
+        normalize(stream_closing_);
+    }
+    stream_feedback_ = false;
+    report.assign(stream_closing_.begin(), stream_closing_.end());
+    rearm.insert(rearm.end(), stream_closing_.begin(), stream_closing_.end());
+    stream_closing_.clear();
+    set_stream_pages(pages_in(streams_));
+    // The large runs just taken: open when written again soon after being re-protected (or over a stream page
+    // that was re-protected meanwhile, e.g. mapped back after a stale fetch).
+    while (!recent_large_.empty() && takes_ - recent_large_.front().take > kStreamRecentTakes) recent_large_.pop_front();
+    bool opened = false;
+    size_t pages = stream_pages_;
+    const size_t streams_before = streams_.size();
+    std::vector<PageRun> rearmed;
+    for (const PageRun& r : large_) {
+        bool again = overlaps_any(streams_.data(), streams_before, r);
+        for (const RecentRuns& was : recent_large_) again = again || overlaps_any(was.runs.data(), was.runs.size(), r);
+        if (enabled_ && again && g_stream_pages.load() + (pages - stream_pages_) + r.count <= kMaxStreamPagesInProcess) {
+            streams_.push_back(r);
+            pages += r.count;
+            opened = true;
+        } else {
+            rearm.push_back(r);
+            if (enabled_) rearmed.push_back(r);
+        }
+    }
+    if (!rearmed.empty()) recent_large_.push_back({takes_, std::move(rearmed)});  // sorted: large_ is
+    if (opened) normalize(streams_);
+    set_stream_pages(pages_in(streams_));
+    report.insert(report.end(), streams_.begin(), streams_.end());
+}
 
 bool HotPages::open_one(uint64_t page) {
     if (open_.size() >= kMaxOpen) return false;
@@ -75,7 +185,8 @@ void HotPages::set_enabled(bool on) {
 void HotPages::take(std::vector<PageRun>& runs, size_t first_new, std::vector<PageRun>& rearm) {
     rearm.clear();
     ++takes_;
-    if (open_.empty() && (!enabled_ || runs.size() == first_new)) {
+    if (open_.empty() && streams_.empty() && stream_closing_.empty() && (!enabled_ || runs.size() == first_new)) {
+        stream_feedback_ = false;
         rearm.assign(runs.begin() + std::ptrdiff_t(first_new), runs.end());
         return;
     }
@@ -85,14 +196,15 @@ void HotPages::take(std::vector<PageRun>& runs, size_t first_new, std::vector<Pa
         else
             to.push_back({page, 1});
     };
-    // The pages taken: a small run's pages one by one, as candidates.
+    // The pages taken: a small run's pages one by one, as candidates; large runs as stream candidates.
+    large_.clear();
     for (size_t i = first_new; i < runs.size(); ++i) {
         const PageRun r = runs[i];
         if (r.count > kSmallRun || !enabled_) {
             const auto from = open_.lower_bound(r.first), to = open_.lower_bound(r.first + r.count);
             g_open_pages.fetch_sub(size_t(std::distance(from, to)));
             open_.erase(from, to);
-            rearm.push_back(r);
+            large_.push_back(r);
             continue;
         }
         for (uint64_t p = r.first; p < r.first + r.count; ++p) {
@@ -110,9 +222,10 @@ void HotPages::take(std::vector<PageRun>& runs, size_t first_new, std::vector<Pa
             recent_[p] = takes_;
         }
     }
-    // The open pages not taken: reported (written without a fault, perhaps), and closed when their time is up.
     const auto taken_begin = runs.begin() + std::ptrdiff_t(first_new);
     const auto taken_end = runs.end();
+    take_streams(rearm, stream_report_);
+    // The open pages not taken: reported (written without a fault, perhaps), and closed when their time is up.
     extra_.clear();
     for (auto it = open_.begin(); it != open_.end();) {
         const uint64_t p = it->first;
@@ -128,20 +241,17 @@ void HotPages::take(std::vector<PageRun>& runs, size_t first_new, std::vector<Pa
             ++it;
         }
     }
-    if (!extra_.empty()) {
-        // Report the taken runs and the open pages' as one ordered list (they never overlap).
-        merged_.clear();
-        std::merge(taken_begin, taken_end, extra_.begin(), extra_.end(), std::back_inserter(merged_),
-                   [](const PageRun& a, const PageRun& b) { return a.first < b.first; });
+    if (!extra_.empty() || !stream_report_.empty()) {
+        // Report the taken runs, the open pages' and the streams' as one ordered list (streams may overlap taken
+        // runs: the ones opened at this take).
+        merged_.assign(taken_begin, taken_end);
+        merged_.insert(merged_.end(), extra_.begin(), extra_.end());
+        merged_.insert(merged_.end(), stream_report_.begin(), stream_report_.end());
+        normalize(merged_);
         runs.resize(first_new);
-        for (const PageRun& r : merged_) {
-            if (runs.size() > first_new && runs.back().first + runs.back().count == r.first)
-                runs.back().count += r.count;
-            else
-                runs.push_back(r);
-        }
+        runs.insert(runs.end(), merged_.begin(), merged_.end());
     }
-    std::sort(rearm.begin(), rearm.end(), [](const PageRun& a, const PageRun& b) { return a.first < b.first; });
+    normalize(rearm);
     // Bounded bookkeeping: forget pages re-protected too long ago to turn hot.
     if (recent_.size() > 4096) {
         for (auto it = recent_.begin(); it != recent_.end();)
@@ -150,8 +260,17 @@ void HotPages::take(std::vector<PageRun>& runs, size_t first_new, std::vector<Pa
     }
 }
 
+void TrackedRegion::note_changed(const std::vector<PageRun>& changed_4k) {
+    const uint64_t ratio = std::max<uint64_t>(1, system_page_ / kPageSize);
+    changed_.clear();
+    for (const PageRun& r : changed_4k) changed_.push_back({r.first / ratio, (r.first + r.count + ratio - 1) / ratio - r.first / ratio});
+    normalize(changed_);
+    hot_.changed(changed_);
+}
+
 void TrackedRegion::take_and_rearm(DirtyBitmap& bits, std::vector<PageRun>& out, uint64_t system_page,
                                    const std::function<bool(uint64_t, uint64_t, std::string*)>& protect) {
+    system_page_ = system_page;
     const size_t first_new = out.size();
     bits.take(out);
     hot_.take(out, first_new, rearm_);

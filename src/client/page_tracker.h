@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -62,7 +63,16 @@ private:
 /// whole process (1 MiB compared at a flush at worst, however many allocations) are open; runs of more than
 /// kSmallRun pages (a writer going through memory in a row, which opens growing groups anyway) never open. Every
 /// write is still in the take at or after it: an open page is reported at each take, and the take that closes it
-/// re-protects it before reporting it. Not thread-safe: the region's take_dirty (one thread at a time) owns it.
+/// re-protects it before reporting it.
+///
+/// Larger runs have a rule of their own (streams): a run written again within kStreamRecentTakes takes of being
+/// re-protected (an upload heap or a dynamic vertex buffer the program fills again every frame) stays open as long
+/// as the runtime's comparison finds each of its pages changed at every take (changed()); a page found unchanged,
+/// or every stream page when no comparison was reported since the last take, is re-protected (and reported once
+/// more) at the next take. So such a writer takes no write faults at all, and the comparison it costs is the one
+/// its writes need anyway, plus one per page when it stops. At most kMaxStreamPagesInProcess pages of the process
+/// are open that way. A writer that comes back to a run only every few takes keeps faulting (comparing its pages
+/// at every take in between would cost more). Not thread-safe: the region's take_dirty (one thread at a time) owns it.
 class HotPages {
 public:
     static constexpr uint64_t kRecentTakes = 32;
@@ -70,30 +80,51 @@ public:
     static constexpr size_t kMaxOpen = 32;
     static constexpr size_t kMaxOpenInProcess = 256;
     static constexpr uint64_t kSmallRun = 4;
+    static constexpr uint64_t kStreamRecentTakes = 2;
+    static constexpr size_t kMaxStreamPagesInProcess = 8192;  // 32 MiB of 4 KiB pages
     /// On unless ANARCHY_PAGE_TRACKING_HOT=0.
     HotPages();
     ~HotPages();
     HotPages(const HotPages&) = delete;
     HotPages& operator=(const HotPages&) = delete;
-    /// Open pages of all regions of the process.
+    /// Open pages of all regions of the process; stream pages of all regions.
     static size_t open_in_process();
+    static size_t stream_pages_in_process();
     void set_enabled(bool on);
     bool enabled() const { return enabled_; }
-    /// Pages open now (for tests and the runtime's counters).
-    size_t open_pages() const { return open_.size(); }
+    /// Pages open now, small and stream pages (for tests and the runtime's counters).
+    size_t open_pages() const { return open_.size() + stream_pages_; }
+    size_t stream_pages() const { return stream_pages_; }
     /// One take: `runs[first_new..]` are the dirty runs just taken (system pages, in order). Appends the open pages
     /// that are not among them (merged into runs) and sets `rearm` to the runs to write-protect again now: the taken
     /// pages that do not stay open and the open pages whose time is up.
     void take(std::vector<PageRun>& runs, size_t first_new, std::vector<PageRun>& rearm);
+    /// After a take: the pages (sorted runs, system pages) in which the caller found changed bytes when it compared
+    /// what that take reported. Stream pages not among them are closed by the next take.
+    void changed(const std::vector<PageRun>& changed_runs);
 
 private:
     /// Opens `page` until kOpenTakes takes from now, if both limits allow.
     bool open_one(uint64_t page);
+    /// The streams part of take(): decides on the large runs just taken (large_), sets `report` to the stream
+    /// pages to report and adds those to re-protect to `rearm`.
+    void take_streams(std::vector<PageRun>& rearm, std::vector<PageRun>& report);
+    void set_stream_pages(size_t pages);
     bool enabled_;
     uint64_t takes_ = 0;
     std::unordered_map<uint64_t, uint64_t> recent_;  // small-run page -> the take that re-protected it
     std::map<uint64_t, uint64_t> open_;              // open page -> the take that closes it
     std::vector<PageRun> extra_, merged_;            // take()'s, kept to save allocations
+    std::vector<PageRun> streams_;                   // open stream runs, sorted, disjoint
+    std::vector<PageRun> stream_closing_;            // stream pages found unchanged: closed by the next take
+    bool stream_feedback_ = false;                   // changed() called since the last take
+    size_t stream_pages_ = 0;                        // pages in streams_ (counted in the process total)
+    struct RecentRuns {
+        uint64_t take;
+        std::vector<PageRun> runs;  // sorted, disjoint
+    };
+    std::deque<RecentRuns> recent_large_;  // large runs re-protected at each of the last kStreamRecentTakes takes
+    std::vector<PageRun> large_, stream_report_;  // take()'s, kept to save allocations
 };
 
 /// Brings a byte range of a region (page-aligned) up to date in its driver view: the runtime's fetch of stale pages.
@@ -123,6 +154,10 @@ public:
     /// Per page: clear the dirty bit, re-protect; the caller reads the contents afterwards via driver_view().
     /// Cost follows the dirty pages (plus one word per 16 MiB of region), not the region size.
     virtual void take_dirty(std::vector<PageRun>& out) = 0;
+    /// After take_dirty: the pages (kPageSize units, sorted runs) of what it reported in which the caller found
+    /// changed bytes. Pages kept open for a writer that fills them every time (HotPages' streams) stay open only
+    /// while they keep changing. Optional: without it such pages are re-protected by the next take.
+    void note_changed(const std::vector<PageRun>& changed_4k);
 
     /// Stale pages (DESIGN.md decision 8): bytes the GPU wrote that the driver view does not hold yet. A stale
     /// page faults on the program's next read or write, which calls the fetch function for its stale run (or an
@@ -152,7 +187,8 @@ protected:
     uint64_t size_;
     uint64_t mapped_size_;
     HotPages hot_;
-    std::vector<PageRun> rearm_;  // take_and_rearm's, kept to save an allocation a take
+    std::vector<PageRun> rearm_, changed_;  // take_and_rearm's and note_changed's, kept to save allocations
+    uint64_t system_page_ = kPageSize;      // take_and_rearm's (note_changed converts to it)
 };
 
 /// Userfaultfd exists on Linux only; Mprotect is "protect the pages and catch the write fault" on every platform

@@ -401,9 +401,10 @@ bool Runtime::flush_memory_writes() {
         if (runs->finish() == 0) return !lost_;
         return w->send();
     };
-    std::vector<PageRun> pages;
+    std::vector<PageRun> pages, changed;
     for (auto& m : list) {
         pages.clear();
+        changed.clear();
         std::lock_guard<std::mutex> lock(m->mu);
         m->region->take_dirty(pages);
         if (pages.empty()) continue;
@@ -427,6 +428,12 @@ bool Runtime::flush_memory_writes() {
                     runs->add(m->id, at, now + at, n);
                     std::memcpy(m->snapshot + at, now + at, n);
                     stats_.memory_bytes_up += n;
+                    // The pages with changed bytes, for the tracker (pages written in full every time stay open).
+                    const uint64_t first = at / kPageSize, last = (at + n - 1) / kPageSize;
+                    if (!changed.empty() && changed.back().first + changed.back().count >= first)
+                        changed.back().count = std::max(changed.back().count, last + 1 - changed.back().first);
+                    else
+                        changed.push_back({first, last + 1 - first});
                 });
                 dirty -= std::min(dirty, len);
                 if (w->enc().size_bytes() >= kMessageBytes) {
@@ -438,6 +445,7 @@ bool Runtime::flush_memory_writes() {
                 }
             }
         }
+        m->region->note_changed(changed);
     }
     return send();
 }

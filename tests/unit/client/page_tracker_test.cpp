@@ -101,7 +101,9 @@ TEST(HotPagesTest, LateWritesLargeRunsAndTheCapKeepPagesProtected) {
     h.take({{1, 1}});  // kRecentTakes + 1 takes later: too late to turn hot
     EXPECT_EQ(h.rearm, (std::vector<PageRun>{{1, 1}}));
     h.take({{100, 64}});
-    h.take({{100, 64}});  // a writer going through memory in a row: never open
+    h.take({});
+    h.take({});
+    h.take({{100, 64}});  // a large run written again 3 takes later: not a small page, not a stream
     EXPECT_EQ(h.rearm, (std::vector<PageRun>{{100, 64}}));
     EXPECT_EQ(h.hot.open_pages(), 0u);
     // At most kMaxOpen pages open; the others keep faulting.
@@ -122,6 +124,57 @@ TEST(HotPagesTest, LateWritesLargeRunsAndTheCapKeepPagesProtected) {
     h.take({{1, 1}});
     h.take({{1, 1}});
     EXPECT_EQ(h.rearm, (std::vector<PageRun>{{1, 1}}));  // off: every page re-protected at once
+}
+
+TEST(HotPagesTest, ARunWrittenAgainAtEveryTakeStaysOpenWhileItKeepsChanging) {
+    HotPagesRun h;
+    EXPECT_EQ(h.take({{100, 64}}), (std::vector<PageRun>{{100, 64}}));
+    EXPECT_EQ(h.rearm, (std::vector<PageRun>{{100, 64}}));  // the first time: re-protected
+    // Written again at the next take (a fault opened it, in groups): open as a stream, reported, not re-protected.
+    EXPECT_EQ(h.take({{100, 16}, {116, 48}}), (std::vector<PageRun>{{100, 64}}));
+    EXPECT_TRUE(h.rearm.empty());
+    EXPECT_EQ(h.hot.stream_pages(), 64u);
+    // Every take reports it while the comparison finds it changed; no write faults, nothing re-protected.
+    for (int t = 0; t < 5; ++t) {
+        h.hot.changed({{100, 64}});
+        ASSERT_EQ(h.take({}), (std::vector<PageRun>{{100, 64}})) << t;
+        ASSERT_TRUE(h.rearm.empty()) << t;
+    }
+    // Part of it found unchanged: those pages are re-protected by the next take and reported once more with it.
+    h.hot.changed({{90, 5}, {100, 10}, {150, 14}});
+    EXPECT_EQ(h.take({{300, 1}}), (std::vector<PageRun>{{100, 64}, {300, 1}}));
+    EXPECT_EQ(h.rearm, (std::vector<PageRun>{{110, 40}, {300, 1}}));
+    EXPECT_EQ(h.hot.stream_pages(), 24u);
+    // No comparison reported after a take: every stream page is re-protected by the next one.
+    EXPECT_EQ(h.take({}), (std::vector<PageRun>{{100, 10}, {150, 14}}));
+    EXPECT_EQ(h.rearm, (std::vector<PageRun>{{100, 10}, {150, 14}}));
+    EXPECT_EQ(h.hot.stream_pages(), 0u);
+    EXPECT_TRUE(h.take({}).empty());
+    // Turning hot pages off closes streams too.
+    h.take({{500, 8}});
+    h.take({{500, 8}});
+    EXPECT_EQ(h.hot.stream_pages(), 8u);
+    h.hot.changed({{500, 8}});
+    h.hot.set_enabled(false);
+    EXPECT_EQ(h.take({}), (std::vector<PageRun>{{500, 8}}));
+    EXPECT_EQ(h.rearm, (std::vector<PageRun>{{500, 8}}));
+    EXPECT_EQ(h.hot.open_pages(), 0u);
+}
+
+TEST(HotPagesTest, StreamsOfTheProcessStayWithinTheirCap) {
+    const size_t before = HotPages::stream_pages_in_process();
+    const uint64_t big = HotPages::kMaxStreamPagesInProcess / 2 + 1;
+    HotPagesRun a, b;
+    a.take({{0, big}});
+    a.take({{0, big}});
+    EXPECT_EQ(a.hot.stream_pages(), big);
+    b.take({{0, big}});
+    b.take({{0, big}});  // would pass the cap: keeps faulting
+    EXPECT_EQ(b.rearm, (std::vector<PageRun>{{0, big}}));
+    EXPECT_EQ(b.hot.stream_pages(), 0u);
+    EXPECT_EQ(HotPages::stream_pages_in_process(), before + big);
+    a.take({});  // no comparison reported: closed, back to the process
+    EXPECT_EQ(HotPages::stream_pages_in_process(), before);
 }
 
 TEST(HotPagesTest, TheProcessKeepsAtMostItsShareOpenWhateverTheRegions) {
@@ -567,6 +620,70 @@ TEST_P(PageTrackerTest, HotPagesWrittenWithoutFaultsLoseNoWrite) {
     EXPECT_EQ(region->open_pages(), 0u);
     EXPECT_GE(most_open, 16u) << "the 16 places written again and again should have stayed open";
     EXPECT_LE(most_open, HotPages::kMaxOpen);
+    uint64_t lost = 0;
+    for (uint64_t page = 0; page < pages; page++)
+        if (std::memcmp(reference.data() + page * kPageSize, region->driver_view() + page * kPageSize, kPageSize) != 0)
+            lost++;
+    EXPECT_EQ(lost, 0u) << "pages whose last write was never reported";
+}
+
+TEST_P(PageTrackerTest, StreamsWrittenWithoutFaultsLoseNoWrite) {
+    if (skip_if_unavailable()) GTEST_SKIP();
+    // An upload heap's pattern: 64 pages filled in full before every take (from frame 1000 on only their first
+    // half, from 2000 on none), with a second thread writing into that run and elsewhere meanwhile. The take loop
+    // does what the runtime does: copy each reported page whose bytes changed and tell the region which did.
+    const uint64_t pages = 1024;
+    auto region = make(pages * kPageSize, true);
+    ASSERT_TRUE(region);
+    std::vector<uint8_t> reference(pages * kPageSize, 0);
+    uint8_t* p = region->program_view();
+    std::atomic<bool> stop{false};
+    std::thread other([&] {
+        for (uint64_t seq = 1; !stop.load(); ++seq) {
+            const uint64_t page = seq % 2 ? 100 + (seq / 2) % 64 : 700 + (seq % 16) * 5;
+            std::memcpy(p + page * kPageSize + (seq % 500) * 8, &seq, sizeof seq);
+            if (seq % 64 == 0) std::this_thread::sleep_for(std::chrono::microseconds(20));
+        }
+    });
+    std::vector<PageRun> out, changed;
+    std::vector<uint8_t> fill(64 * kPageSize);
+    size_t most_streamed = 0;
+    auto take = [&] {
+        out.clear();
+        changed.clear();
+        region->take_dirty(out);
+        for (const PageRun& r : out) {
+            for (uint64_t page = r.first; page < r.first + r.count; ++page) {
+                uint8_t* now = region->driver_view() + page * kPageSize;
+                uint8_t* was = reference.data() + page * kPageSize;
+                if (std::memcmp(now, was, kPageSize) == 0) continue;
+                std::memcpy(was, now, kPageSize);
+                if (!changed.empty() && changed.back().first + changed.back().count == page)
+                    changed.back().count++;
+                else
+                    changed.push_back({page, 1});
+            }
+        }
+        region->note_changed(changed);
+    };
+    for (uint64_t frame = 0; frame < 3000; ++frame) {
+        const uint64_t filled = frame < 1000 ? 64 : frame < 2000 ? 32 : 0;
+        for (size_t i = 0; i < filled * kPageSize; i += 8) std::memcpy(&fill[i], &frame, 8);
+        std::memcpy(p + 100 * kPageSize, fill.data(), filled * kPageSize);
+        take();
+        // Right after the take that finds half the run unchanged, a write into that half: the take that closes it
+        // must still report it (it was writable until then).
+        if (frame == 1000) p[140 * kPageSize + 7] = 0x5A;
+        if (frame == 2000) p[110 * kPageSize + 9] = 0xA5;
+        most_streamed = std::max(most_streamed, region->open_pages());
+        if (frame == 1999) EXPECT_LE(region->open_pages(), 32u + HotPages::kMaxOpen);
+    }
+    stop = true;
+    other.join();
+    for (uint64_t t = 0; t <= HotPages::kOpenTakes + 2; ++t) take();
+    EXPECT_TRUE(out.empty()) << describe(out);
+    EXPECT_EQ(region->open_pages(), 0u);
+    EXPECT_GE(most_streamed, 64u) << "the 64 pages filled at every take should have stayed open";
     uint64_t lost = 0;
     for (uint64_t page = 0; page < pages; page++)
         if (std::memcmp(reference.data() + page * kPageSize, region->driver_view() + page * kPageSize, kPageSize) != 0)
