@@ -23,6 +23,6 @@ perf record -a -g -o /tmp/perf.data -- "$b/anarchy" run --server 127.0.0.1:$port
 kill $server; wait $server 2>/dev/null
 perf report -i /tmp/perf.data --no-children -g none --sort comm,sym --percent-limit 0.3 2>/dev/null |
   grep -v '^#' | grep -v '^$' | head -120 >"$out/perf.txt"
-perf report -i /tmp/perf.data --no-children -g caller,0.5,callee --sort comm,sym --percent-limit 2 2>/dev/null |
+perf report -i /tmp/perf.data --no-children -g caller,0.5,callee --sort comm,sym --percent-limit 1 2>/dev/null |
   grep -v '^$' | head -400 >"$out/perf-callers.txt"
 head -60 "$out/perf.txt"

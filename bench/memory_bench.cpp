@@ -5,9 +5,11 @@
 //             takes them into a device-local buffer, submit, wait on the fence;
 //   readback: a vkCmdCopyBuffer writes the bytes from a device-local buffer into the mapping at a moving offset,
 //             submit, wait on the fence, the host reads every byte.
-// The offset moves among 16 places spread over the whole mapping. Each case warms up (each place once and 0.5 s,
+// The offset moves among --places places (16 by default, fewer where the mapping has less room) spread over the
+// whole mapping, so the pages touched are the same at every mapped size that has room for them all. Each case warms up (each place once and 0.5 s,
 // at most 10 s), then runs for a fixed time (and at least one frame), so slow cases still end. One line per case: key=value pairs.
 // Usage: anarchy_memory_bench [--mode upload|readback|both] [--size-mib N]... [--write-bytes N]... [--seconds S]
+//                             [--places N]
 #include <vulkan/vulkan.h>
 
 #include <algorithm>
@@ -128,6 +130,7 @@ struct Case {
     bool upload;
     VkDeviceSize mapped;
     VkDeviceSize bytes;  // written (upload) or read (readback) per frame
+    uint64_t places;     // how many places the frames' offset goes round (at most what the mapping holds)
 };
 
 void run_case(const Context& c, const Case& k, double seconds, const std::vector<uint8_t>& source) {
@@ -176,11 +179,10 @@ void run_case(const Context& c, const Case& k, double seconds, const std::vector
     }
     double setup_seconds = std::chrono::duration<double>(Clock::now() - setup_start).count();
 
-    // The frame's offset visits kPositions places spread over the whole mapping, so every size touches the same
-    // number of distinct pages; the warm-up visits each once (first touches cost page faults, natively too).
-    constexpr uint64_t kPositions = 16;
+    // The frame's offset visits k.places places spread over the whole mapping, so every size that has room for
+    // them touches the same pages; the warm-up visits each once (first touches cost page faults, natively too).
     const VkDeviceSize slots = k.mapped / k.bytes;
-    const uint64_t positions = std::min<uint64_t>(slots, kPositions);
+    const uint64_t positions = std::max<uint64_t>(1, std::min<uint64_t>(slots, k.places));
     const VkDeviceSize spacing = slots / positions * k.bytes;
     uint64_t frame = 0, checksum = 0;
     std::vector<double> frame_ms, host_ms;  // whole frames; the host's own writes (upload) or reads (readback)
@@ -235,10 +237,10 @@ void run_case(const Context& c, const Case& k, double seconds, const std::vector
     double measured = std::chrono::duration<double>(Clock::now() - measure_start).count();
     std::sort(frame_ms.begin(), frame_ms.end());
     std::sort(host_ms.begin(), host_ms.end());
-    std::printf("memory_bench mode=%s size_mib=%llu bytes_per_frame=%llu frames=%zu seconds=%.3f fps=%.1f "
+    std::printf("memory_bench mode=%s size_mib=%llu bytes_per_frame=%llu places=%llu frames=%zu seconds=%.3f fps=%.1f "
                 "p50_ms=%.3f p99_ms=%.3f host_p50_ms=%.3f total_frames=%llu bytes_total=%llu setup_s=%.3f checksum=%llx\n",
                 k.upload ? "upload" : "readback", (unsigned long long)(k.mapped >> 20), (unsigned long long)k.bytes,
-                frame_ms.size(), measured, frame_ms.size() / measured, frame_ms[frame_ms.size() / 2],
+                (unsigned long long)positions, frame_ms.size(), measured, frame_ms.size() / measured, frame_ms[frame_ms.size() / 2],
                 frame_ms[std::min(frame_ms.size() - 1, frame_ms.size() * 99 / 100)], host_ms[host_ms.size() / 2],
                 (unsigned long long)frame,
                 (unsigned long long)(frame * k.bytes), setup_seconds, (unsigned long long)checksum);
@@ -255,6 +257,7 @@ int main(int argc, char** argv) {
     std::vector<bool> modes;
     std::vector<unsigned long long> sizes_mib, bytes;
     double seconds = 2.0;
+    unsigned long long places = 16;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -268,10 +271,12 @@ int main(int argc, char** argv) {
             bytes.push_back(std::strtoull(argv[++i], nullptr, 10));
         } else if (a == "--seconds" && v) {
             seconds = std::atof(argv[++i]);
+        } else if (a == "--places" && v) {
+            places = std::strtoull(argv[++i], nullptr, 10);
         } else {
             std::fprintf(stderr,
                          "usage: %s [--mode upload|readback|both] [--size-mib N]... [--write-bytes N]... "
-                         "[--seconds S]\n",
+                         "[--seconds S] [--places N]\n",
                          argv[0]);
             return 2;
         }
@@ -289,7 +294,7 @@ int main(int argc, char** argv) {
                     std::fprintf(stderr, "anarchy_memory_bench: skipping %llu bytes per frame in %llu MiB\n", b, size);
                     continue;
                 }
-                run_case(c, {upload, size << 20, b}, seconds, random_bytes);
+                run_case(c, {upload, size << 20, b, places}, seconds, random_bytes);
             }
     vkDestroyDevice(c.device, nullptr);
     vkDestroyInstance(c.instance, nullptr);

@@ -93,6 +93,9 @@ def main():
     ap.add_argument('--modes', default='upload,readback')
     ap.add_argument('--case-timeout', type=float, default=150.0, help='seconds before a case is given up')
     ap.add_argument('--roundtrips', type=int, default=2000)
+    ap.add_argument('--places', default='same',
+                    help="places each frame's offset goes round: a number, or 'same' (default): as many as the "
+                         'smallest size has room for (at most 16), so every size touches the same pages')
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     bench = os.path.join(build, 'bench', 'anarchy_memory_bench')
@@ -125,8 +128,10 @@ def main():
         for mode in modes:
             for size in sizes:
                 for b in per_frame:
+                    places = (min(16, max(1, min(sizes) * (1 << 20) // b)) if args.places == 'same'
+                              else int(args.places))
                     argv = [bench, '--mode', mode, '--size-mib', str(size), '--write-bytes', str(b),
-                            '--seconds', str(args.seconds)]
+                            '--seconds', str(args.seconds), '--places', str(places)]
                     native, native_err = run_case(argv, native_env(), args.case_timeout)
                     stats_path = os.path.join(tmp, f'stats_{mode}_{size}_{b}.txt')
                     env = native_env()
@@ -153,7 +158,7 @@ def main():
         moved = 'written' if mode == 'upload' else 'read'
         print(f'\n== {mode}: host {"writes" if mode == "upload" else "reads"} N bytes of a persistently mapped '
               f'buffer per frame, GPU copy, fence wait')
-        print(f'{"mapped":>8} {moved + "/frame":>13} {"native fps":>11} {"remote fps":>11} {"remote/native":>14} '
+        print(f'{"mapped":>8} {moved + "/frame":>13} {"places":>6} {"native fps":>11} {"remote fps":>11} {"remote/native":>14} '
               f'{"p50 native ms":>14} {"p50 remote ms":>14} {"up B/B":>8} {"down B/B":>9}')
         for size in sizes:
             for b in per_frame:
@@ -166,7 +171,8 @@ def main():
                     total = int(remote['bytes_total']) or 1
                     up = f'{stats.get("bytes_sent", 0) / total:.2f}'
                     down = f'{stats.get("bytes_received", 0) / total:.2f}'
-                print(f'{size:>6}Mi {human(b):>13} {nf or 0:>11.1f} {rf or 0:>11.1f} {ratio:>14} '
+                places = (remote or native or {}).get('places', '-')
+                print(f'{size:>6}Mi {human(b):>13} {places:>6} {nf or 0:>11.1f} {rf or 0:>11.1f} {ratio:>14} '
                       f'{float(native["p50_ms"]) if native else 0:>14.3f} '
                       f'{float(remote["p50_ms"]) if remote else 0:>14.3f} {up:>8} {down:>9}')
         for b in per_frame:
