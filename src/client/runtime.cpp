@@ -252,23 +252,8 @@ void Runtime::apply_memory_updates(WireDecoder& d) {
         if (!m) return true;  // freed meanwhile
         std::lock_guard<std::mutex> lock(m->mu);
         if (run.offset > m->size || run.size > m->size - run.offset) return d.fail("memory update outside the allocation");
-        // What is written wins: bytes the program changed since the last sync keep the program's value (they go up
-        // with the next submit); the others take the GPU's. Whole blocks nobody changed are copied at once.
-        uint8_t* dst = m->region->driver_view() + run.offset;
-        uint8_t* snap = m->snapshot + run.offset;
-        const uint8_t* src = run.bytes;
-        constexpr uint64_t kBlock = 64;
-        for (uint64_t k = 0; k < run.size;) {
-            uint64_t n = std::min(kBlock, run.size - k);
-            if (std::memcmp(dst + k, snap + k, n) == 0) {
-                std::memcpy(dst + k, src + k, n);
-            } else {
-                for (uint64_t j = k; j < k + n; ++j)
-                    if (dst[j] == snap[j]) dst[j] = src[j];
-            }
-            std::memcpy(snap + k, src + k, n);
-            k += n;
-        }
+        // What is written wins: bytes the program changed since the last sync keep the program's value.
+        protocol::merge_incoming(m->region->driver_view() + run.offset, m->snapshot + run.offset, run.bytes, run.size);
         stats_.memory_bytes_down += run.size;
         run_bytes += run.size;
         return true;

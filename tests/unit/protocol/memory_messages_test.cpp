@@ -47,6 +47,24 @@ TEST(MemoryDiff, RunsCoverExactlyTheChangedBytesAndNothingOutsideThem) {
     }
 }
 
+TEST(MemoryDiff, IncomingBytesFillAllButWhatTheProgramChanged) {
+    // 3 pages and a bit: chunks untouched, a chunk with a few changed blocks, single bytes, a change at the end.
+    const size_t n = 3 * 4096 + 100;
+    std::mt19937 rng(7);
+    std::vector<uint8_t> snapshot(n), current, incoming(n);
+    for (auto& b : snapshot) b = uint8_t(rng());
+    for (auto& b : incoming) b = uint8_t(rng());
+    current = snapshot;
+    for (size_t at : {size_t(4096 + 5), size_t(4096 + 6), size_t(4096 + 700), size_t(8191), size_t(n - 1)})
+        current[at] = uint8_t(current[at] + 1);
+    for (size_t at = 4096 + 2000; at < 4096 + 2200; ++at) current[at] = uint8_t(current[at] ^ 0x5A);
+    std::vector<uint8_t> expect(n);
+    for (size_t i = 0; i < n; ++i) expect[i] = current[i] != snapshot[i] ? current[i] : incoming[i];
+    protocol::merge_incoming(current.data(), snapshot.data(), incoming.data(), n);
+    EXPECT_EQ(current, expect);
+    EXPECT_EQ(snapshot, incoming);
+}
+
 TEST(MemoryDiff, EqualRangesGiveNothingAndCloseChangesMerge) {
     std::vector<uint8_t> a(10000, 3), b(10000, 3);
     EXPECT_TRUE(diff(a, b).empty());
