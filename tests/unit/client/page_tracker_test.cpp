@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -573,23 +574,52 @@ TEST_P(PageTrackerTest, AWriterGoingOnInARowOpensGrowingGroupsAndLosesNothing) {
     }
 }
 
+/// A second thread writing 8-byte sequence numbers into the pages `page_of(seq)` names until stopped (with a short
+/// pause every 64 writes), and what must have reached the driver view: the tests copy each reported page into
+/// `reference`, and in the end every page must equal the region's.
+class OtherWriter {
+public:
+    OtherWriter(TrackedRegion& region, std::function<uint64_t(uint64_t)> page_of)
+        : region_(region), reference(region.mapped_size(), 0), thread_([this, page_of] {
+              for (uint64_t seq = 1; !stop_.load(); ++seq) {
+                  std::memcpy(region_.program_view() + page_of(seq) * kPageSize + (seq % 500) * 8, &seq, sizeof seq);
+                  if (seq % 64 == 0) std::this_thread::sleep_for(std::chrono::microseconds(20));
+              }
+          }) {}
+    ~OtherWriter() { stop(); }
+    void stop() {
+        stop_ = true;
+        if (thread_.joinable()) thread_.join();
+    }
+    /// Pages whose bytes differ between `reference` and the driver view: writes that were never reported.
+    uint64_t lost() const {
+        uint64_t n = 0;
+        for (uint64_t page = 0; page < reference.size() / kPageSize; page++)
+            if (std::memcmp(reference.data() + page * kPageSize, region_.driver_view() + page * kPageSize, kPageSize))
+                n++;
+        return n;
+    }
+
+private:
+    TrackedRegion& region_;
+    std::atomic<bool> stop_{false};
+
+public:
+    std::vector<uint8_t> reference;
+
+private:
+    std::thread thread_;
+};
+
 TEST_P(PageTrackerTest, HotPagesWrittenWithoutFaultsLoseNoWrite) {
     if (skip_if_unavailable()) GTEST_SKIP();
     // An upload ring's pattern (the memory benchmark's): small writes cycling over 16 places, a take after each, and
     // a second thread writing 8 other pages meanwhile. Copying what each take reports must end with every byte.
-    const uint64_t pages = 1024;
-    auto region = make(pages * kPageSize, true);
+    auto region = make(1024 * kPageSize, true);
     ASSERT_TRUE(region);
-    std::vector<uint8_t> reference(pages * kPageSize, 0);
     uint8_t* p = region->program_view();
-    std::atomic<bool> stop{false};
-    std::thread other([&] {
-        for (uint64_t seq = 1; !stop.load(); ++seq) {
-            const uint64_t page = 512 + (seq % 8) * 3;
-            std::memcpy(p + page * kPageSize + (seq % 500) * 8, &seq, sizeof seq);
-            if (seq % 64 == 0) std::this_thread::sleep_for(std::chrono::microseconds(20));
-        }
-    });
+    OtherWriter other(*region, [](uint64_t seq) { return 512 + (seq % 8) * 3; });
+    std::vector<uint8_t>& reference = other.reference;
     std::vector<PageRun> out;
     size_t most_open = 0;
     for (uint64_t frame = 0; frame < 3000; ++frame) {
@@ -606,8 +636,7 @@ TEST_P(PageTrackerTest, HotPagesWrittenWithoutFaultsLoseNoWrite) {
         ASSERT_TRUE(reported) << "frame " << frame << ": " << describe(out);
         most_open = std::max(most_open, region->open_pages());
     }
-    stop = true;
-    other.join();
+    other.stop();
     // Until every open page has closed, a take may still report one: take until none is reported.
     for (uint64_t t = 0; t <= HotPages::kOpenTakes + 1; ++t) {
         out.clear();
@@ -620,11 +649,7 @@ TEST_P(PageTrackerTest, HotPagesWrittenWithoutFaultsLoseNoWrite) {
     EXPECT_EQ(region->open_pages(), 0u);
     EXPECT_GE(most_open, 16u) << "the 16 places written again and again should have stayed open";
     EXPECT_LE(most_open, HotPages::kMaxOpen);
-    uint64_t lost = 0;
-    for (uint64_t page = 0; page < pages; page++)
-        if (std::memcmp(reference.data() + page * kPageSize, region->driver_view() + page * kPageSize, kPageSize) != 0)
-            lost++;
-    EXPECT_EQ(lost, 0u) << "pages whose last write was never reported";
+    EXPECT_EQ(other.lost(), 0u) << "pages whose last write was never reported";
 }
 
 TEST_P(PageTrackerTest, StreamsWrittenWithoutFaultsLoseNoWrite) {
@@ -632,19 +657,11 @@ TEST_P(PageTrackerTest, StreamsWrittenWithoutFaultsLoseNoWrite) {
     // An upload heap's pattern: 64 pages filled in full before every take (from frame 1000 on only their first
     // half, from 2000 on none), with a second thread writing into that run and elsewhere meanwhile. The take loop
     // does what the runtime does: copy each reported page whose bytes changed and tell the region which did.
-    const uint64_t pages = 1024;
-    auto region = make(pages * kPageSize, true);
+    auto region = make(1024 * kPageSize, true);
     ASSERT_TRUE(region);
-    std::vector<uint8_t> reference(pages * kPageSize, 0);
     uint8_t* p = region->program_view();
-    std::atomic<bool> stop{false};
-    std::thread other([&] {
-        for (uint64_t seq = 1; !stop.load(); ++seq) {
-            const uint64_t page = seq % 2 ? 100 + (seq / 2) % 64 : 700 + (seq % 16) * 5;
-            std::memcpy(p + page * kPageSize + (seq % 500) * 8, &seq, sizeof seq);
-            if (seq % 64 == 0) std::this_thread::sleep_for(std::chrono::microseconds(20));
-        }
-    });
+    OtherWriter other(*region, [](uint64_t seq) { return seq % 2 ? 100 + (seq / 2) % 64 : 700 + (seq % 16) * 5; });
+    std::vector<uint8_t>& reference = other.reference;
     std::vector<PageRun> out, changed;
     std::vector<uint8_t> fill(64 * kPageSize);
     size_t most_streamed = 0;
@@ -676,19 +693,16 @@ TEST_P(PageTrackerTest, StreamsWrittenWithoutFaultsLoseNoWrite) {
         if (frame == 1000) p[140 * kPageSize + 7] = 0x5A;
         if (frame == 2000) p[110 * kPageSize + 9] = 0xA5;
         most_streamed = std::max(most_streamed, region->open_pages());
-        if (frame == 1999) EXPECT_LE(region->open_pages(), 32u + HotPages::kMaxOpen);
+        if (frame == 1999) {
+            EXPECT_LE(region->open_pages(), 32u + HotPages::kMaxOpen);
+        }
     }
-    stop = true;
-    other.join();
+    other.stop();
     for (uint64_t t = 0; t <= HotPages::kOpenTakes + 2; ++t) take();
     EXPECT_TRUE(out.empty()) << describe(out);
     EXPECT_EQ(region->open_pages(), 0u);
     EXPECT_GE(most_streamed, 64u) << "the 64 pages filled at every take should have stayed open";
-    uint64_t lost = 0;
-    for (uint64_t page = 0; page < pages; page++)
-        if (std::memcmp(reference.data() + page * kPageSize, region->driver_view() + page * kPageSize, kPageSize) != 0)
-            lost++;
-    EXPECT_EQ(lost, 0u) << "pages whose last write was never reported";
+    EXPECT_EQ(other.lost(), 0u) << "pages whose last write was never reported";
 }
 
 TEST_P(PageTrackerTest, CostOfFaultsAndOfTakeDirtyOnOneGiB) {
