@@ -144,15 +144,22 @@ void HotPages::take_streams(std::vector<PageRun>& rearm, std::vector<PageRun>& r
     // that was re-protected meanwhile, e.g. mapped back after a stale fetch).
     while (!recent_large_.empty() && takes_ - recent_large_.front().take > kStreamRecentTakes) recent_large_.pop_front();
     bool opened = false;
-    size_t pages = stream_pages_;
     const size_t streams_before = streams_.size();
     std::vector<PageRun> rearmed;
+    // Takes pages from the process's share, if it has them (regions of other runtimes take theirs meanwhile).
+    auto reserve = [](uint64_t count) {
+        size_t now = g_stream_pages.load();
+        do {
+            if (now + count > kMaxStreamPagesInProcess) return false;
+        } while (!g_stream_pages.compare_exchange_weak(now, now + count));
+        return true;
+    };
     for (const PageRun& r : large_) {
         bool again = overlaps_any(streams_.data(), streams_before, r);
         for (const RecentRuns& was : recent_large_) again = again || overlaps_any(was.runs.data(), was.runs.size(), r);
-        if (enabled_ && again && g_stream_pages.load() + (pages - stream_pages_) + r.count <= kMaxStreamPagesInProcess) {
+        if (enabled_ && again && reserve(r.count)) {
             streams_.push_back(r);
-            pages += r.count;
+            stream_pages_ += r.count;  // already in the process total
             opened = true;
         } else {
             rearm.push_back(r);
@@ -161,7 +168,7 @@ void HotPages::take_streams(std::vector<PageRun>& rearm, std::vector<PageRun>& r
     }
     if (!rearmed.empty()) recent_large_.push_back({takes_, std::move(rearmed)});  // sorted: large_ is
     if (opened) normalize(streams_);
-    set_stream_pages(pages_in(streams_));
+    set_stream_pages(pages_in(streams_));  // gives back what a run over a stream counted twice
     report.insert(report.end(), streams_.begin(), streams_.end());
 }
 
