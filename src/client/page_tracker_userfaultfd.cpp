@@ -16,8 +16,10 @@
 //
 // Pages un-protected by UFFDIO_WRITEPROTECT stay read-only in the page table (the kernel does not make shared
 // mappings writable again there), so without help each of them takes a second, ordinary write fault: 250 us for a
-// MiB on the NVIDIA host. When a fault opens a group of pages, a second thread (the filler) pre-faults the group
-// writable with MADV_POPULATE_WRITE (about 45 us a MiB) while the writer goes on. Never the handler thread: the
+// MiB on the NVIDIA host. So a fault that opens a group of pages drops the group from the program view and maps
+// it back writable with UFFDIO_CONTINUE (open_writable: about 40 us a MiB there, and the writer then goes on at
+// memcpy speed), where the region is registered for minor faults. Otherwise a second thread (the filler)
+// pre-faults the group writable with MADV_POPULATE_WRITE while the writer goes on. Never the handler thread: the
 // populate may itself take a fault that only the handler thread can answer (a page re-protected meanwhile by
 // take_dirty, or a page the driver view holds and the program view has not mapped yet).
 //
@@ -154,6 +156,32 @@ void map_back(StaleState& st, int uffd, uint64_t first, uint64_t end) {
     }
 }
 
+/// Maps pages [first, end) of the program view writable (not write-protected) after they were dropped, without
+/// waking anyone. A page that cannot be mapped (a hole of the memfd, or one mapped meanwhile) is un-protected the
+/// ordinary way instead, so its next write cannot fault for ever.
+void map_writable(uintptr_t program, int uffd, uint64_t first, uint64_t end) {
+    uint64_t ps = system_page_size();
+    uint64_t p = first;
+    int retries = 0;
+    while (p < end) {
+        struct uffdio_continue c;
+        memset(&c, 0, sizeof c);
+        c.range.start = program + p * ps;
+        c.range.len = (end - p) * ps;
+        c.mode = UFFDIO_CONTINUE_MODE_DONTWAKE;
+        int rc = ioctl(uffd, UFFDIO_CONTINUE, &c);
+        int err = errno;
+        if (rc == 0) return;
+        if (c.mapped > 0) {
+            p += uint64_t(c.mapped) / ps;
+            continue;
+        }
+        if ((err == EAGAIN || c.mapped == -EAGAIN) && ++retries < 100) continue;
+        write_protect(uffd, program + p * ps, ps, false);
+        p++;
+    }
+}
+
 /// What the filler thread uses of a region: shared, so a region freed meanwhile only turns it dead. The region's
 /// destructor takes mu (waiting for a populate in flight) before the views go.
 struct PopulateState {
@@ -193,6 +221,11 @@ public:
     void clear_stale(uint64_t offset, uint64_t size) override;
     /// From the handler thread (table lock held): lifts the protection of addr's page, then marks it.
     void on_fault(uintptr_t addr, int uffd);
+    /// From the handler thread: makes pages [first, first + count) writable in the page table at once, by dropping
+    /// them from the program view and mapping them back writable (UFFDIO_CONTINUE): un-protected with
+    /// UFFDIO_WRITEPROTECT, shared pages stay read-only and each takes another fault on its first write. Needs
+    /// minor-fault registration (false without it: the caller un-protects them the ordinary way).
+    bool open_writable(uint64_t first, uint64_t count, int uffd);
     std::shared_ptr<StaleState> stale_state() const { return stale_; }
     bool registered = false;
 
@@ -294,6 +327,16 @@ uint64_t fault_group_pages() {
 }
 constexpr uint64_t kMaxGrowthPages = 128;
 
+/// Whether opened groups are mapped back writable at once (UffdRegion::open_writable);
+/// ANARCHY_PAGE_TRACKING_REMAP=0 turns it off (they are un-protected, and the filler makes them writable).
+bool mapped_writable_enabled() {
+    static const bool on = [] {
+        const char* v = std::getenv("ANARCHY_PAGE_TRACKING_REMAP");
+        return !(v && std::strcmp(v, "0") == 0);
+    }();
+    return on;
+}
+
 /// Whether opened groups are made writable by the filler thread; ANARCHY_PAGE_TRACKING_FILL=0 turns it off.
 bool fill_enabled() {
     static const bool on = [] {
@@ -329,7 +372,9 @@ void UffdRegion::on_fault(uintptr_t addr, int uffd) {
     // submit that calls take_dirty, which must see its write.
     uintptr_t start = reinterpret_cast<uintptr_t>(program_) + first * ps;
     const uint64_t takes = populate_->takes.load(std::memory_order_acquire);  // before: a take after it wins
-    if (write_protect(uffd, start, count * ps, false)) {
+    if (count > 1 && open_writable(first, count, uffd)) {
+        for (uint64_t p = first; p < first + count; ++p) bits_.mark(p);
+    } else if (write_protect(uffd, start, count * ps, false)) {
         for (uint64_t p = first; p < first + count; ++p) bits_.mark(p);
         if (count > 1 && fill_enabled()) tracker_->request_fill(populate_, first * ps, count * ps, takes);
     } else if (write_protect(uffd, start + (page - first) * ps, ps, false)) {
@@ -339,6 +384,31 @@ void UffdRegion::on_fault(uintptr_t addr, int uffd) {
     }
     struct uffdio_range range = {reinterpret_cast<uintptr_t>(program_) + page * ps, ps};
     ioctl(uffd, UFFDIO_WAKE, &range);
+}
+
+bool UffdRegion::open_writable(uint64_t first, uint64_t count, int uffd) {
+    if (!stale_ || !mapped_writable_enabled()) return false;
+    const uint64_t ps = system_page_size();
+    const uintptr_t program = reinterpret_cast<uintptr_t>(program_);
+    // Under the stale lock: mark_stale cannot drop pages meanwhile, and stale pages are left to their fetch.
+    std::lock_guard<std::mutex> lock(stale_->mu);
+    if (!stale_->alive) return false;
+    const uint64_t end = std::min(first + count, stale_->pages);
+    for (uint64_t p = first; p < end;) {
+        uint64_t q = p;
+        const bool stale = stale_->test(p);
+        while (q < end && stale_->test(q) == stale) ++q;
+        if (stale) {
+            // Not mapped: lifting the protection (a marker, if any) lets the next access take its minor fault.
+            write_protect(uffd, program + p * ps, (q - p) * ps, false);
+        } else if (madvise(program_ + p * ps, (q - p) * ps, MADV_DONTNEED) == 0) {
+            map_writable(program, uffd, p, q);
+        } else {
+            write_protect(uffd, program + p * ps, (q - p) * ps, false);
+        }
+        p = q;
+    }
+    return true;
 }
 
 void UffdRegion::take_dirty(std::vector<PageRun>& out) {
