@@ -3,7 +3,7 @@
 # anarchy binaries and benchmarks, every shared library they load that is not the C library itself, the
 # lavapipe-free Vulkan loader, and the bench scripts. On the other machine:
 #   tar xJf kit.tar.xz; export LD_LIBRARY_PATH=$PWD/kit/lib; kit/anarchy serve ...
-# Usage: [ANARCHY_FUZZ_DIR=build-asan/fuzz] [SYMBOLS=1] bench/device_kit.sh BUILD_DIR OUT_DIR
+# Usage: [ANARCHY_FUZZ_DIR=build-asan/fuzz] [SYMBOLS=1] [PERF=1] bench/device_kit.sh BUILD_DIR OUT_DIR
 # SYMBOLS=1 keeps the anarchy binaries' symbol tables (debug info still goes), for perf on the other machine.
 set -euo pipefail
 build=${1:?build dir}
@@ -58,3 +58,17 @@ sed "s#\"library_path\": \"[^\"]*\"#\"library_path\": \"./libanarchy_vulkan.so\"
 tar -C "$out" -cf - kit | xz -T2 -6 > "$out/kit.tar.xz"
 rm -rf "$out/kit"
 du -h "$out/kit.tar.xz"
+# PERF=1: Debian's perf and the libraries it loads (not the C runtime), for bench/device_perf.sh.
+if [ "${PERF:-0}" = 1 ]; then
+  mkdir -p "$out/p/lib"
+  cp "$(command -v perf)" "$out/p/"
+  ldd "$(command -v perf)" | awk '/=> \//{print $3}' | while read -r lib; do
+    case "$(basename "$lib")" in
+      libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libgcc_s.so*) continue ;;
+    esac
+    cp -L "$lib" "$out/p/lib/" && strip --strip-unneeded "$out/p/lib/$(basename "$lib")" 2>/dev/null || true
+  done
+  tar -C "$out" -cf - p | xz -T2 -6 > "$out/perf.tar.xz"
+  rm -rf "$out/p"
+  du -h "$out/perf.tar.xz"
+fi

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs on a GPU host (the device machine) from the repository root, after `SYMBOLS=1 bench/device_kit.sh` packed
-# .devkit/ and .perfkit/perf.tar.xz holds Debian's perf with its libraries (see bench/README or the session notes):
+# Runs on a GPU host (the device machine) from the repository root, after `SYMBOLS=1 PERF=1 bench/device_kit.sh`
+# packed .devkit/ (the anarchy binaries with their symbol tables, and Debian's perf with its libraries):
 # where the CPU time of one mapped-memory case goes, both ends. Starts `anarchy serve`, runs anarchy_memory_bench
 # remotely (MODE upload|readback, SIZE_MIB mapped, BYTES a frame, SECONDS) under `perf record -a -g`, and writes
 # the flat profile per thread name and symbol (perf.txt) and the bench's own line to $OUT.
 set -uo pipefail
 source "$(dirname "$0")/device_setup.sh" >/dev/null 2>&1
 mode=${MODE:-upload} size=${SIZE_MIB:-1} bytes=${BYTES:-1048576} seconds=${SECONDS_PER_CASE:-3}
-mkdir -p /tmp/perfkit && tar -C /tmp/perfkit -xJf .perfkit/perf.tar.xz
+[ -e .devkit/perf.tar.xz ] || { echo "no .devkit/perf.tar.xz: pack the kit with PERF=1"; exit 1; }
+mkdir -p /tmp/perfkit && tar -C /tmp/perfkit -xJf .devkit/perf.tar.xz
 perf() { LD_LIBRARY_PATH=/tmp/perfkit/p/lib:$LD_LIBRARY_PATH /tmp/perfkit/p/perf "$@"; }
 port=7611
 VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd "$b/anarchy" serve --listen 127.0.0.1:$port >"$out/perf-server.log" 2>&1 &
