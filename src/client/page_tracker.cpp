@@ -52,7 +52,8 @@ std::atomic<size_t> g_stream_pages{0};
 /// Whether `r` overlaps any of `n` sorted disjoint runs.
 bool overlaps_any(const PageRun* runs, size_t n, const PageRun& r) {
     const PageRun* end = runs + n;
-    const PageRun* it = std::upper_bound(runs, end, r.first, [](uint64_t v, const PageRun& x) { return v < x.first + x.count; });
+    const PageRun* it =
+        std::upper_bound(runs, end, r.first, [](uint64_t v, const PageRun& x) { return v < x.first + x.count; });
     return it != end && it->first < r.first + r.count;
 }
 
@@ -142,7 +143,8 @@ void HotPages::take_streams(std::vector<PageRun>& rearm, std::vector<PageRun>& r
     set_stream_pages(pages_in(streams_));
     // The large runs just taken: open when written again soon after being re-protected (or over a stream page
     // that was re-protected meanwhile, e.g. mapped back after a stale fetch).
-    while (!recent_large_.empty() && takes_ - recent_large_.front().take > kStreamRecentTakes) recent_large_.pop_front();
+    while (!recent_large_.empty() && takes_ - recent_large_.front().take > kStreamRecentTakes)
+        recent_large_.pop_front();
     bool opened = false;
     const size_t streams_before = streams_.size();
     std::vector<PageRun> rearmed;
@@ -270,7 +272,10 @@ void HotPages::take(std::vector<PageRun>& runs, size_t first_new, std::vector<Pa
 void TrackedRegion::note_changed(const std::vector<PageRun>& changed_4k) {
     const uint64_t ratio = std::max<uint64_t>(1, system_page_ / kPageSize);
     changed_.clear();
-    for (const PageRun& r : changed_4k) changed_.push_back({r.first / ratio, (r.first + r.count + ratio - 1) / ratio - r.first / ratio});
+    for (const PageRun& r : changed_4k) {
+        const uint64_t first = r.first / ratio, end = (r.first + r.count + ratio - 1) / ratio;
+        changed_.push_back({first, end - first});
+    }
     normalize(changed_);
     hot_.changed(changed_);
 }

@@ -122,23 +122,25 @@ struct StaleState {
 /// Whether UFFDIO_CONTINUE takes UFFDIO_CONTINUE_MODE_WP (Linux 6.4+); found out on first use.
 std::atomic<bool> g_continue_wp{true};
 
-/// Maps pages [first, end) of the program view back after a minor fault, write-protected. Pages already mapped
-/// (EEXIST) or absent from the memfd are skipped. Caller holds st.mu and has checked st.alive.
-void map_back(StaleState& st, int uffd, uint64_t first, uint64_t end) {
+/// Maps pages [first, end) of the program view back from the memfd (UFFDIO_CONTINUE, waking nobody), write-protected
+/// (`protect`) or writable. A page that cannot be mapped (EEXIST: mapped already; EFAULT/ENOENT: a hole of the
+/// memfd) is skipped, or with `unprotect_unmapped` un-protected the ordinary way, so that its next write cannot
+/// fault for ever.
+void map_pages(uintptr_t program, int uffd, uint64_t first, uint64_t end, bool protect, bool unprotect_unmapped) {
     uint64_t ps = system_page_size();
     uint64_t p = first;
     int retries = 0;
     while (p < end) {
         struct uffdio_continue c;
         memset(&c, 0, sizeof c);
-        c.range.start = st.program + p * ps;
+        c.range.start = program + p * ps;
         c.range.len = (end - p) * ps;
-        bool wp = g_continue_wp.load();
+        bool wp = protect && g_continue_wp.load();
         c.mode = UFFDIO_CONTINUE_MODE_DONTWAKE | (wp ? UFFDIO_CONTINUE_MODE_WP : 0);
         int rc = ioctl(uffd, UFFDIO_CONTINUE, &c);
         int err = errno;
         int64_t mapped = rc == 0 ? int64_t((end - p) * ps) : c.mapped;
-        if (mapped > 0 && !wp) write_protect(uffd, st.program + p * ps, uint64_t(mapped), true);
+        if (mapped > 0 && protect && !wp) write_protect(uffd, program + p * ps, uint64_t(mapped), true);
         if (rc == 0) return;
         if (mapped > 0) {
             p += uint64_t(mapped) / ps;
@@ -152,34 +154,15 @@ void map_back(StaleState& st, int uffd, uint64_t first, uint64_t end) {
             continue;
         }
         if ((err == EAGAIN || mapped == -EAGAIN) && ++retries < 100) continue;
-        p++;  // EEXIST: mapped already; EFAULT/ENOENT: a hole (plain memory on its next touch)
+        if (unprotect_unmapped) write_protect(uffd, program + p * ps, ps, false);
+        p++;
     }
 }
 
-/// Maps pages [first, end) of the program view writable (not write-protected) after they were dropped, without
-/// waking anyone. A page that cannot be mapped (a hole of the memfd, or one mapped meanwhile) is un-protected the
-/// ordinary way instead, so its next write cannot fault for ever.
-void map_writable(uintptr_t program, int uffd, uint64_t first, uint64_t end) {
-    uint64_t ps = system_page_size();
-    uint64_t p = first;
-    int retries = 0;
-    while (p < end) {
-        struct uffdio_continue c;
-        memset(&c, 0, sizeof c);
-        c.range.start = program + p * ps;
-        c.range.len = (end - p) * ps;
-        c.mode = UFFDIO_CONTINUE_MODE_DONTWAKE;
-        int rc = ioctl(uffd, UFFDIO_CONTINUE, &c);
-        int err = errno;
-        if (rc == 0) return;
-        if (c.mapped > 0) {
-            p += uint64_t(c.mapped) / ps;
-            continue;
-        }
-        if ((err == EAGAIN || c.mapped == -EAGAIN) && ++retries < 100) continue;
-        write_protect(uffd, program + p * ps, ps, false);
-        p++;
-    }
+/// Maps pages [first, end) of the program view back after a minor fault, write-protected. Caller holds st.mu and
+/// has checked st.alive.
+void map_back(StaleState& st, int uffd, uint64_t first, uint64_t end) {
+    map_pages(st.program, uffd, first, end, true, false);
 }
 
 /// What the filler thread uses of a region: shared, so a region freed meanwhile only turns it dead. The region's
@@ -402,7 +385,7 @@ bool UffdRegion::open_writable(uint64_t first, uint64_t count, int uffd) {
             // Not mapped: lifting the protection (a marker, if any) lets the next access take its minor fault.
             write_protect(uffd, program + p * ps, (q - p) * ps, false);
         } else if (madvise(program_ + p * ps, (q - p) * ps, MADV_DONTNEED) == 0) {
-            map_writable(program, uffd, p, q);
+            map_pages(program, uffd, p, q, false, true);
         } else {
             write_protect(uffd, program + p * ps, (q - p) * ps, false);
         }
