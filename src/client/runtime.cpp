@@ -413,12 +413,10 @@ bool Runtime::flush_memory_writes() {
                     runs->add(m->id, at, now + at, n);
                     std::memcpy(m->snapshot + at, now + at, n);
                     stats_.memory_bytes_up += n;
-                    // The pages with changed bytes, for the tracker (pages written in full every time stay open).
+                    // The pages with changed bytes, for the tracker (pages written in full every time stay open;
+                    // note_changed merges the runs).
                     const uint64_t first = at / kPageSize, last = (at + n - 1) / kPageSize;
-                    if (!changed.empty() && changed.back().first + changed.back().count >= first)
-                        changed.back().count = std::max(changed.back().count, last + 1 - changed.back().first);
-                    else
-                        changed.push_back({first, last + 1 - first});
+                    changed.push_back({first, last + 1 - first});
                 });
                 dirty -= std::min(dirty, len);
                 if (w->enc().size_bytes() >= kMessageBytes) {
