@@ -155,8 +155,8 @@ public:
     /// Cost follows the dirty pages (plus one word per 16 MiB of region), not the region size.
     virtual void take_dirty(std::vector<PageRun>& out) = 0;
     /// After take_dirty: the pages (kPageSize units; runs in any order, overlapping or not) of what it reported in
-    /// which the caller found changed bytes. Pages kept open for a writer that fills them every time (HotPages' streams) stay open only
-    /// while they keep changing. Optional: without it such pages are re-protected by the next take.
+    /// which the caller found changed bytes. Pages kept open for a writer that fills them every time (HotPages'
+    /// streams) stay open only while they keep changing. Optional: without it they are re-protected by the next take.
     void note_changed(const std::vector<PageRun>& changed_4k);
 
     /// Stale pages (DESIGN.md decision 8): bytes the GPU wrote that the driver view does not hold yet. A stale
