@@ -209,8 +209,12 @@ void Runtime::remember(const std::string& key, const std::vector<uint8_t>& reply
 }
 
 void Runtime::receive_loop() {
+    // One frame for the whole loop: its payload keeps its capacity, so a reply carrying a MiB of memory updates
+    // does not allocate (and fault in) a fresh MiB each time.
+    transport::Frame f;
+    // Runs of the parts ahead of the reply being received (messages.h kReplyMemoryOnly), for the counters.
+    uint64_t part_run_bytes = 0;
     for (;;) {
-        transport::Frame f;
         std::string err;
         bool timed_out = false;
         if (!conn_->receive(f, std::chrono::milliseconds(1000), &err, &timed_out)) {
@@ -230,10 +234,25 @@ void Runtime::receive_loop() {
             mark_lost("malformed reply from the server");
             return;
         }
-        if (flags & protocol::kReplyHasMemory) apply_memory_updates(d);
+        const bool part = (flags & protocol::kReplyMemoryOnly) != 0;
+        if (part && !(flags & protocol::kReplyHasMemory)) {
+            mark_lost("malformed reply from the server: a memory part without memory updates");
+            return;
+        }
+        if (flags & protocol::kReplyHasMemory) {
+            const uint64_t run_bytes = apply_memory_updates(d, part ? 0 : part_run_bytes);
+            part_run_bytes = part ? part_run_bytes + run_bytes : 0;
+        }
         if (!d.ok()) {
             mark_lost("malformed memory update from the server: " + d.error());
             return;
+        }
+        if (part) {
+            if (d.remaining() != 0) {
+                mark_lost("malformed reply from the server: a memory part with a body");
+                return;
+            }
+            continue;
         }
         std::vector<uint8_t> body(d.cursor(), d.cursor() + d.remaining());
         {
@@ -244,7 +263,7 @@ void Runtime::receive_loop() {
     }
 }
 
-void Runtime::apply_memory_updates(WireDecoder& d) {
+uint64_t Runtime::apply_memory_updates(WireDecoder& d, uint64_t earlier_run_bytes) {
     // Runs, then stale ranges, then fetched ranges (memory_messages.h), applied in the order replies arrive.
     uint64_t run_bytes = 0;
     bool ok = protocol::decode_memory_runs(d, [&](const protocol::MemoryRun& run) {
@@ -283,8 +302,9 @@ void Runtime::apply_memory_updates(WireDecoder& d) {
         m->region->clear_stale(r.offset, r.size);
         return true;
     });
-    if (any_fetched) stats_.memory_bytes_fetched += run_bytes;
+    if (any_fetched) stats_.memory_bytes_fetched += earlier_run_bytes + run_bytes;
     if (!ok && d.ok()) d.fail("malformed memory update");
+    return run_bytes;
 }
 
 bool Runtime::fetch_memory(uint64_t id, uint64_t offset, uint64_t size) {

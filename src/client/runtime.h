@@ -97,7 +97,9 @@ public:
 private:
     Runtime() = default;
     void receive_loop();
-    void apply_memory_updates(protocol::WireDecoder& d);
+    /// Applies a reply's memory updates (or a part of them); `earlier_run_bytes`: the run bytes of the parts ahead of
+    /// this reply, counted as fetched with its own when it answers a fetch. Returns the bytes of its runs.
+    uint64_t apply_memory_updates(protocol::WireDecoder& d, uint64_t earlier_run_bytes);
     bool flush_locked(std::unique_lock<std::mutex>& lock);
 
     std::string address_;

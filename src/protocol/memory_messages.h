@@ -46,6 +46,11 @@ public:
         return count_;
     }
     uint32_t count() const { return count_; }
+    /// Starts a new list at the encoder's end (after finish() and whatever the caller did with the old one).
+    void restart() {
+        count_at_ = e_.reserve_u32();
+        count_ = 0;
+    }
 
 private:
     WireEncoder& e_;

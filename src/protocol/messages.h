@@ -3,7 +3,9 @@
 // A Commands frame is a sequence of commands, each:  u32 id_and_flags | u32 payload size | payload.
 // When id_and_flags has kWantsReply, the payload starts with a u32 sequence number and the server answers
 // with a Reply frame:  u32 seq | u32 reply flags | [memory updates if kReplyHasMemory] | body.
-// Memory updates: a list of runs, laid out and coded by protocol/memory_messages.h.
+// Memory updates: a list of runs, laid out and coded by protocol/memory_messages.h. Large updates travel ahead of
+// their reply in parts: Reply frames flagged kReplyHasMemory | kReplyMemoryOnly, each a complete update (runs, no
+// stale, no fetched ranges) and no body, which the client applies as they arrive; the reply itself comes last.
 #pragma once
 
 #include <cstdint>
@@ -38,5 +40,7 @@ enum class CustomCommand : uint32_t {
 constexpr uint32_t kFirstCustomCommand = 0x10000;
 
 constexpr uint32_t kReplyHasMemory = 1;
+/// With kReplyHasMemory: a part of the next reply's memory updates, sent ahead of it; no body follows.
+constexpr uint32_t kReplyMemoryOnly = 2;
 
 }  // namespace anarchy::protocol

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -53,10 +54,50 @@ void add_unsent(MirroredMemory& m, uint64_t offset, uint64_t size) {
     }
 }
 
-/// Compares [offset, offset+size) of the mapping with the client's view and appends the changed runs.
-void diff_range(Session& s, MirroredMemory& m, uint64_t client_id, uint64_t offset, uint64_t size,
-                protocol::MemoryRunsEncoder& out) {
-    if (offset >= m.size) return;
+/// Bytes of memory updates gathered before they leave ahead of their reply as a part (messages.h
+/// kReplyMemoryOnly): the client applies one part while the next is compared and sent. ANARCHY_MEMORY_PART_BYTES
+/// sets it (0: every update travels inside its reply).
+uint64_t part_bytes() {
+    static const uint64_t bytes = [] {
+        const char* v = std::getenv("ANARCHY_MEMORY_PART_BYTES");
+        return v && *v ? std::strtoull(v, nullptr, 10) : uint64_t(256) << 10;
+    }();
+    return bytes;
+}
+
+/// The runs of one reply's memory updates; with a sink, every part_bytes() of them leave ahead of the reply.
+class ReplyRuns {
+public:
+    ReplyRuns(protocol::WireEncoder& out, const MemoryPartSink* early)
+        : out_(out), runs_(out), early_(early && *early && part_bytes() ? early : nullptr) {}
+    void add(uint64_t memory, uint64_t offset, const uint8_t* bytes, uint64_t size) {
+        runs_.add(memory, offset, bytes, size);
+    }
+    /// What is gathered should leave now (by send_part, with no memory's lock held).
+    bool part_due() const { return early_ && runs_.count() > 0 && out_.size_bytes() >= part_bytes(); }
+    void send_part() {
+        sent_ += runs_.finish();
+        protocol::MemoryRangesEncoder(out_).finish();  // a part names no stale ranges...
+        protocol::MemoryRangesEncoder(out_).finish();  // ...and no fetched ones: those come with the reply
+        (*early_)(out_);
+        runs_.restart();
+    }
+    /// Writes the last part's count; returns the runs of the whole update.
+    uint32_t finish() { return sent_ + runs_.finish(); }
+
+private:
+    protocol::WireEncoder& out_;
+    protocol::MemoryRunsEncoder runs_;
+    const MemoryPartSink* early_;
+    uint32_t sent_ = 0;
+};
+
+/// Compares [offset, offset+size) of the mapping with the client's view and appends the changed runs. `lock` holds
+/// m.mu; it is let go while a part is sent, between two pieces (each piece is compared and copied whole under it).
+/// False when the memory was freed meanwhile.
+bool diff_range(Session& s, MirroredMemory& m, std::unique_lock<std::mutex>& lock, uint64_t client_id,
+                uint64_t offset, uint64_t size, ReplyRuns& out) {
+    if (offset >= m.size) return true;
     size = std::min(size, m.size - offset);
     if (!m.coherent) {
         VkMappedMemoryRange r = atom_range(m, offset, size);
@@ -69,6 +110,12 @@ void diff_range(Session& s, MirroredMemory& m, uint64_t client_id, uint64_t offs
     thread_local std::vector<uint8_t> staged;
     staged.resize(std::min(size, kPiece));
     for (uint64_t piece = offset; piece < offset + size; piece += kPiece) {
+        if (out.part_due()) {
+            lock.unlock();
+            out.send_part();
+            lock.lock();
+            if (m.freed) return false;
+        }
         uint64_t len = std::min(kPiece, offset + size - piece);
         std::memcpy(staged.data(), m.mapped + piece, len);
         protocol::for_each_changed_run(staged.data(), m.client_view + piece, len, [&](size_t off, size_t n) {
@@ -76,6 +123,7 @@ void diff_range(Session& s, MirroredMemory& m, uint64_t client_id, uint64_t offs
             std::memcpy(m.client_view + piece + off, staged.data() + off, n);
         });
     }
+    return true;
 }
 
 }  // namespace
@@ -223,17 +271,19 @@ bool handle_fetch_memory(Session& s, protocol::WireDecoder& d, MemoryFetch& fetc
 }
 
 uint32_t collect_memory_updates(Session& s, protocol::WireEncoder& out, VkDeviceMemory first_map,
-                                const MemoryFetch* fetch) {
-    protocol::MemoryRunsEncoder runs(out);
+                                const MemoryFetch* fetch, const MemoryPartSink* early) {
+    ReplyRuns runs(out, early);
     std::vector<protocol::MemoryRangeRef> stale;
     const uint64_t threshold = s.stale_threshold();
     // Small ranges are compared and travel now; large ones are named stale, unread, and client_view keeps what the
     // client holds of them until it fetches them.
-    auto send = [&](MirroredMemory& m, uint64_t id, uint64_t offset, uint64_t size) {
-        if (threshold && size > threshold)
+    auto send = [&](MirroredMemory& m, std::unique_lock<std::mutex>& lock, uint64_t id, uint64_t offset,
+                    uint64_t size) {
+        if (threshold && size > threshold) {
             stale.push_back({id, offset, size});
-        else
-            diff_range(s, m, id, offset, size, runs);
+            return true;
+        }
+        return diff_range(s, m, lock, id, offset, size, runs);
     };
     auto finish = [&](const MemoryFetch* fetched) {
         uint32_t n = runs.finish();
@@ -248,8 +298,9 @@ uint32_t collect_memory_updates(Session& s, protocol::WireEncoder& out, VkDevice
     if (fetch && fetch->active) {
         if (fetch->memory) {
             if (auto m = s.memories().find(fetch->memory)) {
-                std::lock_guard<std::mutex> lock(m->mu);
-                diff_range(s, *m, fetch->id, fetch->offset, fetch->size, runs);
+                std::unique_lock<std::mutex> lock(m->mu);
+                // Freed meanwhile: the client forgets the range with the memory.
+                if (!m->freed) diff_range(s, *m, lock, fetch->id, fetch->offset, fetch->size, runs);
             }
         }
         return finish(fetch);
@@ -258,10 +309,14 @@ uint32_t collect_memory_updates(Session& s, protocol::WireEncoder& out, VkDevice
         auto m = s.memories().find(first_map);
         uint64_t id = s.objects().find_id(VK_OBJECT_TYPE_DEVICE_MEMORY, reinterpret_cast<uint64_t>(first_map));
         if (m && id) {
-            std::lock_guard<std::mutex> lock(m->mu);
-            for (auto& [begin, end] : m->unsent) send(*m, id, begin, end - begin);
+            std::unique_lock<std::mutex> lock(m->mu);
+            if (m->freed) return finish(nullptr);
+            // Taken whole first: the lock is let go while parts are sent.
+            std::map<uint64_t, uint64_t> unsent = std::move(m->unsent);
             m->unsent.clear();
             m->client_mapped = true;
+            for (auto& [begin, end] : unsent)
+                if (!send(*m, lock, id, begin, end - begin)) break;
         }
         return finish(nullptr);
     }
@@ -272,11 +327,11 @@ uint32_t collect_memory_updates(Session& s, protocol::WireEncoder& out, VkDevice
         if (!m) continue;
         uint64_t id = s.objects().find_id(VK_OBJECT_TYPE_DEVICE_MEMORY, reinterpret_cast<uint64_t>(c.memory));
         if (!id) continue;
-        std::lock_guard<std::mutex> lock(m->mu);
+        std::unique_lock<std::mutex> lock(m->mu);
         if (m->freed || c.offset >= m->size) continue;
         uint64_t size = std::min<uint64_t>(c.size, m->size - c.offset);
         if (m->client_mapped)
-            send(*m, id, c.offset, size);
+            send(*m, lock, id, c.offset, size);
         else
             add_unsent(*m, c.offset, size);
     }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -69,11 +70,17 @@ private:
 /// CustomCommand::FetchMemory: checks the range and records it for the reply (memory null if it is gone).
 [[nodiscard]] bool handle_fetch_memory(Session& s, protocol::WireDecoder& d, MemoryFetch& fetch,
                                        protocol::WireEncoder* reply);
+/// Sends part of a reply's memory updates ahead of the reply: called with `out` holding, after the reply's header,
+/// a complete update (runs | no stale | no fetched ranges); sends it as a kReplyMemoryOnly part (messages.h) and
+/// leaves `out` holding a fresh header, for the next part or the reply.
+using MemoryPartSink = std::function<void(protocol::WireEncoder& out)>;
+
 /// Appends the memory updates of a synchronising reply (runs | stale | fetched, memory_messages.h): the bytes the
 /// GPU changed in the ranges submitted work may have written (never a whole mapping unless tracking is off);
 /// ranges larger than the session's stale threshold are named stale instead, unread. With first_map, only that
-/// memory's unsent ranges; with an active fetch, only the fetched range. Returns the number of runs.
+/// memory's unsent ranges; with an active fetch, only the fetched range. With `early`, large updates leave ahead of
+/// the reply in parts of about 256 KiB. Returns the number of runs.
 uint32_t collect_memory_updates(Session& s, protocol::WireEncoder& out, VkDeviceMemory first_map = VK_NULL_HANDLE,
-                                const MemoryFetch* fetch = nullptr);
+                                const MemoryFetch* fetch = nullptr, const MemoryPartSink* early = nullptr);
 
 }  // namespace anarchy::server

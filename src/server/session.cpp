@@ -328,10 +328,24 @@ bool Session::handle_command(uint32_t id, uint32_t seq, bool wants_reply, WireDe
 
 void Session::send_reply(uint32_t seq, const WireEncoder& body, bool with_memory, VkDeviceMemory first_map,
                          const MemoryFetch* fetch) {
+    // One reply at a time from comparing to sending (the session thread and the wait pool's threads reply): the
+    // bytes compared first reach the client first, and one reply's parts never interleave with another's.
+    std::lock_guard<std::mutex> lock(reply_mu_);
     WireEncoder head;
-    head.u32(seq);
-    head.u32(with_memory ? protocol::kReplyHasMemory : 0);
-    if (with_memory) collect_memory_updates(*this, head, first_map, fetch);
+    auto start = [&] {
+        head.clear();
+        head.u32(seq);
+        head.u32(with_memory ? protocol::kReplyHasMemory : 0);
+    };
+    start();
+    if (with_memory) {
+        const MemoryPartSink early = [&](WireEncoder& part) {
+            part.patch_u32(4, protocol::kReplyHasMemory | protocol::kReplyMemoryOnly);
+            conn_->send(transport::FrameType::Reply, part.bytes().data(), part.size_bytes());
+            start();
+        };
+        collect_memory_updates(*this, head, first_map, fetch, &early);
+    }
     conn_->send_parts(transport::FrameType::Reply, head.bytes().data(), head.size_bytes(), body.bytes().data(),
                       body.size_bytes());
 }

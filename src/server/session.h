@@ -173,6 +173,7 @@ private:
     uint64_t decode_device_ = 0;  ///< the device the current command's handles must belong to (0: any); session thread
     std::string refusal_;         ///< why resolve() last refused; session thread
     std::atomic<bool> closing_{false};
+    std::mutex reply_mu_;  ///< held by send_reply from comparing memory to sending
     std::mutex instance_mu_;
     HostMemories memories_;
     VkDeviceMemory first_map_ = VK_NULL_HANDLE;  ///< set by a MapMemory command for its own reply (session thread)

@@ -106,6 +106,30 @@ TEST(MemoryRuns, RoundTripAndRejectsTruncatedOrOversizedRuns) {
     EXPECT_FALSE(r.ok());
 }
 
+TEST(MemoryRuns, RestartBeginsASecondListAfterTheFirst) {
+    // A reply's updates sent in parts: each part is a list of its own, started where the last one ended.
+    WireEncoder e;
+    MemoryRunsEncoder runs(e);
+    const uint8_t bytes[4] = {1, 2, 3, 4};
+    runs.add(7, 0, bytes, 2);
+    runs.add(7, 100, bytes + 2, 2);
+    EXPECT_EQ(runs.finish(), 2u);
+    runs.restart();
+    EXPECT_EQ(runs.count(), 0u);
+    runs.add(9, 4096, bytes, 4);
+    EXPECT_EQ(runs.finish(), 1u);
+    WireDecoder d(e.bytes().data(), e.size_bytes(), nullptr);
+    std::vector<std::pair<uint64_t, uint64_t>> first, second;
+    ASSERT_TRUE(decode_memory_runs(d, [&](const MemoryRun& r) { return first.push_back({r.memory, r.offset}), true; }));
+    ASSERT_TRUE(decode_memory_runs(d, [&](const MemoryRun& r) {
+        EXPECT_EQ(std::vector<uint8_t>(r.bytes, r.bytes + r.size), std::vector<uint8_t>(bytes, bytes + 4));
+        return second.push_back({r.memory, r.offset}), true;
+    }));
+    EXPECT_EQ(d.remaining(), 0u);
+    EXPECT_EQ(first, (std::vector<std::pair<uint64_t, uint64_t>>{{7, 0}, {7, 100}}));
+    EXPECT_EQ(second, (std::vector<std::pair<uint64_t, uint64_t>>{{9, 4096}}));
+}
+
 TEST(MemoryRanges, ReplyUpdatesRoundTripRunsThenStaleThenFetched) {
     WireEncoder e;
     MemoryRunsEncoder runs(e);
