@@ -8,7 +8,9 @@ and prints two tables with the goals of DESIGN.md decision 8:
   - bytes sent up <= 1.2x the bytes written (upload);
   - remote frame time at 1 MiB mapped <= native + 2 round trips (round trip: anarchy_roundtrip_bench's p50).
 Bytes per byte are totals over the whole process (setup, warm-up and measured frames) divided by the bytes
-written or read in all its frames."""
+written or read in all its frames. With --repeat N every case runs N times, the rounds interleaved (each round runs
+every case once), and the tables and goals take each figure's median over the rounds: a host whose speed drifts
+between minutes then moves every size alike instead of the sizes measured last."""
 
 import argparse
 import os
@@ -84,6 +86,44 @@ def run_case(argv, env, timeout):
     return case, None if case else 'no result line'
 
 
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return (values[n // 2] + values[(n - 1) // 2]) / 2
+
+
+def combine(rounds):
+    """One case's rounds as one (native, remote, stats, native_err, remote_err): each number the median of the
+    rounds that produced it; an error only when no round did."""
+    def merged(dicts):
+        dicts = [d for d in dicts if d]
+        if not dicts:
+            return None
+        out = dict(dicts[0])
+        for key in dicts[0]:
+            try:
+                values = [float(d[key]) for d in dicts if key in d]
+            except ValueError:
+                continue
+            m = median(values)
+            out[key] = str(int(m)) if all(v.is_integer() for v in values) and m.is_integer() else f'{m:.6g}'
+        out['p50_rounds'] = ' '.join(d['p50_ms'] for d in dicts if 'p50_ms' in d)
+        return out
+
+    def merged_stats(dicts):
+        dicts = [d for d in dicts if d]
+        if not dicts:
+            return None
+        return {k: int(median([d.get(k, 0) for d in dicts])) for k in dicts[0]}
+
+    native = merged(r[0] for r in rounds)
+    remote = merged(r[1] for r in rounds)
+    stats = merged_stats(r[2] for r in rounds)
+    native_err = next((r[3] for r in rounds if r[3]), None) if native is None else None
+    remote_err = next((r[4] for r in rounds if r[4]), None) if remote is None else None
+    return native, remote, stats, native_err, remote_err
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'build'))
@@ -93,6 +133,7 @@ def main():
     ap.add_argument('--modes', default='upload,readback')
     ap.add_argument('--case-timeout', type=float, default=150.0, help='seconds before a case is given up')
     ap.add_argument('--roundtrips', type=int, default=2000)
+    ap.add_argument('--repeat', type=int, default=1, help='rounds of every case, interleaved; figures are medians')
     ap.add_argument('--places', default='same',
                     help="places each frame's offset goes round: a number, or 'same' (default): as many as the "
                          'smallest size has room for (at most 16), so every size touches the same pages')
@@ -123,25 +164,29 @@ def main():
                 return 1
             time.sleep(0.05)
 
-    results = {}
+    runs = {}  # (mode, size, bytes) -> one (native, remote, stats, native_err, remote_err) per round
     try:
-        for mode in modes:
-            for size in sizes:
-                for b in per_frame:
-                    places = (min(16, max(1, min(sizes) * (1 << 20) // b)) if args.places == 'same'
-                              else int(args.places))
-                    argv = [bench, '--mode', mode, '--size-mib', str(size), '--write-bytes', str(b),
-                            '--seconds', str(args.seconds), '--places', str(places)]
-                    native, native_err = run_case(argv, native_env(), args.case_timeout)
-                    stats_path = os.path.join(tmp, f'stats_{mode}_{size}_{b}.txt')
-                    env = native_env()
-                    env['ANARCHY_STATS_FILE'] = stats_path
-                    remote, remote_err = run_case([os.path.join(build, 'anarchy'), 'run', '--server', address, '--']
-                                                  + argv, env, args.case_timeout)
-                    results[(mode, size, b)] = (native, remote, parse_stats(stats_path), native_err, remote_err)
-                    n = f'{float(native["fps"]):.0f} fps' if native else native_err
-                    r = f'{float(remote["fps"]):.0f} fps ({remote["wall_s"]} s)' if remote else remote_err
-                    print(f'  {mode} {size} MiB, {b} B/frame: native {n}; remote {r}', flush=True)
+        for round_index in range(max(1, args.repeat)):
+            if args.repeat > 1:
+                print(f'round {round_index + 1} of {args.repeat}', flush=True)
+            for mode in modes:
+                for size in sizes:
+                    for b in per_frame:
+                        places = (min(16, max(1, min(sizes) * (1 << 20) // b)) if args.places == 'same'
+                                  else int(args.places))
+                        argv = [bench, '--mode', mode, '--size-mib', str(size), '--write-bytes', str(b),
+                                '--seconds', str(args.seconds), '--places', str(places)]
+                        native, native_err = run_case(argv, native_env(), args.case_timeout)
+                        stats_path = os.path.join(tmp, f'stats_{mode}_{size}_{b}_{round_index}.txt')
+                        env = native_env()
+                        env['ANARCHY_STATS_FILE'] = stats_path
+                        remote, remote_err = run_case([os.path.join(build, 'anarchy'), 'run', '--server', address,
+                                                       '--'] + argv, env, args.case_timeout)
+                        runs.setdefault((mode, size, b), []).append(
+                            (native, remote, parse_stats(stats_path), native_err, remote_err))
+                        n = f'{float(native["fps"]):.0f} fps' if native else native_err
+                        r = f'{float(remote["fps"]):.0f} fps ({remote["wall_s"]} s)' if remote else remote_err
+                        print(f'  {mode} {size} MiB, {b} B/frame: native {n}; remote {r}', flush=True)
     finally:
         server.terminate()
         try:
@@ -149,6 +194,7 @@ def main():
         except subprocess.TimeoutExpired:
             server.kill()
         server_log.close()
+    results = {key: combine(rounds) for key, rounds in runs.items()}
 
     def human(b):
         return f'{b // 1048576} MiB' if b >= 1048576 else f'{b // 1024} KiB'
@@ -179,8 +225,10 @@ def main():
             small, large = results.get((mode, 1, b)), results.get((mode, 1024, b))
             if small and large and small[1] and large[1]:
                 t1, t1024 = float(small[1]['p50_ms']), float(large[1]['p50_ms'])
+                rounds = (f' (rounds: {large[1]["p50_rounds"]} vs {small[1]["p50_rounds"]})' if args.repeat > 1
+                          else '')
                 goals.append((f'{mode} {human(b)}/frame: remote frame time at 1 GiB within 10% of at 1 MiB',
-                              f'{t1024:.3f} ms vs {t1:.3f} ms', t1024 <= 1.1 * t1))
+                              f'{t1024:.3f} ms vs {t1:.3f} ms{rounds}', t1024 <= 1.1 * t1))
             elif small or large:
                 goals.append((f'{mode} {human(b)}/frame: remote frame time at 1 GiB within 10% of at 1 MiB',
                               'not measured (1 MiB or 1 GiB not run, failed or timed out)', False))
