@@ -61,10 +61,15 @@ def parse_stats(path):
     return {k: int(v) for k, _, v in (kv.partition('=') for kv in lines[-1].split()) if v.isdigit()}
 
 
-def round_trip_us(build, count):
+def pinned(cpus, argv):
+    """argv run on the CPUs `cpus` (taskset's list form) when given."""
+    return (['taskset', '-c', cpus] if cpus else []) + argv
+
+
+def round_trip_us(build, count, cpus):
     exe = os.path.join(build, 'bench', 'anarchy_roundtrip_bench')
     try:
-        out = subprocess.run([exe, str(count)], capture_output=True, text=True, timeout=120).stdout
+        out = subprocess.run(pinned(cpus, [exe, str(count)]), capture_output=True, text=True, timeout=120).stdout
     except (OSError, subprocess.TimeoutExpired) as e:
         print(f'round trip: {e}', file=sys.stderr)
         return None
@@ -133,6 +138,8 @@ def main():
     ap.add_argument('--modes', default='upload,readback')
     ap.add_argument('--case-timeout', type=float, default=150.0, help='seconds before a case is given up')
     ap.add_argument('--roundtrips', type=int, default=2000)
+    ap.add_argument('--server-cpus', help="taskset CPU list for the server (e.g. 0-7); runs move less between cores")
+    ap.add_argument('--client-cpus', help='taskset CPU list for the program, native and remote (e.g. 8-15)')
     ap.add_argument('--repeat', type=int, default=1, help='rounds of every case, interleaved; figures are medians')
     ap.add_argument('--places', default='same',
                     help="places each frame's offset goes round: a number, or 'same' (default): as many as the "
@@ -145,14 +152,14 @@ def main():
     modes = args.modes.split(',')
     tmp = tempfile.mkdtemp(prefix='anarchy-memory-bench-')
 
-    rtt = round_trip_us(build, args.roundtrips)
+    rtt = round_trip_us(build, args.roundtrips, args.client_cpus)
     print(f'round trip (anarchy sync command p50): {rtt:.1f} us' if rtt else 'round trip: not measured')
 
     port = free_port()
     address = f'127.0.0.1:{port}'
     server_log = open(os.path.join(tmp, 'server.log'), 'w')
-    server = subprocess.Popen([os.path.join(build, 'anarchy'), 'serve', '--listen', address], env=native_env(),
-                              stdout=server_log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(pinned(args.server_cpus, [os.path.join(build, 'anarchy'), 'serve', '--listen', address]),
+                              env=native_env(), stdout=server_log, stderr=subprocess.STDOUT)
     deadline = time.time() + 20
     while True:
         try:
@@ -176,12 +183,13 @@ def main():
                                   else int(args.places))
                         argv = [bench, '--mode', mode, '--size-mib', str(size), '--write-bytes', str(b),
                                 '--seconds', str(args.seconds), '--places', str(places)]
-                        native, native_err = run_case(argv, native_env(), args.case_timeout)
+                        native, native_err = run_case(pinned(args.client_cpus, argv), native_env(), args.case_timeout)
                         stats_path = os.path.join(tmp, f'stats_{mode}_{size}_{b}_{round_index}.txt')
                         env = native_env()
                         env['ANARCHY_STATS_FILE'] = stats_path
-                        remote, remote_err = run_case([os.path.join(build, 'anarchy'), 'run', '--server', address,
-                                                       '--'] + argv, env, args.case_timeout)
+                        remote, remote_err = run_case(pinned(args.client_cpus, [os.path.join(build, 'anarchy'), 'run',
+                                                                                 '--server', address, '--'] + argv),
+                                                      env, args.case_timeout)
                         runs.setdefault((mode, size, b), []).append(
                             (native, remote, parse_stats(stats_path), native_err, remote_err))
                         n = f'{float(native["fps"]):.0f} fps' if native else native_err
