@@ -12,9 +12,8 @@ namespace {
 /// Command buffers allocated from a pool (the object table knows their parent).
 std::vector<VkCommandBuffer> pool_command_buffers(Session& s, VkCommandPool pool) {
     std::vector<VkCommandBuffer> out;
-    for (auto& [id, e] : s.objects().of_type(VK_OBJECT_TYPE_COMMAND_BUFFER))
-        if (e.parent_type == VK_OBJECT_TYPE_COMMAND_POOL && e.parent == reinterpret_cast<uint64_t>(pool))
-            out.push_back(reinterpret_cast<VkCommandBuffer>(e.handle));
+    for (auto& [id, e] : s.objects().children(VK_OBJECT_TYPE_COMMAND_POOL, reinterpret_cast<uint64_t>(pool)))
+        if (e.type == VK_OBJECT_TYPE_COMMAND_BUFFER) out.push_back(reinterpret_cast<VkCommandBuffer>(e.handle));
     return out;
 }
 

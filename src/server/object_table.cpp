@@ -11,12 +11,37 @@ bool ObjectTable::can_create(uint64_t id) const {
     return by_id_.find(id) == by_id_.end();
 }
 
+void ObjectTable::link(uint64_t id, const ObjectEntry& e) {
+    by_handle_[Key{e.type, e.handle}] = id;
+    by_type_[int(e.type)].insert(id);
+    if (e.parent_type != VK_OBJECT_TYPE_UNKNOWN) by_parent_[Key{e.parent_type, e.parent}].insert(id);
+}
+
+void ObjectTable::unlink(std::unordered_map<uint64_t, ObjectEntry>::iterator it) {
+    const uint64_t id = it->first;
+    const ObjectEntry& e = it->second;
+    auto h = by_handle_.find(Key{e.type, e.handle});
+    if (h != by_handle_.end() && h->second == id) by_handle_.erase(h);
+    if (auto t = by_type_.find(int(e.type)); t != by_type_.end()) {
+        t->second.erase(id);
+        if (t->second.empty()) by_type_.erase(t);
+    }
+    if (e.parent_type != VK_OBJECT_TYPE_UNKNOWN) {
+        if (auto p = by_parent_.find(Key{e.parent_type, e.parent}); p != by_parent_.end()) {
+            p->second.erase(id);
+            if (p->second.empty()) by_parent_.erase(p);
+        }
+    }
+    by_id_.erase(it);
+}
+
 void ObjectTable::add(uint64_t id, const ObjectEntry& e) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (auto old = by_id_.find(id); old != by_id_.end()) unlink(old);
     ObjectEntry entry = e;
     entry.order = next_order_++;
     by_id_[id] = entry;
-    by_handle_[Key{e.type, e.handle}] = id;
+    link(id, entry);
 }
 
 bool ObjectTable::resolve(uint64_t id, VkObjectType type, uint64_t& handle) const {
@@ -53,23 +78,31 @@ bool ObjectTable::entry(uint64_t id, ObjectEntry& out) const {
 void ObjectTable::remove(uint64_t id) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = by_id_.find(id);
-    if (it == by_id_.end()) return;
-    auto h = by_handle_.find(Key{it->second.type, it->second.handle});
-    if (h != by_handle_.end() && h->second == id) by_handle_.erase(h);
-    by_id_.erase(it);
+    if (it != by_id_.end()) unlink(it);
 }
 
 void ObjectTable::remove_children(VkObjectType type, uint64_t handle) {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = by_id_.begin(); it != by_id_.end();) {
-        if (it->second.parent_type == type && it->second.parent == handle) {
-            auto h = by_handle_.find(Key{it->second.type, it->second.handle});
-            if (h != by_handle_.end() && h->second == it->first) by_handle_.erase(h);
-            it = by_id_.erase(it);
-        } else {
-            ++it;
-        }
-    }
+    auto p = by_parent_.find(Key{type, handle});
+    if (p == by_parent_.end()) return;
+    const std::vector<uint64_t> ids(p->second.begin(), p->second.end());  // unlink() edits the set
+    for (uint64_t id : ids)
+        if (auto it = by_id_.find(id); it != by_id_.end()) unlink(it);
+}
+
+std::vector<std::pair<uint64_t, ObjectEntry>> ObjectTable::entries_of(const std::unordered_set<uint64_t>* ids) const {
+    std::vector<std::pair<uint64_t, ObjectEntry>> out;
+    if (!ids) return out;
+    out.reserve(ids->size());
+    for (uint64_t id : *ids)
+        if (auto it = by_id_.find(id); it != by_id_.end()) out.emplace_back(id, it->second);
+    return out;
+}
+
+std::vector<std::pair<uint64_t, ObjectEntry>> ObjectTable::children(VkObjectType type, uint64_t handle) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto p = by_parent_.find(Key{type, handle});
+    return entries_of(p == by_parent_.end() ? nullptr : &p->second);
 }
 
 namespace {
@@ -105,11 +138,9 @@ std::vector<std::pair<uint64_t, ObjectEntry>> ObjectTable::descendants(uint64_t 
 }
 
 std::vector<std::pair<uint64_t, ObjectEntry>> ObjectTable::of_type(VkObjectType type) const {
-    std::vector<std::pair<uint64_t, ObjectEntry>> out;
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& kv : by_id_)
-        if (kv.second.type == type) out.push_back(kv);
-    return out;
+    auto t = by_type_.find(int(type));
+    return entries_of(t == by_type_.end() ? nullptr : &t->second);
 }
 
 size_t ObjectTable::size() const {
@@ -121,6 +152,8 @@ void ObjectTable::clear() {
     std::lock_guard<std::mutex> lock(mu_);
     by_id_.clear();
     by_handle_.clear();
+    by_parent_.clear();
+    by_type_.clear();
 }
 
 }  // namespace anarchy::server

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <vulkan/vulkan_core.h>
@@ -41,10 +42,14 @@ public:
     bool entry(uint64_t id, ObjectEntry& out) const;
     /// Removes every object whose parent is (type, handle): what destroying or resetting a pool frees.
     void remove_children(VkObjectType type, uint64_t handle);
+    /// The live objects whose parent is (type, handle) (a pool's command buffers or descriptor sets).
+    std::vector<std::pair<uint64_t, ObjectEntry>> children(VkObjectType type, uint64_t handle) const;
     /// Everything created from the dispatchable object `owner`, directly or through the dispatchable objects
     /// created from it (an instance's physical devices, their devices, the devices' queues), newest first. With
     /// owner 0: the session's instances and everything under them.
     std::vector<std::pair<uint64_t, ObjectEntry>> descendants(uint64_t owner) const;
+    /// The live objects of a type. Like children(), it costs what it returns, not the size of the table: programs
+    /// reset pools every frame while holding tens of thousands of objects.
     std::vector<std::pair<uint64_t, ObjectEntry>> of_type(VkObjectType type) const;
     size_t size() const;
     void clear();
@@ -58,9 +63,17 @@ private:
     struct KeyHash {
         size_t operator()(const Key& k) const { return std::hash<uint64_t>()(k.handle * 31 + k.type); }
     };
+    /// Enters id in the indexes below (mu_ held).
+    void link(uint64_t id, const ObjectEntry& e);
+    /// Takes id out of every index and by_id_ (mu_ held).
+    void unlink(std::unordered_map<uint64_t, ObjectEntry>::iterator it);
+    std::vector<std::pair<uint64_t, ObjectEntry>> entries_of(const std::unordered_set<uint64_t>* ids) const;
+
     mutable std::mutex mu_;
     std::unordered_map<uint64_t, ObjectEntry> by_id_;
     std::unordered_map<Key, uint64_t, KeyHash> by_handle_;
+    std::unordered_map<Key, std::unordered_set<uint64_t>, KeyHash> by_parent_;  ///< (parent type, parent) -> ids
+    std::unordered_map<int, std::unordered_set<uint64_t>> by_type_;
     uint64_t next_order_ = 0;
 };
 

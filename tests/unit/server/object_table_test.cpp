@@ -77,6 +77,43 @@ TEST_F(ObjectTableTree, ANonDispatchableHandleOwnsNothing) {
 TEST_F(ObjectTableTree, RemovingAPoolsChildrenLeavesThePool) {
     table.remove_children(VK_OBJECT_TYPE_COMMAND_POOL, 0x700);
     EXPECT_EQ(ids_of(table.descendants(0x300)), (std::vector<uint64_t>{6, 5, 4, 3}));
+    EXPECT_TRUE(table.children(VK_OBJECT_TYPE_COMMAND_POOL, 0x700).empty());
+    EXPECT_TRUE(table.of_type(VK_OBJECT_TYPE_COMMAND_BUFFER).empty());
+    EXPECT_EQ(table.find_id(VK_OBJECT_TYPE_COMMAND_BUFFER, 0x800), 0u);
+}
+
+std::vector<uint64_t> sorted(std::vector<uint64_t> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+TEST_F(ObjectTableTree, ChildrenAndTypesFollowAddsAndRemoves) {
+    // Pools reset every frame while the table holds many objects: children() and of_type() answer from indexes,
+    // which must agree with the table after every kind of change.
+    for (uint64_t i = 0; i < 1000; ++i) table.add(100 + i, entry(VK_OBJECT_TYPE_BUFFER, 0x10000 + i, 0x300));
+    table.add(20, entry(VK_OBJECT_TYPE_COMMAND_BUFFER, 0x900, 0x300, VK_OBJECT_TYPE_COMMAND_POOL, 0x700));
+    table.add(21, entry(VK_OBJECT_TYPE_DESCRIPTOR_POOL, 0xa00, 0x300));
+    table.add(22, entry(VK_OBJECT_TYPE_DESCRIPTOR_SET, 0xb00, 0x300, VK_OBJECT_TYPE_DESCRIPTOR_POOL, 0xa00));
+    EXPECT_EQ(sorted(ids_of(table.children(VK_OBJECT_TYPE_COMMAND_POOL, 0x700))), (std::vector<uint64_t>{7, 20}));
+    EXPECT_EQ(sorted(ids_of(table.of_type(VK_OBJECT_TYPE_COMMAND_BUFFER))), (std::vector<uint64_t>{7, 20}));
+    EXPECT_EQ(table.of_type(VK_OBJECT_TYPE_BUFFER).size(), 1001u);
+    EXPECT_EQ(ids_of(table.of_type(VK_OBJECT_TYPE_QUEUE)), (std::vector<uint64_t>{3}));
+
+    table.remove(7);
+    EXPECT_EQ(ids_of(table.children(VK_OBJECT_TYPE_COMMAND_POOL, 0x700)), (std::vector<uint64_t>{20}));
+    table.remove_children(VK_OBJECT_TYPE_DESCRIPTOR_POOL, 0xa00);
+    EXPECT_TRUE(table.children(VK_OBJECT_TYPE_DESCRIPTOR_POOL, 0xa00).empty());
+    EXPECT_TRUE(table.of_type(VK_OBJECT_TYPE_DESCRIPTOR_SET).empty());
+    EXPECT_EQ(ids_of(table.of_type(VK_OBJECT_TYPE_DESCRIPTOR_POOL)), (std::vector<uint64_t>{21}));
+
+    // An id given again (after its object went) is indexed under its new type and parent only.
+    table.remove(20);
+    table.add(20, entry(VK_OBJECT_TYPE_DESCRIPTOR_SET, 0xc00, 0x300, VK_OBJECT_TYPE_DESCRIPTOR_POOL, 0xa00));
+    EXPECT_TRUE(table.children(VK_OBJECT_TYPE_COMMAND_POOL, 0x700).empty());
+    EXPECT_EQ(ids_of(table.children(VK_OBJECT_TYPE_DESCRIPTOR_POOL, 0xa00)), (std::vector<uint64_t>{20}));
+    table.clear();
+    EXPECT_TRUE(table.of_type(VK_OBJECT_TYPE_BUFFER).empty());
+    EXPECT_TRUE(table.children(VK_OBJECT_TYPE_DESCRIPTOR_POOL, 0xa00).empty());
 }
 
 }  // namespace
