@@ -26,42 +26,33 @@ def main():
     ap.add_argument('--build', required=True)
     args = ap.parse_args()
     tmp = harness.work_dir('anarchy-gstreamer-')
-    failures = []
-    outs = {}
+    outs = {m: os.path.join(tmp, f'{m}.raw') for m in ('native', 'remote')}
     with harness.Server(args.build, os.path.join(tmp, 'server.log')) as server:
-        env = {}
-        for what in ('convert',):
-            for mode in ('native', 'remote'):
-                outs[(what, mode)] = os.path.join(tmp, f'{what}_{mode}.raw')
-                pipeline = CONVERT.format(n=FRAMES, out=outs[(what, mode)])
-                if mode == 'native':
-                    r = harness.run_native(gst(pipeline), timeout=120, extra_env=env)
-                else:
-                    r = harness.run_remote(args.build, server.address, gst(pipeline), timeout=120, extra_env=env)
-                print(f'--- {mode} {what}: exit {r.returncode}\n{(r.stdout + r.stderr).strip()[-1500:]}')
-                if r.returncode != 0:
-                    detail = ''
-                    if mode == 'remote':
-                        detail = f'\n--- server {"alive" if server.alive() else "dead"}, its log ends:\n{server.log_tail()}'
-                    failures.append(f'{mode} {what}: exit status {r.returncode}{detail}')
+        # The output file differs per run: each run's argv is its own.
+        failures = []
+        for mode in ('native', 'remote'):
+            argv = gst(CONVERT.format(n=FRAMES, out=outs[mode]))
+            if mode == 'native':
+                r = harness.run_native(argv, timeout=120)
+            else:
+                r = harness.run_remote(args.build, server.address, argv, timeout=120)
+            print(f'--- {mode}: exit {r.returncode}\n{(r.stdout + r.stderr).strip()[-1500:]}')
+            if r.returncode != 0:
+                failures.append(f'{mode} gst-launch-1.0: exit status {r.returncode}')
         later = server.serves_another_client(args.build)
         if later:
             failures.append(later)
-    data = {m: open(outs[('convert', m)], 'rb').read() if os.path.exists(outs[('convert', m)]) else b''
-            for m in ('native', 'remote')}
+        if failures and not server.alive():
+            failures.append(f'the server died; its log ends:\n{server.log_tail()}')
+    data = {m: open(p, 'rb').read() if os.path.exists(p) else b'' for m, p in outs.items()}
     if len(data['native']) != FRAMES * 320 * 240 * 4:
-        failures.append(f'native convert wrote {len(data["native"])} bytes, not {FRAMES} frames of 320x240 BGRA')
+        failures.append(f'native run wrote {len(data["native"])} bytes, not {FRAMES} frames of 320x240 BGRA')
     elif data['native'] != data['remote']:
         failures.append(f'the remote frames differ from the native ones (sizes {len(data["native"])} / '
                         f'{len(data["remote"])})')
     else:
-        print(f'convert: {FRAMES} frames identical to native')
-    for f in failures:
-        print('FAIL', f)
-    if failures:
-        sys.exit(f'{len(failures)} failure(s)')
-    print('ok')
-
+        print(f'{FRAMES} frames identical to native')
+    harness.report(failures)
 
 if __name__ == '__main__':
     harness.run_main(main)

@@ -174,6 +174,15 @@ def run_remote(build, address, argv, timeout=300, extra_env=None, run_args=()):
                           env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def report(failures):
+    """Prints the failures and exits with a summary when there is any; prints ok otherwise."""
+    for f in failures:
+        print('FAIL', f)
+    if failures:
+        sys.exit(f'{len(failures)} failure(s)')
+    print('ok')
+
+
 def validation_messages(output):
     """The distinct messages of VK_LAYER_KHRONOS_validation in a program's output, with the parts that change from
     run to run (handles, addresses, counts) masked, so a native and a remote run's can be compared as sets."""

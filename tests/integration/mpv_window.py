@@ -51,10 +51,7 @@ def main():
                                            extra_env=run_env, run_args=('--codec', 'lz4-tiles'))
                 print(f'--- {mode} mpv --vo={vo}: exit {r.returncode}\n{(r.stdout + r.stderr).strip()[-1500:]}')
                 if r.returncode != 0:
-                    detail = ''
-                    if mode == 'remote':
-                        detail = f'\n--- server {"alive" if server.alive() else "dead"}, its log ends:\n{server.log_tail()}'
-                    failures.append(f'{mode} mpv --vo={vo}: exit status {r.returncode}{detail}')
+                    failures.append(f'{mode} mpv --vo={vo}: exit status {r.returncode}')
                 elif not os.path.exists(shots[mode]):
                     failures.append(f'{mode} mpv --vo={vo}: no snapshot of the window was written')
             if not all(os.path.exists(p) for p in shots.values()):
@@ -70,12 +67,9 @@ def main():
         later = server.serves_another_client(args.build)
         if later:
             failures.append(later)
-    for f in failures:
-        print('FAIL', f)
-    if failures:
-        sys.exit(f'{len(failures)} failure(s)')
-    print('ok')
-
+        if failures and not server.alive():
+            failures.append(f'the server died; its log ends:\n{server.log_tail()}')
+    harness.report(failures)
 
 if __name__ == '__main__':
     harness.run_main(main)
