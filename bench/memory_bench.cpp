@@ -8,8 +8,9 @@
 // The offset moves among --places places (16 by default, fewer where the mapping has less room) spread over the
 // whole mapping, so the pages touched are the same at every mapped size that has room for them all. Each case warms up (each place once and 0.5 s,
 // at most 10 s), then runs for a fixed time (and at least one frame), so slow cases still end. One line per case: key=value pairs.
+// --cached asks for HOST_CACHED memory too (what readback heaps use), where the device has it.
 // Usage: anarchy_memory_bench [--mode upload|readback|both] [--size-mib N]... [--write-bytes N]... [--seconds S]
-//                             [--places N]
+//                             [--places N] [--cached]
 #include <vulkan/vulkan.h>
 
 #include <algorithm>
@@ -131,10 +132,12 @@ struct Case {
     VkDeviceSize mapped;
     VkDeviceSize bytes;  // written (upload) or read (readback) per frame
     uint64_t places;     // how many places the frames' offset goes round (at most what the mapping holds)
+    bool cached;         // HOST_CACHED memory
 };
 
 void run_case(const Context& c, const Case& k, double seconds, const std::vector<uint8_t>& source) {
-    const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT |
+                                       (k.cached ? VK_MEMORY_PROPERTY_HOST_CACHED_BIT : 0);
     auto setup_start = Clock::now();
     Buffer mapped = create_buffer(c, k.mapped, VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT, host);
     Buffer device = create_buffer(c, k.upload ? k.bytes : 2 * k.bytes,
@@ -237,9 +240,11 @@ void run_case(const Context& c, const Case& k, double seconds, const std::vector
     double measured = std::chrono::duration<double>(Clock::now() - measure_start).count();
     std::sort(frame_ms.begin(), frame_ms.end());
     std::sort(host_ms.begin(), host_ms.end());
-    std::printf("memory_bench mode=%s size_mib=%llu bytes_per_frame=%llu places=%llu frames=%zu seconds=%.3f fps=%.1f "
-                "p50_ms=%.3f p99_ms=%.3f host_p50_ms=%.3f total_frames=%llu bytes_total=%llu setup_s=%.3f checksum=%llx\n",
-                k.upload ? "upload" : "readback", (unsigned long long)(k.mapped >> 20), (unsigned long long)k.bytes,
+    std::printf("memory_bench mode=%s cached=%d size_mib=%llu bytes_per_frame=%llu places=%llu frames=%zu seconds=%.3f "
+                "fps=%.1f p50_ms=%.3f p99_ms=%.3f host_p50_ms=%.3f total_frames=%llu bytes_total=%llu setup_s=%.3f "
+                "checksum=%llx\n",
+                k.upload ? "upload" : "readback", k.cached ? 1 : 0, (unsigned long long)(k.mapped >> 20),
+                (unsigned long long)k.bytes,
                 (unsigned long long)positions, frame_ms.size(), measured, frame_ms.size() / measured, frame_ms[frame_ms.size() / 2],
                 frame_ms[std::min(frame_ms.size() - 1, frame_ms.size() * 99 / 100)], host_ms[host_ms.size() / 2],
                 (unsigned long long)frame,
@@ -258,6 +263,7 @@ int main(int argc, char** argv) {
     std::vector<unsigned long long> sizes_mib, bytes;
     double seconds = 2.0;
     unsigned long long places = 16;
+    bool cached = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -273,10 +279,12 @@ int main(int argc, char** argv) {
             seconds = std::atof(argv[++i]);
         } else if (a == "--places" && v) {
             places = std::strtoull(argv[++i], nullptr, 10);
+        } else if (a == "--cached") {
+            cached = true;
         } else {
             std::fprintf(stderr,
                          "usage: %s [--mode upload|readback|both] [--size-mib N]... [--write-bytes N]... "
-                         "[--seconds S] [--places N]\n",
+                         "[--seconds S] [--places N] [--cached]\n",
                          argv[0]);
             return 2;
         }
@@ -294,7 +302,7 @@ int main(int argc, char** argv) {
                     std::fprintf(stderr, "anarchy_memory_bench: skipping %llu bytes per frame in %llu MiB\n", b, size);
                     continue;
                 }
-                run_case(c, {upload, size << 20, b, places}, seconds, random_bytes);
+                run_case(c, {upload, size << 20, b, places, cached}, seconds, random_bytes);
             }
     vkDestroyDevice(c.device, nullptr);
     vkDestroyInstance(c.instance, nullptr);

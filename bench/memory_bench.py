@@ -148,6 +148,7 @@ def main():
     ap.add_argument('--roundtrips', type=int, default=2000)
     ap.add_argument('--server-cpus', help="taskset CPU list for the server (e.g. 0-7); runs move less between cores")
     ap.add_argument('--client-cpus', help='taskset CPU list for the program, native and remote (e.g. 8-15)')
+    ap.add_argument('--cached', action='store_true', help='HOST_CACHED memory (what readback heaps use)')
     ap.add_argument('--repeat', type=int, default=1, help='rounds of every case, interleaved; figures are medians')
     ap.add_argument('--places', default='same',
                     help="places each frame's offset goes round: a number, or 'same' (default): as many as the "
@@ -195,6 +196,8 @@ def main():
                                   else int(args.places))
                         argv = [bench, '--mode', mode, '--size-mib', str(size), '--write-bytes', str(b),
                                 '--seconds', str(args.seconds), '--places', str(places)]
+                        if args.cached:
+                            argv.append('--cached')
                         native, native_err = run_case(pinned(args.client_cpus, argv), native_env(), args.case_timeout)
                         stats_path = os.path.join(tmp, f'stats_{mode}_{size}_{b}_{round_index}.txt')
                         env = native_env()

@@ -34,11 +34,13 @@ struct MemoryRun {
 class MemoryRunsEncoder {
 public:
     explicit MemoryRunsEncoder(WireEncoder& e) : e_(e), count_at_(e.reserve_u32()) {}
-    void add(uint64_t memory, uint64_t offset, const uint8_t* bytes, uint64_t size) {
+    /// Returns where the run's bytes now are in the message (valid until the next add).
+    const uint8_t* add(uint64_t memory, uint64_t offset, const uint8_t* bytes, uint64_t size) {
         e_.u64(memory);
         e_.u64(offset);
         e_.blob(bytes, size);
         ++count_;
+        return e_.bytes().data() + (e_.size_bytes() - size);
     }
     /// Writes the count; returns it.
     uint32_t finish() {

@@ -70,8 +70,9 @@ class ReplyRuns {
 public:
     ReplyRuns(protocol::WireEncoder& out, const MemoryPartSink* early)
         : out_(out), runs_(out), early_(early && *early && part_bytes() ? early : nullptr) {}
-    void add(uint64_t memory, uint64_t offset, const uint8_t* bytes, uint64_t size) {
-        runs_.add(memory, offset, bytes, size);
+    /// Returns where the run's bytes now are in the message (valid until the next add).
+    const uint8_t* add(uint64_t memory, uint64_t offset, const uint8_t* bytes, uint64_t size) {
+        return runs_.add(memory, offset, bytes, size);
     }
     /// What is gathered should leave now (by send_part, with no memory's lock held).
     bool part_due() const { return early_ && runs_.count() > 0 && out_.size_bytes() >= part_bytes(); }
@@ -103,12 +104,13 @@ bool diff_range(Session& s, MirroredMemory& m, std::unique_lock<std::mutex>& loc
         VkMappedMemoryRange r = atom_range(m, offset, size);
         s.vk(m.device).InvalidateMappedMemoryRanges(m.device, 1, &r);
     }
-    // Host-visible memory that is not HOST_CACHED (often write-combined) is slow to read, and would be read here up
-    // to three times (compare, encode, copy): each piece is read once, in one sequential copy small enough to stay
-    // in the cache, and the rest works on that copy. Cached memory takes the same path (one copy more, from cache).
+    // Host-visible memory that is not HOST_CACHED (often write-combined) is slow to read, and would be read here
+    // twice (compare, encode): each piece is read once, in one sequential copy small enough to stay in the cache,
+    // and the rest works on that copy. Cached memory is compared and encoded in place. Either way the client's view
+    // takes the bytes from the message, so it holds what was sent even if the GPU is still writing.
     constexpr uint64_t kPiece = 256 << 10;
     thread_local std::vector<uint8_t> staged;
-    staged.resize(std::min(size, kPiece));
+    if (!m.cached) staged.resize(std::min(size, kPiece));
     for (uint64_t piece = offset; piece < offset + size; piece += kPiece) {
         if (out.part_due()) {
             lock.unlock();
@@ -117,10 +119,14 @@ bool diff_range(Session& s, MirroredMemory& m, std::unique_lock<std::mutex>& loc
             if (m.freed) return false;
         }
         uint64_t len = std::min(kPiece, offset + size - piece);
-        std::memcpy(staged.data(), m.mapped + piece, len);
-        protocol::for_each_changed_run(staged.data(), m.client_view + piece, len, [&](size_t off, size_t n) {
-            out.add(client_id, piece + off, staged.data() + off, n);
-            std::memcpy(m.client_view + piece + off, staged.data() + off, n);
+        const uint8_t* now = m.mapped + piece;
+        if (!m.cached) {
+            std::memcpy(staged.data(), now, len);
+            now = staged.data();
+        }
+        protocol::for_each_changed_run(now, m.client_view + piece, len, [&](size_t off, size_t n) {
+            const uint8_t* sent = out.add(client_id, piece + off, now + off, n);
+            std::memcpy(m.client_view + piece + off, sent, n);
         });
     }
     return true;
@@ -182,6 +188,7 @@ VkResult override_vkAllocateMemory(Session& s, VkDevice device, const VkMemoryAl
     m->device = device;
     m->memory = *pMemory;
     m->coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
+    m->cached = (flags & VK_MEMORY_PROPERTY_HOST_CACHED_BIT) != 0;
     VkPhysicalDeviceProperties pp{};
     s.vk().GetPhysicalDeviceProperties(parent->second, &pp);
     m->atom = std::max<uint64_t>(1, pp.limits.nonCoherentAtomSize);

@@ -34,6 +34,7 @@ struct MirroredMemory {
     VkDevice device = VK_NULL_HANDLE;
     VkDeviceMemory memory = VK_NULL_HANDLE;
     bool coherent = true;
+    bool cached = false;                 ///< HOST_CACHED: read in place (else through a staging copy)
     uint64_t atom = 1;                   ///< nonCoherentAtomSize, for flush and invalidate ranges
     /// Set (under mu) when the memory is freed: a waiter thread that found it just before must not read mapped.
     bool freed = false;
