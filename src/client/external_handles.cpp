@@ -4,8 +4,6 @@
 // no handle type of any kind. Forwarded, they would describe the GPU host's driver, which can export file
 // descriptors; a program believing them (libplacebo, in mpv's gpu-next output) exports memory through
 // vkGetMemoryFdKHR, which this device does not have.
-#include <cstring>
-
 #include "client/entry_points.h"
 #include "client_commands_autogen.h"
 

@@ -3,11 +3,10 @@
 videotestsrc -> vulkanupload -> vulkancolorconvert (RGBA to BGRA) -> vulkanimageidentity -> vulkandownload -> file:
 both exit 0 and write the same 30 frames byte for byte, and the server still serves a later client. (Not vulkansink:
 in 1.22 its pipeline fails to preroll in about half of the native runs on lavapipe, 6 of 12 here, and 1 of 12
-remotely, so it cannot be a test; when it runs, it shows its frames remotely.)"""
+remotely, so it cannot be a test.)"""
 
 import argparse
 import os
-import sys
 
 import harness
 
