@@ -2,10 +2,12 @@
 // decodes it again, then prints encode and decode time per frame (p50, p99), bytes per frame and PSNR.
 //
 //   codec_bench [--frames N] [--codecs raw,lz4,lz4-delta,lz4-tiles,h264,hevc,av1]
-//               [--sizes 1280x720,1920x1080,2560x1600] [--threads N] [--scene pan|discs] [--software]
+//               [--sizes 1280x720,1920x1080,2560x1600] [--threads N] [--bands N] [--scene pan|discs]
+//               [--software]
 //
 // --threads sets the encoder's and decoder's threads (lz4-tiles, and the libavcodec encoders); 0, the default, is
-// the factory's default. --scene pan (the default) moves the camera, so every pixel changes every frame; discs keeps
+// the factory's default. --bands N cuts software video frames into N bands of rows, encoded side by side and
+// decoded side by side (video/banded_codec.h; 1, the default, whole frames). --scene pan (the default) moves the camera, so every pixel changes every frame; discs keeps
 // the camera still and moves only the two discs, so most of each frame is unchanged, like a desktop or a menu.
 //
 // Video codecs get I420 input, as the server's compute shader produces it; the BGRA->I420 conversion happens
@@ -161,7 +163,8 @@ struct Row {
     std::string note;
 };
 
-Row run(CodecKind kind, Size size, int frames, bool prefer_hardware, uint32_t threads, const Scene& scene) {
+Row run(CodecKind kind, Size size, int frames, bool prefer_hardware, uint32_t threads, uint32_t bands,
+        const Scene& scene) {
     Row row;
     row.codec = to_string(kind);
     row.size = std::to_string(size.width) + "x" + std::to_string(size.height);
@@ -171,6 +174,7 @@ Row run(CodecKind kind, Size size, int frames, bool prefer_hardware, uint32_t th
     settings.height = size.height;
     settings.prefer_hardware = prefer_hardware;
     settings.threads = threads;
+    settings.bands = bands;
     EncoderCreation enc = create_encoder(settings);
     std::printf("  %s %s: %s\n", row.codec.c_str(), row.size.c_str(), enc.reason.c_str());
     if (!enc.encoder) {
@@ -198,7 +202,7 @@ Row run(CodecKind kind, Size size, int frames, bool prefer_hardware, uint32_t th
     std::vector<double> enc_ms, dec_ms;
     double bytes = 0, psnr_sum = 0;
     int psnr_frames = 0;
-    EncodedFrame packet;
+    std::vector<EncodedFrame> packets;  // a frame's slices (lz4-tiles, banded video), or its one packet
     DecodedFrame picture;
     picture.bgra.resize(size_t(size.width) * size.height * 4);  // stands for the window's buffer
     const PictureTarget window{picture.bgra.data(), size_t(size.width) * 4};
@@ -210,16 +214,23 @@ Row run(CodecKind kind, Size size, int frames, bool prefer_hardware, uint32_t th
             view = FrameView::i420(y.data(), size.width, u.data(), cw, v.data(), cw, size.width, size.height);
         }
         Clock::time_point start = Clock::now();
-        if (CodecStatus s = enc.encoder->encode(view, packet); !s) {
+        packets.clear();
+        if (CodecStatus s = enc.encoder->encode_slices(view, [&](EncodedFrame& p, bool) {
+                packets.push_back(p);
+                return true;
+            });
+            !s) {
             row.note = "encode failed: " + s.message();
             return row;
         }
         enc_ms.push_back(ms_since(start));
-        bytes += double(packet.bytes.size());
         start = Clock::now();
-        if (CodecStatus s = dec.decoder->decode_into(packet.bytes.data(), packet.bytes.size(), window, picture); !s) {
-            row.note = "decode failed: " + s.message();
-            return row;
+        for (const EncodedFrame& p : packets) {
+            bytes += double(p.bytes.size());
+            if (CodecStatus s = dec.decoder->decode_into(p.bytes.data(), p.bytes.size(), window, picture); !s) {
+                row.note = "decode failed: " + s.message();
+                return row;
+            }
         }
         dec_ms.push_back(ms_since(start));
         const double p = psnr_bgr(bgra, picture.bgra);
@@ -246,6 +257,7 @@ int main(int argc, char** argv) {
     int frames = 60;
     bool prefer_hardware = true;
     uint32_t threads = 0;
+    uint32_t bands = 1;
     bool pan = true;
     std::vector<std::string> codecs = {"raw", "lz4", "lz4-delta", "lz4-tiles", "h264", "hevc", "av1"};
     std::vector<Size> sizes = {{1280, 720}, {1920, 1080}, {2560, 1600}};
@@ -263,6 +275,8 @@ int main(int argc, char** argv) {
             }
         } else if (arg == "--threads" && i + 1 < argc) {
             threads = uint32_t(std::max(0, std::atoi(argv[++i])));
+        } else if (arg == "--bands" && i + 1 < argc) {
+            bands = uint32_t(std::clamp(std::atoi(argv[++i]), 1, 16));
         } else if (arg == "--scene" && i + 1 < argc) {
             const std::string scene = argv[++i];
             if (scene != "pan" && scene != "discs") {
@@ -275,7 +289,7 @@ int main(int argc, char** argv) {
         } else {
             std::fprintf(stderr,
                          "usage: %s [--frames N] [--codecs raw,lz4,...] [--sizes WxH,...] [--threads N] "
-                         "[--scene pan|discs] [--software]\n",
+                         "[--bands N] [--scene pan|discs] [--software]\n",
                          argv[0]);
             return 2;
         }
@@ -290,12 +304,13 @@ int main(int argc, char** argv) {
                 std::fprintf(stderr, "unknown codec %s\n", name.c_str());
                 return 2;
             }
-            rows.push_back(run(*kind, size, frames, prefer_hardware, threads, scene));
+            rows.push_back(run(*kind, size, frames, prefer_hardware, threads, bands, scene));
         }
     }
 
-    std::printf("\n%d frames per row, scene %s, threads %s, 60 fps settings, automatic bitrate; times in ms per frame\n\n",
-                frames, pan ? "pan" : "discs", threads ? std::to_string(threads).c_str() : "default");
+    std::printf("\n%d frames per row, scene %s, threads %s, bands %u, 60 fps settings, automatic bitrate; times in ms per "
+                "frame\n\n",
+                frames, pan ? "pan" : "discs", threads ? std::to_string(threads).c_str() : "default", bands);
     std::printf("| codec | size | encoder | decoder | enc p50 | enc p99 | dec p50 | dec p99 | bytes/frame | Mbit/s @60 | PSNR dB |\n");
     std::printf("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const Row& r : rows) {

@@ -20,4 +20,10 @@ inline constexpr uint32_t kSoftwareFirstCpus = 4;
 /// each other.
 bool prefer_hardware_decoding(const char* env, uint32_t usable_cpus);
 
+/// How many bands of rows the client asks software-encoded video frames to come in (StreamSettings::video_bands,
+/// video/banded_codec.h). `env` is ANARCHY_VIDEO_BANDS (null when unset): 1-16, or anything else for the
+/// default. Unset: one band per decoding thread (`decoder_threads`, at most 16) where video is decoded on the CPU
+/// first, whole frames where a hardware decoder goes first (it decodes one stream best).
+uint32_t video_bands_wanted(const char* env, bool hardware_first, uint32_t decoder_threads);
+
 }  // namespace anarchy::client

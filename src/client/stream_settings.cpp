@@ -8,9 +8,11 @@
 #include <optional>
 
 #include "client/config_file.h"
+#include "client/decoder_choice.h"
 #include "common/log.h"
 #include "video/codec_factory.h"
 #include "video/codec_kind.h"
+#include "video/task_pool.h"
 
 namespace anarchy::client {
 
@@ -90,6 +92,9 @@ protocol::StreamSettings settings_from_environment(bool* automatic) {
         if (std::strcmp(a, "1") == 0 || std::strcmp(a, "2") == 0) s.captured_ahead = uint32_t(a[0] - '0');
         else LOG_WARN("ANARCHY_CAPTURE_AHEAD=%s: 1 or 2; keeping %u", a, s.captured_ahead);
     }
+    s.video_bands = video_bands_wanted(std::getenv("ANARCHY_VIDEO_BANDS"),
+                                       prefer_hardware_decoding(std::getenv("ANARCHY_HW_DECODE"), video::usable_cpus()),
+                                       video::default_codec_threads());
     return s;
 }
 

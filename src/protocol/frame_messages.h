@@ -39,6 +39,9 @@ struct StreamSettings {
     /// Frames of a newest-wins (MAILBOX, IMMEDIATE) swapchain captured ahead of the encoder: 1 (the next one is
     /// captured just before the encoder is expected to be free) or 2 (one waits captured while another encodes).
     uint32_t captured_ahead = 1;
+    /// Software video encoding: frames cut into this many bands of rows (1-16), each its own stream, which this
+    /// client decodes side by side (video/banded_codec.h); 1: whole frames.
+    uint32_t video_bands = 1;
 };
 
 struct EncoderChosen {
@@ -96,6 +99,7 @@ inline void encode(WireEncoder& e, const StreamSettings& m) {
     e.i32(m.quality);
     e.u32(m.prefer_hardware);
     e.u32(m.captured_ahead);
+    e.u32(m.video_bands);
 }
 inline void encode(WireEncoder& e, const EncoderChosen& m) {
     e.u32(uint32_t(VideoMessage::EncoderChosen));
@@ -151,7 +155,7 @@ inline void encode(WireEncoder& e, const FrameHeader& m, uint64_t payload_size) 
 }
 [[nodiscard]] inline bool decode(WireDecoder& d, StreamSettings& m) {
     return decode_string(d, m.codec, 32) && d.u32(m.bitrate_kbps) && d.i32(m.quality) && d.u32(m.prefer_hardware) &&
-           d.u32(m.captured_ahead);
+           d.u32(m.captured_ahead) && d.u32(m.video_bands);
 }
 [[nodiscard]] inline bool decode(WireDecoder& d, EncoderChosen& m) {
     return d.u64(m.swapchain) && d.u32(m.ok) && decode_string(d, m.description, 4096);

@@ -8,6 +8,7 @@
 #include "common/thread_name.h"
 #include "protocol/arena.h"
 #include "server/session.h"
+#include "video/banded_codec.h"
 #include "video/codec_factory.h"
 
 namespace anarchy::server {
@@ -157,6 +158,9 @@ void FrameStreamer::read_loop() {
             if (ok && !video::parse_codec_kind(s.codec)) ok = d.fail("unknown codec '" + s.codec + "'");
             if (ok && s.captured_ahead != 1 && s.captured_ahead != 2)
                 ok = d.fail("captured_ahead " + std::to_string(s.captured_ahead) + " (1 or 2)");
+            if (ok && (s.video_bands < 1 || s.video_bands > video::kMaxBands))
+                ok = d.fail("video_bands " + std::to_string(s.video_bands) + " (1-" +
+                            std::to_string(video::kMaxBands) + ")");
             if (ok) {
                 std::lock_guard<std::mutex> lock(mu_);
                 captured_ahead_ = s.captured_ahead;
@@ -878,6 +882,7 @@ void FrameStreamer::open_encoder(Swapchain& sc) {
         if (const uint32_t wanted = bitrate_wanted_kbps_.load(); wanted && s->quality < 0) es.bitrate_kbps = wanted;
         if (s->quality >= 0) es.quality = s->quality;
         es.prefer_hardware = s->prefer_hardware != 0;
+        es.bands = s->video_bands;
     }
     auto made = video::create_encoder(es);
     protocol::EncoderChosen chosen;

@@ -301,6 +301,8 @@ AvEncoderConfig make_av_encoder_config(const EncoderSettings& settings) {
     // With intra refresh the interval is the refresh period: a full sweep each second.
     c.keyframe_interval = c.intra_refresh ? c.fps : settings.keyframe_interval.value_or(two_seconds);
     c.threads = settings.threads ? settings.threads : default_codec_threads();
+    c.frame_width = c.coded_width;
+    c.frame_height = settings.frame_height ? round_up_even(settings.frame_height) : c.coded_height;
     return c;
 }
 

@@ -25,6 +25,8 @@ struct AvEncoderConfig {
     uint32_t keyframe_interval = 120;  ///< frames between key frames, or the refresh period with intra refresh
     bool intra_refresh = false;
     uint32_t threads = 1;
+    uint32_t frame_width = 0;   ///< the whole frame's size, where the encoder has a band of it (banded_codec.h)
+    uint32_t frame_height = 0;
 };
 
 /// One libavcodec encoder and how to set it up.

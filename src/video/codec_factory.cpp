@@ -18,6 +18,7 @@
 #if ANARCHY_HAVE_MEDIA_FOUNDATION
 #include "video/mf_decoder.h"
 #endif
+#include "video/banded_codec.h"
 #include "video/lz4_delta_codec.h"
 #include "video/raw_codec.h"
 #include "video/task_pool.h"
@@ -178,7 +179,7 @@ EncoderCreation create_video_encoder(const EncoderSettings& s) {
         }
         std::string kind = backend.hardware ? " (hardware)" : " (software)";
         if (&backend == &kX264Backend)
-            kind += std::string(", preset ") + x264_preset_for(backend_config.coded_width, backend_config.coded_height);
+            kind += std::string(", preset ") + x264_preset_for(backend_config.frame_width, backend_config.frame_height);
         c.reason = codec + ": " + (failures.empty() ? "" : join(failures, ", ") + ", ") + "using " + name + kind + note;
         return c;
     }
@@ -315,14 +316,73 @@ DecoderCreation create_video_decoder(const DecoderSettings& s) {
 }
 #endif
 
+#if ANARCHY_HAVE_LIBAV
+// A band's encoder: the backend the whole frame got, in software.
+std::unique_ptr<Encoder> make_band_encoder(const EncoderSettings& s, std::string* reason) {
+    EncoderCreation c = create_video_encoder(s);
+    if (!c.encoder) *reason = c.reason;
+    return std::move(c.encoder);
+}
+
+// Cuts a software video encoder's frames into bands (settings.bands, banded_codec.h); a hardware encoder, or a frame
+// too low to cut, keeps whole frames. The reason says which, and why where bands were asked for and not used.
+void use_bands(const EncoderSettings& settings, EncoderCreation& c) {
+    if (!c.encoder || settings.bands <= 1 || c.encoder->is_hardware()) return;
+    const std::vector<Band> layout = band_layout(settings.height, settings.bands);
+    if (layout.size() < 2) {
+        c.reason += "; whole frames (" + std::to_string(settings.height) + " rows are too few to cut into bands)";
+        return;
+    }
+    EncoderSettings band = settings;
+    band.backends = {c.encoder->name()};
+    band.prefer_hardware = false;
+    band.frame_height = settings.height;
+    band.bands = 1;
+    // The frame's rate is shared by row; each band's automatic rate would have its own floor.
+    if (!band.bitrate_kbps && !band.quality)
+        band.bitrate_kbps = automatic_bitrate_kbps(settings.codec, settings.width, settings.height, settings.fps);
+    const uint32_t threads = settings.threads ? settings.threads : default_codec_threads();
+    const uint32_t per_band = std::max<uint32_t>(1, threads / uint32_t(layout.size()));
+    std::string why;
+    std::unique_ptr<Encoder> banded =
+        make_banded_encoder(band, layout, per_band, std::min<uint32_t>(threads, uint32_t(layout.size())),
+                            make_band_encoder, &why);
+    if (!banded) {
+        c.reason += "; whole frames (bands failed: " + why + ")";
+        return;
+    }
+    c.encoder = std::move(banded);
+    c.reason += ", in " + std::to_string(layout.size()) + " bands of " + std::to_string(layout.front().rows) +
+                " rows at once (" + std::to_string(per_band) + (per_band == 1 ? " thread" : " threads") + " each)";
+}
+#endif
+
+// A band's decoder: software, one thread (the bands run side by side).
+std::unique_ptr<Decoder> make_band_decoder(CodecKind codec, uint32_t width, uint32_t rows, std::string* reason) {
+    DecoderSettings s;
+    s.codec = codec;
+    s.width = width;
+    s.height = rows;
+    s.prefer_hardware = false;
+    s.threads = 1;
+    DecoderCreation c = create_video_decoder(s);
+    if (!c.decoder) *reason = c.reason;
+    return std::move(c.decoder);
+}
+
 }  // namespace
 
 EncoderCreation create_encoder(const EncoderSettings& settings) {
     EncoderCreation c;
     if (std::string problem = size_problem(settings.width, settings.height); !problem.empty()) {
         c.reason = std::string(to_string(settings.codec)) + ": " + problem;
+    } else if (is_video_codec(settings.codec)) {
+        c = create_video_encoder(settings);
+#if ANARCHY_HAVE_LIBAV
+        use_bands(settings, c);
+#endif
     } else {
-        c = is_video_codec(settings.codec) ? create_video_encoder(settings) : create_lossless_encoder(settings);
+        c = create_lossless_encoder(settings);
     }
     if (c.encoder)
         LOG_INFO("video: encoder %s", c.reason.c_str());
@@ -337,6 +397,16 @@ DecoderCreation create_decoder(const DecoderSettings& settings) {
         c.reason = std::string(to_string(settings.codec)) + ": " + problem;
     } else {
         c = is_video_codec(settings.codec) ? create_video_decoder(settings) : create_lossless_decoder(settings);
+    }
+    // A video stream may come in bands (banded_codec.h): those are decoded side by side on the decoder's threads.
+    // Media Foundation's decoders stay on the thread that made them: their bands are decoded one after another.
+    if (c.decoder && is_video_codec(settings.codec)) {
+#if ANARCHY_HAVE_MEDIA_FOUNDATION
+        const uint32_t band_threads = 1;
+#else
+        const uint32_t band_threads = settings.threads ? settings.threads : default_codec_threads();
+#endif
+        c.decoder = make_band_aware_decoder(std::move(c.decoder), band_threads, make_band_decoder);
     }
     if (c.decoder)
         LOG_INFO("video: decoder %s", c.reason.c_str());

@@ -28,6 +28,12 @@ struct EncoderSettings {
     /// without it keeps 2 s worth and says so in the factory's reason); for lz4-delta, key frames on request only.
     std::optional<uint32_t> keyframe_interval;
     uint32_t threads = 0;  ///< software encoder and lz4-tiles threads; 0: default_codec_threads() (task_pool.h)
+    /// Software video encoders: cut each frame into up to this many bands of rows, each band encoded by an
+    /// encoder of its own, all at once, and sent as one slice per band (banded_codec.h); 1: whole frames.
+    uint32_t bands = 1;
+    /// A band's own encoder: the whole frame's height, which settles speed-for-size choices such as libx264's
+    /// preset; 0: height is the whole frame's.
+    uint32_t frame_height = 0;
     /// Non-empty: try only these backends (names as Encoder::name() gives them), in this order. For tests.
     std::vector<std::string> backends;
 };

@@ -43,7 +43,7 @@ CodecStatus read_frame_packet_header(const uint8_t* data, size_t size, CodecKind
         return corrupt("frame packet with unknown flags");
     if ((data[6] & kFramePacketLastSlice) && !(data[6] & kFramePacketSlice))
         return corrupt("frame packet marked the last slice but not a slice");
-    if ((data[6] & kFramePacketSlice) && codec != CodecKind::Lz4Tiles)
+    if ((data[6] & kFramePacketSlice) && codec != CodecKind::Lz4Tiles && !is_video_codec(codec))
         return corrupt(std::string("a slice of a frame given to a ") + to_string(codec) +
                        " decoder, which takes whole frames");
     if (data[7] != 0) return corrupt("frame packet with a non-zero reserved byte");
@@ -81,6 +81,7 @@ CodecStatus read_video_packet_header(const uint8_t* data, size_t size, CodecKind
                                      uint32_t height, bool have_reference, uint32_t last_sequence,
                                      FramePacketHeader& h) {
     if (CodecStatus s = read_frame_packet_header(data, size, codec, width, height, h); !s) return s;
+    if (h.slice()) return corrupt("a band of a banded frame given to a decoder of whole frames");
     if (h.row_count != height || h.first_row != 0) return corrupt("video packet that does not cover the whole frame");
     if (h.payload_bytes == 0) return corrupt("video packet without a payload");
     if (h.keyframe()) return CodecStatus::success();

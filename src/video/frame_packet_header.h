@@ -4,12 +4,13 @@
 // For raw, lz4 and lz4-delta the payload covers rows [first row, first row + row count) of the BGRA frame (lz4-tiles:
 // its tiles, see tiled_codec.h, and the rows are the band they cover); for video
 // codecs it is one access unit of the elementary stream (Annex B for H.264/HEVC, OBUs for AV1) and the rows are the
-// whole frame. Decoders learn from it, before any codec library sees a byte, that a packet is cut short, belongs
+// whole frame (a banded frame's slice: the band's own packet, whose rows are the band). Decoders learn from it, before any codec library sees a byte, that a packet is cut short, belongs
 // to another stream, or depends on a frame they never got (a frame dropped because the newest one wins).
 // Versions: 1 the first; 2 adds codec kind 6, lz4-tiles (tiled_codec.h), whose payload starts with a layout version
 // of its own; 3 adds slices (lz4-tiles only): a frame sent as several packets, each covering a band of rows, in
-// order from the top, so the client decodes the first bands while the server still encodes the last. A decoder
-// accepts its own version only: both ends are built from one tree.
+// order from the top, so the client decodes the first bands while the server still encodes the last; 4 adds slices
+// of video codecs, one per band of a banded frame (banded_codec.h), each slice's payload the band stream's own
+// packet, header included. A decoder accepts its own version only: both ends are built from one tree.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +23,7 @@ namespace anarchy::video {
 
 inline constexpr size_t kFramePacketHeaderBytes = 36;
 inline constexpr uint32_t kFramePacketMagic = 0x46564e41;  // "ANVF" read as little-endian u32
-inline constexpr uint8_t kFramePacketVersion = 3;
+inline constexpr uint8_t kFramePacketVersion = 4;
 /// Flag bit 0: a key frame, complete in itself (a key slice: its band, complete in itself).
 inline constexpr uint8_t kFramePacketKeyframe = 1;
 /// Flag bit 1: one slice of a frame, covering rows [first row, first row + row count); the frame's slices come in
@@ -54,7 +55,8 @@ void write_frame_packet_header(const FramePacketHeader& h, uint8_t* out);
 
 /// Reads and checks the header of a packet for a decoder of that codec and size: magic, version, flags, frame size,
 /// a payload length equal to what follows, and a row range inside the frame; a key frame must cover every row
-/// (a key slice its band). Slices are accepted for lz4-tiles only; the last slice must end at the frame's last row.
+/// (a key slice its band). Slices are accepted for lz4-tiles and the video codecs (bands); the last slice must end
+/// at the frame's last row.
 CodecStatus read_frame_packet_header(const uint8_t* data, size_t size, CodecKind codec, uint32_t width,
                                      uint32_t height, FramePacketHeader& out);
 

@@ -3,7 +3,8 @@
 // all cores work on each frame: one slice per thread, EncoderSettings::threads), a VBV of one frame and
 // max_b_frames 0 (set for every backend in av_encoder.cpp), and intra refresh instead of periodic key frames when
 // the stream asks for keyframe_interval 0, as the frame streamer does. The preset follows the frame size
-// (x264_preset_for): superfast up to 1920x1080, ultrafast above.
+// (x264_preset_for): superfast up to 1920x1080, ultrafast above; the whole frame's size, where this encoder has
+// a band of it.
 #include <cstdlib>
 #include <cstring>
 
@@ -33,7 +34,8 @@ const char* x264_preset_for(uint32_t width, uint32_t height) {
 namespace {
 
 void configure_x264(const AvEncoderConfig& config, AVCodecContext* ctx, AVDictionary** options) {
-    set_option(options, "preset", x264_preset_for(config.coded_width, config.coded_height));
+    set_option(options, "preset", x264_preset_for(config.frame_width ? config.frame_width : config.coded_width,
+                                                  config.frame_height ? config.frame_height : config.coded_height));
     set_option(options, "tune", "zerolatency");
     set_option(options, "rc-lookahead", 0);
     set_option(options, "forced-idr", 1);

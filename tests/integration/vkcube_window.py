@@ -25,6 +25,7 @@ def main():
     ap.add_argument('--max-time-ratio', type=float, default=0, help='remote time / native time at most this')
     ap.add_argument('--min-remote-seconds', type=float, default=0, help='the remote run takes at least this long')
     ap.add_argument('--remote-env', action='append', default=[], help='KEY=VALUE for the remote vkcube only')
+    ap.add_argument('--expect-server-log', default='', help="text the server's log must hold (the encoder chosen)")
     args = ap.parse_args()
     lossless = args.codec in ('raw', 'lz4', 'lz4-delta')
     tmp = harness.work_dir('anarchy-vkcube-')
@@ -97,6 +98,12 @@ def main():
                  f'({args.min_remote_seconds} s): FIFO did not follow it')
     if len(rows) != args.frames:
         sys.exit(f'expected {args.frames} frames in the stats, got {len(rows)}')
+    if args.expect_server_log:
+        with open(server_log) as f:
+            log = f.read()
+        if args.expect_server_log not in log:
+            print(log)
+            sys.exit(f"the server's log does not say '{args.expect_server_log}'")
     if faults:
         with open(server_log) as f:
             reported = f.read().count('injected failure')

@@ -23,5 +23,18 @@ TEST(DecoderChoice, UnsetSoftwareFirstWithEnoughCpusOnLinux) {
 #endif
 }
 
+TEST(DecoderChoice, VideoBandsOnePerDecodingThreadWhereSoftwareDecodes) {
+    EXPECT_EQ(video_bands_wanted(nullptr, false, 7), 7u);
+    EXPECT_EQ(video_bands_wanted(nullptr, false, 1), 1u);
+    EXPECT_EQ(video_bands_wanted(nullptr, false, 63), 16u);  // video::kMaxBands
+    EXPECT_EQ(video_bands_wanted(nullptr, true, 7), 1u);     // a hardware decoder takes one stream
+    EXPECT_EQ(video_bands_wanted("3", true, 7), 3u);
+    EXPECT_EQ(video_bands_wanted("1", false, 7), 1u);
+    // Not a number of bands: the default.
+    EXPECT_EQ(video_bands_wanted("0", false, 7), 7u);
+    EXPECT_EQ(video_bands_wanted("17", false, 7), 7u);
+    EXPECT_EQ(video_bands_wanted("4x", true, 7), 1u);
+}
+
 }  // namespace
 }  // namespace anarchy::client

@@ -14,6 +14,7 @@ TEST(VideoMessages, StreamSettingsRoundTripEveryField) {
     in.quality = 23;
     in.prefer_hardware = 0;
     in.captured_ahead = 2;  // not the default, so it must have travelled
+    in.video_bands = 7;
     WireEncoder e;
     encode(e, in);
     Arena arena;
@@ -28,6 +29,7 @@ TEST(VideoMessages, StreamSettingsRoundTripEveryField) {
     EXPECT_EQ(out.quality, 23);
     EXPECT_EQ(out.prefer_hardware, 0u);
     EXPECT_EQ(out.captured_ahead, 2u);
+    EXPECT_EQ(out.video_bands, 7u);
 
     // Cut anywhere, the message fails to decode instead of reading past its end.
     for (size_t cut = 0; cut < e.bytes().size(); ++cut) {

@@ -77,7 +77,7 @@ TEST(FramePacketHeader, RejectsWhatNoEncoderWrites) {
     EXPECT_FALSE(read_frame_packet_header(good.data(), good.size(), CodecKind::Lz4Delta, 97, 61, h));
 }
 
-TEST(FramePacketHeader, SlicesOnlyForLz4TilesAndEndingAtTheLastRow) {
+TEST(FramePacketHeader, SlicesOnlyForLz4TilesAndVideoBandsAndEndingAtTheLastRow) {
     std::vector<uint8_t> bytes(kFramePacketHeaderBytes);
     FramePacketHeader h = sample();
     h.codec = CodecKind::Lz4Tiles;
@@ -102,6 +102,16 @@ TEST(FramePacketHeader, SlicesOnlyForLz4TilesAndEndingAtTheLastRow) {
     h.flags = kFramePacketSlice;
     write_frame_packet_header(h, bytes.data());
     EXPECT_FALSE(read_frame_packet_header(bytes.data(), bytes.size(), CodecKind::Lz4Delta, 97, 61, out));
+    // A band of a banded video frame (banded_codec.h) is a slice; a decoder of whole frames refuses it, even one
+    // covering every row.
+    h.codec = CodecKind::H264;
+    h.first_row = 0;
+    h.row_count = 61;
+    h.flags = kFramePacketSlice | kFramePacketLastSlice;
+    write_frame_packet_header(h, bytes.data());
+    EXPECT_TRUE(read_frame_packet_header(bytes.data(), bytes.size(), CodecKind::H264, 97, 61, out));
+    EXPECT_EQ(read_video_packet_header(bytes.data(), bytes.size(), CodecKind::H264, 97, 61, false, 0, out).error(),
+              CodecError::CorruptData);
 }
 
 }  // namespace
