@@ -2,7 +2,8 @@
 // of a frame encoded at once and decoded at once. libx264's sliced threads share one frame between threads and
 // scale poorly: on the NVIDIA host a 2560x1600 frame took 28.4 ms on one thread and still 8.0 ms on eight, while
 // eight single-threaded encoders of 2560x200 bands, side by side on eight cores, took 3.6-4.0 ms each (decoding
-// 2.4 ms against 1.0-1.4 ms). Software backends only: a hardware encoder works on the whole frame.
+// 2.4 ms against 1.0-1.4 ms). The factory cuts libx264's frames only (codec_factory.cpp says why not the others'),
+// where the client asks for bands (EncoderSettings::bands); a hardware encoder works on the whole frame.
 //
 // On the wire a banded frame is a sequence of slices (frame_packet_header.h, kFramePacketSlice) in order from row
 // 0, one per band; a slice's payload is the band stream's own packet, header included (the band's width x rows),

@@ -328,6 +328,13 @@ std::unique_ptr<Encoder> make_band_encoder(const EncoderSettings& s, std::string
 // too low to cut, keeps whole frames. The reason says which, and why where bands were asked for and not used.
 void use_bands(const EncoderSettings& settings, EncoderCreation& c) {
     if (!c.encoder || settings.bands <= 1 || c.encoder->is_hardware()) return;
+    // Bands pay where the backend's own threads share a frame poorly: libx264's sliced threads. libx265 in seven
+    // single-threaded bands was slower than whole frames on seven of its own threads on the NVIDIA host (2560x1600
+    // encode p50 49 against 30 ms), and the AV1 encoders split frames into tiles of their own.
+    if (std::strcmp(c.encoder->name(), kX264Backend.name) != 0) {
+        c.reason += std::string("; whole frames (bands are for libx264)");
+        return;
+    }
     const std::vector<Band> layout = band_layout(settings.height, settings.bands);
     if (layout.size() < 2) {
         c.reason += "; whole frames (" + std::to_string(settings.height) + " rows are too few to cut into bands)";
