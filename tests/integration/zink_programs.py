@@ -25,7 +25,16 @@ GLMARK2_SCENES = ['build:use-vbo=true', 'texture:texture-filter=mipmap', 'shadin
 PIGLIT_BIN = '/usr/lib/x86_64-linux-gnu/piglit/bin'
 PIGLIT_TESTS = ['fbo-blit', 'fbo-readpixels', 'fbo-copypix', 'fbo-generatemipmap', 'fbo-cubemap', 'fbo-drawbuffers',
                 # zink draws these with vkCmdDrawMultiEXT / vkCmdDrawMultiIndexedEXT (stride 12, not 8)
-                'gl-3.0-multidrawarrays-vertexid', 'arb_draw_elements_base_vertex-multidrawelements']
+                'gl-3.0-multidrawarrays-vertexid', 'arb_draw_elements_base_vertex-multidrawelements',
+                'arb_compute_shader-local-id', 'arb_compute_shader-render-and-compute',
+                'arb_compute_shader-indirect-compute', 'arb_copy_buffer-data-sync', 'arb_copy_buffer-subdata-sync',
+                'arb_copy_buffer-overlap', 'arb_copy_image-simple', 'arb_map_buffer_alignment-map-invalidate-range',
+                'arb_shader_atomic_counters-semantics', 'arb_shader_atomic_counters-fragment-discard',
+                'arb_shader_image_load_store-coherency', 'arb_shader_image_load_store-host-mem-barrier',
+                'arb_shader_image_load_store-shader-mem-barrier',
+                'arb_shader_storage_buffer_object-layout-std430-write-shader',
+                'arb_shader_storage_buffer_object-rendering', 'arb_query_buffer_object-qbo',
+                'arb_texture_buffer_object-data-sync', 'arb_sync-repeat-wait']
 GEARS_FRAME = 30
 
 
