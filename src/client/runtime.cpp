@@ -410,7 +410,7 @@ bool Runtime::flush_memory_writes() {
     for (auto& m : list) {
         pages.clear();
         changed.clear();
-        std::lock_guard<std::mutex> lock(m->mu);
+        std::unique_lock<std::mutex> lock(m->mu);
         m->region->take_dirty(pages);
         if (pages.empty()) continue;
         // Room for the message's dirty bytes up front: growing a large message by doubling copies it again and again.
@@ -440,7 +440,12 @@ bool Runtime::flush_memory_writes() {
                 });
                 dirty -= std::min(dirty, len);
                 if (w->enc().size_bytes() >= kMessageBytes) {
+                    // Not holding the memory's lock while the socket may be full: the receive thread takes it to
+                    // apply the GPU's writes to this memory, and blocked there it would stop reading the replies the
+                    // server must send before it reads this message. The message holds its bytes already.
+                    lock.unlock();
                     if (!send()) return false;
+                    lock.lock();
                     w = std::make_unique<CommandWriter>(*this, static_cast<uint32_t>(protocol::CustomCommand::WriteMemory),
                                                         false);
                     runs = std::make_unique<protocol::MemoryRunsEncoder>(w->enc());
