@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets (fuzz/) under AddressSanitizer and UndefinedBehaviorSanitizer for a given time.
-#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 60 s; targets: session frames)
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 60 s; targets: session frames video)
 # Builds build-fuzz/ with clang (-DANARCHY_FUZZ=ON). The session fuzzer is seeded with sessions recorded from the
 # project's test programs (ANARCHY_RECORD_DIR; needs the normal build in build/, recorded once into
 # build-fuzz/seeds/) and with the kept inputs in tests/data/fuzz/. New corpus entries go to build-fuzz/corpus/,
@@ -11,13 +11,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(session frames)
+[ ${#targets[@]} -gt 0 ] || targets=(session frames video)
 fuzz="${ANARCHY_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 build="${ANARCHY_BUILD_DIR:-$root/build}"
 
 echo "[fuzz] building $fuzz (clang, ASan+UBSan, libFuzzer)"
 CC=clang CXX=clang++ cmake -S "$root" -B "$fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANARCHY_FUZZ=ON >/dev/null
-cmake --build "$fuzz" -j "$(nproc)" --target $(printf 'anarchy_fuzz_%s ' "${targets[@]}")
+cmake --build "$fuzz" -j "$(nproc)" --target $(printf 'anarchy_fuzz_%s ' "${targets[@]}") anarchy_fuzz_video_seeds
+# The video decoders start from streams of the real encoders.
+"$fuzz/fuzz/anarchy_fuzz_video_seeds" "$fuzz/seeds/video" >/dev/null
 
 export VK_ICD_FILENAMES="${VK_ICD_FILENAMES:-/usr/share/vulkan/icd.d/lvp_icd.x86_64.json}"
 export ANARCHY_LOG="${ANARCHY_LOG:-error}"
@@ -48,9 +50,13 @@ for t in "${targets[@]}"; do
   corpus="$fuzz/corpus/$t"
   crashes="$fuzz/crashes/$t"
   mkdir -p "$corpus" "$crashes"
-  dirs=("$corpus" "$root/tests/data/fuzz/$t")
+  dirs=("$corpus")
+  [ -d "$root/tests/data/fuzz/$t" ] && dirs+=("$root/tests/data/fuzz/$t")
   extra=()
-  if [ "$t" = session ]; then
+  if [ "$t" = video ]; then
+    dirs+=("$fuzz/seeds/video")
+    extra=(-max_len=262144 -timeout=10)
+  elif [ "$t" = session ]; then
     [ -d "$seeds" ] && dirs+=("$seeds")
     extra=(-max_len=1048576 -rss_limit_mb=4096 -timeout=60)
   else

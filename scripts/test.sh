@@ -14,6 +14,6 @@ asan="${ANARCHY_ASAN_BUILD_DIR:-$root/build-asan}"
 echo "[test] sanitizer build in $asan (clang, -fsanitize=address,undefined)"
 CC=clang CXX=clang++ cmake -S "$root" -B "$asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANARCHY_FUZZ=ON \
   -DANARCHY_CLIENT_BUILD="$build" -DANARCHY_BUILD_WINDOWS_CLIENT=OFF >/dev/null
-cmake --build "$asan" -j "$(nproc)" --target anarchy anarchy_fuzz_session anarchy_fuzz_frames \
-  anarchy_fuzz_session_replay anarchy_fuzz_frames_replay
+cmake --build "$asan" -j "$(nproc)" --target anarchy anarchy_fuzz_session anarchy_fuzz_frames anarchy_fuzz_video \
+  anarchy_fuzz_session_replay anarchy_fuzz_frames_replay anarchy_fuzz_video_replay anarchy_fuzz_video_seeds
 ctest --test-dir "$asan" -R '^(sanitized_|fuzz_)' --output-on-failure -j 2 --timeout 600
