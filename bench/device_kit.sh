@@ -39,7 +39,8 @@ done
 # libraries are the anarchy binaries' (the sanitizer runtime is linked in); symbols stay for the crash reports.
 if [ -n "${ANARCHY_FUZZ_DIR:-}" ]; then
   mkdir -p "$out/kit/fuzz"
-  for t in session frames; do
+  for t in session frames video video_seeds; do
+    [ -e "$ANARCHY_FUZZ_DIR/anarchy_fuzz_$t" ] || continue
     cp "$ANARCHY_FUZZ_DIR/anarchy_fuzz_$t" "$out/kit/fuzz/"
     strip --strip-debug "$out/kit/fuzz/anarchy_fuzz_$t"
   done
