@@ -4,7 +4,8 @@ through `anarchy run`: both exit 0 and the window's last frame matches byte for 
 own renderer, `gpu-next` libplacebo's (which, told that device memory could be exported as a file descriptor, used
 to call vkGetMemoryFdKHR, which the remote device does not have, and crashed). The picture is scaled up with an EWA
 filter, so the frame goes through libplacebo's compute and sampling paths, not only a copy. libplacebo skips CPU
-devices unless named, so the device is named as mpv lists it."""
+devices unless named, so the device is named as mpv lists it. With --codec h264 the stream is lossy: the last frame
+must then come within --min-psnr of native's (--remote-env ANARCHY_VIDEO_BANDS=3: H.264 in bands)."""
 
 import argparse
 import os
@@ -27,7 +28,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', required=True)
     ap.add_argument('--shim', required=True, help='window_snapshot LD_PRELOAD library')
+    ap.add_argument('--codec', default='lz4-tiles')
+    ap.add_argument('--min-psnr', type=float, default=0, help='lossy codecs: the least PSNR against native, dB')
+    ap.add_argument('--remote-env', action='append', default=[], help='KEY=VALUE for the remote mpv only')
     args = ap.parse_args()
+    remote_env = dict(kv.split('=', 1) for kv in args.remote_env)
     tmp = harness.work_dir('anarchy-mpv-')
     failures = []
     with harness.Xvfb(640, 480) as x, harness.Server(args.build, os.path.join(tmp, 'server.log')) as server:
@@ -48,7 +53,7 @@ def main():
                     r = harness.run_native(mpv_argv(device, vo), timeout=120, extra_env=run_env)
                 else:
                     r = harness.run_remote(args.build, server.address, mpv_argv(device, vo), timeout=120,
-                                           extra_env=run_env, run_args=('--codec', 'lz4-tiles'))
+                                           extra_env={**run_env, **remote_env}, run_args=('--codec', args.codec))
                 print(f'--- {mode} mpv --vo={vo}: exit {r.returncode}\n{(r.stdout + r.stderr).strip()[-1500:]}')
                 if r.returncode != 0:
                     failures.append(f'{mode} mpv --vo={vo}: exit status {r.returncode}')
@@ -59,6 +64,11 @@ def main():
             native, remote = harness.read_ppm(shots['native']), harness.read_ppm(shots['remote'])
             if native[:2] != remote[:2]:
                 failures.append(f'--vo={vo}: window sizes differ: native {native[:2]}, remote {remote[:2]}')
+            elif args.min_psnr:
+                value = harness.psnr(native[2], remote[2])
+                print(f'--vo={vo}: last frame {native[0]}x{native[1]}, PSNR {value:.2f} dB against native')
+                if value < args.min_psnr:
+                    failures.append(f'--vo={vo}: PSNR {value:.2f} dB against native, below {args.min_psnr}')
             elif native[2] != remote[2]:
                 failures.append(f'--vo={vo}: the remote window differs from the native one '
                                 f'(PSNR {harness.psnr(native[2], remote[2]):.2f} dB)')
