@@ -41,8 +41,6 @@ bool is_keyframe(const AVFrame* frame) {
 #endif
 }
 
-CodecStatus corrupt(std::string why) { return CodecStatus::failure(CodecError::CorruptData, std::move(why)); }
-
 std::string with_log(const std::string& what, const AvLogCapture& capture) {
     return capture.text().empty() ? what : what + ": " + capture.text();
 }

@@ -26,8 +26,6 @@ std::vector<Band> band_layout(uint32_t height, uint32_t wanted) {
 
 namespace {
 
-CodecStatus corrupt(const std::string& why) { return CodecStatus::failure(CodecError::CorruptData, why); }
-
 // The rows of a band as a picture of its own: the same planes, moved down (chroma rows are half the luma rows;
 // every band but the last starts on a multiple of 16).
 FrameView band_view(const FrameView& frame, const Band& band) {

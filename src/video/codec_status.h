@@ -42,4 +42,7 @@ private:
     std::string message_;
 };
 
+/// A CorruptData failure: input no valid encoder produces.
+inline CodecStatus corrupt(std::string why) { return CodecStatus::failure(CodecError::CorruptData, std::move(why)); }
+
 }  // namespace anarchy::video

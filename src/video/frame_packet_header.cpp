@@ -10,8 +10,6 @@ void put_u32(uint8_t* p, uint32_t v) {
 }
 uint32_t get_u32(const uint8_t* p) { return p[0] | p[1] << 8 | p[2] << 16 | uint32_t(p[3]) << 24; }
 
-CodecStatus corrupt(const std::string& why) { return CodecStatus::failure(CodecError::CorruptData, why); }
-
 }  // namespace
 
 void write_frame_packet_header(const FramePacketHeader& h, uint8_t* out) {

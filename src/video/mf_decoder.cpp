@@ -74,8 +74,6 @@ std::string utf8(const wchar_t* text) {
 
 const GUID& subtype_of(CodecKind codec) { return codec == CodecKind::Hevc ? MFVideoFormat_HEVC : MFVideoFormat_H264; }
 
-CodecStatus corrupt(std::string why) { return CodecStatus::failure(CodecError::CorruptData, std::move(why)); }
-
 // mfplat.dll's functions, loaded at run time: Windows N editions have no Media Foundation without the Media
 // Feature Pack, and a driver that imported mfplat.dll would not load there at all, lossless codecs included.
 struct MfPlat {

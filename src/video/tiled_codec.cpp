@@ -357,8 +357,6 @@ private:
     uint32_t sequence_ = 0;
 };
 
-CodecStatus corrupt(std::string why) { return CodecStatus::failure(CodecError::CorruptData, std::move(why)); }
-
 /// Picture numbers (DecodedFrame::picture) come from one counter for the whole process: a number a target recorded
 /// under an earlier decoder is smaller than any tile's of a later one, so it never passes for a picture of it.
 uint64_t next_picture_number() {
