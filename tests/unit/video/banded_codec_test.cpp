@@ -72,8 +72,12 @@ TEST(BandLayout, CoversEveryRowInBandsOfWholeMacroblocks) {
             uint32_t row = 0;
             for (size_t i = 0; i < layout.size(); ++i) {
                 EXPECT_EQ(layout[i].first_row, row) << height << "/" << wanted;
-                if (layout.size() > 1) EXPECT_GE(layout[i].rows, kMinBandRows) << height << "/" << wanted;
-                if (i + 1 < layout.size()) EXPECT_EQ(layout[i].rows % 16, 0u) << height << "/" << wanted;
+                if (layout.size() > 1) {
+                    EXPECT_GE(layout[i].rows, kMinBandRows) << height << "/" << wanted;
+                }
+                if (i + 1 < layout.size()) {
+                    EXPECT_EQ(layout[i].rows % 16, 0u) << height << "/" << wanted;
+                }
                 row += layout[i].rows;
             }
             EXPECT_EQ(row, height) << height << "/" << wanted;
@@ -108,7 +112,9 @@ TEST(BandedVideo, FramesComeInBandsAndDecodeSideBySide) {
             DecodedFrame out;
             ASSERT_TRUE(dec->decode_into(packets[i].bytes.data(), packets[i].bytes.size(), target, out))
                 << "band " << i << " frame " << t;
-            if (i == 2) EXPECT_EQ(out.keyframe, t == 0);
+            if (i == 2) {
+                EXPECT_EQ(out.keyframe, t == 0);
+            }
         }
         EXPECT_GE(test::psnr_bgr(picture, test::make_scene_bgra(w, h, t)), 40.0) << t;
     }
