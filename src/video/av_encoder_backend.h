@@ -25,7 +25,7 @@ struct AvEncoderConfig {
     uint32_t keyframe_interval = 120;  ///< frames between key frames, or the refresh period with intra refresh
     bool intra_refresh = false;
     uint32_t threads = 1;
-    uint32_t frame_width = 0;   ///< the whole frame's size, where the encoder has a band of it (banded_codec.h)
+    uint32_t frame_width = 0;   ///< the whole frame's coded size (make_av_encoder_config): a band's encoder has part of it
     uint32_t frame_height = 0;
 };
 

@@ -152,22 +152,18 @@ protected:
         FramePacketHeader h;
         if (CodecStatus s = read_frame_packet_header(data, size, codec(), width(), height(), h); !s) return s;
         if (!h.slice()) {
-            pending_.clear();
-            next_row_ = 0;
+            forget_frame();
             banded_ = false;
-            CodecStatus s = whole_->decode_into(data, size, target, out);
-            return s;
+            return whole_->decode_into(data, size, target, out);
         }
-        if (h.first_row == 0) {
-            pending_.clear();  // a frame whose last slice never came: its bands' decoders notice the gap
-            next_row_ = 0;
-        }
+        if (h.first_row == 0) forget_frame();  // a frame whose last slice never came: its bands' decoders see the gap
         if (h.first_row != next_row_)
             return corrupt("a slice of rows " + std::to_string(h.first_row) + "+" + std::to_string(h.row_count) +
                            " where the slice of row " + std::to_string(next_row_) + " was due");
         if (h.payload_bytes == 0) return corrupt("a slice without its band's packet");
-        BandDecoder* band = band_for(h.first_row, h.row_count);
-        if (!band) return CodecStatus::failure(CodecError::Backend, band_error_);
+        std::string why;
+        BandDecoder* band = band_for(h.first_row, h.row_count, &why);
+        if (!band) return CodecStatus::failure(CodecError::Backend, why);
         Pending p;
         p.band = band;
         p.packet.assign(data + kFramePacketHeaderBytes, data + size);
@@ -175,14 +171,12 @@ protected:
         pending_.push_back(std::move(p));
         next_row_ = h.first_row + h.row_count;
         if (!h.completes_frame()) return CodecStatus::success();
-        next_row_ = 0;
         banded_ = true;
         return decode_pending(out);
     }
 
     void reset_after_error() override {
-        pending_.clear();
-        next_row_ = 0;
+        forget_frame();
         whole_->reset();
         for (auto& b : bands_) b->decoder->reset();
     }
@@ -191,29 +185,35 @@ private:
     struct BandDecoder {
         Band band;
         std::unique_ptr<Decoder> decoder;
-        DecodedFrame out;  // keyframe and timing of the band's last picture (its pixels go to the target)
-        CodecStatus status;
     };
     struct Pending {
         BandDecoder* band = nullptr;
         std::vector<uint8_t> packet;  // the band stream's packet, its own header first
         PictureTarget target;         // the band's first row in the caller's picture
+        DecodedFrame out;             // the band's keyframe flag and timing (its pixels go to the target)
+        CodecStatus status;
     };
 
+    void forget_frame() {
+        pending_.clear();
+        next_row_ = 0;
+    }
+
     // The decoder of the band starting at first_row, made when the band first appears or changes its height
-    // (a new layout comes with a new encoder, whose first frame is a key frame).
-    BandDecoder* band_for(uint32_t first_row, uint32_t rows) {
+    // (a new layout comes with a new encoder, whose first frame is a key frame). A band replaced here is never
+    // one a pending slice uses: the frame's slices so far all start above first_row.
+    BandDecoder* band_for(uint32_t first_row, uint32_t rows, std::string* why) {
         auto it = std::find_if(bands_.begin(), bands_.end(),
                                [&](const std::unique_ptr<BandDecoder>& b) { return b->band.first_row == first_row; });
         if (it != bands_.end() && (*it)->band.rows == rows) return it->get();
         if (it == bands_.end() && bands_.size() >= kMaxBands) {
-            band_error_ = "more than " + std::to_string(kMaxBands) + " bands in one stream";
+            *why = "more than " + std::to_string(kMaxBands) + " bands in one stream";
             return nullptr;
         }
-        std::string why;
-        std::unique_ptr<Decoder> d = make_(codec(), width(), rows, &why);
+        std::string made;
+        std::unique_ptr<Decoder> d = make_(codec(), width(), rows, &made);
         if (!d) {
-            band_error_ = "no decoder for a " + std::to_string(width()) + "x" + std::to_string(rows) + " band: " + why;
+            *why = "no decoder for a " + std::to_string(width()) + "x" + std::to_string(rows) + " band: " + made;
             return nullptr;
         }
         auto band = std::make_unique<BandDecoder>();
@@ -221,8 +221,6 @@ private:
         band->decoder = std::move(d);
         banded_name_ = std::string(band->decoder->name()) + " in bands";
         if (it != bands_.end()) {
-            for (Pending& p : pending_)
-                if (p.band == it->get()) p.band = band.get();
             *it = std::move(band);
             return it->get();
         }
@@ -233,18 +231,18 @@ private:
     CodecStatus decode_pending(DecodedFrame& out) {
         if (!pool_) pool_ = std::make_unique<TaskPool>(threads_);
         std::vector<Pending> work = std::move(pending_);
-        pending_.clear();
+        forget_frame();
         pool_->run(uint32_t(work.size()), [&](uint32_t i, uint32_t) {
             Pending& p = work[i];
-            p.band->status = p.band->decoder->decode_into(p.packet.data(), p.packet.size(), p.target, p.band->out);
+            p.status = p.band->decoder->decode_into(p.packet.data(), p.packet.size(), p.target, p.out);
         });
         bool keyframe = true;
         for (const Pending& p : work) {
-            if (!p.band->status)
-                return CodecStatus::failure(p.band->status.error(),
-                                            "band of rows " + std::to_string(p.band->band.first_row) + "+" +
-                                                std::to_string(p.band->band.rows) + ": " + p.band->status.message());
-            keyframe = keyframe && p.band->out.keyframe;
+            if (!p.status)
+                return CodecStatus::failure(p.status.error(), "band of rows " + std::to_string(p.band->band.first_row) +
+                                                                  "+" + std::to_string(p.band->band.rows) + ": " +
+                                                                  p.status.message());
+            keyframe = keyframe && p.out.keyframe;
         }
         out.keyframe = keyframe;
         return CodecStatus::success();
@@ -258,7 +256,6 @@ private:
     uint32_t next_row_ = 0;         ///< the row the frame's next slice must start at
     bool banded_ = false;           ///< the last frame came in bands
     std::string banded_name_;
-    std::string band_error_;
     std::unique_ptr<TaskPool> pool_;  ///< made at the first banded frame
 };
 

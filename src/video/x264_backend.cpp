@@ -34,8 +34,7 @@ const char* x264_preset_for(uint32_t width, uint32_t height) {
 namespace {
 
 void configure_x264(const AvEncoderConfig& config, AVCodecContext* ctx, AVDictionary** options) {
-    set_option(options, "preset", x264_preset_for(config.frame_width ? config.frame_width : config.coded_width,
-                                                  config.frame_height ? config.frame_height : config.coded_height));
+    set_option(options, "preset", x264_preset_for(config.frame_width, config.frame_height));
     set_option(options, "tune", "zerolatency");
     set_option(options, "rc-lookahead", 0);
     set_option(options, "forced-idr", 1);
